@@ -1,0 +1,84 @@
+/**
+ * The codec contract: a protocol is only a codec. A codec turns bytes into messages with
+ * string metadata and writes messages back, optionally with a mutation applied. It knows
+ * nothing of routes, clusters or filters.
+ *
+ * One codec instance serves one connection (one direction pair), so it may keep per-connection
+ * state such as the transport and protocol it detected on the first bytes.
+ */
+
+export type MessageKind = "request" | "response" | "oneway" | "heartbeat" | "error";
+
+/** Routing metadata: flat string pairs (for example `method`, `interface`, THeader keys). */
+export type Metadata = Map<string, string>;
+
+/** Header additions a route asks for; an empty or absent mutation must pass bytes through untouched. */
+export type Mutation = ReadonlyArray<{ key: string; value: string }>;
+
+export interface Message {
+  kind: MessageKind;
+  /** The protocol's own request id (Thrift sequence id, Dubbo request id ...). */
+  requestId: number;
+  metadata: Metadata;
+  /** The whole message as received, a view into the input (no copy). */
+  frame: Buffer;
+  /** Codec-private details (offsets, detected transport/protocol) needed by encode and localReply. */
+  readonly detail: unknown;
+}
+
+export type LocalErrorKind =
+  | "no_route"
+  | "no_cluster"
+  | "no_healthy_endpoint"
+  | "upstream_failure"
+  | "timeout"
+  | "rate_limited"
+  | "fault_abort"
+  | "overflow";
+
+export interface LocalError {
+  kind: LocalErrorKind;
+  message: string;
+}
+
+export class CodecError extends Error {
+  constructor(
+    readonly code: "malformed" | "too_large" | "unsupported",
+    message: string,
+  ) {
+    super(message);
+    this.name = "CodecError";
+  }
+}
+
+export type DecodeResult =
+  | { readonly status: "message"; readonly message: Message; readonly consumed: number }
+  | { readonly status: "need_more_data" }
+  | { readonly status: "error"; readonly error: CodecError };
+
+export const NEED_MORE_DATA: DecodeResult = Object.freeze({ status: "need_more_data" });
+
+export interface Codec {
+  readonly protocol: string;
+  /**
+   * Called with the connection's unconsumed bytes starting at `offset`. Returns one complete
+   * message and how many bytes it used, or NEED_MORE_DATA without consuming anything when the
+   * message is incomplete, or a CodecError for bytes that can never become a message.
+   * Never throws.
+   */
+  decode(input: Buffer, offset: number): DecodeResult;
+  /**
+   * Bytes to write for `message`. With no mutation and an unchanged request id this returns
+   * `message.frame` itself. A changed `message.requestId` is written into the header.
+   */
+  encode(message: Message, mutation?: Mutation): Buffer;
+  /** An error reply the protocol's real clients understand, answering `request`. */
+  localReply(request: Message, error: LocalError): Buffer;
+}
+
+export interface CodecOptions {
+  /** Frames larger than this are rejected with CodecError("too_large"). */
+  maxFrameSize?: number;
+}
+
+export type CodecFactory = (options?: CodecOptions) => Codec;
