@@ -1,0 +1,42 @@
+/** What one traffic step observed; assertions and reports read only this. */
+export interface LatencySummary {
+  count: number;
+  minMs: number;
+  meanMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+}
+
+export interface TrafficResult {
+  /** The step's name, and its `id` inside `parallel` when given. */
+  step: string;
+  id?: string;
+  from: string;
+  to: string;
+  protocol: string;
+  requests: number;
+  successes: number;
+  /** Failed requests by kind, e.g. { "TApplicationException:no_route": 3, "timeout": 1 }. */
+  errors: Record<string, number>;
+  /** Successful responses attributed by the replying fixture's identity fields. */
+  byIdentity: {
+    service: Record<string, number>;
+    version: Record<string, number>;
+    instance: Record<string, number>;
+  };
+  /** Latency from the intended send time (open loop) — corrected. */
+  latency: LatencySummary;
+  /** Latency from the actual send time. */
+  latencyRaw: LatencySummary;
+  connections: { opened: number; closedByPeer: number; resets: number };
+  startedAt: string;
+  durationMs: number;
+  /** Achieved request rate, requests per second. */
+  rate: number;
+  /** Per-second series for reports: successes by version and latency p99. */
+  timeline: Array<{ second: number; requests: number; errors: number; byVersion: Record<string, number>; p99Ms: number }>;
+}
