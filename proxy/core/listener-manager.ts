@@ -1,0 +1,107 @@
+import { createServer, type Server } from "node:net";
+import type { ListenerConfig } from "../config/types.ts";
+import type { ClusterManager } from "../cluster/cluster-manager.ts";
+import type { CodecRegistry } from "../codec/registry.ts";
+import type { RouteTable } from "../route/route-table.ts";
+import { PROXY_STATS, type StatsStore } from "../stats/stats.ts";
+import { DownstreamConnection } from "./downstream-connection.ts";
+import type { ListenerContext } from "./listener-context.ts";
+
+interface ActiveListener {
+  context: ListenerContext;
+  server: Server;
+  bound: { host: string; port: number };
+}
+
+/**
+ * Binds a TCP listener per ListenerConfig. An update that keeps the bind address swaps the
+ * listener's config in place — live connections keep going and pick up the new route
+ * configuration name on their next request.
+ */
+export class ListenerManager {
+  private readonly listeners = new Map<string, ActiveListener>();
+
+  constructor(
+    private readonly codecs: CodecRegistry,
+    private readonly clusters: ClusterManager,
+    private readonly stats: StatsStore,
+    private readonly routeTables: Map<string, RouteTable>,
+    private readonly redirects: Record<string, { host: string; port: number }> = {},
+  ) {}
+
+  /** Throws (so the update is NACKed) when a codec is unknown or an address cannot be bound. */
+  async setListeners(configs: ReadonlyArray<ListenerConfig>): Promise<void> {
+    for (const config of configs) {
+      if (!this.codecs.get(config.codec)) throw new Error(`listener ${config.name}: unknown codec "${config.codec}"`);
+    }
+    const wanted = new Set(configs.map((c) => c.name));
+    for (const [name, active] of this.listeners) {
+      if (!wanted.has(name)) {
+        active.server.close();
+        this.listeners.delete(name);
+      }
+    }
+    for (const config of configs) {
+      const bind = this.bindAddress(config);
+      const existing = this.listeners.get(config.name);
+      if (existing && existing.bound.host === bind.host && existing.bound.port === bind.port) {
+        existing.context.config = config;
+        existing.context.codecFactory = this.codecs.get(config.codec)!;
+        continue;
+      }
+      if (existing) {
+        existing.server.close();
+        this.listeners.delete(config.name);
+      }
+      await this.open(config, bind);
+    }
+  }
+
+  addresses(): Record<string, { host: string; port: number }> {
+    return Object.fromEntries([...this.listeners].map(([name, l]) => [name, l.bound]));
+  }
+
+  dump(): ListenerConfig[] {
+    return [...this.listeners.values()].map((l) => l.context.config);
+  }
+
+  async close(): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const l of this.listeners.values()) {
+      closing.push(new Promise((resolve) => l.server.close(() => resolve())));
+      for (const c of l.context.connections) c.close();
+    }
+    this.listeners.clear();
+    await Promise.all(closing);
+  }
+
+  private bindAddress(config: ListenerConfig): { host: string; port: number } {
+    const redirect = this.redirects[config.name];
+    if (redirect) return redirect;
+    // Sidecars here never bind beyond loopback.
+    const host = config.address.host === "0.0.0.0" || config.address.host === "" ? "127.0.0.1" : config.address.host;
+    return { host, port: config.address.port };
+  }
+
+  private async open(config: ListenerConfig, bind: { host: string; port: number }): Promise<void> {
+    const routeTables = this.routeTables;
+    const context: ListenerContext = {
+      config,
+      codecFactory: this.codecs.get(config.codec)!,
+      stats: this.stats.scope(`listener.${config.name}`, PROXY_STATS.listener, PROXY_STATS.listenerGauges),
+      clusters: this.clusters,
+      routes() {
+        return routeTables.get(this.config.routeConfigName);
+      },
+      connections: new Set(),
+    };
+    const server = createServer((socket) => new DownstreamConnection(socket, context));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (err) => reject(new Error(`listener ${config.name}: cannot bind ${bind.host}:${bind.port}: ${err.message}`)));
+      server.listen(bind.port, bind.host, () => resolve());
+    });
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : bind.port;
+    this.listeners.set(config.name, { context, server, bound: { host: bind.host, port } });
+  }
+}

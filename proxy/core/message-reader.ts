@@ -1,0 +1,53 @@
+import type { Codec, CodecError, Message } from "../codec/codec.ts";
+
+export interface MessageHandler {
+  onMessage(message: Message): void;
+  /** Called once; the reader then ignores further input. */
+  onDecodeError(error: CodecError): void;
+}
+
+/**
+ * Feeds socket chunks to a codec. A chunk holding whole messages is decoded in place; bytes are
+ * copied only when a message straddles two reads.
+ */
+export class MessageReader {
+  private leftover: Buffer | null = null;
+  private failed = false;
+
+  constructor(
+    private readonly codec: Codec,
+    private readonly handler: MessageHandler,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.failed) return;
+    const input = this.leftover === null ? chunk : Buffer.concat([this.leftover, chunk]);
+    this.leftover = null;
+    let offset = 0;
+    while (offset < input.length) {
+      const result = this.codec.decode(input, offset);
+      if (result.status === "message") {
+        offset += result.consumed;
+        this.handler.onMessage(result.message);
+        if (this.failed) return;
+      } else if (result.status === "need_more_data") {
+        break;
+      } else {
+        this.failed = true;
+        this.handler.onDecodeError(result.error);
+        return;
+      }
+    }
+    if (offset < input.length) this.leftover = input.subarray(offset);
+  }
+
+  /** Bytes received but not yet part of a complete message. */
+  get bufferedBytes(): number {
+    return this.leftover?.length ?? 0;
+  }
+
+  stop(): void {
+    this.failed = true;
+    this.leftover = null;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The sidecar proxy process: `meshsim proxy --bootstrap <file.json>` (or `--bootstrap-json`).
+ * Starts the admin endpoint, subscribes to the control plane over ADS and serves what it gets.
+ */
+import { readFileSync } from "node:fs";
+import { announceReady, exitWithParent, parseFlags } from "../common/child-process-protocol.ts";
+import type { Bootstrap } from "./config/types.ts";
+import { startAdminServer } from "./admin/admin-server.ts";
+import { Proxy } from "./proxy.ts";
+import { startAdsClient } from "./xds/ads-client.ts";
+
+export async function runProxyProcess(argv: string[]): Promise<void> {
+  const { flags } = parseFlags(argv);
+  const text = flags["bootstrap-json"] ?? (flags.bootstrap ? readFileSync(flags.bootstrap, "utf8") : undefined);
+  if (!text) throw new Error("proxy: --bootstrap <file> or --bootstrap-json <json> is required");
+  const bootstrap = JSON.parse(text) as Bootstrap;
+  const proxy = new Proxy({ redirects: bootstrap.redirects });
+  const ads = startAdsClient(bootstrap, proxy);
+  const admin = await startAdminServer(
+    proxy,
+    bootstrap.admin.port,
+    () => proxy.listeners.dump().length > 0,
+    () => ads.status(),
+  );
+  exitWithParent(async () => {
+    ads.close();
+    await admin.close();
+    await proxy.close();
+  });
+  announceReady({ adminPort: admin.port, nodeId: bootstrap.node.id });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runProxyProcess(process.argv.slice(2)).catch((err: Error) => {
+    process.stderr.write(`meshsim proxy: ${err.message}\n`);
+    process.exit(2);
+  });
+}

@@ -1,0 +1,75 @@
+import type { ConfigSink } from "./config/config-sink.ts";
+import type { ClusterConfig, ClusterLoadAssignment, ListenerConfig, RouteConfig } from "./config/types.ts";
+import { ClusterManager } from "./cluster/cluster-manager.ts";
+import { CodecRegistry } from "./codec/registry.ts";
+import { ListenerManager } from "./core/listener-manager.ts";
+import { createThriftCodec } from "./protocols/thrift/index.ts";
+import { RouteTable } from "./route/route-table.ts";
+import { StatsStore } from "./stats/stats.ts";
+
+export interface ProxyOptions {
+  redirects?: Record<string, { host: string; port: number }>;
+  codecs?: CodecRegistry;
+}
+
+/** The built-in codecs; a user's codec is registered the same way. */
+export function defaultCodecRegistry(): CodecRegistry {
+  return new CodecRegistry().register("thrift", createThriftCodec);
+}
+
+/**
+ * The data plane: listeners, routes and clusters, configured only through the ConfigSink
+ * methods (called by the xDS client, or directly by tests).
+ */
+export class Proxy implements ConfigSink {
+  readonly stats = new StatsStore();
+  readonly codecs: CodecRegistry;
+  readonly clusters: ClusterManager;
+  readonly listeners: ListenerManager;
+  private readonly routeTables = new Map<string, RouteTable>();
+  private readonly updates = this.stats.scope("xds", ["listener_updates", "cluster_updates", "endpoint_updates", "route_updates"]);
+
+  constructor(options: ProxyOptions = {}) {
+    this.codecs = options.codecs ?? defaultCodecRegistry();
+    this.clusters = new ClusterManager(this.stats);
+    this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, options.redirects);
+  }
+
+  async setListeners(listeners: ListenerConfig[]): Promise<void> {
+    await this.listeners.setListeners(listeners);
+    this.updates.inc("listener_updates");
+  }
+
+  setClusters(clusters: ClusterConfig[]): void {
+    this.clusters.setClusters(clusters);
+    this.updates.inc("cluster_updates");
+  }
+
+  setEndpoints(assignments: ClusterLoadAssignment[]): void {
+    this.clusters.setEndpoints(assignments);
+    this.updates.inc("endpoint_updates");
+  }
+
+  /** Compiles every table first, so one bad route rejects the whole update and changes nothing. */
+  setRoutes(routes: RouteConfig[]): void {
+    const compiled = routes.map((r) => new RouteTable(r));
+    const names = new Set(routes.map((r) => r.name));
+    for (const name of [...this.routeTables.keys()]) if (!names.has(name)) this.routeTables.delete(name);
+    for (const table of compiled) this.routeTables.set(table.config.name, table);
+    this.updates.inc("route_updates");
+  }
+
+  configDump(): unknown {
+    return {
+      listeners: this.listeners.dump(),
+      listenerAddresses: this.listeners.addresses(),
+      routes: [...this.routeTables.values()].map((t) => t.config),
+      clusters: this.clusters.dump(),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.listeners.close();
+    this.clusters.close();
+  }
+}

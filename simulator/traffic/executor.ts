@@ -1,0 +1,168 @@
+import { performance } from "node:perf_hooks";
+import type { TrafficResult } from "./traffic-result.ts";
+import { CallError, type CallSpec, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
+import { ConnectionSet, type ConnectionMode } from "./connection-set.ts";
+import { LatencyRecorder } from "./latency-recorder.ts";
+
+export type ExecutorSpec =
+  | { type: "constant-arrival-rate"; rate: number; count?: number; durationMs?: number }
+  | { type: "constant-concurrency"; concurrency: number; count?: number; durationMs?: number };
+
+export interface TrafficRun {
+  step: string;
+  id?: string;
+  from: string;
+  to: string;
+  driver: ProtocolDriver;
+  address: { host: string; port: number };
+  call: CallSpec;
+  executor: ExecutorSpec;
+  connections: { mode: ConnectionMode; size: number };
+  timeoutMs: number;
+  driverOptions?: Record<string, unknown>;
+  /** Called about once a second with progress, for live terminal output. */
+  onProgress?: (p: { sent: number; completed: number; errors: number; elapsedMs: number }) => void;
+}
+
+interface SecondBucket {
+  requests: number;
+  errors: number;
+  byVersion: Record<string, number>;
+  latency: LatencyRecorder;
+}
+
+/**
+ * Drives one traffic step. Open loop (constant arrival rate): request i is due at start + i/rate
+ * whatever happened to earlier ones, and its latency is measured from that intended time, so a
+ * stall shows up in the percentiles instead of hiding (no coordinated omission). Closed loop
+ * (constant concurrency): N callers each wait for their reply before the next call.
+ */
+export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
+  const connections = new ConnectionSet(run.driver, run.address, run.connections.mode, run.connections.size, run.driverOptions ?? {});
+  const corrected = new LatencyRecorder();
+  const raw = new LatencyRecorder();
+  const errors: Record<string, number> = {};
+  const byIdentity: TrafficResult["byIdentity"] = { service: {}, version: {}, instance: {} };
+  const buckets: SecondBucket[] = [];
+  let sent = 0;
+  let completed = 0;
+  let successes = 0;
+  let errorCount = 0;
+
+  const startedAt = new Date();
+  await connections.warmUp().catch(() => undefined); // a failed warm-up shows up as failed calls
+  const start = performance.now();
+
+  const bucketAt = (t: number): SecondBucket => {
+    const s = Math.max(0, Math.floor((t - start) / 1000));
+    while (buckets.length <= s) buckets.push({ requests: 0, errors: 0, byVersion: {}, latency: new LatencyRecorder() });
+    return buckets[s]!;
+  };
+
+  const record = (intended: number, actual: number, identity: Identity | undefined, error: unknown) => {
+    const end = performance.now();
+    completed++;
+    const bucket = bucketAt(intended);
+    bucket.requests++;
+    corrected.recordMs(end - intended);
+    raw.recordMs(end - actual);
+    bucket.latency.recordMs(end - intended);
+    if (error === undefined) {
+      successes++;
+      if (identity) {
+        inc(byIdentity.service, identity.service);
+        inc(byIdentity.version, identity.version);
+        inc(byIdentity.instance, identity.instance);
+        inc(bucket.byVersion, identity.version);
+      }
+    } else {
+      errorCount++;
+      bucket.errors++;
+      inc(errors, error instanceof CallError ? error.kind : "client_error");
+    }
+  };
+
+  const callOnce = async (intended: number): Promise<void> => {
+    const actual = performance.now();
+    let identity: Identity | undefined;
+    let failure: unknown;
+    try {
+      const connection = await connections.acquire();
+      try {
+        identity = await connection.call(run.call, run.timeoutMs);
+      } finally {
+        connections.release(connection);
+      }
+    } catch (err) {
+      failure = err ?? new CallError("client_error", "unknown failure");
+    }
+    record(intended, actual, identity, failure);
+  };
+
+  const progressTimer = run.onProgress
+    ? setInterval(() => run.onProgress!({ sent, completed, errors: errorCount, elapsedMs: performance.now() - start }), 1000)
+    : undefined;
+  try {
+    const inFlight = new Set<Promise<void>>();
+    const track = (p: Promise<void>) => {
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    };
+    const exec = run.executor;
+    const limitCount = exec.count ?? Number.POSITIVE_INFINITY;
+    const endAt = exec.durationMs !== undefined ? start + exec.durationMs : Number.POSITIVE_INFINITY;
+    if (exec.type === "constant-arrival-rate") {
+      const interval = 1000 / exec.rate;
+      await new Promise<void>((resolve) => {
+        const tick = () => {
+          const now = performance.now();
+          while (sent < limitCount) {
+            const due = start + sent * interval;
+            if (due > now || due >= endAt) break;
+            sent++;
+            track(callOnce(due));
+          }
+          const nextDue = start + sent * interval;
+          if (sent >= limitCount || nextDue >= endAt) return resolve();
+          setTimeout(tick, Math.max(0, Math.min(nextDue - performance.now(), 50)));
+        };
+        tick();
+      });
+    } else {
+      const worker = async () => {
+        while (sent < limitCount && performance.now() < endAt) {
+          sent++;
+          await callOnce(performance.now());
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, exec.concurrency) }, worker));
+    }
+    while (inFlight.size > 0) await Promise.all([...inFlight]);
+  } finally {
+    if (progressTimer) clearInterval(progressTimer);
+    await connections.close();
+  }
+  const durationMs = performance.now() - start;
+  return {
+    step: run.step,
+    ...(run.id !== undefined ? { id: run.id } : {}),
+    from: run.from,
+    to: run.to,
+    protocol: run.driver.protocol,
+    requests: completed,
+    successes,
+    errors,
+    byIdentity,
+    latency: corrected.summary(),
+    latencyRaw: raw.summary(),
+    connections: { ...connections.counters },
+    startedAt: startedAt.toISOString(),
+    durationMs,
+    rate: durationMs > 0 ? (completed * 1000) / durationMs : 0,
+    timeline: buckets.map((b, second) => ({ second, requests: b.requests, errors: b.errors, byVersion: b.byVersion, p99Ms: b.latency.summary().p99Ms })),
+  };
+}
+
+function inc(map: Record<string, number>, key: string): void {
+  map[key] = (map[key] ?? 0) + 1;
+}
