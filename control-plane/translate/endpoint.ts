@@ -1,0 +1,40 @@
+/** ServiceEntry endpoints → one ClusterLoadAssignment per cluster; subsets select by labels. */
+import type { Resource } from "../resources/kinds.ts";
+import type { WorkloadEntry } from "../resources/service-entry.ts";
+import { subsetsFor } from "./cluster.ts";
+import type { EnvoyClusterLoadAssignment } from "./envoy-types.ts";
+import { metaProtocolServices, outboundClusterName, type MetaProtocolService } from "./meta-protocol-services.ts";
+
+function matchesLabels(endpoint: WorkloadEntry, labels: Record<string, string>): boolean {
+  return Object.entries(labels).every(([k, v]) => endpoint.labels[k] === v);
+}
+
+function assignment(name: string, svc: MetaProtocolService, labels: Record<string, string>): EnvoyClusterLoadAssignment {
+  const { spec } = svc.serviceEntry;
+  let addresses: Array<{ address: string; port: number }>;
+  if (spec.endpoints.length > 0) {
+    addresses = spec.endpoints
+      .filter((e) => matchesLabels(e, labels))
+      .map((e) => ({ address: e.address, port: e.ports[svc.port.name] ?? svc.port.targetPort ?? svc.port.number }));
+  } else if (spec.resolution === "DNS" || spec.resolution === "DNS_ROUND_ROBIN") {
+    // Without explicit endpoints a DNS ServiceEntry resolves its own host name.
+    addresses = Object.keys(labels).length === 0 ? [{ address: svc.host, port: svc.port.targetPort ?? svc.port.number }] : [];
+  } else addresses = [];
+  return {
+    cluster_name: name,
+    endpoints: addresses.length === 0 ? [] : [
+      { lb_endpoints: addresses.map((a) => ({ endpoint: { address: { socket_address: { address: a.address, port_value: a.port } } } })) },
+    ],
+  };
+}
+
+export function translateEndpoints(resources: readonly Resource[]): EnvoyClusterLoadAssignment[] {
+  const out: EnvoyClusterLoadAssignment[] = [];
+  for (const svc of metaProtocolServices(resources)) {
+    out.push(assignment(outboundClusterName(svc.port.number, "", svc.host), svc, {}));
+    for (const subset of subsetsFor(resources, svc.host)) {
+      out.push(assignment(outboundClusterName(svc.port.number, subset.name, svc.host), svc, subset.labels));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+/**
+ * Finds the MetaProtocol services among ServiceEntries. The protocol is chosen by port name,
+ * as Aeraki does: `tcp-metaprotocol-<app-protocol>-<anything>`.
+ */
+import type { Resource } from "../resources/kinds.ts";
+import type { ServiceEntry, ServicePort } from "../resources/service-entry.ts";
+
+const PORT_NAME = /^tcp-metaprotocol-([a-z0-9]+)(-.*)?$/i;
+
+/** The application protocol named by a port, or undefined when the port is not MetaProtocol. */
+export function metaProtocolOfPort(portName: string): string | undefined {
+  return PORT_NAME.exec(portName)?.[1]?.toLowerCase();
+}
+
+export interface MetaProtocolService {
+  host: string;
+  port: ServicePort;
+  applicationProtocol: string;
+  serviceEntry: ServiceEntry;
+}
+
+/** One entry per host and MetaProtocol port, sorted by host then port. */
+export function metaProtocolServices(resources: readonly Resource[]): MetaProtocolService[] {
+  const out: MetaProtocolService[] = [];
+  const seen = new Set<string>();
+  for (const r of resources) {
+    if (r.kind !== "ServiceEntry") continue;
+    for (const host of r.spec.hosts) {
+      for (const port of r.spec.ports) {
+        const app = metaProtocolOfPort(port.name);
+        const key = `${host}:${port.number}`;
+        if (!app || seen.has(key)) continue;
+        seen.add(key);
+        out.push({ host, port, applicationProtocol: app, serviceEntry: r });
+      }
+    }
+  }
+  return out.sort((a, b) => (a.host === b.host ? a.port.number - b.port.number : a.host < b.host ? -1 : 1));
+}
+
+export function outboundClusterName(port: number, subset: string, host: string): string {
+  return `outbound|${port}|${subset}|${host}`;
+}
+
+export function routeConfigName(host: string, port: number): string {
+  return `${host}_${port}`;
+}
