@@ -1,0 +1,195 @@
+/**
+ * The Thrift codec: framed or unframed transport, binary (strict or lax) or compact protocol,
+ * detected on a connection's first message and kept for the rest of it.
+ *
+ * decode state machine: UNDETECTED --first complete message--> DETECTED(transport, protocol).
+ * While a message is incomplete, `pendingNeed` remembers how many bytes from the message start
+ * the last scan proved necessary, so re-scanning an unframed body waits until at least that
+ * many have arrived.
+ *
+ * Wire grammars: transport.ts, protocol-binary.ts, protocol-compact.ts, application-exception.ts.
+ */
+import {
+  CodecError,
+  NEED_MORE_DATA,
+  type Codec,
+  type CodecOptions,
+  type DecodeResult,
+  type LocalError,
+  type Message,
+  type MessageKind,
+  type Mutation,
+} from "../../codec/codec.ts";
+import { LOCAL_ERROR_EXCEPTION_TYPE, encodeApplicationException } from "./application-exception.ts";
+import { readBinaryHeader, skipBinaryStruct } from "./protocol-binary.ts";
+import { readCompactHeader, skipCompactStruct, varint32Size, writeCompactPreamble, writeVarint32 } from "./protocol-compact.ts";
+import { FRAME_HEADER_SIZE, detectTransport } from "./transport.ts";
+import { CALL, EXCEPTION, Header, MALFORMED, NEED_MORE, ONEWAY, REPLY, Scan, TOO_LARGE, type ProtocolKind, type TransportKind } from "./wire.ts";
+
+export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+
+const KIND_BY_MESSAGE_TYPE: Record<number, MessageKind> = {
+  [CALL]: "request",
+  [REPLY]: "response",
+  [EXCEPTION]: "error",
+  [ONEWAY]: "oneway",
+};
+
+/** What encode and localReply need to know about a decoded message; offsets are relative to `frame`. */
+export class ThriftDetail {
+  constructor(
+    readonly transport: TransportKind,
+    readonly protocol: ProtocolKind,
+    /** Binary: versioned header (true) or lax (false). Always true for compact. */
+    readonly strict: boolean,
+    readonly messageType: number,
+    readonly method: string,
+    /** The seqid currently in `frame`. */
+    public seqid: number,
+    /** Where the protocol header starts (after the frame length when framed). */
+    readonly headerOffset: number,
+    readonly seqidOffset: number,
+    readonly seqidEnd: number,
+    /** First byte of the body struct. */
+    readonly bodyOffset: number,
+  ) {}
+}
+
+export class ThriftCodec implements Codec {
+  readonly protocol = "thrift";
+  /** Mutations handed to encode that framed/unframed transports have no header slot for. */
+  mutationsIgnored = 0;
+
+  private readonly maxFrameSize: number;
+  private transport: TransportKind | undefined;
+  private wireProtocol: ProtocolKind | undefined;
+  private pendingNeed = 0;
+  private readonly scan = new Scan();
+  private readonly header = new Header();
+
+  constructor(options?: CodecOptions) {
+    this.maxFrameSize = options?.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+  }
+
+  /** The transport detected on this connection, undefined before the first message. */
+  get detectedTransport(): TransportKind | undefined {
+    return this.transport;
+  }
+
+  get detectedProtocol(): ProtocolKind | undefined {
+    return this.wireProtocol;
+  }
+
+  decode(input: Buffer, offset: number): DecodeResult {
+    const available = input.length - offset;
+    if (available <= 0 || available < this.pendingNeed) return NEED_MORE_DATA;
+    let transport = this.transport;
+    let protocol = this.wireProtocol;
+    if (transport === undefined || protocol === undefined) {
+      const detected = detectTransport(input, offset);
+      if (detected === undefined) return NEED_MORE_DATA;
+      transport = detected.transport;
+      protocol = detected.protocol;
+    }
+    const scan = this.scan;
+    const header = this.header;
+    let headerStart: number;
+    let end: number;
+    if (transport === "framed") {
+      if (available < FRAME_HEADER_SIZE) return this.needMore(FRAME_HEADER_SIZE);
+      const length = input.readInt32BE(offset);
+      if (length <= 0) return this.fail("malformed", `bad frame length ${length}`);
+      if (length > this.maxFrameSize) return this.fail("too_large", `frame length ${length} exceeds maxFrameSize ${this.maxFrameSize}`);
+      end = offset + FRAME_HEADER_SIZE + length;
+      if (input.length < end) return this.needMore(FRAME_HEADER_SIZE + length);
+      headerStart = offset + FRAME_HEADER_SIZE;
+      scan.reset(end, end, MALFORMED);
+      const r = protocol === "binary" ? readBinaryHeader(input, headerStart, scan, header) : readCompactHeader(input, headerStart, scan, header);
+      if (r < 0) return this.fail("malformed", `framed ${protocol}: ${r === NEED_MORE ? "frame ends inside the message header" : scan.reason}`);
+    } else {
+      headerStart = offset;
+      scan.reset(input.length, offset + this.maxFrameSize, TOO_LARGE);
+      let r = protocol === "binary" ? readBinaryHeader(input, offset, scan, header) : readCompactHeader(input, offset, scan, header);
+      if (r >= 0) r = protocol === "binary" ? skipBinaryStruct(input, r, scan, 1) : skipCompactStruct(input, r, scan, 1);
+      if (r === NEED_MORE) return this.needMore(scan.need - offset);
+      if (r < 0) return this.fail(r === TOO_LARGE ? "too_large" : "malformed", `unframed ${protocol}: ${scan.reason}`);
+      end = r;
+    }
+    this.transport = transport;
+    this.wireProtocol = protocol;
+    this.pendingNeed = 0;
+    const detail = new ThriftDetail(
+      transport,
+      protocol,
+      header.strict,
+      header.messageType,
+      header.name,
+      header.seqid,
+      headerStart - offset,
+      header.seqidOffset - offset,
+      header.seqidEnd - offset,
+      header.bodyOffset - offset,
+    );
+    const message: Message = {
+      kind: KIND_BY_MESSAGE_TYPE[header.messageType]!,
+      requestId: header.seqid,
+      metadata: new Map([["method", header.name]]),
+      frame: input.subarray(offset, end),
+      detail,
+    };
+    return { status: "message", message, consumed: end - offset };
+  }
+
+  /**
+   * With no mutation and an unchanged requestId returns `message.frame`. A changed binary
+   * seqid is written in place into `message.frame` (so encoding one message for two upstreams
+   * with different ids needs a copy of the frame first); a changed compact seqid, whose varint
+   * may change length, yields a new buffer: rewritten header + the original name and body.
+   */
+  encode(message: Message, mutation?: Mutation): Buffer {
+    if (mutation !== undefined && mutation.length > 0) this.mutationsIgnored++;
+    const detail = message.detail;
+    if (!(detail instanceof ThriftDetail)) return message.frame;
+    const seqid = message.requestId | 0;
+    if (seqid === detail.seqid) return message.frame;
+    const frame = message.frame;
+    if (detail.protocol === "binary") {
+      frame.writeInt32BE(seqid, detail.seqidOffset);
+      detail.seqid = seqid;
+      return frame;
+    }
+    const rest = frame.length - detail.seqidEnd;
+    const headerOffset = detail.headerOffset;
+    const out = Buffer.allocUnsafe(headerOffset + 2 + varint32Size(seqid) + rest);
+    let pos = writeCompactPreamble(out, headerOffset, detail.messageType);
+    pos = writeVarint32(out, pos, seqid);
+    frame.copy(out, pos, detail.seqidEnd);
+    if (headerOffset === FRAME_HEADER_SIZE) out.writeInt32BE(out.length - FRAME_HEADER_SIZE, 0);
+    return out;
+  }
+
+  localReply(request: Message, error: LocalError): Buffer {
+    const detail = request.detail instanceof ThriftDetail ? request.detail : undefined;
+    const method = request.metadata.get("method") ?? detail?.method ?? "";
+    return encodeApplicationException({
+      transport: detail?.transport ?? this.transport ?? "framed",
+      protocol: detail?.protocol ?? this.wireProtocol ?? "binary",
+      strict: detail?.strict ?? true,
+      method,
+      seqid: request.requestId,
+      message: `meshsim: ${error.kind}: ${error.message}`,
+      type: LOCAL_ERROR_EXCEPTION_TYPE[error.kind],
+    });
+  }
+
+  private needMore(bytesFromStart: number): DecodeResult {
+    this.pendingNeed = bytesFromStart;
+    return NEED_MORE_DATA;
+  }
+
+  private fail(code: "malformed" | "too_large", reason: string): DecodeResult {
+    this.pendingNeed = 0;
+    return { status: "error", error: new CodecError(code, `thrift: ${reason}`) };
+  }
+}
+
