@@ -1,0 +1,136 @@
+/**
+ * The `meshsim` command. A thin shell over the programmatic API: it parses argv, calls the API,
+ * prints, and maps outcomes to exit codes — 0 passed, 1 an expectation failed, 2 invalid input
+ * or an environment that could not be brought up.
+ */
+import { existsSync, statSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidInputError, MeshsimError } from "../common/errors.ts";
+import { parseFlags } from "../common/child-process-protocol.ts";
+import { runScenario } from "./runner.ts";
+import { renderConsoleSummary } from "./report/console.ts";
+import { validateFiles } from "./validate-files.ts";
+import { runDoctor } from "./doctor.ts";
+
+const USAGE = `usage: meshsim <command> [options]
+
+commands:
+  run <files|dirs...>        run scenarios; reports go to reports/<scenario>-<time>/
+      --out <dir>            reports folder (default: reports)
+      --quiet                print only the final summary
+  validate <files|dirs...>   check scenario and resource YAML without running anything
+  doctor [--fix]             check (and install) what scenarios need on this machine
+  control-plane [files...]   run the control plane (--xds-port, --http-port)
+  proxy --bootstrap <file>   run a sidecar proxy
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "run":
+        return await runCommand(rest);
+      case "validate":
+        return await validateCommand(rest);
+      case "doctor":
+        return await runDoctor(parseFlags(rest).flags.fix === "true");
+      case "control-plane": {
+        const { runControlPlaneProcess } = await import("../control-plane/main.ts");
+        await runControlPlaneProcess(rest);
+        return await new Promise<number>(() => undefined); // runs until stdin closes or a signal
+      }
+      case "proxy": {
+        const { runProxyProcess } = await import("../proxy/main.ts");
+        await runProxyProcess(rest);
+        return await new Promise<number>(() => undefined);
+      }
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`meshsim: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    return reportFailure(err);
+  }
+}
+
+function reportFailure(err: unknown): number {
+  if (err instanceof InvalidInputError) {
+    process.stderr.write(`${err.message}\n${err.problems.length} problem(s) found\n`);
+    return 2;
+  }
+  if (err instanceof MeshsimError) {
+    process.stderr.write(`meshsim: ${err.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`meshsim: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 2;
+}
+
+/** Files and directories (recursively) to their .yaml/.yml files. */
+export function expandYamlArgs(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) throw new MeshsimError("INVALID_INPUT", `${p}: no such file or directory`);
+    if (statSync(p).isDirectory()) {
+      out.push(...expandYamlArgs(readdirSync(p).sort().map((f) => join(p, f)).filter((f) => statSync(f).isDirectory() || /\.ya?ml$/.test(f))));
+    } else out.push(p);
+  }
+  return out;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { flags, positional } = parseFlags(args);
+  const files = expandYamlArgs(positional);
+  if (files.length === 0) throw new MeshsimError("INVALID_INPUT", "run: name at least one scenario file or folder");
+  const quiet = flags.quiet === "true";
+  const live = process.stdout.isTTY && !quiet;
+  const controller = new AbortController();
+  const onSignal = () => {
+    process.stderr.write("\nmeshsim: interrupted, stopping every process...\n");
+    controller.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let failed = false;
+  try {
+    for (const file of files) {
+      if (controller.signal.aborted) break;
+      if (!quiet) process.stdout.write(`▶ ${file}\n`);
+      const summary = await runScenario(file, {
+        outDir: flags.out ?? "reports",
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (quiet) return;
+          if (e.type === "step-start") process.stdout.write(`  • ${e.step.name}\n`);
+          if (e.type === "progress" && live) process.stdout.write(`\r    ${e.sent} sent, ${e.completed} done, ${e.errors} errors, ${(e.elapsedMs / 1000).toFixed(0)}s`);
+          if (e.type === "step-end" && live) process.stdout.write("\r\x1b[K");
+        },
+      });
+      process.stdout.write(renderConsoleSummary(summary));
+      if (summary.reportDir) process.stdout.write(`reports: ${summary.reportDir}/summary.json, junit.xml\n`);
+      if (!summary.passed) failed = true;
+      if (summary.error) return 2;
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  if (controller.signal.aborted) return 130;
+  return failed ? 1 : 0;
+}
+
+async function validateCommand(args: string[]): Promise<number> {
+  const { positional } = parseFlags(args);
+  const files = expandYamlArgs(positional);
+  if (files.length === 0) throw new MeshsimError("INVALID_INPUT", "validate: name at least one file or folder");
+  const problems = await validateFiles(files);
+  if (problems.length > 0) throw new InvalidInputError(problems);
+  process.stdout.write(`${files.length} file(s) valid\n`);
+  return 0;
+}

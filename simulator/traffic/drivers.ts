@@ -1,0 +1,11 @@
+import { MeshsimError } from "../../common/errors.ts";
+import type { ProtocolDriver } from "./protocol-driver.ts";
+import { thriftDriver } from "./thrift-driver.ts";
+
+const DRIVERS: Record<string, ProtocolDriver> = { thrift: thriftDriver };
+
+export function driverFor(protocol: string): ProtocolDriver {
+  const driver = DRIVERS[protocol];
+  if (!driver) throw new MeshsimError("ENVIRONMENT", `no traffic driver for protocol "${protocol}" yet`);
+  return driver;
+}
