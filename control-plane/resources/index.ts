@@ -1,4 +1,4 @@
-export { parseResources, loadResourceFiles, expandResourcePaths, type ParseResult } from "./parse.ts";
+export { parseResources, parseResourceDocument, loadResourceFiles, expandResourcePaths, type ParseResult } from "./parse.ts";
 export { validateResources } from "./validate.ts";
 export { KINDS, isResourceKind, type Resource, type ResourceKind } from "./kinds.ts";
 export { DEFAULT_NAMESPACE, resourceKey, resourceLabel, syntheticSource, type ResourceSource, type TypedResource } from "./resource.ts";

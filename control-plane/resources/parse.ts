@@ -30,13 +30,17 @@ export function parseResources(text: string, file: string): ParseResult {
   const resources: Resource[] = [];
   const problems: InputProblem[] = [];
   for (const doc of docs) {
-    const resource = parseDocument(doc, problems);
+    const resource = parseResourceDocument(doc, problems);
     if (resource) resources.push(resource);
   }
   return { resources, problems };
 }
 
-function parseDocument(doc: SourceDocument, problems: InputProblem[]): Resource | undefined {
+/**
+ * One already-parsed YAML document (for example a resource inlined in a scenario) → a typed
+ * resource, or undefined when it is unusable; every problem found is appended to `problems`.
+ */
+export function parseResourceDocument(doc: SourceDocument, problems: InputProblem[]): Resource | undefined {
   const source: ResourceSource = { file: doc.file, locate: (path) => doc.locate(path) };
   const value = doc.value;
   const early = new FieldReader(source, "", problems);

@@ -1,0 +1,67 @@
+/**
+ * Turns store changes into snapshots: changes are debounced (a burst of applies becomes one
+ * version), then translated and pushed. Callers can wait for the version a change produces.
+ */
+import type { MemoryStore } from "./sources/memory-store.ts";
+import { translate } from "./translate/index.ts";
+import type { Snapshot, SnapshotCache } from "./xds/snapshot-cache.ts";
+
+export class ConfigPublisher {
+  private timer: NodeJS.Timeout | undefined;
+  private waiters: Array<{ resolve: (s: Snapshot) => void; reject: (e: unknown) => void }> = [];
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly cache: SnapshotCache,
+    private readonly debounceMs: number,
+  ) {
+    this.unsubscribe = store.onChange(() => this.schedule());
+  }
+
+  /** True while a change waits for its debounce to end. */
+  get pending(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** Translates the store now, without waiting. */
+  publishNow(): Snapshot {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const waiters = this.waiters;
+    this.waiters = [];
+    try {
+      const snapshot = this.cache.set(translate(this.store.list()));
+      for (const w of waiters) w.resolve(snapshot);
+      return snapshot;
+    } catch (err) {
+      for (const w of waiters) w.reject(err);
+      throw err;
+    }
+  }
+
+  /** Resolves with the snapshot that includes every change made so far. */
+  settled(): Promise<Snapshot> {
+    if (!this.timer) return Promise.resolve(this.cache.current());
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  close(): void {
+    this.unsubscribe();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const w of this.waiters) w.reject(new Error("control plane closed"));
+    this.waiters = [];
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      try {
+        this.publishNow();
+      } catch (err) {
+        process.stderr.write(`meshsim control plane: translation failed, keeping the previous version: ${(err as Error).message}\n`);
+      }
+    }, this.debounceMs);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The control plane as a library: a resource store, translation on every (debounced) change,
+ * the ADS server, and the HTTP API.
+ */
+import { ConfigPublisher } from "./config-publisher.ts";
+import { startHttpApi } from "./http-api.ts";
+import { loadFilesIntoStore } from "./sources/file-source.ts";
+import { MemoryStore } from "./sources/memory-store.ts";
+import { SnapshotCache } from "./xds/snapshot-cache.ts";
+import { startXdsServer } from "./xds/server.ts";
+import { allAcked, XdsStatusTracker, type XdsStatus } from "./xds/xds-status.ts";
+
+export interface ControlPlaneOptions {
+  /** 0 (default) picks a free port. */
+  xdsPort?: number;
+  httpPort?: number;
+  /** Resource files or directories loaded before serving; invalid content throws InvalidInputError. */
+  files?: string[];
+  debounceMs?: number;
+}
+
+export interface ControlPlaneStatus extends XdsStatus {
+  /** Every connected proxy acked the current version for every type it subscribed to. */
+  acked: boolean;
+  /** A change is waiting for its debounce; `version` does not include it yet. */
+  pending: boolean;
+}
+
+export interface ControlPlane {
+  xdsPort: number;
+  httpPort: number;
+  store: MemoryStore;
+  status(): ControlPlaneStatus;
+  allAcked(version?: string): boolean;
+  /** Resolves with the version that includes every change made so far. */
+  settled(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const store = new MemoryStore();
+  if (options.files && options.files.length > 0) loadFilesIntoStore(store, options.files);
+  const cache = new SnapshotCache();
+  const tracker = new XdsStatusTracker();
+  const publisher = new ConfigPublisher(store, cache, options.debounceMs ?? 20);
+  publisher.publishNow();
+  const status = (): ControlPlaneStatus => {
+    const s = tracker.status(cache.current().version);
+    return { ...s, acked: !publisher.pending && allAcked(s), pending: publisher.pending };
+  };
+  const xds = await startXdsServer({ port: options.xdsPort ?? 0, cache, tracker });
+  let http;
+  try {
+    http = await startHttpApi({ store, publisher, status }, options.httpPort ?? 0);
+  } catch (err) {
+    await xds.close();
+    throw err;
+  }
+  const httpServer = http.server;
+  return {
+    xdsPort: xds.port,
+    httpPort: http.port,
+    store,
+    status,
+    allAcked: (version = cache.current().version) => !publisher.pending && tracker.allAcked(version),
+    settled: async () => (await publisher.settled()).version,
+    async close() {
+      publisher.close();
+      httpServer.closeAllConnections();
+      await Promise.all([new Promise<void>((resolve) => httpServer.close(() => resolve())), xds.close()]);
+    },
+  };
+}
