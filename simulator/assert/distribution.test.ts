@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import { checkDistribution, type DistributionExpectation } from "./distribution.ts";
+import { binomialTwoSided, chiSquareGoodnessOfFit, chiSquareSurvival, logGamma, regularizedGammaQ } from "./statistics.ts";
+
+/** mulberry32: small, seedable, good enough to draw categories. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function sample(shares: Record<string, number>, n: number, seed: number): Record<string, number> {
+  const random = rng(seed);
+  const entries = Object.entries(shares);
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    let r = random();
+    let pick = entries[entries.length - 1]![0];
+    for (const [k, p] of entries) {
+      if (r < p) {
+        pick = k;
+        break;
+      }
+      r -= p;
+    }
+    counts[pick] = (counts[pick] ?? 0) + 1;
+  }
+  return counts;
+}
+
+const expectation = (expected: Record<string, number>, extra: Partial<DistributionExpectation> = {}): DistributionExpectation => ({
+  by: "version",
+  expected,
+  tolerance: 0.03,
+  confidence: 0.999,
+  ...extra,
+});
+
+const SEEDS = Array.from({ length: 200 }, (_, i) => i + 1);
+
+describe("chi-square survival", () => {
+  it.each([
+    [3.841, 1, 0.05],
+    [6.635, 1, 0.01],
+    [10.828, 1, 0.001],
+    [5.991, 2, 0.05],
+    [11.345, 3, 0.01],
+    [18.307, 10, 0.05],
+    [124.342, 100, 0.05],
+  ])("chi2=%f df=%i -> p≈%f", (x, df, p) => {
+    expect(chiSquareSurvival(x, df)).toBeCloseTo(p, 4);
+  });
+
+  it("matches closed forms", () => {
+    expect(chiSquareSurvival(0, 3)).toBe(1);
+    expect(chiSquareSurvival(2, 2)).toBeCloseTo(Math.exp(-1), 12); // df=2: exp(-x/2)
+    expect(chiSquareSurvival(7.3, 2)).toBeCloseTo(Math.exp(-3.65), 12);
+    expect(chiSquareSurvival(1e4, 1)).toBeLessThan(1e-100);
+    expect(regularizedGammaQ(1, 3)).toBeCloseTo(Math.exp(-3), 12);
+    expect(logGamma(5)).toBeCloseTo(Math.log(24), 12);
+    expect(logGamma(0.5)).toBeCloseTo(0.5 * Math.log(Math.PI), 12);
+  });
+
+  it("computes Pearson's statistic", () => {
+    const r = chiSquareGoodnessOfFit([412, 1588], [0.2, 0.8]);
+    expect(r.statistic).toBeCloseTo(0.45, 10); // 12^2/400 + 12^2/1600
+    expect(r.df).toBe(1);
+    expect(r.pValue).toBeCloseTo(0.5023, 4);
+  });
+
+  it("exact binomial agrees with R's binom.test", () => {
+    expect(binomialTwoSided(3, 10, 0.2)).toBeCloseTo(0.4296, 4); // 1 - P(1) - P(2)
+    expect(binomialTwoSided(2, 10, 0.2)).toBeCloseTo(1, 10);
+    expect(binomialTwoSided(10, 10, 0.2)).toBeCloseTo(0.2 ** 10, 15);
+  });
+});
+
+describe("distribution assertion", () => {
+  // A fair split still fails when chance moves a share beyond the tolerance with p < 1 - confidence:
+  // at 2000 requests and 3% tolerance that is |deviation| > 3.35 standard deviations, ~0.08% of runs.
+  // The seeds are fixed, so these tests are deterministic; the bound below is what users can rely on.
+  it("passes a fair 20/80 split at 2000 requests (200 seeds: at most the one false alarm chance allows)", () => {
+    const failures = SEEDS.filter((seed) => !checkDistribution(expectation({ v1: 0.2, v2: 0.8 }), sample({ v1: 0.2, v2: 0.8 }, 2000, seed)).passed);
+    expect(failures.length).toBeLessThanOrEqual(1);
+  });
+
+  it("keeps false alarms on a fair split below 1 - confidence over 10000 seeds", () => {
+    let failures = 0;
+    for (let seed = 1; seed <= 10_000; seed++) {
+      if (!checkDistribution(expectation({ v1: 0.2, v2: 0.8 }), sample({ v1: 0.2, v2: 0.8 }, 2000, seed)).passed) failures++;
+    }
+    expect(failures / 10_000).toBeLessThan(0.001);
+  });
+
+  it("fails a 30/70 split checked against 20/80 at 2000 requests for every seed", () => {
+    const passes = SEEDS.filter((seed) => checkDistribution(expectation({ v1: 0.2, v2: 0.8 }), sample({ v1: 0.3, v2: 0.7 }, 2000, seed)).passed);
+    expect(passes).toEqual([]);
+  });
+
+  it("handles three categories", () => {
+    const want = expectation({ v1: 0.2, v2: 0.3, v3: 0.5 });
+    expect(SEEDS.filter((s) => !checkDistribution(want, sample({ v1: 0.2, v2: 0.3, v3: 0.5 }, 3000, s)).passed).length).toBeLessThanOrEqual(1);
+    expect(SEEDS.filter((s) => checkDistribution(want, sample({ v1: 0.3, v2: 0.2, v3: 0.5 }, 3000, s)).passed)).toEqual([]);
+    const r = checkDistribution(want, { v1: 600, v2: 900, v3: 1500 });
+    expect(r.details).toMatchObject({ test: "chi-square", df: 2, pValue: 1 });
+  });
+
+  it("writes one line with counts, shares, the test and its p-value", () => {
+    const r = checkDistribution(expectation({ v1: 0.2, v2: 0.8 }), { v1: 412, v2: 1588 });
+    expect(r.passed).toBe(true);
+    expect(r.name).toBe("distribution by version");
+    expect(r.message).toBe(
+      "distribution by version: observed v1=412 (20.6%) v2=1588 (79.4%), expected v1=20% v2=80%, chi-square p=0.50, max deviation 0.6% (v1) <= tolerance 3% — pass",
+    );
+    expect(r.message).not.toContain("\n");
+  });
+
+  it("counts expected categories never seen as 0", () => {
+    const r = checkDistribution(expectation({ v1: 0.2, v2: 0.8 }), { v2: 2000 });
+    expect(r.passed).toBe(false);
+    expect(r.message).toContain("v1=0 (0%)");
+    expect(r.message).toContain("FAIL");
+  });
+
+  it("counts observed categories that were not expected against the test", () => {
+    const stray = checkDistribution(expectation({ v1: 0.5, v2: 0.5 }), { v1: 1000, v2: 999, v3: 1 });
+    expect(stray.details).toMatchObject({ pValue: 0, significant: true });
+    expect(stray.passed).toBe(true); // significant but 0.05% <= 3%
+    expect(stray.message).toContain("v3=1 (0.1%) (not expected)");
+    const many = checkDistribution(expectation({ v2: 1 }), { v2: 1800, v1: 200 });
+    expect(many.passed).toBe(false);
+    const strict = checkDistribution(expectation({ v2: 1 }, { tolerance: 0 }), { v2: 1999, v1: 1 });
+    expect(strict.passed).toBe(false);
+  });
+
+  it("needs significance: a large deviation in a tiny sample passes, a tiny one in a huge sample passes", () => {
+    const small = checkDistribution(expectation({ v1: 0.2, v2: 0.8 }), { v1: 3, v2: 7 });
+    expect(small.details).toMatchObject({ test: "exact binomial" });
+    expect(small.passed).toBe(true);
+    const extreme = checkDistribution(expectation({ v1: 0.2, v2: 0.8 }), { v1: 10, v2: 0 });
+    expect(extreme.passed).toBe(false);
+    const huge = checkDistribution(expectation({ v1: 0.2, v2: 0.8 }), { v1: 205_000, v2: 795_000 });
+    expect(huge.details).toMatchObject({ significant: true });
+    expect(huge.passed).toBe(true);
+  });
+
+  it("fails with no responses at all", () => {
+    const r = checkDistribution(expectation({ v1: 1 }), {});
+    expect(r.passed).toBe(false);
+    expect(r.message).toContain("no successful responses");
+  });
+});

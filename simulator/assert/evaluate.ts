@@ -1,0 +1,21 @@
+/** One entry point for reports and the runner: an expectation against what a traffic step observed. */
+import type { Expectation } from "../scenario/types.ts";
+import type { TrafficResult } from "../traffic/traffic-result.ts";
+import type { AssertionResult } from "./assertion-result.ts";
+import { evaluateDistribution } from "./distribution.ts";
+import { evaluateErrors } from "./errors.ts";
+import { evaluateSuccessRate } from "./success-rate.ts";
+import { evaluateThresholds } from "./thresholds.ts";
+
+export function evaluateExpectation(expectation: Expectation, result: TrafficResult): AssertionResult {
+  switch (expectation.kind) {
+    case "successRate":
+      return evaluateSuccessRate(expectation.min, result);
+    case "distribution":
+      return evaluateDistribution(expectation, result);
+    case "thresholds":
+      return evaluateThresholds(expectation.thresholds, result);
+    case "errors":
+      return evaluateErrors(expectation.counts, result);
+  }
+}
