@@ -15,7 +15,14 @@ export async function runProxyProcess(argv: string[]): Promise<void> {
   if (!text) throw new Error("proxy: --bootstrap <file> or --bootstrap-json <json> is required");
   const bootstrap = JSON.parse(text) as Bootstrap;
   const proxy = new Proxy({ redirects: bootstrap.redirects });
-  const ads = startAdsClient(bootstrap, proxy);
+  const statics = bootstrap.staticResources;
+  if (statics) {
+    proxy.setClusters(statics.clusters ?? []);
+    proxy.setEndpoints(statics.endpoints ?? []);
+    proxy.setRoutes(statics.routes ?? []);
+    await proxy.setListeners(statics.listeners ?? []);
+  }
+  const ads = bootstrap.xds ? startAdsClient(bootstrap, proxy) : { close() {}, status: () => ({ mode: "static" }) };
   const admin = await startAdminServer(
     proxy,
     bootstrap.admin.port,
@@ -27,7 +34,7 @@ export async function runProxyProcess(argv: string[]): Promise<void> {
     await admin.close();
     await proxy.close();
   });
-  announceReady({ adminPort: admin.port, nodeId: bootstrap.node.id });
+  announceReady({ adminPort: admin.port, nodeId: bootstrap.node.id, listeners: proxy.listeners.addresses() });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

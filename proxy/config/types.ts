@@ -56,8 +56,8 @@ export interface ClusterLoadAssignment {
 /** What the proxy process starts from (a small Envoy-like bootstrap). */
 export interface Bootstrap {
   node: { id: string; cluster: string; metadata?: Record<string, string> };
-  /** gRPC ADS server, "host:port". */
-  xds: { address: string };
+  /** gRPC ADS server, "host:port". Absent: the proxy runs on `staticResources` alone. */
+  xds?: { address: string };
   admin: { host: string; port: number };
   /**
    * Listener name → local address to bind instead of the listener's own address. In process
@@ -65,4 +65,11 @@ export interface Bootstrap {
    * `hello.default.svc.cluster.local:9090` to the sidecar's local port.
    */
   redirects?: Record<string, { host: string; port: number }>;
+  /** Configuration applied at start, before (or instead of) anything from xDS — as Envoy's static_resources. */
+  staticResources?: {
+    listeners?: ListenerConfig[];
+    clusters?: ClusterConfig[];
+    endpoints?: ClusterLoadAssignment[];
+    routes?: RouteConfig[];
+  };
 }
