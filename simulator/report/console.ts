@@ -1,0 +1,82 @@
+/** The run as a person reads it at the end of `meshsim run`. */
+import { formatMs } from "../scenario/units.ts";
+import type { TrafficResult } from "../traffic/traffic-result.ts";
+import { stepKind, type RunSummary, type StepSummary } from "./summary.ts";
+
+export interface ConsoleOptions {
+  /** Default: `shouldUseColor()` for stdout. */
+  color?: boolean;
+}
+
+/** Colours only on a terminal, and never when NO_COLOR is set to a non-empty value (no-color.org). */
+export function shouldUseColor(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR && env.FORCE_COLOR !== "0") return true;
+  return Boolean(stream.isTTY);
+}
+
+const CODES = { green: [32, 39], red: [31, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22] } as const;
+type Paint = (style: keyof typeof CODES, s: string) => string;
+
+export function renderConsoleSummary(summary: RunSummary, options: ConsoleOptions = {}): string {
+  const color = options.color ?? shouldUseColor();
+  const paint: Paint = (style, s) => (color ? `\u001b[${CODES[style][0]}m${s}\u001b[${CODES[style][1]}m` : s);
+  const mark = (passed: boolean) => (passed ? paint("green", "✓") : paint("red", "✗"));
+  const lines: string[] = [];
+
+  const verdict = summary.passed ? paint("green", "PASSED") : paint("red", "FAILED");
+  lines.push(`${paint("bold", summary.scenario.name)} ${paint("dim", `(${summary.scenario.file})`)} ${verdict} in ${formatMs(summary.durationMs)}`);
+  if (summary.error !== undefined) lines.push(`  ${paint("red", "error:")} ${indent(summary.error, "         ")}`);
+
+  for (const step of summary.steps) {
+    lines.push(`  ${mark(step.passed)} ${paint("bold", step.name)} ${paint("dim", `${stepKind(step)} · ${formatMs(step.durationMs)}`)}`);
+    if (step.error !== undefined) lines.push(`      ${paint("red", "error:")} ${indent(step.error, "             ")}`);
+    for (const t of step.traffic) lines.push(...trafficLines(t, paint));
+    for (const e of step.expectations) lines.push(`      ${mark(e.passed)} ${e.passed ? e.message : paint("red", e.message)}`);
+  }
+
+  const expectations = summary.steps.flatMap((s) => s.expectations);
+  const failed = expectations.filter((e) => !e.passed).length;
+  const errored = summary.steps.filter((s) => s.error !== undefined).length;
+  const tally = [
+    `${summary.steps.length} step${summary.steps.length === 1 ? "" : "s"}`,
+    `${expectations.length - failed}/${expectations.length} expectations held`,
+    ...(errored ? [`${errored} step${errored === 1 ? "" : "s"} errored`] : []),
+  ].join(", ");
+  lines.push(`  ${failed || errored || summary.error ? paint("red", tally) : paint("green", tally)}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function trafficLines(t: TrafficResult, paint: Paint): string[] {
+  const failures = t.requests - t.successes;
+  const rate = t.requests > 0 ? `${((t.successes / t.requests) * 100).toFixed(2)}%` : "n/a";
+  const errors = Object.entries(t.errors)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k}=${n}`)
+    .join(", ");
+  const out = [
+    `      ${t.from} → ${t.to} (${t.protocol}): ${t.requests} requests, ${t.successes} ok, ${failures} failed${errors ? ` (${errors})` : ""}, success ${rate}, ${t.rate.toFixed(0)}/s`,
+  ];
+  if (t.latency.count > 0) {
+    const l = t.latency;
+    out.push(
+      paint("dim", `      latency p50 ${formatMs(l.p50Ms)} p99 ${formatMs(l.p99Ms)} max ${formatMs(l.maxMs)} · raw p50 ${formatMs(t.latencyRaw.p50Ms)} p99 ${formatMs(t.latencyRaw.p99Ms)}`),
+    );
+  }
+  for (const by of ["version", "instance"] as const) {
+    const counts = Object.entries(t.byIdentity[by]);
+    const total = counts.reduce((n, [, c]) => n + c, 0);
+    if (counts.length === 0 || total === 0) continue;
+    if (by === "instance" && counts.length === Object.keys(t.byIdentity.version).length) continue; // one instance per version adds nothing
+    out.push(paint("dim", `      by ${by}: ${counts.map(([k, c]) => `${k}=${c} (${((c / total) * 100).toFixed(1)}%)`).join(" ")}`));
+  }
+  const c = t.connections;
+  if (c.closedByPeer > 0 || c.resets > 0) out.push(paint("yellow", `      connections: ${c.opened} opened, ${c.closedByPeer} closed by peer, ${c.resets} reset`));
+  else out.push(paint("dim", `      connections: ${c.opened} opened`));
+  return out;
+}
+
+function indent(s: string, pad: string): string {
+  return s.split("\n").join(`\n${pad}`);
+}

@@ -1,0 +1,41 @@
+/**
+ * summary.json: the single record of a run. JUnit, the console summary and any other
+ * report are rendered from it, never from live state.
+ */
+import type { AssertionResult } from "../assert/assertion-result.ts";
+import type { StepAction } from "../scenario/types.ts";
+import type { TrafficResult } from "../traffic/traffic-result.ts";
+
+export interface RunSummary {
+  tool: { name: "meshsim"; version: string };
+  scenario: { name: string; file: string; tags: string[]; description?: string };
+  /** ISO 8601. */
+  startedAt: string;
+  durationMs: number;
+  /** Every step ran and passed, and nothing failed outside a step. */
+  passed: boolean;
+  /** Why the run stopped outside any step (topology could not come up, ...). */
+  error?: string;
+  steps: StepSummary[];
+  environment: { node: string; platform: string; backend?: string };
+}
+
+export interface StepSummary {
+  name: string;
+  /** What the step did, in order, e.g. ["apply", "waitFor"]. */
+  actions: StepAction[];
+  durationMs: number;
+  /** No error and every expectation held. */
+  passed: boolean;
+  /** The step could not complete (timeout waiting for ACKs, traffic could not start, ...). */
+  error?: string;
+  traffic: TrafficResult[];
+  expectations: AssertionResult[];
+}
+
+/** e.g. "apply+waitFor"; "step" when the step did nothing. */
+export function stepKind(step: Pick<StepSummary, "actions">): string {
+  return step.actions.length ? step.actions.join("+") : "step";
+}
+
+export { writeReports, type ReportPaths } from "./write-reports.ts";
