@@ -4,13 +4,17 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let bestDistance = Infinity;
   const lower = word.toLowerCase();
   for (const candidate of candidates) {
-    const d = candidate.toLowerCase() === lower ? 0 : editDistance(lower, candidate.toLowerCase());
+    const other = candidate.toLowerCase();
+    // A prefix either way ("pool" for "pooled", "replica" for "replicas") is a typo whatever its length.
+    const prefix = Math.min(lower.length, other.length) >= 3 && (other.startsWith(lower) || lower.startsWith(other));
+    const d = other === lower || prefix ? 0 : editDistance(lower, other);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
     }
   }
-  const limit = Math.max(2, Math.floor(word.length / 3));
+  // Short names differ by one letter on purpose (v1, v2): suggest only for longer words.
+  const limit = word.length <= 2 ? 0 : Math.max(1, Math.floor(word.length / 3));
   return bestDistance <= limit ? best : undefined;
 }
 
