@@ -130,10 +130,12 @@ export class ThriftCodec implements Codec {
       header.seqidEnd - offset,
       header.bodyOffset - offset,
     );
+    const metadata: Map<string, string> = new Map();
+    metadata.set("method", header.name);
     const message: Message = {
       kind: KIND_BY_MESSAGE_TYPE[header.messageType]!,
       requestId: header.seqid,
-      metadata: new Map([["method", header.name]]),
+      metadata,
       frame: input.subarray(offset, end),
       detail,
     };
