@@ -32,6 +32,8 @@ describe("durations and rates", () => {
     expect(formatMs(0.25)).toBe("0.25ms");
     expect(formatMs(12.34)).toBe("12.3ms");
     expect(formatMs(1500)).toBe("1.50s");
+    expect(formatMs(20)).toBe("20ms");
+    expect(formatMs(2000)).toBe("2s");
     expect(formatMs(125_000)).toBe("2m05s");
   });
 });

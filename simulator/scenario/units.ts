@@ -46,6 +46,8 @@ export function parseRate(value: string | number): number {
 /** Short human form of a duration in milliseconds: 0.4ms, 12.3ms, 1.50s, 2m05s. */
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
+  if (Number.isInteger(ms) && ms < 1000) return `${ms}ms`;
+  if (ms % 1000 === 0 && ms < 60_000) return `${ms / 1000}s`;
   if (ms < 1) return `${ms.toFixed(2)}ms`;
   if (ms < 1000) return `${ms < 100 ? ms.toFixed(1) : ms.toFixed(0)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)}s`;
