@@ -42,6 +42,8 @@ describe("decode Envoy resources", () => {
     expect(() => decodeRouteConfiguration(rc([{ name: "a", exact_match: "x", invert_match: true }]))).toThrow(/invert_match/);
     expect(() => decodeRouteConfiguration(rc([{ name: "a", string_match: { exact: "x", ignore_case: true } }]))).toThrow(/unsupported header match/);
     expect(() => decodeRouteConfiguration(rc([], { cluster_header: "x" }))).toThrow(/unsupported route action/);
+    const pathMatch = { name: "h", virtual_hosts: [{ routes: [{ name: "r", match: { path: "/x" }, route: { cluster: "c" } }] }] };
+    expect(() => decodeRouteConfiguration(pathMatch)).toThrow("route configuration h, route r: unsupported match path");
   });
 
   it("decodes clusters and endpoints, rejecting what it cannot run", () => {
