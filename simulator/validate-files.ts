@@ -1,30 +1,44 @@
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { InputProblem } from "../common/errors.ts";
 import { parseResources } from "../control-plane/resources/parse.ts";
 import { validateResources } from "../control-plane/resources/validate.ts";
 import { InvalidInputError } from "../common/errors.ts";
 import { loadScenario } from "./scenario/loader.ts";
+import type { Scenario } from "./scenario/types.ts";
 import { validateScenarioResources } from "./scenario-resources.ts";
 
 /**
- * `meshsim validate`: scenario files are loaded and their resources checked in order; other
- * YAML files are checked as one set of Aeraki/Istio resources.
+ * `meshsim validate`: scenario files are loaded and their resources checked in the order the
+ * scenario applies them. Other YAML files are checked together as one set of Aeraki/Istio
+ * resources — except files a scenario includes, which only make sense inside it.
  */
 export async function validateFiles(files: string[]): Promise<InputProblem[]> {
   const problems: InputProblem[] = [];
-  const resourceFiles: string[] = [];
+  const included = new Set<string>();
+  const others: string[] = [];
   for (const file of files) {
-    if (/^kind:\s*Scenario\s*$/m.test(readFileSync(file, "utf8"))) {
-      try {
-        problems.push(...validateScenarioResources(await loadScenario(file)));
-      } catch (err) {
-        if (err instanceof InvalidInputError) problems.push(...err.problems);
-        else throw err;
-      }
-    } else resourceFiles.push(file);
+    if (!/^kind:\s*Scenario\s*$/m.test(readFileSync(file, "utf8"))) {
+      others.push(file);
+      continue;
+    }
+    try {
+      const scenario = await loadScenario(file);
+      for (const f of includedFiles(scenario)) included.add(f);
+      problems.push(...validateScenarioResources(scenario));
+    } catch (err) {
+      if (err instanceof InvalidInputError) problems.push(...err.problems);
+      else throw err;
+    }
   }
-  const all = resourceFiles.map((f) => parseResources(readFileSync(f, "utf8"), f));
-  for (const r of all) problems.push(...r.problems);
-  if (resourceFiles.length > 0) problems.push(...validateResources(all.flatMap((r) => r.resources)));
+  const resourceFiles = others.filter((f) => !included.has(resolve(f)));
+  const parsed = resourceFiles.map((f) => parseResources(readFileSync(f, "utf8"), f));
+  for (const r of parsed) problems.push(...r.problems);
+  if (resourceFiles.length > 0) problems.push(...validateResources(parsed.flatMap((r) => r.resources)));
   return problems;
+}
+
+function includedFiles(scenario: Scenario): string[] {
+  const all = [...scenario.resources, ...scenario.steps.flatMap((s) => [...s.apply, ...s.delete])];
+  return all.map((r) => resolve(r.source.file)).filter((f) => f !== resolve(scenario.file));
 }

@@ -1,7 +1,10 @@
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
-const tsxLoader = import.meta.resolve("tsx");
+// Resolved from this package, not the caller's cwd, so `npx meshsim` works from any folder.
+const tsxLoader = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs")).href;
 
 /** Absolute path of a file in this package. */
 export function projectPath(relative: string): string {
