@@ -26,8 +26,11 @@ export function exitWithParent(shutdown: () => Promise<void> | void): void {
   process.on("SIGINT", stop);
 }
 
-/** Reads `--name value` flags; repeated flags keep the last value, bare words are positional. */
-export function parseFlags(argv: ReadonlyArray<string>): { flags: Record<string, string>; positional: string[] } {
+/**
+ * Reads `--name value` and `--name=value` flags; names in `booleans` take no value ("true").
+ * Repeated flags keep the last value; bare words are positional.
+ */
+export function parseFlags(argv: ReadonlyArray<string>, booleans: ReadonlyArray<string> = []): { flags: Record<string, string>; positional: string[] } {
   const flags: Record<string, string> = {};
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -35,6 +38,7 @@ export function parseFlags(argv: ReadonlyArray<string>): { flags: Record<string,
     if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       if (eq > 0) flags[arg.slice(2, eq)] = arg.slice(eq + 1);
+      else if (booleans.includes(arg.slice(2))) flags[arg.slice(2)] = "true";
       else if (i + 1 < argv.length && !argv[i + 1]!.startsWith("--")) flags[arg.slice(2)] = argv[++i]!;
       else flags[arg.slice(2)] = "true";
     } else positional.push(arg);

@@ -33,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
       case "validate":
         return await validateCommand(rest);
       case "doctor":
-        return await runDoctor(parseFlags(rest).flags.fix === "true");
+        return await runDoctor(parseFlags(rest, ["fix"]).flags.fix === "true");
       case "control-plane": {
         const { runControlPlaneProcess } = await import("../control-plane/main.ts");
         await runControlPlaneProcess(rest);
@@ -85,7 +85,7 @@ export function expandYamlArgs(paths: string[]): string[] {
 }
 
 async function runCommand(args: string[]): Promise<number> {
-  const { flags, positional } = parseFlags(args);
+  const { flags, positional } = parseFlags(args, ["quiet"]);
   const files = expandYamlArgs(positional);
   if (files.length === 0) throw new MeshsimError("INVALID_INPUT", "run: name at least one scenario file or folder");
   const quiet = flags.quiet === "true";
@@ -114,6 +114,7 @@ async function runCommand(args: string[]): Promise<number> {
       });
       process.stdout.write(renderConsoleSummary(summary));
       if (summary.reportDir) process.stdout.write(`reports: ${summary.reportDir}/summary.json, junit.xml\n`);
+      if (controller.signal.aborted) return 130;
       if (!summary.passed) failed = true;
       if (summary.error) return 2;
     }

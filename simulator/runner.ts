@@ -70,6 +70,7 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
   } finally {
     await topology?.down();
   }
+  if (options.signal?.aborted && setupError === undefined) setupError = "interrupted before the scenario finished";
 
   const summary: RunSummary = {
     tool: { name: "meshsim", version: MESHSIM_VERSION },
@@ -123,6 +124,7 @@ async function runStep(step: Step, topology: RunningTopology, options: RunOption
             timeoutMs: spec.timeoutMs,
             driverOptions: { transport: spec.service.transport, protocol: spec.service.protocolVariant },
             onProgress: (p) => options.onEvent?.({ type: "progress", step: step.name, ...p }),
+            signal: options.signal,
           });
           traffic.push(result);
           break;
@@ -137,6 +139,7 @@ async function runStep(step: Step, topology: RunningTopology, options: RunOption
       }
       expectations.push(evaluateExpectation(expectation, observed));
     }
+    if (options.signal?.aborted) error = "interrupted";
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }

@@ -22,6 +22,8 @@ export interface TrafficRun {
   driverOptions?: Record<string, unknown>;
   /** Called about once a second with progress, for live terminal output. */
   onProgress?: (p: { sent: number; completed: number; errors: number; elapsedMs: number }) => void;
+  /** Stops sending new requests; those in flight still complete. */
+  signal?: AbortSignal;
 }
 
 interface SecondBucket {
@@ -116,6 +118,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
       await new Promise<void>((resolve) => {
         const tick = () => {
           const now = performance.now();
+          if (run.signal?.aborted) return resolve();
           while (sent < limitCount) {
             const due = start + sent * interval;
             if (due > now || due >= endAt) break;
@@ -130,7 +133,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
       });
     } else {
       const worker = async () => {
-        while (sent < limitCount && performance.now() < endAt) {
+        while (sent < limitCount && performance.now() < endAt && !run.signal?.aborted) {
           sent++;
           await callOnce(performance.now());
         }
