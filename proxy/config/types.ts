@@ -12,6 +12,40 @@ export interface ListenerConfig {
   /** Name of the route configuration served over RDS, `<host>_<port>`. */
   routeConfigName: string;
   statPrefix: string;
+  /** Aeraki MetaRouter `localRateLimit`: applies to every request on this listener. */
+  localRateLimit?: LocalRateLimitConfig;
+  /** Aeraki MetaRouter `globalRateLimit`: asks an `envoy.service.ratelimit.v3` service. */
+  globalRateLimit?: GlobalRateLimitConfig;
+  /** Maximum size of one message; larger frames are rejected by the codec. */
+  maxFrameSize?: number;
+}
+
+export interface TokenBucket {
+  maxTokens: number;
+  tokensPerFill: number;
+  fillIntervalMs: number;
+}
+
+/**
+ * Aeraki semantics: conditions are tried in order and the first whose matchers all hold uses its
+ * own bucket; a request no condition matches uses the default bucket, or passes when there is none.
+ */
+export interface LocalRateLimitConfig {
+  tokenBucket?: TokenBucket;
+  conditions: ReadonlyArray<{ match: ReadonlyArray<AttributeMatch>; tokenBucket: TokenBucket }>;
+}
+
+export interface GlobalRateLimitConfig {
+  domain: string;
+  /** The cluster of the rate-limit service (gRPC). */
+  rateLimitServiceCluster: string;
+  /** Deny when the service cannot be reached or answers late (Envoy's failure_mode_deny). */
+  denyOnFail: boolean;
+  timeoutMs: number;
+  /** Each descriptor entry takes its value from a metadata key (Aeraki's `descriptors[].property`). */
+  descriptors: ReadonlyArray<{ key: string; property: string }>;
+  /** Optional match: only requests matching are checked. */
+  match?: ReadonlyArray<AttributeMatch>;
 }
 
 export type AttributeMatch =
@@ -24,10 +58,43 @@ export type RouteAction =
   | { kind: "cluster"; cluster: string }
   | { kind: "weighted"; clusters: ReadonlyArray<{ name: string; weight: number }> };
 
+export interface HeaderMutation {
+  key: string;
+  value: string;
+}
+
+/** meshsim extension (Aeraki has none for meta protocols): fault injection per route. */
+export interface RouteFault {
+  /** Answer locally with an error instead of forwarding. */
+  abort?: { percentage: number; /** LocalErrorKind-like label carried in the error reply. */ errorKind: string; message?: string };
+  /** Hold the request before forwarding. */
+  delay?: { percentage: number; fixedDelayMs: number };
+}
+
+/** meshsim extension: retries per route. */
+export interface RetryPolicy {
+  attempts: number;
+  perTryTimeoutMs?: number;
+  /** connect-failure, reset, error-reply (an upstream application error), timeout. */
+  retryOn: ReadonlyArray<"connect-failure" | "reset" | "error-reply" | "timeout">;
+  /** Retries allowed as a share of active requests (Envoy's retry budget), 0..1. */
+  budget?: number;
+}
+
 export interface RouteEntry {
   name: string;
   match: ReadonlyArray<AttributeMatch>;
   action: RouteAction;
+  requestMutation?: ReadonlyArray<HeaderMutation>;
+  responseMutation?: ReadonlyArray<HeaderMutation>;
+  /** Copy a share of requests to another cluster, fire and forget. */
+  mirror?: { cluster: string; percentage: number };
+  /** Metadata keys whose values feed consistent hashing (ring hash / maglev clusters). */
+  hashPolicy?: ReadonlyArray<string>;
+  /** meshsim extension: whole-request timeout including retries. */
+  timeoutMs?: number;
+  retries?: RetryPolicy;
+  fault?: RouteFault;
 }
 
 export interface RouteConfig {
@@ -35,12 +102,20 @@ export interface RouteConfig {
   routes: ReadonlyArray<RouteEntry>;
 }
 
+export type LbPolicy = "round_robin" | "least_request" | "random" | "ring_hash" | "maglev";
+
 export interface ClusterConfig {
   name: string;
-  lbPolicy: "round_robin";
+  lbPolicy: LbPolicy;
   connectTimeoutMs: number;
   /** Upstream connections kept per endpoint. */
   connectionsPerEndpoint: number;
+  /** From DestinationRule connectionPool; absent = unlimited. */
+  circuitBreakers?: { maxConnections?: number; maxPendingRequests?: number; maxRequests?: number; maxRetries?: number };
+  /** From DestinationRule outlierDetection. */
+  outlierDetection?: { consecutiveErrors: number; intervalMs: number; baseEjectionTimeMs: number; maxEjectionPercent: number };
+  /** Ring hash minimum ring size (ring_hash only). */
+  minimumRingSize?: number;
 }
 
 export interface Endpoint {
