@@ -18,6 +18,19 @@ export interface ListenerConfig {
   globalRateLimit?: GlobalRateLimitConfig;
   /** Maximum size of one message; larger frames are rejected by the codec. */
   maxFrameSize?: number;
+  /** Authorization policies (from DubboAuthorizationPolicy, or any protocol's equivalent). */
+  authorization?: ReadonlyArray<AuthorizationPolicy>;
+}
+
+/**
+ * Istio semantics: a request matching any DENY policy is denied; when ALLOW policies exist, a
+ * request matching none of them is denied; otherwise it is allowed. A policy matches when any of
+ * its rules matches; a rule matches when all of its matchers hold.
+ */
+export interface AuthorizationPolicy {
+  name: string;
+  action: "ALLOW" | "DENY";
+  rules: ReadonlyArray<ReadonlyArray<AttributeMatch>>;
 }
 
 export interface TokenBucket {
