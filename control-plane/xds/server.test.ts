@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadResourceFiles } from "../resources/index.ts";
 import { translate, TYPE_URL } from "../translate/index.ts";
-import { envoyRoot, TO_OBJECT_OPTIONS } from "./envoy-protos.ts";
+import { envoyRoot, TO_OBJECT_OPTIONS } from "../../common/envoy-protos.ts";
 import { startXdsServer, type XdsServer } from "./server.ts";
 import { SnapshotCache } from "./snapshot-cache.ts";
 import { XdsStatusTracker } from "./xds-status.ts";

@@ -7,7 +7,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { TYPE_URL } from "../translate/envoy-types.ts";
-import { envoyRoot, TO_OBJECT_OPTIONS, type AnyMessage } from "./envoy-protos.ts";
+import { envoyRoot, TO_OBJECT_OPTIONS, type AnyMessage } from "../../common/envoy-protos.ts";
 import { TYPE_ORDER, type SnapshotCache, type TypeUrl } from "./snapshot-cache.ts";
 import type { XdsStatusTracker } from "./xds-status.ts";
 

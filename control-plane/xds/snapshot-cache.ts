@@ -5,7 +5,7 @@
  */
 import type { EnvoyResources } from "../translate/envoy-types.ts";
 import { TYPE_URL } from "../translate/envoy-types.ts";
-import { encodeAny, type AnyMessage } from "./envoy-protos.ts";
+import { encodeAny, type AnyMessage } from "../../common/envoy-protos.ts";
 
 /** The order resources are pushed in: clusters before endpoints, listeners before routes. */
 export const TYPE_ORDER = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route] as const;

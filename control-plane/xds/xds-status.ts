@@ -2,7 +2,7 @@
  * What each proxy was sent and what it accepted, per resource type: the basis of "is the
  * configuration in force everywhere?" and of NACK diagnostics.
  */
-import { shortTypeName } from "./envoy-protos.ts";
+import { shortTypeName } from "../../common/envoy-protos.ts";
 
 export interface TypeStatus {
   sentVersion?: string;

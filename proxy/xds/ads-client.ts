@@ -16,7 +16,7 @@ import {
   decodeRouteConfiguration,
   edsServiceName,
 } from "./decode.ts";
-import { decodeAny, envoyRoot, TO_OBJECT_OPTIONS, toStruct, TYPE_URL, type TypeUrl } from "./envoy-protos.ts";
+import { decodeAny, envoyRoot, TO_OBJECT_OPTIONS, toStruct, TYPE_URL, type TypeUrl } from "../../common/envoy-protos.ts";
 
 const ADS_PATH = "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources";
 /** google.rpc.Code.INVALID_ARGUMENT */

@@ -4,7 +4,7 @@
  * than half applied.
  */
 import type { AttributeMatch, ClusterConfig, ClusterLoadAssignment, Endpoint, ListenerConfig, RouteAction, RouteConfig, RouteEntry } from "../config/types.ts";
-import { decodeAny, fromStruct } from "./envoy-protos.ts";
+import { decodeAny, fromStruct } from "../../common/envoy-protos.ts";
 
 export const META_PROTOCOL_PROXY_FILTER = "envoy.filters.network.meta_protocol_proxy";
 const META_PROTOCOL_PROXY_TYPE = "aeraki.meta_protocol_proxy.v1alpha.MetaProtocolProxy";
