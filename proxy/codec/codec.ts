@@ -34,7 +34,8 @@ export type LocalErrorKind =
   | "timeout"
   | "rate_limited"
   | "fault_abort"
-  | "overflow";
+  | "overflow"
+  | "unauthorized";
 
 export interface LocalError {
   kind: LocalErrorKind;
@@ -74,6 +75,11 @@ export interface Codec {
   encode(message: Message, mutation?: Mutation): Buffer;
   /** An error reply the protocol's real clients understand, answering `request`. */
   localReply(request: Message, error: LocalError): Buffer;
+  /**
+   * For protocols with keep-alive messages (Dubbo heartbeats): the reply to a message decoded
+   * with kind "heartbeat", answered by the proxy itself. Absent: heartbeats are dropped.
+   */
+  heartbeatReply?(heartbeat: Message): Buffer | undefined;
 }
 
 export interface CodecOptions {

@@ -10,6 +10,7 @@ import type { LocalErrorKind } from "../../codec/codec.ts";
 import { binaryHeaderSize, writeBinaryHeader } from "./protocol-binary.ts";
 import { compactHeaderSize, varint32Size, writeCompactHeader, writeVarint32 } from "./protocol-compact.ts";
 import { FRAME_HEADER_SIZE } from "./transport.ts";
+import { wrapInHeaderFrame } from "./transport-header.ts";
 import { EXCEPTION, type ProtocolKind, type TransportKind } from "./wire.ts";
 
 /** TApplicationException.type values. */
@@ -34,6 +35,7 @@ export const LOCAL_ERROR_EXCEPTION_TYPE: Readonly<Record<LocalErrorKind, number>
   rate_limited: ApplicationExceptionType.INTERNAL_ERROR,
   fault_abort: ApplicationExceptionType.INTERNAL_ERROR,
   overflow: ApplicationExceptionType.INTERNAL_ERROR,
+  unauthorized: ApplicationExceptionType.INTERNAL_ERROR,
 };
 
 export interface ApplicationExceptionReply {
@@ -45,10 +47,16 @@ export interface ApplicationExceptionReply {
   seqid: number;
   message: string;
   type: number;
+  /** THeader only: the sequence number for the frame header (default: `seqid`). */
+  headerSeqid?: number;
 }
 
-/** A whole EXCEPTION message (with frame length when framed) carrying a TApplicationException. */
+/** A whole EXCEPTION message (with frame length when framed, in a THeader frame for header) carrying a TApplicationException. */
 export function encodeApplicationException(reply: ApplicationExceptionReply): Buffer {
+  if (reply.transport === "header") {
+    const message = encodeApplicationException({ ...reply, transport: "unframed" });
+    return wrapInHeaderFrame(message, reply.protocol, reply.headerSeqid ?? reply.seqid);
+  }
   const name = Buffer.from(reply.method, "utf8");
   const text = Buffer.from(reply.message, "utf8");
   const framed = reply.transport === "framed";
