@@ -3,42 +3,19 @@ import type { ClusterConfig, ClusterLoadAssignment, Endpoint } from "../config/t
 import type { UpstreamClient } from "../core/upstream-client.ts";
 import { PROXY_STATS, type ClusterStat, type StatScope, type StatsStore } from "../stats/stats.ts";
 import { EndpointPool, endpointKey } from "./endpoint-pool.ts";
+import { createLoadBalancer, type LoadBalancer } from "./load-balancer.ts";
+import { OutlierDetector, isEjected, newOutlierState, type OutlierState } from "./outlier-detector.ts";
 
-class Cluster {
-  endpoints: Endpoint[] = [];
-  private readonly pools = new Map<string, EndpointPool>();
-  private rr = 0;
+/** One endpoint of a cluster, with what load balancing and outlier detection track of it. */
+export class EndpointState {
+  readonly key: string;
+  activeRequests = 0;
+  readonly outlier: OutlierState = newOutlierState();
+  /** Pools per codec: one upstream protocol per listener codec. */
+  readonly pools = new Map<string, EndpointPool>();
 
-  constructor(
-    public config: ClusterConfig,
-    readonly stats: StatScope<ClusterStat>,
-  ) {}
-
-  /** Round-robin over the current endpoints; pools are kept per endpoint and codec. */
-  pick(codecName: string, codecFactory: CodecFactory): UpstreamClient | undefined {
-    const n = this.endpoints.length;
-    if (n === 0) return undefined;
-    const endpoint = this.endpoints[this.rr++ % n]!;
-    if (this.rr >= n) this.rr = 0;
-    const key = `${codecName}|${endpointKey(endpoint)}`;
-    let pool = this.pools.get(key);
-    if (pool === undefined) {
-      pool = new EndpointPool(endpoint, this.config.connectionsPerEndpoint, codecFactory, this.stats, this.config.connectTimeoutMs);
-      this.pools.set(key, pool);
-    }
-    return pool.client();
-  }
-
-  setEndpoints(endpoints: ReadonlyArray<Endpoint>): void {
-    this.endpoints = [...endpoints];
-    const keep = new Set(this.endpoints.map(endpointKey));
-    for (const [key, pool] of this.pools) {
-      if (!keep.has(endpointKey(pool.endpoint))) {
-        // Requests already sent to a removed endpoint finish; new ones go elsewhere.
-        pool.drain();
-        this.pools.delete(key);
-      }
-    }
+  constructor(readonly endpoint: Endpoint) {
+    this.key = endpointKey(endpoint);
   }
 
   drain(): void {
@@ -52,7 +29,107 @@ class Cluster {
   }
 }
 
-export type PickResult = { ok: true; client: UpstreamClient } | { ok: false; kind: "no_cluster" | "no_healthy_endpoint" };
+export type PickResult =
+  | { ok: true; client: UpstreamClient; endpoint: EndpointState; cluster: Cluster }
+  | { ok: false; kind: "no_cluster" | "no_healthy_endpoint" | "overflow"; message: string };
+
+export class Cluster {
+  endpoints: EndpointState[] = [];
+  private lb: LoadBalancer<EndpointState>;
+  private outlier: OutlierDetector | undefined;
+  /** Requests sent and not yet answered, across endpoints (circuit breaker max_requests). */
+  activeRequests = 0;
+  /** Upstream connections opened and not closed (circuit breaker max_connections). */
+  connections = 0;
+  /** Requests currently on a retry attempt (retry budget, max_retries). */
+  activeRetries = 0;
+  private readonly usable = (e: EndpointState) => !isEjected(e.outlier, this.now);
+  private now = 0;
+
+  constructor(
+    public config: ClusterConfig,
+    readonly stats: StatScope<ClusterStat>,
+  ) {
+    this.lb = createLoadBalancer(config.lbPolicy, this.endpoints, config);
+    this.outlier = config.outlierDetection ? new OutlierDetector(config.outlierDetection) : undefined;
+  }
+
+  reconfigure(config: ClusterConfig): void {
+    const lbChanged = config.lbPolicy !== this.config.lbPolicy || config.minimumRingSize !== this.config.minimumRingSize;
+    this.config = config;
+    this.outlier = config.outlierDetection ? new OutlierDetector(config.outlierDetection) : undefined;
+    if (lbChanged) this.lb = createLoadBalancer(config.lbPolicy, this.endpoints, config);
+  }
+
+  setEndpoints(endpoints: ReadonlyArray<Endpoint>): void {
+    const existing = new Map(this.endpoints.map((e) => [e.key, e]));
+    const next: EndpointState[] = [];
+    for (const ep of endpoints) {
+      const key = endpointKey(ep);
+      next.push(existing.get(key) ?? new EndpointState(ep));
+      existing.delete(key);
+    }
+    // Requests already sent to a removed endpoint finish; new ones go elsewhere.
+    for (const gone of existing.values()) gone.drain();
+    this.endpoints = next;
+    this.lb = createLoadBalancer(this.config.lbPolicy, this.endpoints, this.config);
+  }
+
+  pick(codecName: string, codecFactory: CodecFactory, hashKey: string | undefined): PickResult {
+    const limits = this.config.circuitBreakers;
+    if (limits?.maxRequests !== undefined && this.activeRequests >= limits.maxRequests) {
+      this.stats.inc("upstream_rq_pending_overflow");
+      return { ok: false, kind: "overflow", message: `cluster ${this.config.name}: max requests ${limits.maxRequests} reached` };
+    }
+    if (this.endpoints.length === 0) return { ok: false, kind: "no_healthy_endpoint", message: `cluster ${this.config.name} has no endpoints` };
+    this.now = Date.now();
+    const endpoint = this.lb.choose(hashKey, this.usable);
+    if (endpoint === undefined) return { ok: false, kind: "no_healthy_endpoint", message: `every endpoint of cluster ${this.config.name} is ejected` };
+    let pool = endpoint.pools.get(codecName);
+    if (pool === undefined) {
+      pool = new EndpointPool(endpoint.endpoint, this.config.connectionsPerEndpoint, codecFactory, this, this.config.connectTimeoutMs);
+      endpoint.pools.set(codecName, pool);
+    }
+    const client = pool.client();
+    if (client === undefined) {
+      this.stats.inc("upstream_cx_overflow");
+      return { ok: false, kind: "overflow", message: `cluster ${this.config.name}: max connections ${limits?.maxConnections} reached` };
+    }
+    if (limits?.maxPendingRequests !== undefined && !client.isConnected && client.queuedRequests >= limits.maxPendingRequests) {
+      this.stats.inc("upstream_rq_pending_overflow");
+      return { ok: false, kind: "overflow", message: `cluster ${this.config.name}: max pending requests ${limits.maxPendingRequests} reached` };
+    }
+    return { ok: true, client, endpoint, cluster: this };
+  }
+
+  /** Whether one more upstream connection may open (circuit breaker max_connections). */
+  mayOpenConnection(): boolean {
+    const max = this.config.circuitBreakers?.maxConnections;
+    return max === undefined || this.connections < max;
+  }
+
+  /** Outcome of one request on an endpoint, for outlier detection. */
+  recordResult(endpoint: EndpointState, ok: boolean): void {
+    if (!this.outlier) return;
+    const now = Date.now();
+    let ejected = 0;
+    for (const e of this.endpoints) if (isEjected(e.outlier, now)) ejected++;
+    if (this.outlier.record(endpoint.outlier, ok, now, ejected, this.endpoints.length)) this.stats.inc("outlier_detection_ejections");
+  }
+
+  ejectedCount(): number {
+    const now = Date.now();
+    return this.endpoints.filter((e) => isEjected(e.outlier, now)).length;
+  }
+
+  drain(): void {
+    for (const e of this.endpoints) e.drain();
+  }
+
+  close(): void {
+    for (const e of this.endpoints) e.close();
+  }
+}
 
 /**
  * Clusters and their endpoints as last received over CDS/EDS. A cluster removed while requests
@@ -61,7 +138,7 @@ export type PickResult = { ok: true; client: UpstreamClient } | { ok: false; kin
 export class ClusterManager {
   private readonly clusters = new Map<string, Cluster>();
   /** Endpoints that arrived before their cluster (EDS may race CDS). */
-  private readonly pendingAssignments = new Map<string, ReadonlyArray<Endpoint>>();
+  private readonly assignments = new Map<string, ReadonlyArray<Endpoint>>();
 
   constructor(private readonly stats: StatsStore) {}
 
@@ -76,12 +153,12 @@ export class ClusterManager {
     for (const config of configs) {
       const existing = this.clusters.get(config.name);
       if (existing) {
-        existing.config = config;
+        existing.reconfigure(config);
         continue;
       }
       const scope = this.stats.scope(`cluster.${config.name}`, PROXY_STATS.cluster, PROXY_STATS.clusterGauges);
       const cluster = new Cluster(config, scope);
-      const assignment = this.pendingAssignments.get(config.name);
+      const assignment = this.assignments.get(config.name);
       if (assignment) cluster.setEndpoints(assignment);
       this.clusters.set(config.name, cluster);
     }
@@ -89,25 +166,37 @@ export class ClusterManager {
 
   setEndpoints(assignments: ReadonlyArray<ClusterLoadAssignment>): void {
     for (const a of assignments) {
-      this.pendingAssignments.set(a.clusterName, a.endpoints);
+      this.assignments.set(a.clusterName, a.endpoints);
       this.clusters.get(a.clusterName)?.setEndpoints(a.endpoints);
     }
   }
 
-  pick(clusterName: string, codecName: string, codecFactory: CodecFactory): PickResult {
+  get(clusterName: string): Cluster | undefined {
+    return this.clusters.get(clusterName);
+  }
+
+  pick(clusterName: string, codecName: string, codecFactory: CodecFactory, hashKey?: string): PickResult {
     const cluster = this.clusters.get(clusterName);
-    if (cluster === undefined) return { ok: false, kind: "no_cluster" };
-    const client = cluster.pick(codecName, codecFactory);
-    if (client === undefined) return { ok: false, kind: "no_healthy_endpoint" };
-    return { ok: true, client };
+    if (cluster === undefined) return { ok: false, kind: "no_cluster", message: `unknown cluster ${clusterName}` };
+    return cluster.pick(codecName, codecFactory, hashKey);
+  }
+
+  /** First endpoint of a cluster, for side services such as a rate-limit service. */
+  resolve(clusterName: string): Endpoint | undefined {
+    return this.clusters.get(clusterName)?.endpoints[0]?.endpoint ?? this.assignments.get(clusterName)?.[0];
   }
 
   clusterNames(): string[] {
     return [...this.clusters.keys()];
   }
 
-  dump(): Array<{ name: string; endpoints: Endpoint[] }> {
-    return [...this.clusters.values()].map((c) => ({ name: c.config.name, endpoints: c.endpoints }));
+  dump(): Array<{ name: string; lbPolicy: string; endpoints: Array<Endpoint & { activeRequests: number; ejected: boolean }> }> {
+    const now = Date.now();
+    return [...this.clusters.values()].map((c) => ({
+      name: c.config.name,
+      lbPolicy: c.config.lbPolicy,
+      endpoints: c.endpoints.map((e) => ({ ...e.endpoint, activeRequests: e.activeRequests, ejected: isEjected(e.outlier, now) })),
+    }));
   }
 
   close(): void {

@@ -1,26 +1,32 @@
 import type { Socket } from "node:net";
-import type { Codec, CodecError, LocalError, LocalErrorKind, Message } from "../codec/codec.ts";
+import type { Codec, CodecError, LocalErrorKind, Message } from "../codec/codec.ts";
+import type { ListenerStat } from "../stats/stats.ts";
+import { ActiveRequest, type Downstream } from "./active-request.ts";
 import { writeBatched } from "./batched-write.ts";
-import { MessageReader, type MessageHandler } from "./message-reader.ts";
-import type { ResponseSink } from "./response-sink.ts";
 import type { ListenerContext } from "./listener-context.ts";
+import { MessageReader, type MessageHandler } from "./message-reader.ts";
 
-const LOCAL_REPLY_STAT = {
+const LOCAL_REPLY_STAT: Record<LocalErrorKind, ListenerStat> = {
   no_route: "local_reply_no_route",
   no_cluster: "local_reply_no_cluster",
   no_healthy_endpoint: "local_reply_no_healthy_endpoint",
   upstream_failure: "local_reply_upstream_failure",
-} as const;
+  timeout: "local_reply_timeout",
+  overflow: "local_reply_overflow",
+  rate_limited: "local_reply_rate_limited",
+  fault_abort: "local_reply_fault_abort",
+  unauthorized: "local_reply_unauthorized",
+};
 
 /**
- * One client connection: decodes requests, routes each one with the route table current at
- * that moment, and writes responses back in the order they arrive (the protocols here match
- * responses by request id, not by position).
+ * One client connection: decodes requests and hands each to an ActiveRequest with the route
+ * selected by the route table current at that moment. Responses are written in the order they
+ * arrive (these protocols match responses by request id, not by position).
  */
-export class DownstreamConnection implements MessageHandler, ResponseSink {
+export class DownstreamConnection implements MessageHandler, Downstream {
   private readonly reader: MessageReader;
-  private readonly codec: Codec;
-  private closed = false;
+  readonly codec: Codec;
+  closed = false;
 
   constructor(
     private readonly socket: Socket,
@@ -47,23 +53,18 @@ export class DownstreamConnection implements MessageHandler, ResponseSink {
 
   onMessage(message: Message): void {
     const kind = message.kind;
-    if (kind !== "request" && kind !== "oneway") return; // a client sends only requests
     const stats = this.listener.stats;
+    if (kind === "heartbeat") {
+      stats.inc("downstream_heartbeat");
+      const reply = this.codec.heartbeatReply?.(message);
+      if (reply) writeBatched(this.socket, reply);
+      return;
+    }
+    if (kind !== "request" && kind !== "oneway") return; // a client sends only requests
     stats.inc("downstream_rq_total");
     if (kind === "oneway") stats.inc("downstream_rq_oneway");
-
-    const table = this.listener.routes();
-    const decision = table?.select(message.metadata);
-    if (decision === undefined) {
-      this.reply(message, "no_route", `no route for ${describe(message)} in ${this.listener.config.routeConfigName}`);
-      return;
-    }
-    const pick = this.listener.clusters.pick(decision.cluster, this.listener.config.codec, this.listener.codecFactory);
-    if (!pick.ok) {
-      this.reply(message, pick.kind, `${pick.kind.replace(/_/g, " ")} for cluster ${decision.cluster}`);
-      return;
-    }
-    pick.client.send(message, this.codec, this);
+    const decision = this.listener.routes()?.select(message.metadata);
+    new ActiveRequest(this, message, this.listener, decision?.route, decision?.cluster).resume();
   }
 
   onDecodeError(error: CodecError): void {
@@ -74,28 +75,17 @@ export class DownstreamConnection implements MessageHandler, ResponseSink {
     this.socket.destroy();
   }
 
-  onUpstreamResponse(bytes: Buffer): void {
+  write(bytes: Buffer): void {
     if (!this.closed) writeBatched(this.socket, bytes);
   }
 
-  onUpstreamFailure(request: Message, error: LocalError): void {
-    this.reply(request, error.kind, error.message);
+  localReply(request: Message, kind: LocalErrorKind, text: string): void {
+    this.listener.stats.inc(LOCAL_REPLY_STAT[kind]);
+    if (request.kind === "oneway" || this.closed) return; // nobody waits for a oneway reply
+    writeBatched(this.socket, this.codec.localReply(request, { kind, message: text }));
   }
 
   close(): void {
     this.socket.destroy();
   }
-
-  private reply(request: Message, kind: LocalErrorKind, text: string): void {
-    const stat = LOCAL_REPLY_STAT[kind as keyof typeof LOCAL_REPLY_STAT];
-    if (stat) this.listener.stats.inc(stat);
-    if (request.kind === "oneway" || this.closed) return; // nobody waits for a oneway reply
-    writeBatched(this.socket, this.codec.localReply(request, { kind, message: text }));
-  }
-}
-
-function describe(message: Message): string {
-  const parts: string[] = [];
-  for (const [k, v] of message.metadata) parts.push(`${k}=${v}`);
-  return parts.join(",") || "request";
 }

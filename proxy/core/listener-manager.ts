@@ -1,7 +1,9 @@
 import { createServer, type Server } from "node:net";
 import type { ListenerConfig } from "../config/types.ts";
 import type { ClusterManager } from "../cluster/cluster-manager.ts";
+import type { CodecFactory } from "../codec/codec.ts";
 import type { CodecRegistry } from "../codec/registry.ts";
+import { buildFilterChain } from "../filters/chain.ts";
 import type { RouteTable } from "../route/route-table.ts";
 import { PROXY_STATS, type StatsStore } from "../stats/stats.ts";
 import { DownstreamConnection } from "./downstream-connection.ts";
@@ -46,7 +48,8 @@ export class ListenerManager {
       const existing = this.listeners.get(config.name);
       if (existing && existing.bound.host === bind.host && existing.bound.port === bind.port) {
         existing.context.config = config;
-        existing.context.codecFactory = this.codecs.get(config.codec)!;
+        existing.context.codecFactory = this.codecFactory(config);
+        existing.context.filters = buildFilterChain(config, this.filterDeps());
         continue;
       }
       if (existing) {
@@ -75,6 +78,17 @@ export class ListenerManager {
     await Promise.all(closing);
   }
 
+  /** The registered codec with this listener's options bound in. */
+  private codecFactory(config: ListenerConfig): CodecFactory {
+    const factory = this.codecs.get(config.codec)!;
+    const options = config.maxFrameSize !== undefined ? { maxFrameSize: config.maxFrameSize } : undefined;
+    return options ? () => factory(options) : factory;
+  }
+
+  private filterDeps() {
+    return { stats: this.stats, resolve: (cluster: string) => this.clusters.resolve(cluster) };
+  }
+
   private bindAddress(config: ListenerConfig): { host: string; port: number } {
     const redirect = this.redirects[config.name];
     if (redirect) return redirect;
@@ -87,7 +101,8 @@ export class ListenerManager {
     const routeTables = this.routeTables;
     const context: ListenerContext = {
       config,
-      codecFactory: this.codecs.get(config.codec)!,
+      codecFactory: this.codecFactory(config),
+      filters: buildFilterChain(config, this.filterDeps()),
       stats: this.stats.scope(`listener.${config.name}`, PROXY_STATS.listener, PROXY_STATS.listenerGauges),
       clusters: this.clusters,
       routes() {

@@ -1,9 +1,12 @@
-import type { LocalError, Message } from "../codec/codec.ts";
+import type { Codec, LocalError, Message } from "../codec/codec.ts";
 
-/** The downstream side of an in-flight request: where its response or failure goes. */
+/** Why an upstream request failed, for retry policies and outlier detection. */
+export type UpstreamFailureCause = "connect-failure" | "reset" | "protocol-error";
+
+/** The downstream side of an in-flight upstream request: where its response or failure goes. */
 export interface ResponseSink {
-  /** The upstream's response with the downstream's own request id restored. */
-  onUpstreamResponse(bytes: Buffer): void;
-  /** The request could not be completed; the sink answers with a local reply. */
-  onUpstreamFailure(request: Message, error: LocalError): void;
+  /** The upstream's response, still carrying the upstream request id; `codec` can encode it. */
+  onUpstreamResponse(response: Message, codec: Codec): void;
+  /** The request will get no response from this upstream. */
+  onUpstreamFailure(error: LocalError, cause: UpstreamFailureCause): void;
 }

@@ -1,22 +1,16 @@
 import { connect, type Socket } from "node:net";
-import type { Codec, CodecError, CodecFactory, LocalError, Message } from "../codec/codec.ts";
+import type { Codec, CodecError, CodecFactory, LocalError, Message, Mutation } from "../codec/codec.ts";
 import type { Endpoint } from "../config/types.ts";
-import type { ClusterStat, StatScope } from "../stats/stats.ts";
+import type { Cluster } from "../cluster/cluster-manager.ts";
 import { writeBatched } from "./batched-write.ts";
 import { MessageReader, type MessageHandler } from "./message-reader.ts";
-import type { ResponseSink } from "./response-sink.ts";
-
-interface InFlight {
-  sink: ResponseSink;
-  originalId: number;
-  request: Message;
-}
+import type { ResponseSink, UpstreamFailureCause } from "./response-sink.ts";
 
 const MAX_REQUEST_ID = 0x7fffffff;
 
 /**
  * One upstream socket shared by many downstream connections. Each request gets a request id
- * unique on this socket; the response's id is looked up to find the downstream and restored.
+ * unique on this socket; the response's id finds the waiting sink.
  *
  * States: idle (no socket) → connecting (requests queue) → connected → idle again when the
  * socket closes, failing whatever was in flight. The next request reconnects.
@@ -26,7 +20,7 @@ export class UpstreamClient implements MessageHandler {
   private connected = false;
   private reader: MessageReader | null = null;
   private codec: Codec | null = null;
-  private readonly inFlight = new Map<number, InFlight>();
+  private readonly inFlight = new Map<number, ResponseSink>();
   private queued: Buffer[] = [];
   private nextId = 1;
   private draining = false;
@@ -35,7 +29,7 @@ export class UpstreamClient implements MessageHandler {
   constructor(
     readonly endpoint: Endpoint,
     private readonly codecFactory: CodecFactory,
-    private readonly stats: StatScope<ClusterStat>,
+    private readonly cluster: Cluster,
     private readonly connectTimeoutMs: number,
   ) {}
 
@@ -43,23 +37,42 @@ export class UpstreamClient implements MessageHandler {
     return this.inFlight.size;
   }
 
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  get queuedRequests(): number {
+    return this.queued.length;
+  }
+
   /**
-   * Sends a request decoded by `downstreamCodec`. Two-way requests are tracked until their
-   * response arrives; oneway requests are written and forgotten.
+   * Sends a request decoded by `downstreamCodec` under a fresh request id, which it returns
+   * (for `cancel`). Two-way requests are tracked until their response; oneway ones are written
+   * and forgotten (returns -1).
    */
-  send(request: Message, downstreamCodec: Codec, sink: ResponseSink): void {
-    this.stats.inc("upstream_rq_total");
+  send(request: Message, downstreamCodec: Codec, sink: ResponseSink, mutation?: Mutation): number {
+    const stats = this.cluster.stats;
+    stats.inc("upstream_rq_total");
+    let id = -1;
     if (request.kind !== "oneway") {
-      const id = this.allocateId();
-      this.inFlight.set(id, { sink, originalId: request.requestId, request });
-      request.requestId = id;
+      id = this.allocateId();
+      this.inFlight.set(id, sink);
+      this.cluster.activeRequests++;
+      stats.inc("upstream_rq_active");
     }
-    const bytes = downstreamCodec.encode(request);
+    request.requestId = id === -1 ? request.requestId : id;
+    const bytes = downstreamCodec.encode(request, mutation);
     if (this.connected) writeBatched(this.socket!, bytes);
     else {
       this.queued.push(bytes);
       if (this.socket === null) this.open();
     }
+    return id;
+  }
+
+  /** Forget a request (timed out): a late response is dropped and counted. */
+  cancel(id: number): void {
+    if (this.inFlight.delete(id)) this.requestDone();
   }
 
   /** Stop taking requests; close once in-flight ones complete. */
@@ -73,35 +86,42 @@ export class UpstreamClient implements MessageHandler {
   }
 
   onMessage(message: Message): void {
-    const entry = this.inFlight.get(message.requestId);
-    if (entry === undefined) {
-      this.stats.inc("upstream_rq_orphaned");
+    const sink = this.inFlight.get(message.requestId);
+    if (sink === undefined) {
+      this.cluster.stats.inc("upstream_rq_orphaned");
       return;
     }
     this.inFlight.delete(message.requestId);
-    this.stats.inc("upstream_rq_completed");
-    message.requestId = entry.originalId;
-    entry.sink.onUpstreamResponse(this.codec!.encode(message));
+    this.requestDone();
+    this.cluster.stats.inc("upstream_rq_completed");
+    sink.onUpstreamResponse(message, this.codec!);
     if (this.draining && this.inFlight.size === 0) this.close();
   }
 
   onDecodeError(error: CodecError): void {
-    this.stats.inc("upstream_cx_protocol_error");
-    this.failAll({ kind: "upstream_failure", message: `upstream protocol error: ${error.message}` });
+    this.cluster.stats.inc("upstream_cx_protocol_error");
+    this.failAll({ kind: "upstream_failure", message: `upstream protocol error: ${error.message}` }, "protocol-error");
     this.socket?.destroy();
+  }
+
+  private requestDone(): void {
+    this.cluster.activeRequests--;
+    this.cluster.stats.dec("upstream_rq_active");
   }
 
   private allocateId(): number {
     // Skip ids still in flight after a wrap-around.
-    do {
+    for (;;) {
       const id = this.nextId;
       this.nextId = id >= MAX_REQUEST_ID ? 1 : id + 1;
       if (!this.inFlight.has(id)) return id;
-    } while (true);
+    }
   }
 
   private open(): void {
-    this.stats.inc("upstream_cx_total");
+    const stats = this.cluster.stats;
+    stats.inc("upstream_cx_total");
+    this.cluster.connections++;
     const codec = this.codecFactory();
     this.codec = codec;
     this.reader = new MessageReader(codec, this);
@@ -113,7 +133,7 @@ export class UpstreamClient implements MessageHandler {
     socket.on("connect", () => {
       clearTimeout(this.connectTimer!);
       this.connected = true;
-      this.stats.inc("upstream_cx_active");
+      stats.inc("upstream_cx_active");
       const queued = this.queued;
       this.queued = [];
       for (const bytes of queued) writeBatched(socket, bytes);
@@ -128,28 +148,31 @@ export class UpstreamClient implements MessageHandler {
   private onClose(socket: Socket): void {
     if (this.socket !== socket) return;
     clearTimeout(this.connectTimer!);
-    if (this.connected) {
-      this.stats.dec("upstream_cx_active");
-      if (!this.draining) this.stats.inc("upstream_cx_destroy_remote");
+    const stats = this.cluster.stats;
+    this.cluster.connections--;
+    const wasConnected = this.connected;
+    if (wasConnected) {
+      stats.dec("upstream_cx_active");
+      if (!this.draining) stats.inc("upstream_cx_destroy_remote");
     } else {
-      this.stats.inc("upstream_cx_connect_fail");
+      stats.inc("upstream_cx_connect_fail");
     }
-    const reason = this.connected ? "upstream connection closed" : `cannot connect to ${this.endpoint.host}:${this.endpoint.port}`;
     this.socket = null;
     this.connected = false;
     this.reader = null;
     this.queued = [];
-    this.failAll({ kind: "upstream_failure", message: reason });
+    if (wasConnected) this.failAll({ kind: "upstream_failure", message: "upstream connection closed" }, "reset");
+    else this.failAll({ kind: "upstream_failure", message: `cannot connect to ${this.endpoint.host}:${this.endpoint.port}` }, "connect-failure");
   }
 
-  private failAll(error: LocalError): void {
+  private failAll(error: LocalError, cause: UpstreamFailureCause): void {
     if (this.inFlight.size === 0) return;
-    const entries = [...this.inFlight.values()];
+    const sinks = [...this.inFlight.values()];
+    for (let i = 0; i < sinks.length; i++) this.requestDone();
     this.inFlight.clear();
-    for (const e of entries) {
-      this.stats.inc("upstream_rq_pending_failure");
-      e.request.requestId = e.originalId;
-      e.sink.onUpstreamFailure(e.request, error);
+    for (const sink of sinks) {
+      this.cluster.stats.inc("upstream_rq_pending_failure");
+      sink.onUpstreamFailure(error, cause);
     }
   }
 }

@@ -82,3 +82,24 @@ export class RateLimitClient {
     this.client.close();
   }
 }
+
+const clients = new Map<string, RateLimitClient>();
+
+/**
+ * The shared client for one service address, so filters rebuilt on every listener update reuse
+ * the same channel instead of opening (and leaking) one each.
+ */
+export function rateLimitClient(address: string): RateLimitClient {
+  let client = clients.get(address);
+  if (client === undefined) {
+    client = new RateLimitClient(address);
+    clients.set(address, client);
+  }
+  return client;
+}
+
+/** Closes every shared client; for shutdown and tests. */
+export function closeRateLimitClients(): void {
+  for (const client of clients.values()) client.close();
+  clients.clear();
+}

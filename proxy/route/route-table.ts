@@ -12,7 +12,7 @@ interface CompiledRoute {
 }
 
 export interface RouteDecision {
-  routeName: string;
+  route: RouteEntry;
   cluster: string;
 }
 
@@ -32,7 +32,7 @@ export class RouteTable {
   select(metadata: Metadata): RouteDecision | undefined {
     for (const route of this.routes) {
       if (!matchesAll(route.predicates, metadata)) continue;
-      return { routeName: route.entry.name, cluster: pickCluster(route, this.random) };
+      return { route: route.entry, cluster: pickCluster(route, this.random) };
     }
     return undefined;
   }

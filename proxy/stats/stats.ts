@@ -16,7 +16,13 @@ export const PROXY_STATS = {
     "local_reply_no_cluster",
     "local_reply_no_healthy_endpoint",
     "local_reply_upstream_failure",
-    "mutation_ignored",
+    "local_reply_timeout",
+    "local_reply_overflow",
+    "local_reply_rate_limited",
+    "local_reply_fault_abort",
+    "local_reply_unauthorized",
+    "fault_delays_injected",
+    "downstream_heartbeat",
   ],
   listenerGauges: ["downstream_cx_active"],
   cluster: [
@@ -29,8 +35,17 @@ export const PROXY_STATS = {
     "upstream_rq_completed",
     "upstream_rq_pending_failure",
     "upstream_rq_orphaned",
+    "upstream_rq_active",
+    "upstream_rq_timeout",
+    "upstream_rq_retry",
+    "upstream_rq_retry_overflow",
+    "upstream_rq_retry_success",
+    "upstream_rq_pending_overflow",
+    "upstream_cx_overflow",
+    "outlier_detection_ejections",
+    "mirror_rq_total",
   ],
-  clusterGauges: ["upstream_cx_active"],
+  clusterGauges: ["upstream_cx_active", "upstream_rq_active"],
 } as const;
 
 export type ListenerStat = (typeof PROXY_STATS.listener)[number];

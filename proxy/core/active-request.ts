@@ -1,0 +1,231 @@
+import type { Codec, LocalError, LocalErrorKind, Message, Metadata } from "../codec/codec.ts";
+import type { HeaderMutation, ListenerConfig, RetryPolicy, RouteEntry } from "../config/types.ts";
+import type { Cluster, EndpointState } from "../cluster/cluster-manager.ts";
+import type { RequestContext } from "../filters/filter.ts";
+import type { ListenerContext } from "./listener-context.ts";
+import type { ResponseSink, UpstreamFailureCause } from "./response-sink.ts";
+import type { UpstreamClient } from "./upstream-client.ts";
+
+/** What an ActiveRequest needs from the connection it arrived on. */
+export interface Downstream {
+  readonly codec: Codec;
+  readonly closed: boolean;
+  write(bytes: Buffer): void;
+  localReply(request: Message, kind: LocalErrorKind, text: string): void;
+}
+
+type RetryOn = RetryPolicy["retryOn"][number];
+
+const DISCARD: ResponseSink = { onUpstreamResponse() {}, onUpstreamFailure() {} };
+
+/** Minimum retries allowed however low the active request count (Envoy's min_retry_concurrency). */
+const MIN_RETRY_CONCURRENCY = 3;
+
+/**
+ * One request from decode to reply: runs the listener's filter chain, then (as the router, the
+ * last filter) sends it upstream with the route's mirror, timeout and retry policies, and writes
+ * the response back with the response mutation applied. Late events after the request finished
+ * (a response after a timeout, a timer after a response) are ignored.
+ */
+export class ActiveRequest implements RequestContext, ResponseSink {
+  cluster: string | undefined;
+  readonly requestMutation: HeaderMutation[];
+  readonly responseMutation: HeaderMutation[];
+  private filterIndex = 0;
+  private finished = false;
+  private readonly originalId: number;
+  private attempts = 0;
+  private retrying = false;
+  private client: UpstreamClient | undefined;
+  private endpoint: EndpointState | undefined;
+  private upstream: Cluster | undefined;
+  private upstreamId = -1;
+  private tryTimer: NodeJS.Timeout | undefined;
+  private routeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly downstream: Downstream,
+    readonly message: Message,
+    private readonly listenerContext: ListenerContext,
+    readonly route: RouteEntry | undefined,
+    cluster: string | undefined,
+  ) {
+    this.cluster = cluster;
+    this.originalId = message.requestId;
+    this.requestMutation = route?.requestMutation ? [...route.requestMutation] : [];
+    this.responseMutation = route?.responseMutation ? [...route.responseMutation] : [];
+  }
+
+  get metadata(): Metadata {
+    return this.message.metadata;
+  }
+
+  get listener(): ListenerConfig {
+    return this.listenerContext.config;
+  }
+
+  get downstreamClosed(): boolean {
+    return this.downstream.closed;
+  }
+
+  /** Runs the filter chain from where it stopped. */
+  resume(): void {
+    const filters = this.listenerContext.filters;
+    while (!this.finished && this.filterIndex < filters.length) {
+      if (filters[this.filterIndex++]!.onRequest(this) === "stop") return;
+    }
+  }
+
+  reply(kind: LocalErrorKind, text: string): void {
+    if (this.finished) return;
+    this.finish();
+    this.message.requestId = this.originalId;
+    this.downstream.localReply(this.message, kind, text);
+  }
+
+  /** The router: called by the last filter. */
+  forward(): void {
+    const route = this.route;
+    if (route === undefined || this.cluster === undefined) {
+      this.reply("no_route", `no route for ${describe(this.message.metadata)} in ${this.listener.routeConfigName}`);
+      return;
+    }
+    if (route.timeoutMs !== undefined && this.message.kind !== "oneway") {
+      this.routeTimer = setTimeout(() => this.onRouteTimeout(), route.timeoutMs);
+    }
+    if (route.mirror !== undefined && Math.random() * 100 < route.mirror.percentage) this.mirror(route.mirror.cluster);
+    this.sendAttempt();
+  }
+
+  onUpstreamResponse(response: Message, codec: Codec): void {
+    if (this.finished) return;
+    this.attemptDone();
+    const ok = response.kind !== "error";
+    this.upstream!.recordResult(this.endpoint!, ok);
+    if (!ok && this.mayRetry("error-reply")) return this.retry();
+    if (this.retrying && ok) this.upstream!.stats.inc("upstream_rq_retry_success");
+    this.finish();
+    response.requestId = this.originalId;
+    this.downstream.write(codec.encode(response, this.responseMutation.length > 0 ? this.responseMutation : undefined));
+  }
+
+  onUpstreamFailure(error: LocalError, cause: UpstreamFailureCause): void {
+    if (this.finished) return;
+    this.attemptDone();
+    this.upstream!.recordResult(this.endpoint!, false);
+    if (cause !== "protocol-error" && this.mayRetry(cause)) return this.retry();
+    this.reply(error.kind, error.message);
+  }
+
+  private sendAttempt(): void {
+    const ctx = this.listenerContext;
+    const pick = ctx.clusters.pick(this.cluster!, ctx.config.codec, ctx.codecFactory, this.hashKey());
+    if (!pick.ok) {
+      this.reply(pick.kind, pick.message);
+      return;
+    }
+    this.client = pick.client;
+    this.endpoint = pick.endpoint;
+    this.upstream = pick.cluster;
+    pick.endpoint.activeRequests++;
+    this.attempts++;
+    this.upstreamId = pick.client.send(this.message, this.downstream.codec, this, this.requestMutation.length > 0 ? this.requestMutation : undefined);
+    if (this.message.kind === "oneway") {
+      // Nobody waits for a oneway reply: the request is done once written.
+      pick.endpoint.activeRequests--;
+      this.finish();
+      return;
+    }
+    const perTry = this.route!.retries?.perTryTimeoutMs;
+    if (perTry !== undefined) this.tryTimer = setTimeout(() => this.onTryTimeout(), perTry);
+  }
+
+  private onTryTimeout(): void {
+    if (this.finished) return;
+    this.client!.cancel(this.upstreamId);
+    this.attemptDone();
+    this.upstream!.stats.inc("upstream_rq_timeout");
+    this.upstream!.recordResult(this.endpoint!, false);
+    if (this.mayRetry("timeout")) return this.retry();
+    this.reply("timeout", `no response within the per-try timeout of ${this.route!.retries!.perTryTimeoutMs} ms`);
+  }
+
+  private onRouteTimeout(): void {
+    if (this.finished) return;
+    if (this.client && this.upstreamId !== -1) {
+      this.client.cancel(this.upstreamId);
+      this.attemptDone();
+    }
+    this.upstream?.stats.inc("upstream_rq_timeout");
+    this.reply("timeout", `no response within the route timeout of ${this.route!.timeoutMs} ms`);
+  }
+
+  private mayRetry(cause: RetryOn): boolean {
+    const policy = this.route?.retries;
+    if (policy === undefined || this.attempts > policy.attempts || !policy.retryOn.includes(cause)) return false;
+    const cluster = this.upstream!;
+    const maxRetries = cluster.config.circuitBreakers?.maxRetries;
+    const budget = policy.budget !== undefined ? Math.max(MIN_RETRY_CONCURRENCY, policy.budget * cluster.activeRequests) : Number.POSITIVE_INFINITY;
+    if (cluster.activeRetries >= Math.min(budget, maxRetries ?? Number.POSITIVE_INFINITY)) {
+      cluster.stats.inc("upstream_rq_retry_overflow");
+      return false;
+    }
+    return true;
+  }
+
+  private retry(): void {
+    const cluster = this.upstream!;
+    cluster.stats.inc("upstream_rq_retry");
+    if (!this.retrying) {
+      this.retrying = true;
+      cluster.activeRetries++;
+    }
+    this.sendAttempt();
+  }
+
+  private attemptDone(): void {
+    clearTimeout(this.tryTimer);
+    this.upstreamId = -1;
+    if (this.endpoint) this.endpoint.activeRequests--;
+  }
+
+  private finish(): void {
+    this.finished = true;
+    clearTimeout(this.tryTimer);
+    clearTimeout(this.routeTimer);
+    if (this.retrying) {
+      this.retrying = false;
+      this.upstream!.activeRetries--;
+    }
+  }
+
+  /** Fire and forget a copy to another cluster; its response is discarded. */
+  private mirror(clusterName: string): void {
+    const ctx = this.listenerContext;
+    const pick = ctx.clusters.pick(clusterName, ctx.config.codec, ctx.codecFactory, this.hashKey());
+    if (!pick.ok) return;
+    const m = this.message;
+    // A copy, because sending rewrites the request id inside the frame.
+    const detail = typeof m.detail === "object" && m.detail !== null ? { ...m.detail } : m.detail;
+    const copy: Message = { kind: m.kind, requestId: m.requestId, metadata: m.metadata, frame: Buffer.from(m.frame), detail };
+    pick.cluster.stats.inc("mirror_rq_total");
+    pick.client.send(copy, this.downstream.codec, DISCARD, this.requestMutation.length > 0 ? this.requestMutation : undefined);
+  }
+
+  private hashKey(): string | undefined {
+    const keys = this.route?.hashPolicy;
+    if (keys === undefined || keys.length === 0) return undefined;
+    let key: string | undefined;
+    for (const k of keys) {
+      const v = this.message.metadata.get(k);
+      if (v !== undefined) key = key === undefined ? v : `${key}\u0000${v}`;
+    }
+    return key;
+  }
+}
+
+function describe(metadata: Metadata): string {
+  const parts: string[] = [];
+  for (const [k, v] of metadata) parts.push(`${k}=${v}`);
+  return parts.join(",") || "request";
+}

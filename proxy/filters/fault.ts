@@ -1,0 +1,41 @@
+import type { LocalErrorKind } from "../codec/codec.ts";
+import type { StatScope } from "../stats/stats.ts";
+import type { RequestContext, RequestFilter } from "./filter.ts";
+
+export const FAULT_STATS = ["aborts_injected", "delays_injected"] as const;
+type Stat = (typeof FAULT_STATS)[number];
+
+const KNOWN_KINDS = new Set<LocalErrorKind>([
+  "no_route", "no_cluster", "no_healthy_endpoint", "upstream_failure", "timeout", "rate_limited", "fault_abort", "overflow", "unauthorized",
+]);
+
+/**
+ * Fault injection per route (a meshsim extension for meta protocols): abort answers locally
+ * with the configured error kind; delay holds the request before it goes on. Each applies to its
+ * percentage of requests, drawn independently, as Envoy's fault filter does.
+ */
+export function createFaultFilter(stats: StatScope<Stat>, random: () => number = Math.random): RequestFilter {
+  return {
+    name: "fault",
+    onRequest(ctx: RequestContext) {
+      const fault = ctx.route?.fault;
+      if (fault === undefined) return "continue";
+      if (fault.abort && random() * 100 < fault.abort.percentage) {
+        stats.inc("aborts_injected");
+        const kind = KNOWN_KINDS.has(fault.abort.errorKind as LocalErrorKind) ? (fault.abort.errorKind as LocalErrorKind) : "fault_abort";
+        ctx.reply(kind, fault.abort.message ?? `fault injected: ${fault.abort.errorKind}`);
+        return "stop";
+      }
+      if (fault.delay && random() * 100 < fault.delay.percentage) {
+        stats.inc("delays_injected");
+        setTimeout(resumeUnlessClosed, fault.delay.fixedDelayMs, ctx);
+        return "stop";
+      }
+      return "continue";
+    },
+  };
+}
+
+function resumeUnlessClosed(ctx: RequestContext): void {
+  if (!ctx.downstreamClosed) ctx.resume();
+}
