@@ -33,6 +33,13 @@ const CHECKS: Check[] = [
       return { ok, detail: ok ? "fixtures/thrift/gen-nodejs" : "missing", fix: "bash fixtures/thrift/generate.sh (needs: apt-get install -y thrift-compiler)" };
     },
   },
+  {
+    name: "envoy ratelimit service built",
+    async run() {
+      const ok = existsSync(projectPath(".cache/bin/ratelimit"));
+      return { ok, detail: ok ? ".cache/bin/ratelimit" : "missing", fix: "bash fixtures/ratelimit/build.sh (needs Go 1.25+ and redis-server)" };
+    },
+  },
 ];
 
 /**
