@@ -34,7 +34,7 @@ export function createAuthorizationFilter(policies: ReadonlyArray<AuthorizationP
 
   function deny(ctx: RequestContext, why: string) {
     stats.inc("denied");
-    ctx.reply("unauthorized", `unauthorized: ${why}`);
+    ctx.reply("unauthorized", why);
     return "stop" as const;
   }
 }

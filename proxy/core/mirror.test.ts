@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startThriftMesh, tally, type ThriftMesh } from "../testing/thrift-mesh.ts";
+
+describe("mirroring", () => {
+  let mesh: ThriftMesh;
+  beforeAll(async () => {
+    mesh = await startThriftMesh({ v1: 1, v2: 1 });
+  });
+  afterAll(() => mesh.close());
+
+  const served = (v: string) => mesh.servers[v]![0]!.calls.sayHello ?? 0;
+
+  it("copies every request at 100%, and the client sees only the primary's replies", async () => {
+    mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "v1" }, mirror: { cluster: "v2", percentage: 100 } }]);
+    const [p0, m0] = [served("v1"), served("v2")];
+    const c = mesh.client();
+    const { ok } = await tally(Array.from({ length: 200 }, (_, i) => c.sayHello(`m${i}`)));
+    expect(ok).toEqual({ v1: 200 });
+    await new Promise((r) => setTimeout(r, 100)); // mirrored copies are fire and forget
+    expect(served("v1") - p0).toBe(200);
+    expect(served("v2") - m0).toBe(200);
+  });
+
+  it("copies about the configured share", async () => {
+    mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "v1" }, mirror: { cluster: "v2", percentage: 50 } }]);
+    const m0 = served("v2");
+    const c = mesh.client();
+    await tally(Array.from({ length: 1000 }, () => c.sayHello("x")));
+    await new Promise((r) => setTimeout(r, 100));
+    const mirrored = served("v2") - m0;
+    expect(mirrored).toBeGreaterThan(420); // 500 ± 5 sd
+    expect(mirrored).toBeLessThan(580);
+  });
+
+  it("does not hold the primary response when the mirror target is slow or down", async () => {
+    mesh.setCluster("dead", {}, [{ host: "127.0.0.1", port: 1 }]);
+    mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "v1" }, mirror: { cluster: "dead", percentage: 100 } }]);
+    const c = mesh.client();
+    const { ok, errors } = await tally(Array.from({ length: 50 }, () => c.sayHello("x")));
+    expect(ok).toEqual({ v1: 50 });
+    expect(errors).toEqual({});
+  });
+});
