@@ -25,8 +25,8 @@ export const ApplicationExceptionType = {
   PROTOCOL_ERROR: 7,
 } as const;
 
-/** Which exception type a proxy-local failure is reported as. */
-export const LOCAL_ERROR_EXCEPTION_TYPE: Readonly<Record<LocalErrorKind, number>> = {
+/** Which exception type a proxy-local failure is reported as; kinds not listed are INTERNAL_ERROR. */
+export const LOCAL_ERROR_EXCEPTION_TYPE: Readonly<Partial<Record<LocalErrorKind, number>>> = {
   no_route: ApplicationExceptionType.UNKNOWN_METHOD,
   no_cluster: ApplicationExceptionType.INTERNAL_ERROR,
   no_healthy_endpoint: ApplicationExceptionType.INTERNAL_ERROR,

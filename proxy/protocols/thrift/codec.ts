@@ -1,13 +1,21 @@
 /**
- * The Thrift codec: framed or unframed transport, binary (strict or lax) or compact protocol,
- * detected on a connection's first message and kept for the rest of it.
+ * The Thrift codec: framed, unframed (buffered) or THeader transport, binary (strict or lax) or
+ * compact protocol, detected on a connection's first message and kept for the rest of it (a
+ * THeader frame names its protocol itself). Only the message header is decoded; bodies are
+ * forwarded as the bytes received.
  *
  * decode state machine: UNDETECTED --first complete message--> DETECTED(transport, protocol).
  * While a message is incomplete, `pendingNeed` remembers how many bytes from the message start
  * the last scan proved necessary, so re-scanning an unframed body waits until at least that
  * many have arrived.
  *
- * Wire grammars: transport.ts, protocol-binary.ts, protocol-compact.ts, application-exception.ts.
+ * Metadata: `method` (for TMultiplexedProtocol names `service:method`, the part after the colon,
+ * and `service` the part before it) plus every THeader info header. A route's mutation is written
+ * as THeader info headers; framed and unframed transports have no header slot, so there it is
+ * ignored and counted in `mutationsIgnored`.
+ *
+ * Wire grammars: transport.ts, transport-header.ts, protocol-binary.ts, protocol-compact.ts,
+ * application-exception.ts.
  */
 import {
   CodecError,
@@ -20,10 +28,11 @@ import {
   type MessageKind,
   type Mutation,
 } from "../../codec/codec.ts";
-import { LOCAL_ERROR_EXCEPTION_TYPE, encodeApplicationException } from "./application-exception.ts";
+import { ApplicationExceptionType, LOCAL_ERROR_EXCEPTION_TYPE, encodeApplicationException } from "./application-exception.ts";
 import { readBinaryHeader, skipBinaryStruct } from "./protocol-binary.ts";
-import { readCompactHeader, skipCompactStruct, varint32Size, writeCompactPreamble, writeVarint32 } from "./protocol-compact.ts";
+import { readCompactHeader, skipCompactStruct, varint32Size, writeVarint32 } from "./protocol-compact.ts";
 import { FRAME_HEADER_SIZE, detectTransport } from "./transport.ts";
+import { HEADER_SEQID_OFFSET, HeaderFrame, readHeaderFrame, withInfoHeaders } from "./transport-header.ts";
 import { CALL, EXCEPTION, Header, MALFORMED, NEED_MORE, ONEWAY, REPLY, Scan, TOO_LARGE, type ProtocolKind, type TransportKind } from "./wire.ts";
 
 export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
@@ -52,6 +61,16 @@ export class ThriftDetail {
     readonly seqidEnd: number,
     /** First byte of the body struct. */
     readonly bodyOffset: number,
+    /** THeader: end of the info headers (where a mutation goes); 0 for other transports. */
+    readonly infoEnd: number = 0,
+    /**
+     * THeader: the frame header's sequence number equalled the message seqid, so a seqid
+     * rewrite updates both and they stay consistent; otherwise the header's number is left as
+     * the peer wrote it (the peer will see it echoed back unchanged).
+     */
+    readonly headerSeqidFollows: boolean = false,
+    /** THeader: the frame header's sequence number as received. */
+    readonly headerSeqid: number = 0,
   ) {}
 }
 
@@ -66,6 +85,7 @@ export class ThriftCodec implements Codec {
   private pendingNeed = 0;
   private readonly scan = new Scan();
   private readonly header = new Header();
+  private readonly headerFrame = new HeaderFrame();
 
   constructor(options?: CodecOptions) {
     this.maxFrameSize = options?.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
@@ -95,7 +115,23 @@ export class ThriftCodec implements Codec {
     const header = this.header;
     let headerStart: number;
     let end: number;
-    if (transport === "framed") {
+    let frameInfo: HeaderFrame | undefined;
+    if (transport === "header") {
+      if (available < FRAME_HEADER_SIZE) return this.needMore(FRAME_HEADER_SIZE);
+      const length = input.readInt32BE(offset);
+      if (length <= 0) return this.fail("malformed", `bad frame length ${length}`);
+      if (length > this.maxFrameSize) return this.fail("too_large", `frame length ${length} exceeds maxFrameSize ${this.maxFrameSize}`);
+      end = offset + FRAME_HEADER_SIZE + length;
+      if (input.length < end) return this.needMore(FRAME_HEADER_SIZE + length);
+      frameInfo = this.headerFrame;
+      if (input[offset + 4] !== 0x0f || input[offset + 5] !== 0xff) return this.fail("malformed", "THeader connection: frame without the 0x0FFF magic");
+      if (!readHeaderFrame(input, offset, end, frameInfo)) return this.fail(frameInfo.unsupported ? "unsupported" : "malformed", frameInfo.reason);
+      protocol = frameInfo.protocol;
+      headerStart = frameInfo.payloadOffset;
+      scan.reset(end, end, MALFORMED);
+      const r = protocol === "binary" ? readBinaryHeader(input, headerStart, scan, header) : readCompactHeader(input, headerStart, scan, header);
+      if (r < 0) return this.fail("malformed", `THeader ${protocol}: ${r === NEED_MORE ? "frame ends inside the message header" : scan.reason}`);
+    } else if (transport === "framed") {
       if (available < FRAME_HEADER_SIZE) return this.needMore(FRAME_HEADER_SIZE);
       const length = input.readInt32BE(offset);
       if (length <= 0) return this.fail("malformed", `bad frame length ${length}`);
@@ -129,9 +165,19 @@ export class ThriftCodec implements Codec {
       header.seqidOffset - offset,
       header.seqidEnd - offset,
       header.bodyOffset - offset,
+      frameInfo === undefined ? 0 : frameInfo.infoEnd - offset,
+      frameInfo !== undefined && frameInfo.seqid === header.seqid,
+      frameInfo === undefined ? 0 : frameInfo.seqid,
     );
     const metadata: Map<string, string> = new Map();
-    metadata.set("method", header.name);
+    if (frameInfo !== undefined) for (const [key, value] of frameInfo.headers) metadata.set(key, value);
+    const name = header.name;
+    const colon = name.indexOf(":");
+    if (colon < 0) metadata.set("method", name);
+    else {
+      metadata.set("service", name.slice(0, colon));
+      metadata.set("method", name.slice(colon + 1));
+    }
     const message: Message = {
       kind: KIND_BY_MESSAGE_TYPE[header.messageType]!,
       requestId: header.seqid,
@@ -146,28 +192,28 @@ export class ThriftCodec implements Codec {
    * With no mutation and an unchanged requestId returns `message.frame`. A changed binary
    * seqid is written in place into `message.frame` (so encoding one message for two upstreams
    * with different ids needs a copy of the frame first); a changed compact seqid, whose varint
-   * may change length, yields a new buffer: rewritten header + the original name and body.
+   * may change length, yields a new buffer: the original bytes with the seqid re-encoded. On
+   * THeader a mutation yields a new frame with the mutation appended as info headers; elsewhere
+   * it is counted in `mutationsIgnored`.
    */
   encode(message: Message, mutation?: Mutation): Buffer {
-    if (mutation !== undefined && mutation.length > 0) this.mutationsIgnored++;
     const detail = message.detail;
+    let mutate = mutation !== undefined && mutation.length > 0;
+    if (mutate && !(detail instanceof ThriftDetail && detail.transport === "header")) {
+      this.mutationsIgnored++;
+      mutate = false;
+    }
     if (!(detail instanceof ThriftDetail)) return message.frame;
     const seqid = message.requestId | 0;
-    if (seqid === detail.seqid) return message.frame;
-    const frame = message.frame;
-    if (detail.protocol === "binary") {
-      frame.writeInt32BE(seqid, detail.seqidOffset);
-      detail.seqid = seqid;
-      return frame;
-    }
-    const rest = frame.length - detail.seqidEnd;
-    const headerOffset = detail.headerOffset;
-    const out = Buffer.allocUnsafe(headerOffset + 2 + varint32Size(seqid) + rest);
-    let pos = writeCompactPreamble(out, headerOffset, detail.messageType);
-    pos = writeVarint32(out, pos, seqid);
-    frame.copy(out, pos, detail.seqidEnd);
-    if (headerOffset === FRAME_HEADER_SIZE) out.writeInt32BE(out.length - FRAME_HEADER_SIZE, 0);
-    return out;
+    let frame = message.frame;
+    if (seqid !== detail.seqid) frame = rewriteSeqid(frame, detail, seqid);
+    if (mutate) frame = withInfoHeaders(frame, detail.infoEnd, detail.headerOffset, mutation!);
+    return frame;
+  }
+
+  /** Counters a connection manager or the codec kit may report. */
+  get counters(): Readonly<Record<string, number>> {
+    return { mutationsIgnored: this.mutationsIgnored };
   }
 
   localReply(request: Message, error: LocalError): Buffer {
@@ -175,12 +221,13 @@ export class ThriftCodec implements Codec {
     const method = request.metadata.get("method") ?? detail?.method ?? "";
     return encodeApplicationException({
       transport: detail?.transport ?? this.transport ?? "framed",
+      headerSeqid: detail === undefined || detail.headerSeqidFollows ? request.requestId : detail.headerSeqid,
       protocol: detail?.protocol ?? this.wireProtocol ?? "binary",
       strict: detail?.strict ?? true,
       method,
       seqid: request.requestId,
       message: `meshsim: ${error.kind}: ${error.message}`,
-      type: LOCAL_ERROR_EXCEPTION_TYPE[error.kind],
+      type: LOCAL_ERROR_EXCEPTION_TYPE[error.kind] ?? ApplicationExceptionType.INTERNAL_ERROR,
     });
   }
 
@@ -189,9 +236,30 @@ export class ThriftCodec implements Codec {
     return NEED_MORE_DATA;
   }
 
-  private fail(code: "malformed" | "too_large", reason: string): DecodeResult {
+  private fail(code: CodecError["code"], reason: string): DecodeResult {
     this.pendingNeed = 0;
     return { status: "error", error: new CodecError(code, `thrift: ${reason}`) };
   }
 }
 
+
+/**
+ * `frame` with the message seqid (and the THeader sequence number when it follows the seqid)
+ * set to `seqid`. Binary: in place; compact (whose varint may change length): a new buffer, the
+ * received bytes untouched.
+ */
+function rewriteSeqid(frame: Buffer, detail: ThriftDetail, seqid: number): Buffer {
+  let out = frame;
+  if (detail.protocol === "binary") {
+    frame.writeInt32BE(seqid, detail.seqidOffset);
+    detail.seqid = seqid;
+  } else {
+    out = Buffer.allocUnsafe(detail.seqidOffset + varint32Size(seqid) + frame.length - detail.seqidEnd);
+    frame.copy(out, 0, 0, detail.seqidOffset);
+    const pos = writeVarint32(out, detail.seqidOffset, seqid);
+    frame.copy(out, pos, detail.seqidEnd);
+    if (detail.transport !== "unframed") out.writeInt32BE(out.length - FRAME_HEADER_SIZE, 0);
+  }
+  if (detail.transport === "header" && detail.headerSeqidFollows) out.writeInt32BE(seqid, HEADER_SEQID_OFFSET);
+  return out;
+}

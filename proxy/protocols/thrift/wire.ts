@@ -10,7 +10,7 @@ export const REPLY = 2;
 export const EXCEPTION = 3;
 export const ONEWAY = 4;
 
-export type TransportKind = "framed" | "unframed";
+export type TransportKind = "framed" | "unframed" | "header";
 export type ProtocolKind = "binary" | "compact";
 
 /** Nesting of structs and containers allowed inside a body before it counts as malformed. */

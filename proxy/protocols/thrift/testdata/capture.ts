@@ -1,7 +1,8 @@
 /**
  * Regenerates the testdata files from real traffic: the npm `thrift` client talks to the Hello
  * fixture server (fixtures/thrift) through a recording TCP relay, once per transport x protocol
- * x case, each on a fresh connection so seqids start at 1. Writes
+ * x case, each on a fresh connection so seqids start at 1. `framed-binary-multiplexed` is a
+ * TMultiplexedProtocol client (service name "Hello") against a multiplexed server. Writes
  * `<transport>-<protocol>-<case>.request` (client->server bytes) and `.response` (server->client;
  * absent for oneway-only cases). `laxbinary` is a client writing lax (unversioned) binary
  * headers; the server answers with strict ones.
@@ -113,6 +114,35 @@ async function capture(transport: ThriftTransportName, protocol: ThriftClientPro
   process.stdout.write(`${base}: ${Buffer.concat(recording.request).length} / ${Buffer.concat(recording.response).length} bytes\n`);
 }
 
+/** One TMultiplexedProtocol call (`Hello:sayHello`) to a multiplexed npm server, framed binary. */
+async function captureMultiplexed(): Promise<void> {
+  // registerProcessor and createMultiplexServer exist in npm thrift but not in @types/thrift.
+  const mux = thrift as unknown as {
+    MultiplexedProcessor: new () => { registerProcessor(name: string, processor: unknown): void };
+    createMultiplexServer(processor: unknown, options: object): Server;
+  };
+  const processor = new mux.MultiplexedProcessor();
+  const { Processor } = (await import("../../../../fixtures/thrift/generated.ts")).HelloService;
+  const identity = new helloTypes.Identity({ serviceName: "hello", version: "v1", instance: "hello-v1-0" });
+  processor.registerProcessor("Hello", new Processor({ sayHello: (name: string, done: (e: unknown, r?: unknown) => void) => done(null, new helloTypes.HelloReply({ message: `hello ${name}`, identity })) }) as never);
+  const server = mux.createMultiplexServer(processor, { transport: thrift.TFramedTransport, protocol: thrift.TBinaryProtocol });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const recording: Recording = { request: [], response: [] };
+  const relay = await startRecordingRelay((server.address() as { port: number }).port, recording);
+  const connection = thrift.createConnection("127.0.0.1", relay.port, { transport: thrift.TFramedTransport, protocol: thrift.TBinaryProtocol });
+  const client = new thrift.Multiplexer().createClient("Hello", (await import("../../../../fixtures/thrift/generated.ts")).HelloService as never, connection) as unknown as {
+    sayHello(name: string, cb: (e: unknown, r: unknown) => void): void;
+  };
+  await new Promise((resolve, reject) => client.sayHello("mux", (e, r) => (e ? reject(e) : resolve(r))));
+  connection.end();
+  relay.server.close();
+  server.close();
+  const base = join(here, "framed-binary-multiplexed");
+  writeFileSync(`${base}.request`, Buffer.concat(recording.request));
+  writeFileSync(`${base}.response`, Buffer.concat(recording.response));
+}
+
+await captureMultiplexed();
 for (const transport of ["framed", "buffered"] as const) {
   for (const protocol of ["binary", "compact", "laxbinary"] as const) {
     for (const testCase of cases) {
