@@ -102,4 +102,60 @@ export class FieldReader {
     }
     return out;
   }
+
+  /** A finite number (YAML integers and floats), optionally bounded; `exclusiveMin` makes `min` open. */
+  number(value: unknown, path: FieldPath, required: boolean, min = -Infinity, max = Infinity, exclusiveMin = false): number | undefined {
+    if (value === undefined || value === null) {
+      if (required) this.problem(path, "required field is missing");
+      return undefined;
+    }
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      this.problem(path, "must be a number");
+      return undefined;
+    }
+    if ((exclusiveMin ? value <= min : value < min) || value > max) {
+      this.problem(path, `must be in ${exclusiveMin ? "(" : "["}${min}, ${max}]`);
+      return undefined;
+    }
+    return value;
+  }
+
+  boolean(value: unknown, path: FieldPath): boolean | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "boolean") {
+      this.problem(path, "must be true or false");
+      return undefined;
+    }
+    return value;
+  }
+
+  /** One of `allowed` (an enum written as a string). */
+  oneOf<T extends string>(value: unknown, path: FieldPath, allowed: readonly T[], required: boolean): T | undefined {
+    const s = this.string(value, path, required);
+    if (s === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(s)) {
+      this.problem(path, `must be one of ${allowed.join(", ")}, found "${s}"`);
+      return undefined;
+    }
+    return s as T;
+  }
+
+  /** A protobuf Duration as written in YAML ("100ms", "1.5s", "2m", "1h30m") → milliseconds. */
+  duration(value: unknown, path: FieldPath, required: boolean): number | undefined {
+    const s = this.string(value, path, required);
+    if (s === undefined) return undefined;
+    const ms = parseDuration(s);
+    if (ms === undefined) this.problem(path, `"${s}" is not a duration (e.g. 100ms, 1.5s, 2m, 1h)`);
+    return ms;
+  }
+}
+
+const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, "µs": 0.001, ns: 0.000001 };
+
+/** Go/protobuf duration syntax → milliseconds; undefined when it does not parse. */
+export function parseDuration(text: string): number | undefined {
+  if (!/^(\d+(\.\d+)?(h|ms|m|s|us|µs|ns))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, n, , unit] of text.matchAll(/(\d+(\.\d+)?)(h|ms|m|s|us|µs|ns)/g)) total += Number(n) * DURATION_UNITS[unit!]!;
+  return total;
 }

@@ -64,13 +64,15 @@ export function parseResourceDocument(doc: SourceDocument, problems: InputProble
   if (name === undefined || !metadata) return undefined;
   const namespace = r.string(metadata.namespace, ["metadata", "namespace"], false) || DEFAULT_NAMESPACE;
   const labels = r.stringMap(metadata.labels, ["metadata", "labels"]);
+  const annotations = r.stringMap(metadata.annotations, ["metadata", "annotations"]);
   const spec = r.object(root.spec, ["spec"], true);
   if (!spec) return undefined;
+  const meta = { name, namespace, labels, annotations };
   return {
     kind,
     apiVersion,
-    metadata: { name, namespace, labels },
-    spec: info.parseSpec(spec, r),
+    metadata: meta,
+    spec: info.parseSpec(spec, r, meta),
     source,
   } as Resource;
 }

@@ -16,6 +16,8 @@ export interface ResourceMetadata {
   name: string;
   namespace: string;
   labels: Record<string, string>;
+  /** Absent on resources built in code. */
+  annotations?: Record<string, string>;
 }
 
 export interface TypedResource<K extends string, S> {

@@ -29,6 +29,9 @@ export interface ServiceEntrySpec {
   ports: ServicePort[];
   endpoints: WorkloadEntry[];
   resolution: string;
+  location?: "MESH_EXTERNAL" | "MESH_INTERNAL";
+  /** Namespaces that see this entry ("." = its own, "*" = all); empty = all. */
+  exportTo: string[];
 }
 
 export type ServiceEntry = TypedResource<"ServiceEntry", ServiceEntrySpec>;
@@ -67,5 +70,7 @@ export function parseServiceEntrySpec(spec: Record<string, unknown>, r: FieldRea
   });
   const resolution = r.string(spec.resolution, ["spec", "resolution"], false) ?? "NONE";
   if (!RESOLUTIONS.includes(resolution)) r.problem(["spec", "resolution"], `must be one of ${RESOLUTIONS.join(", ")}`);
-  return { hosts, addresses, ports, endpoints, resolution };
+  const location = r.oneOf(spec.location, ["spec", "location"], ["MESH_EXTERNAL", "MESH_INTERNAL"] as const, false);
+  const exportTo = r.stringList(spec.exportTo, ["spec", "exportTo"], false);
+  return { hosts, addresses, ports, endpoints, resolution, exportTo, ...(location && { location }) };
 }

@@ -1,18 +1,36 @@
 /**
- * Checks that need more than one field or more than one resource: FQDN hosts, weights,
- * regexes, and that every MetaRouter destination names a known host, port and subset.
- * A MetaRouter naming an unknown subset is a validation error, not a silent miss.
+ * Checks that need more than one field or more than one resource. It covers what Aeraki's
+ * admission webhook checks (one FQDN host; routes or a rate limit; weights summing to 100;
+ * mirror percentage only with a mirror; regexes that compile; complete token buckets and global
+ * rate limits) and what it misses: duplicate route names, routes no request can reach, unknown
+ * hosts, ports and subsets, and two resources claiming one host. Every problem names the file,
+ * line, resource and field path.
  */
 import type { InputProblem } from "../../common/errors.ts";
 import type { FieldPath } from "../../common/yaml-source.ts";
 import { FieldReader } from "./field-reader.ts";
 import type { Resource } from "./kinds.ts";
-import type { DestinationRule } from "./destination-rule.ts";
-import type { MetaRouter } from "./meta-router.ts";
+import type { DestinationRule, TrafficPolicySpec } from "./destination-rule.ts";
+import type { DubboAuthorizationPolicy } from "./dubbo-authorization-policy.ts";
+import { checkMatchRegexes } from "./match.ts";
+import type { Destination, MetaRouter } from "./meta-router.ts";
+import type { RedisDestination } from "./redis-destination.ts";
+import type { RedisService } from "./redis-service.ts";
 import type { ServiceEntry } from "./service-entry.ts";
 import { resourceKey, resourceLabel } from "./resource.ts";
 
 const FQDN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/i;
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const META_PORT = /^tcp-metaprotocol-[a-z0-9]+(-.*)?$/i;
+const GRPC_PORT = /^grpc(-.*)?$/i;
+const CLUSTER_NAME = /^outbound\|(\d+)\|([^|]*)\|(.+)$/;
+
+interface Index {
+  serviceEntries: ServiceEntry[];
+  destinationRules: DestinationRule[];
+  /** host → entries defining it. */
+  hosts: Map<string, ServiceEntry[]>;
+}
 
 export function validateResources(resources: readonly Resource[]): InputProblem[] {
   const problems: InputProblem[] = [];
@@ -24,22 +42,72 @@ export function validateResources(resources: readonly Resource[]): InputProblem[
     seen.add(key);
   }
   const serviceEntries = resources.filter((r): r is ServiceEntry => r.kind === "ServiceEntry");
-  const destinationRules = resources.filter((r): r is DestinationRule => r.kind === "DestinationRule");
-  const routerHosts = new Map<string, MetaRouter>();
+  const hosts = new Map<string, ServiceEntry[]>();
+  for (const se of serviceEntries) for (const h of se.spec.hosts) hosts.set(h, [...(hosts.get(h) ?? []), se]);
+  const index: Index = {
+    serviceEntries,
+    destinationRules: resources.filter((r): r is DestinationRule => r.kind === "DestinationRule"),
+    hosts,
+  };
+  // One resource of a kind per host (per protocol for ApplicationProtocol): a second one would be
+  // ignored or merged unpredictably, so it is an error on the later one.
+  const claimed = new Map<string, Resource>();
+  const claim = (res: Resource, r: FieldReader, what: string, path: FieldPath) => {
+    const key = `${res.kind}:${what}`;
+    const other = claimed.get(key);
+    if (other && resourceKey(other) !== resourceKey(res)) r.problem(path, `"${what}" already has a ${res.kind} (${resourceKey(other)})`);
+    else claimed.set(key, res);
+  };
   for (const res of resources) {
     const r = reader(res);
-    if (res.kind === "ServiceEntry") validateServiceEntry(res, r);
-    if (res.kind === "MetaRouter") {
-      validateMetaRouter(res, r, serviceEntries, destinationRules);
-      const host = res.spec.hosts[0];
-      if (host !== undefined && res.spec.hosts.length === 1) {
-        const other = routerHosts.get(host);
-        if (other) r.problem(["spec", "hosts", 0], `host "${host}" already has a MetaRouter (${resourceKey(other)})`);
-        else routerHosts.set(host, res);
-      }
+    switch (res.kind) {
+      case "ServiceEntry":
+        // Istio merges several ServiceEntries for one host, so they do not overlap.
+        validateServiceEntry(res, r);
+        break;
+      case "DestinationRule":
+        validateDestinationRule(res, r, index);
+        if (res.spec.host) claim(res, r, res.spec.host, ["spec", "host"]);
+        break;
+      case "MetaRouter":
+        validateMetaRouter(res, r, index);
+        if (res.spec.hosts.length === 1) claim(res, r, res.spec.hosts[0]!, ["spec", "hosts", 0]);
+        break;
+      case "ApplicationProtocol":
+        if (res.spec.protocol) claim(res, r, res.spec.protocol, ["spec", "protocol"]);
+        break;
+      case "RedisService":
+        validateRedisService(res, r, index);
+        res.spec.hosts.forEach((h, i) => claim(res, r, h, ["spec", "host", i]));
+        break;
+      case "RedisDestination":
+        validateRedisDestination(res, r, index);
+        if (res.spec.host) claim(res, r, res.spec.host, ["spec", "host"]);
+        break;
+      case "DubboAuthorizationPolicy":
+        validateDubboAuthorizationPolicy(res, r);
+        break;
     }
   }
   return problems;
+}
+
+function checkExportTo(values: readonly string[], path: FieldPath, r: FieldReader): void {
+  values.forEach((v, i) => {
+    if (v !== "." && v !== "*" && !NAMESPACE.test(v)) r.problem([...path, i], `"${v}" is not ".", "*" or a namespace name`);
+  });
+}
+
+function checkHost(host: string, path: FieldPath, r: FieldReader, index: Index): boolean {
+  if (!FQDN.test(host)) {
+    r.problem(path, `"${host}" is not a fully qualified host name`);
+    return false;
+  }
+  if (!index.hosts.has(host)) {
+    r.problem(path, `unknown host "${host}": no ServiceEntry defines it`);
+    return false;
+  }
+  return true;
 }
 
 function validateServiceEntry(se: ServiceEntry, r: FieldReader): void {
@@ -59,53 +127,148 @@ function validateServiceEntry(se: ServiceEntry, r: FieldReader): void {
       if (!names.has(portName)) r.problem(["spec", "endpoints", i, "ports", portName], `no port named "${portName}" in spec.ports`);
     }
   });
+  checkExportTo(se.spec.exportTo, ["spec", "exportTo"], r);
 }
 
-function validateMetaRouter(
-  mr: MetaRouter,
-  r: FieldReader,
-  serviceEntries: readonly ServiceEntry[],
-  destinationRules: readonly DestinationRule[],
-): void {
-  const { hosts, routes } = mr.spec;
+function checkTrafficPolicy(tp: TrafficPolicySpec | undefined, path: FieldPath, r: FieldReader, ports: ReadonlySet<number> | undefined): void {
+  if (!tp) return;
+  const ch = tp.loadBalancer?.consistentHash;
+  if (ch && ch.httpHeaderName === undefined) {
+    r.problem([...path, "loadBalancer", "consistentHash"], "needs httpHeaderName (the metadata key to hash on)");
+  }
+  if (ch?.maglev && ch.minimumRingSize !== undefined) {
+    r.problem([...path, "loadBalancer", "consistentHash", "minimumRingSize"], "applies to a ring hash, not to maglev");
+  }
+  tp.portLevelSettings?.forEach((p, i) => {
+    if (ports && !ports.has(p.port)) r.problem([...path, "portLevelSettings", i, "port", "number"], `the host has no port ${p.port}`);
+    checkTrafficPolicy(p, [...path, "portLevelSettings", i], r, undefined);
+  });
+}
+
+function validateDestinationRule(dr: DestinationRule, r: FieldReader, index: Index): void {
+  const { host } = dr.spec;
+  let ports: Set<number> | undefined;
+  if (host) {
+    if (!FQDN.test(host) && !/^\*\.[^*]+$/.test(host)) r.problem(["spec", "host"], `"${host}" is not a valid host name`);
+    else if (!host.startsWith("*") && !index.hosts.has(host)) r.problem(["spec", "host"], `unknown host "${host}": no ServiceEntry defines it`);
+    const entries = index.hosts.get(host);
+    if (entries) ports = new Set(entries.flatMap((se) => se.spec.ports.map((p) => p.number)));
+  }
+  checkTrafficPolicy(dr.spec.trafficPolicy, ["spec", "trafficPolicy"], r, ports);
+  dr.spec.subsets.forEach((s, i) => checkTrafficPolicy(s.trafficPolicy, ["spec", "subsets", i, "trafficPolicy"], r, ports));
+  checkExportTo(dr.spec.exportTo ?? [], ["spec", "exportTo"], r);
+}
+
+/** Host, port and subset of a destination (route, mirror) exist. */
+function checkDestination(d: Destination, path: FieldPath, r: FieldReader, index: Index): void {
+  const { host, subset, port } = d;
+  const entries = index.hosts.get(host);
+  if (!entries) {
+    r.problem([...path, "host"], `unknown host "${host}": no ServiceEntry defines it`);
+    return;
+  }
+  if (port && !entries.some((se) => se.spec.ports.some((p) => p.number === port.number))) {
+    r.problem([...path, "port", "number"], `host "${host}" has no port ${port.number}`);
+  }
+  if (subset !== undefined) {
+    const rules = index.destinationRules.filter((dr) => dr.spec.host === host);
+    if (!rules.some((dr) => dr.spec.subsets.some((s) => s.name === subset))) {
+      const why = rules.length === 0 ? `no DestinationRule for host "${host}"` : `DestinationRule ${rules.map(resourceLabel).join(", ")} does not define it`;
+      r.problem([...path, "subset"], `unknown subset "${subset}": ${why}`);
+    }
+  }
+}
+
+function matchKey(attributes: Record<string, unknown>): string {
+  return JSON.stringify(Object.keys(attributes).sort().map((k) => [k, attributes[k]]));
+}
+
+function validateMetaRouter(mr: MetaRouter, r: FieldReader, index: Index): void {
+  const { hosts, routes, localRateLimit, globalRateLimit } = mr.spec;
   if (hosts.length > 1) r.problem(["spec", "hosts"], `must name exactly one host, found ${hosts.length}`);
   hosts.forEach((h, i) => {
-    if (!FQDN.test(h)) r.problem(["spec", "hosts", i], `"${h}" is not a fully qualified host name`);
-    else if (!serviceEntries.some((se) => se.spec.hosts.includes(h)))
-      r.problem(["spec", "hosts", i], `no ServiceEntry defines host "${h}"`);
+    if (!checkHost(h, ["spec", "hosts", i], r, index)) return;
+    const ports = index.hosts.get(h)!.flatMap((se) => se.spec.ports);
+    if (!ports.some((p) => META_PORT.test(p.name) || GRPC_PORT.test(p.name) || p.protocol?.toUpperCase() === "GRPC")) {
+      r.problem(["spec", "hosts", i], `host "${h}" has no MetaProtocol port (named tcp-metaprotocol-<protocol>-...) to route`);
+    }
   });
+  if (routes.length === 0 && !localRateLimit && !globalRateLimit) r.problem(["spec"], "needs routes, a localRateLimit or a globalRateLimit");
+  checkExportTo(mr.spec.exportTo, ["spec", "exportTo"], r);
+  const names = new Map<string, number>();
+  const seenMatches = new Map<string, number>();
+  let catchAll: number | undefined;
   routes.forEach((route, i) => {
     const path: FieldPath = ["spec", "routes", i];
-    for (const [key, m] of Object.entries(route.match?.attributes ?? {})) {
-      if ("regex" in m) {
-        try {
-          new RegExp(m.regex);
-        } catch (err) {
-          r.problem([...path, "match", "attributes", key, "regex"], `regex does not compile: ${(err as Error).message}`);
-        }
-      }
+    if (route.name !== undefined) {
+      const first = names.get(route.name);
+      if (first !== undefined) r.problem([...path, "name"], `duplicate route name "${route.name}" (first at spec.routes[${first}])`);
+      else names.set(route.name, i);
     }
+    const attributes = route.match?.attributes ?? {};
+    const label = (j: number) => `spec.routes[${j}]${routes[j]!.name ? ` ("${routes[j]!.name}")` : ""}`;
+    if (catchAll !== undefined) r.problem(path, `unreachable: ${label(catchAll)} before it matches every request`);
+    else {
+      const same = seenMatches.get(matchKey(attributes));
+      if (same !== undefined) r.problem([...path, "match"], `unreachable: ${label(same)} before it has the same match`);
+      else seenMatches.set(matchKey(attributes), i);
+    }
+    if (Object.keys(attributes).length === 0 && catchAll === undefined) catchAll = i;
+    checkMatchRegexes(route.match, [...path, "match"], r);
     if (route.route.length > 1) {
       const sum = route.route.reduce((acc, d) => acc + (d.weight ?? 0), 0);
       if (sum !== 100) r.problem([...path, "route"], `weights must sum to 100 when there is more than one destination, found ${sum}`);
     }
-    route.route.forEach((d, j) => {
-      const destPath: FieldPath = [...path, "route", j, "destination"];
-      const { host, subset, port } = d.destination;
-      const entries = serviceEntries.filter((se) => se.spec.hosts.includes(host));
-      if (entries.length === 0) {
-        r.problem([...destPath, "host"], `unknown host "${host}": no ServiceEntry defines it`);
-        return;
-      }
-      if (port && !entries.some((se) => se.spec.ports.some((p) => p.number === port.number)))
-        r.problem([...destPath, "port", "number"], `host "${host}" has no port ${port.number}`);
-      if (subset !== undefined) {
-        const rules = destinationRules.filter((dr) => dr.spec.host === host);
-        if (!rules.some((dr) => dr.spec.subsets.some((s) => s.name === subset))) {
-          const why = rules.length === 0 ? `no DestinationRule for host "${host}"` : `DestinationRule ${rules.map(resourceLabel).join(", ")} does not define it`;
-          r.problem([...destPath, "subset"], `unknown subset "${subset}": ${why}`);
-        }
-      }
+    route.route.forEach((d, j) => checkDestination(d.destination, [...path, "route", j, "destination"], r, index));
+    if (route.mirror) checkDestination(route.mirror, [...path, "mirror"], r, index);
+    if (route.mirrorPercentage !== undefined && !route.mirror) r.problem([...path, "mirrorPercentage"], "is set but the route has no mirror");
+  });
+  localRateLimit?.conditions.forEach((c, i) => checkMatchRegexes(c.match, ["spec", "localRateLimit", "conditions", i, "match"], r));
+  if (globalRateLimit) {
+    checkMatchRegexes(globalRateLimit.match, ["spec", "globalRateLimit", "match"], r);
+    const service = globalRateLimit.rateLimitService;
+    if (service !== undefined) {
+      const m = CLUSTER_NAME.exec(service);
+      const path = ["spec", "globalRateLimit", "rateLimitService"];
+      if (!m) r.problem(path, `"${service}" is not a cluster name (outbound|<port>|<subset>|<host>)`);
+      else checkDestination({ host: m[3]!, port: { number: Number(m[1]) }, ...(m[2] && { subset: m[2] }) }, path, r, index);
+    }
+  }
+}
+
+function validateRedisService(rs: RedisService, r: FieldReader, index: Index): void {
+  rs.spec.hosts.forEach((h, i) => checkHost(h, ["spec", "host", i], r, index));
+  const prefixes = new Map<string, number>();
+  rs.spec.routes.forEach((route, i) => {
+    const path: FieldPath = ["spec", "redis", i];
+    const prefix = route.match?.key.prefix ?? "";
+    const first = prefixes.get(prefix);
+    if (first !== undefined) {
+      r.problem(route.match ? [...path, "match", "key", "prefix"] : path, prefix === "" ? `a second catch-all route (first at spec.redis[${first}])` : `duplicate prefix "${prefix}" (first at spec.redis[${first}])`);
+    } else prefixes.set(prefix, i);
+    if (route.route) checkHost(route.route.host, [...path, "route", "host"], r, index);
+    else r.problem(path, "needs a route");
+    route.mirror.forEach((m, j) => checkHost(m.route.host, [...path, "mirror", j, "route", "host"], r, index));
+  });
+}
+
+function validateRedisDestination(rd: RedisDestination, r: FieldReader, index: Index): void {
+  if (rd.spec.host) checkHost(rd.spec.host, ["spec", "host"], r, index);
+}
+
+function validateDubboAuthorizationPolicy(p: DubboAuthorizationPolicy, r: FieldReader): void {
+  p.spec.rules.forEach((rule, i) => {
+    const check = (values: string[], path: FieldPath) =>
+      values.forEach((v, j) => {
+        if (v.length > 1 && v.slice(1, -1).includes("*")) r.problem([...path, j], `"${v}": "*" may only start or end a value`);
+      });
+    rule.to.forEach((op, j) => {
+      const path = ["spec", "rules", i, "to", j, "operation"];
+      for (const k of ["interfaces", "notInterfaces", "methods", "notMethods"] as const) check(op[k], [...path, k]);
+    });
+    rule.from.forEach((src, j) => {
+      const path = ["spec", "rules", i, "from", j, "source"];
+      for (const k of ["principals", "notPrincipals", "namespaces", "notNamespaces"] as const) check(src[k], [...path, k]);
     });
   });
 }

@@ -50,15 +50,15 @@ export class Cluster {
     public config: ClusterConfig,
     readonly stats: StatScope<ClusterStat>,
   ) {
-    this.lb = createLoadBalancer(config.lbPolicy, this.endpoints, config);
+    this.lb = createLoadBalancer(config.lbPolicy, this.endpoints);
     this.outlier = config.outlierDetection ? new OutlierDetector(config.outlierDetection) : undefined;
   }
 
   reconfigure(config: ClusterConfig): void {
-    const lbChanged = config.lbPolicy !== this.config.lbPolicy || config.minimumRingSize !== this.config.minimumRingSize;
+    const lbChanged = config.lbPolicy !== this.config.lbPolicy;
     this.config = config;
     this.outlier = config.outlierDetection ? new OutlierDetector(config.outlierDetection) : undefined;
-    if (lbChanged) this.lb = createLoadBalancer(config.lbPolicy, this.endpoints, config);
+    if (lbChanged) this.lb = createLoadBalancer(config.lbPolicy, this.endpoints);
   }
 
   setEndpoints(endpoints: ReadonlyArray<Endpoint>): void {
@@ -72,7 +72,7 @@ export class Cluster {
     // Requests already sent to a removed endpoint finish; new ones go elsewhere.
     for (const gone of existing.values()) gone.drain();
     this.endpoints = next;
-    this.lb = createLoadBalancer(this.config.lbPolicy, this.endpoints, this.config);
+    this.lb = createLoadBalancer(this.config.lbPolicy, this.endpoints);
   }
 
   pick(codecName: string, codecFactory: CodecFactory, hashKey: string | undefined): PickResult {

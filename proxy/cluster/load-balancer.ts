@@ -15,7 +15,7 @@ export interface LoadBalancer<E extends LbEndpoint> {
   choose(hashKey: string | undefined, usable: (e: E) => boolean): E | undefined;
 }
 
-export function createLoadBalancer<E extends LbEndpoint>(policy: LbPolicy, endpoints: ReadonlyArray<E>, options: { minimumRingSize?: number } = {}): LoadBalancer<E> {
+export function createLoadBalancer<E extends LbEndpoint>(policy: LbPolicy, endpoints: ReadonlyArray<E>): LoadBalancer<E> {
   switch (policy) {
     case "round_robin":
       return new RoundRobin(endpoints);
@@ -24,7 +24,7 @@ export function createLoadBalancer<E extends LbEndpoint>(policy: LbPolicy, endpo
     case "least_request":
       return new LeastRequest(endpoints);
     case "ring_hash":
-      return new HashBalancer(endpoints, new RingHash(endpoints.map((e) => e.key), options.minimumRingSize ?? 1024));
+      return new HashBalancer(endpoints, new RingHash(endpoints.map((e) => e.key)));
     case "maglev":
       return new HashBalancer(endpoints, new MaglevTable(endpoints.map((e) => e.key)));
   }
@@ -99,16 +99,20 @@ class HashBalancer<E extends LbEndpoint> implements LoadBalancer<E> {
 }
 
 /**
- * Ketama-style ring: each endpoint gets `ringSize / n` points at murmur3(key_i); a request goes to
- * the first point clockwise of its hash. Removing an endpoint only moves the keys it owned.
+ * Ketama-style ring: each endpoint gets the same number of points at murmur3(`key_i`); a request
+ * goes to the first point clockwise of its hash. The count per endpoint does not depend on how
+ * many endpoints there are, so removing one moves only the keys it owned. (Envoy derives the
+ * count from minimum_ring_size / hosts, which also reshuffles survivors' keys when a host goes;
+ * meshsim keeps 160 points per endpoint, as ketama does, and ignores minimum_ring_size.)
  */
 export class RingHash implements HashTable {
+  static readonly POINTS_PER_ENDPOINT = 160;
   private readonly points: Uint32Array;
   private readonly owners: Uint16Array;
 
-  constructor(keys: ReadonlyArray<string>, minimumRingSize: number) {
+  constructor(keys: ReadonlyArray<string>) {
     const n = keys.length;
-    const perHost = n === 0 ? 0 : Math.max(1, Math.ceil(minimumRingSize / n));
+    const perHost = RingHash.POINTS_PER_ENDPOINT;
     const entries: Array<[number, number]> = [];
     for (let i = 0; i < n; i++) for (let r = 0; r < perHost; r++) entries.push([murmur3(`${keys[i]}_${r}`), i]);
     entries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
