@@ -4,6 +4,7 @@ import { ClusterManager } from "./cluster/cluster-manager.ts";
 import { CodecRegistry } from "./codec/registry.ts";
 import { ListenerManager } from "./core/listener-manager.ts";
 import { createThriftCodec } from "./protocols/thrift/index.ts";
+import { createDubboCodec } from "./protocols/dubbo/index.ts";
 import { RouteTable } from "./route/route-table.ts";
 import { StatsStore } from "./stats/stats.ts";
 
@@ -14,7 +15,7 @@ export interface ProxyOptions {
 
 /** The built-in codecs; a user's codec is registered the same way. */
 export function defaultCodecRegistry(): CodecRegistry {
-  return new CodecRegistry().register("thrift", createThriftCodec);
+  return new CodecRegistry().register("thrift", createThriftCodec).register("dubbo", createDubboCodec);
 }
 
 /**

@@ -1,0 +1,2 @@
+export { HessianFormatError, HessianReader } from "./reader.ts";
+export { HessianWriter } from "./writer.ts";
