@@ -44,7 +44,9 @@ export class Cluster {
   /** Requests currently on a retry attempt (retry budget, max_retries). */
   activeRetries = 0;
   private readonly usable = (e: EndpointState) => !isEjected(e.outlier, this.now);
+  private readonly usableUntried = (e: EndpointState) => !isEjected(e.outlier, this.now) && !this.tried!.has(e);
   private now = 0;
+  private tried: ReadonlySet<EndpointState> | undefined;
 
   constructor(
     public config: ClusterConfig,
@@ -75,7 +77,12 @@ export class Cluster {
     this.lb = createLoadBalancer(this.config.lbPolicy, this.endpoints);
   }
 
-  pick(codecName: string, codecFactory: CodecFactory, hashKey: string | undefined): PickResult {
+  /**
+   * An endpoint and upstream client for one attempt. `tried` holds endpoints earlier attempts of
+   * the same request used; they are avoided while others are usable (Istio's default retry host
+   * predicate, previous_hosts).
+   */
+  pick(codecName: string, codecFactory: CodecFactory, hashKey: string | undefined, tried?: ReadonlySet<EndpointState>): PickResult {
     const limits = this.config.circuitBreakers;
     if (limits?.maxRequests !== undefined && this.activeRequests >= limits.maxRequests) {
       this.stats.inc("upstream_rq_pending_overflow");
@@ -83,7 +90,13 @@ export class Cluster {
     }
     if (this.endpoints.length === 0) return { ok: false, kind: "no_healthy_endpoint", message: `cluster ${this.config.name} has no endpoints` };
     this.now = Date.now();
-    const endpoint = this.lb.choose(hashKey, this.usable);
+    let endpoint: EndpointState | undefined;
+    if (tried !== undefined && tried.size > 0) {
+      this.tried = tried;
+      endpoint = this.lb.choose(hashKey, this.usableUntried);
+      this.tried = undefined;
+    }
+    endpoint ??= this.lb.choose(hashKey, this.usable);
     if (endpoint === undefined) return { ok: false, kind: "no_healthy_endpoint", message: `every endpoint of cluster ${this.config.name} is ejected` };
     let pool = endpoint.pools.get(codecName);
     if (pool === undefined) {
@@ -175,10 +188,10 @@ export class ClusterManager {
     return this.clusters.get(clusterName);
   }
 
-  pick(clusterName: string, codecName: string, codecFactory: CodecFactory, hashKey?: string): PickResult {
+  pick(clusterName: string, codecName: string, codecFactory: CodecFactory, hashKey?: string, tried?: ReadonlySet<EndpointState>): PickResult {
     const cluster = this.clusters.get(clusterName);
     if (cluster === undefined) return { ok: false, kind: "no_cluster", message: `unknown cluster ${clusterName}` };
-    return cluster.pick(codecName, codecFactory, hashKey);
+    return cluster.pick(codecName, codecFactory, hashKey, tried);
   }
 
   /** First endpoint of a cluster, for side services such as a rate-limit service. */

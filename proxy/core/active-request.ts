@@ -36,6 +36,8 @@ export class ActiveRequest implements RequestContext, ResponseSink {
   private readonly originalId: number;
   private attempts = 0;
   private retrying = false;
+  /** Endpoints earlier attempts used; created on the first retry only. */
+  private tried: Set<EndpointState> | undefined;
   private client: UpstreamClient | undefined;
   private endpoint: EndpointState | undefined;
   private upstream: Cluster | undefined;
@@ -119,7 +121,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
 
   private sendAttempt(): void {
     const ctx = this.listenerContext;
-    const pick = ctx.clusters.pick(this.cluster!, ctx.config.codec, ctx.codecFactory, this.hashKey());
+    const pick = ctx.clusters.pick(this.cluster!, ctx.config.codec, ctx.codecFactory, this.hashKey(), this.tried);
     if (!pick.ok) {
       this.reply(pick.kind, pick.message);
       return;
@@ -175,6 +177,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
 
   private retry(): void {
     const cluster = this.upstream!;
+    (this.tried ??= new Set()).add(this.endpoint!);
     cluster.stats.inc("upstream_rq_retry");
     if (!this.retrying) {
       this.retrying = true;
