@@ -59,6 +59,6 @@ describe("round robin and least request", () => {
     const eps = keys(2).map((key, i) => ({ key, activeRequests: i === 0 ? 100 : 0 }));
     const lb = createLoadBalancer("least_request", eps);
     const picks = Array.from({ length: 200 }, () => lb.choose(undefined, () => true)!.key);
-    expect(picks.filter((k) => k === eps[1]!.key).length).toBeGreaterThan(140); // 3/4 expected
+    expect(picks.filter((k) => k === eps[1]!.key).length).toBeGreaterThan(120); // 150 expected (3/4), sd ≈ 6
   });
 });
