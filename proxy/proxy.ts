@@ -7,6 +7,7 @@ import { createThriftCodec } from "./protocols/thrift/index.ts";
 import { createDubboCodec } from "./protocols/dubbo/index.ts";
 import { RouteTable } from "./route/route-table.ts";
 import { StatsStore } from "./stats/stats.ts";
+import { closeRateLimitClients } from "./filters/rate-limit-client.ts";
 
 export interface ProxyOptions {
   redirects?: Record<string, { host: string; port: number }>;
@@ -72,5 +73,6 @@ export class Proxy implements ConfigSink {
   async close(): Promise<void> {
     await this.listeners.close();
     this.clusters.close();
+    closeRateLimitClients();
   }
 }

@@ -2,6 +2,7 @@ import type { ListenerConfig } from "../config/types.ts";
 import type { StatsStore } from "../stats/stats.ts";
 import { AUTHORIZATION_STATS, createAuthorizationFilter } from "./authorization.ts";
 import { FAULT_STATS, createFaultFilter } from "./fault.ts";
+import { createGlobalRateLimitFilter } from "./global-rate-limit.ts";
 import type { RequestFilter } from "./filter.ts";
 import { LOCAL_RATE_LIMIT_STATS, createLocalRateLimitFilter } from "./local-rate-limit.ts";
 import { routerFilter } from "./router.ts";
@@ -25,6 +26,9 @@ export function buildFilterChain(config: ListenerConfig, deps: FilterChainDeps):
   }
   if (config.localRateLimit) {
     filters.push(createLocalRateLimitFilter(config.localRateLimit, deps.stats.scope(`${prefix}.local_rate_limit`, LOCAL_RATE_LIMIT_STATS)));
+  }
+  if (config.globalRateLimit) {
+    filters.push(createGlobalRateLimitFilter(config.globalRateLimit, { resolve: deps.resolve, stats: deps.stats, prefix }));
   }
   filters.push(createFaultFilter(deps.stats.scope(`${prefix}.fault`, FAULT_STATS)));
   filters.push(routerFilter);
