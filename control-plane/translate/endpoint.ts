@@ -3,13 +3,13 @@ import type { Resource } from "../resources/kinds.ts";
 import type { WorkloadEntry } from "../resources/service-entry.ts";
 import { subsetsFor } from "./cluster.ts";
 import type { EnvoyClusterLoadAssignment } from "./envoy-types.ts";
-import { metaProtocolServices, outboundClusterName, type MetaProtocolService } from "./meta-protocol-services.ts";
+import { outboundClusterName, routedServices, type RoutedService } from "./meta-protocol-services.ts";
 
 function matchesLabels(endpoint: WorkloadEntry, labels: Record<string, string>): boolean {
   return Object.entries(labels).every(([k, v]) => endpoint.labels[k] === v);
 }
 
-function assignment(name: string, svc: MetaProtocolService, labels: Record<string, string>): EnvoyClusterLoadAssignment {
+function assignment(name: string, svc: RoutedService, labels: Record<string, string>): EnvoyClusterLoadAssignment {
   const { spec } = svc.serviceEntry;
   let addresses: Array<{ address: string; port: number }>;
   if (spec.endpoints.length > 0) {
@@ -23,14 +23,18 @@ function assignment(name: string, svc: MetaProtocolService, labels: Record<strin
   return {
     cluster_name: name,
     endpoints: addresses.length === 0 ? [] : [
-      { lb_endpoints: addresses.map((a) => ({ endpoint: { address: { socket_address: { address: a.address, port_value: a.port } } } })) },
+      {
+        lb_endpoints: addresses.map((a) => ({ endpoint: { address: { socket_address: { address: a.address, port_value: a.port } } } })),
+        // gRPC ignores localities without a weight.
+        ...(svc.kind === "grpc" && { locality: {}, load_balancing_weight: { value: 1 } }),
+      },
     ],
   };
 }
 
 export function translateEndpoints(resources: readonly Resource[]): EnvoyClusterLoadAssignment[] {
   const out: EnvoyClusterLoadAssignment[] = [];
-  for (const svc of metaProtocolServices(resources)) {
+  for (const svc of routedServices(resources)) {
     out.push(assignment(outboundClusterName(svc.port.number, "", svc.host), svc, {}));
     for (const subset of subsetsFor(resources, svc.host)) {
       out.push(assignment(outboundClusterName(svc.port.number, subset.name, svc.host), svc, subset.labels));

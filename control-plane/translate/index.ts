@@ -7,14 +7,31 @@ import { translateListeners } from "./listener.ts";
 import { translateRoutes } from "./route.ts";
 
 export function translate(resources: readonly Resource[]): EnvoyResources {
-  return {
+  const out: EnvoyResources = {
     clusters: translateClusters(resources),
     endpoints: translateEndpoints(resources),
     listeners: translateListeners(resources),
     routes: translateRoutes(resources),
   };
+  const visibility = hostVisibility(resources);
+  if (visibility) out.visibility = visibility;
+  return out;
+}
+
+/** ServiceEntry `exportTo`, resolved ("." = the entry's namespace); undefined when nothing is restricted. */
+export function hostVisibility(resources: readonly Resource[]): Record<string, string[]> | undefined {
+  const out: Record<string, string[]> = {};
+  let restricted = false;
+  for (const r of resources) {
+    if (r.kind !== "ServiceEntry" || r.spec.exportTo.length === 0 || r.spec.exportTo.includes("*")) continue;
+    restricted = true;
+    const namespaces = [...new Set(r.spec.exportTo.map((n) => (n === "." ? r.metadata.namespace : n)))].sort();
+    for (const h of r.spec.hosts) out[h] = [...new Set([...(out[h] ?? []), ...namespaces])].sort();
+  }
+  return restricted ? out : undefined;
 }
 
 export * from "./envoy-types.ts";
 export { translateClusters, translateEndpoints, translateListeners, translateRoutes };
-export { metaProtocolOfPort, outboundClusterName, routeConfigName } from "./meta-protocol-services.ts";
+export { metaProtocolOfPort, outboundClusterName, routeConfigName, isGrpcPort } from "./meta-protocol-services.ts";
+export { grpcListenerName } from "./listener.ts";

@@ -38,6 +38,35 @@ export function metaProtocolServices(resources: readonly Resource[]): MetaProtoc
   return out.sort((a, b) => (a.host === b.host ? a.port.number - b.port.number : a.host < b.host ? -1 : 1));
 }
 
+const GRPC_PORT_NAME = /^grpc(-.*)?$/i;
+
+/** A port gRPC clients reach through meshsim's xDS (`grpc` / `grpc-*` name, or protocol GRPC). */
+export function isGrpcPort(port: ServicePort): boolean {
+  return GRPC_PORT_NAME.test(port.name) || port.protocol?.toUpperCase() === "GRPC";
+}
+
+export interface RoutedService extends MetaProtocolService {
+  kind: "meta" | "grpc";
+}
+
+/** MetaProtocol and gRPC services together: everything that gets clusters, endpoints and routes. */
+export function routedServices(resources: readonly Resource[]): RoutedService[] {
+  const out: RoutedService[] = metaProtocolServices(resources).map((s) => ({ ...s, kind: "meta" as const }));
+  const seen = new Set(out.map((s) => `${s.host}:${s.port.number}`));
+  for (const r of resources) {
+    if (r.kind !== "ServiceEntry") continue;
+    for (const host of r.spec.hosts) {
+      for (const port of r.spec.ports) {
+        const key = `${host}:${port.number}`;
+        if (!isGrpcPort(port) || seen.has(key)) continue;
+        seen.add(key);
+        out.push({ host, port, applicationProtocol: "grpc", serviceEntry: r, kind: "grpc" });
+      }
+    }
+  }
+  return out.sort((a, b) => (a.host === b.host ? a.port.number - b.port.number : a.host < b.host ? -1 : 1));
+}
+
 export function outboundClusterName(port: number, subset: string, host: string): string {
   return `outbound|${port}|${subset}|${host}`;
 }

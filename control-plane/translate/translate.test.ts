@@ -48,3 +48,12 @@ describe("translate", () => {
     expect(JSON.stringify(translate(resources))).toBe(JSON.stringify(translate([...resources].reverse())));
   });
 });
+
+describe("translate policies", () => {
+  it("encodes mirror, mutations, hash policy, extension, rate limits, authorization and cluster policies (golden)", () => {
+    const out = translate(load("policies.yaml"));
+    expectGolden(out.clusters, "policies.clusters.json");
+    expectGolden(out.listeners, "policies.listeners.json");
+    expectGolden(out.routes, "policies.routes.json");
+  });
+});
