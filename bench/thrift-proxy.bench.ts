@@ -40,7 +40,10 @@ async function main(): Promise<void> {
         routes: [{ name: "hello", routes: [{ name: "all", match: [], action: { kind: "cluster", cluster: "hello" } }] }],
       },
     };
-    const proxy = await supervisor.start({ name: "proxy", ...nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify(bootstrap)]) });
+    const proxyCommand = nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify(bootstrap)]);
+    // BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the proxy.
+    const extraNodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    const proxy = await supervisor.start({ name: "proxy", command: proxyCommand.command, args: [...extraNodeArgs, ...proxyCommand.args] });
     const proxyPort = (proxy.ready.listeners as Record<string, { port: number }>).hello!.port;
 
     const drive = (port: number, executor: ExecutorSpec) =>
