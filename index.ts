@@ -24,4 +24,17 @@ export {
   type Metadata,
   type Mutation,
 } from "./proxy/codec/codec.ts";
+export { defineCodec, type CodecDefinition, type CodecCounters, type ParsedFrame } from "./proxy/codec/define-codec.ts";
+export {
+  codecConformance,
+  formatConformanceReport,
+  measureThroughput,
+  type CodecSample,
+  type ConformanceOptions,
+  type ConformanceReport,
+  type PropertyResult,
+  type Throughput,
+} from "./proxy/codec/conformance.ts";
+export { loadCodecModule, runCodecTest, samplesFromFiles, type CodecTestModule } from "./proxy/codec/codec-test.ts";
+export { createThriftCodec } from "./proxy/protocols/thrift/index.ts";
 export { MeshsimError, InvalidInputError, type InputProblem } from "./common/errors.ts";

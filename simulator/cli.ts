@@ -22,6 +22,7 @@ commands:
   doctor [--fix]             check (and install) what scenarios need on this machine
   control-plane [files...]   run the control plane (--xds-port, --http-port)
   proxy --bootstrap <file>   run a sidecar proxy
+  codec-test <module>        run the codec conformance suite on a codec module (--runs, --seed, --json)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -39,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
         await runControlPlaneProcess(rest);
         return await new Promise<number>(() => undefined); // runs until stdin closes or a signal
       }
+      case "codec-test":
+        return await (await import("../proxy/codec/codec-test.ts")).codecTestCommand(rest);
       case "proxy": {
         const { runProxyProcess } = await import("../proxy/main.ts");
         await runProxyProcess(rest);
