@@ -50,7 +50,7 @@ describe("decode Envoy resources", () => {
     expect(decodeCluster({ name: "c", type: "EDS", lb_policy: "ROUND_ROBIN", connect_timeout: { seconds: "1", nanos: 500000000 } })).toEqual({
       name: "c", lbPolicy: "round_robin", connectTimeoutMs: 1500, connectionsPerEndpoint: 1,
     });
-    expect(() => decodeCluster({ name: "c", type: "EDS", lb_policy: "RANDOM" })).toThrow(/unsupported lb_policy RANDOM/);
+    expect(() => decodeCluster({ name: "c", type: "EDS", lb_policy: "CLUSTER_PROVIDED" })).toThrow(/unsupported lb_policy CLUSTER_PROVIDED/);
     expect(decodeClusterLoadAssignment({ cluster_name: "c", endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: 1 } } } }] }] }))
       .toEqual({ clusterName: "c", endpoints: [{ host: "127.0.0.1", port: 1 }] });
   });
