@@ -1,9 +1,17 @@
 import { join } from "node:path";
 import { InvalidInputError, MeshsimError, type InputProblem } from "../common/errors.ts";
 import { evaluateExpectation } from "./assert/evaluate.ts";
+import { evaluateMetric, type StatsSnapshot } from "./assert/metric.ts";
+import { evaluateConsistently, evaluateEventually } from "./assert/temporal.ts";
+import { formatMs } from "./scenario/units.ts";
+import { allSteps } from "./scenario/steps.ts";
+import type { TemplateValue } from "./scenario/template.ts";
+import type { FileReporterName } from "./report/write-reports.ts";
+import type { StepEvent } from "./report/summary.ts";
+import { missingEnvironment } from "./runtime/environment.ts";
 import type { AssertionResult } from "./assert/assertion-result.ts";
 import { loadScenario } from "./scenario/loader.ts";
-import type { Scenario, ScenarioResource, Step } from "./scenario/types.ts";
+import type { Assertion, Expectation, FaultSpec, LinkSpec, MetricCondition, Scenario, ScenarioResource, Step, TrafficAssertion } from "./scenario/types.ts";
 import { writeReports } from "./report/write-reports.ts";
 import type { RunSummary, StepSummary } from "./report/summary.ts";
 import { upProcessTopology, type RunningTopology } from "./runtime/process-backend.ts";
@@ -25,6 +33,10 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** Aborts the run: the topology is torn down and the summary marks the step as aborted. */
   signal?: AbortSignal;
+  /** `vars:` overrides when the scenario is given as a file (like `--var name=value`). */
+  vars?: Readonly<Record<string, TemplateValue>>;
+  /** Report files to write (default: json, junit, html). */
+  reporters?: readonly FileReporterName[];
 }
 
 export type RunEvent =
@@ -39,9 +51,11 @@ export type RunEvent =
  * Invalid input throws InvalidInputError before anything starts.
  */
 export async function runScenario(scenarioOrFile: Scenario | string, options: RunOptions = {}): Promise<RunSummary & { reportDir?: string }> {
-  const scenario = typeof scenarioOrFile === "string" ? await loadScenario(scenarioOrFile) : scenarioOrFile;
+  const scenario = typeof scenarioOrFile === "string" ? await loadScenario(scenarioOrFile, { vars: options.vars }) : scenarioOrFile;
   const problems = validateScenarioResources(scenario);
   if (problems.length > 0) throw new InvalidInputError(problems);
+  const missing = missingEnvironment(scenario);
+  if (missing.length > 0) throw new MeshsimError("ENVIRONMENT", missing.join("\n"));
 
   const started = Date.now();
   const runDir = options.runDir ?? join(options.outDir ?? "reports", `${scenario.metadata.name}-${timestamp(new Date(started))}`);
@@ -52,6 +66,7 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
     topology = await upProcessTopology(toTopologySpec(scenario), {
       logDir: options.noReports ? undefined : join(runDir, "logs"),
       ownDestinationRules: destinationRuleHosts(scenario),
+      faultLinks: faultLinks(scenario),
     });
     options.onEvent?.({ type: "topology-up", topology });
     if (scenario.resources.length > 0) await topology.controlPlane.apply(scenario.resources.map((r) => r.object));
@@ -59,7 +74,7 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
     for (const step of scenario.steps) {
       if (options.signal?.aborted) break;
       options.onEvent?.({ type: "step-start", step });
-      const summary = await runStep(step, topology, options);
+      const summary = await runStep(step, topology, options, started);
       steps.push(summary);
       options.onEvent?.({ type: "step-end", step: summary });
     }
@@ -74,7 +89,14 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
 
   const summary: RunSummary = {
     tool: { name: "meshsim", version: MESHSIM_VERSION },
-    scenario: { name: scenario.metadata.name, file: scenario.file, tags: scenario.metadata.tags },
+    scenario: {
+      name: scenario.metadata.name,
+      file: scenario.file,
+      tags: scenario.metadata.tags,
+      ...(scenario.metadata.description !== undefined ? { description: scenario.metadata.description } : {}),
+      vars: scenario.vars,
+      text: scenario.text,
+    },
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     passed: setupError === undefined && steps.length === scenario.steps.length && steps.every((s) => s.passed),
@@ -83,34 +105,112 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, backend: "process" },
   };
   if (options.noReports) return summary;
-  await writeReports(summary, runDir);
+  await writeReports(summary, runDir, options.reporters);
   return { ...summary, reportDir: runDir };
 }
 
-async function runStep(step: Step, topology: RunningTopology, options: RunOptions): Promise<StepSummary> {
+/** What one step (and everything under it) observed while it ran. */
+interface Collector {
+  traffic: Array<{ result: TrafficResult; ids: ReadonlySet<string> }>;
+  /** Epoch ms at which the last apply, delete or fault under this step finished. */
+  lastChangeAt?: number;
+}
+
+interface RunContext {
+  topology: RunningTopology;
+  options: RunOptions;
+  runStart: number;
+  events: StepEvent[];
+  expectations: AssertionResult[];
+}
+
+async function runStep(step: Step, topology: RunningTopology, options: RunOptions, runStart: number): Promise<StepSummary> {
   const begin = Date.now();
-  const traffic: TrafficResult[] = [];
-  const expectations: AssertionResult[] = [];
+  const ctx: RunContext = { topology, options, runStart, events: [], expectations: [] };
+  const collector: Collector = { traffic: [] };
   let error: string | undefined;
   try {
-    for (const action of step.actions) {
-      switch (action) {
-        case "apply":
-          await topology.controlPlane.apply(step.apply.map((r) => r.object));
-          break;
-        case "delete":
+    await runNode(step, ctx, [collector], new Set(), true);
+    if (options.signal?.aborted) error = "interrupted";
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+  }
+  return {
+    name: step.name,
+    actions: step.actions,
+    durationMs: Date.now() - begin,
+    passed: error === undefined && ctx.expectations.every((e) => e.passed),
+    ...(error !== undefined ? { error } : {}),
+    traffic: collector.traffic.map((t) => t.result),
+    expectations: ctx.expectations,
+    events: ctx.events,
+  };
+}
+
+/** Runs a step's actions in order, then checks its own expectations against what ran under it. */
+async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids: ReadonlySet<string>, topLevel: boolean): Promise<void> {
+  const { topology, options } = ctx;
+  const mine: Collector = { traffic: [] };
+  const chain = [...collectors, mine];
+  const myIds = step.id !== undefined ? new Set([...ids, step.id]) : ids;
+  const baseline = await metricBaselines(step, topology);
+  const changed = () => {
+    const now = Date.now();
+    for (const c of chain) c.lastChangeAt = now;
+  };
+  const timed = async (action: StepEvent["action"], detail: string, run: () => Promise<void>) => {
+    const at = Date.now();
+    const event: StepEvent = { step: step.name, action, detail, atMs: at - ctx.runStart, durationMs: 0 };
+    ctx.events.push(event);
+    try {
+      await run();
+    } catch (err) {
+      event.error = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+      throw err;
+    } finally {
+      event.durationMs = Date.now() - at;
+    }
+  };
+
+  for (const action of step.actions) {
+    if (options.signal?.aborted) return;
+    switch (action) {
+      case "apply":
+        await timed("apply", step.apply.map((r) => `${r.kind}/${r.name}`).join(", "), () => topology.controlPlane.apply(step.apply.map((r) => r.object)).then(() => undefined));
+        changed();
+        break;
+      case "delete":
+        await timed("delete", step.delete.map((r) => `${r.kind}/${r.name}`).join(", "), async () => {
           for (const r of step.delete) await topology.controlPlane.delete(r.kind, r.namespace ?? "default", r.name);
-          break;
-        case "waitFor":
-          if (step.waitFor?.acked) await topology.controlPlane.waitForAcked(topology.proxyIds(), step.waitFor.timeoutMs);
-          break;
-        case "sleep":
-          await new Promise((r) => setTimeout(r, step.sleepMs ?? 0));
-          break;
-        case "traffic": {
-          const spec = step.traffic!;
+        });
+        changed();
+        break;
+      case "fault":
+        for (const f of step.fault ?? []) {
+          await timed("fault", describeFault(f), () => applyFault(f, topology));
+          changed();
+        }
+        break;
+      case "waitFor": {
+        const w = step.waitFor!;
+        const detail = [w.acked ? "acked" : "", w.metric ? `${w.metric.sidecar} ${w.metric.name} ${w.metric.op} ${w.metric.value}` : "", ...w.fixtures].filter(Boolean).join(", ");
+        await timed("waitFor", detail, async () => {
+          const deadline = Date.now() + w.timeoutMs;
+          for (const f of w.fixtures) await topology.waitForInstance(f, Math.max(0, deadline - Date.now()));
+          if (w.metric) await waitForMetric(w.metric, topology, baseline, Math.max(0, deadline - Date.now()));
+          if (w.acked) await topology.controlPlane.waitForAcked(topology.proxyIds(), Math.max(0, deadline - Date.now()));
+        });
+        break;
+      }
+      case "sleep":
+        await timed("sleep", formatMs(step.sleepMs ?? 0), () => abortableSleep(step.sleepMs ?? 0, options.signal));
+        break;
+      case "traffic": {
+        const spec = step.traffic!;
+        await timed("traffic", `${spec.from} → ${spec.to}`, async () => {
           const result = await runTraffic({
-            step: step.name,
+            step: topLevel ? step.name : `${step.name}`,
+            ...(step.id ?? lastId(myIds) ? { id: step.id ?? lastId(myIds)! } : {}),
             from: spec.from,
             to: spec.to,
             driver: driverFor(spec.service.protocol),
@@ -126,37 +226,171 @@ async function runStep(step: Step, topology: RunningTopology, options: RunOption
             onProgress: (p) => options.onEvent?.({ type: "progress", step: step.name, ...p }),
             signal: options.signal,
           });
-          traffic.push(result);
-          break;
+          for (const c of chain) c.traffic.push({ result, ids: myIds });
+        });
+        break;
+      }
+      case "parallel": {
+        const settled = await Promise.allSettled((step.parallel ?? []).map((child) => runNode(child, ctx, chain, myIds, false)));
+        const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+        if (failed) throw failed.reason;
+        break;
+      }
+      case "sequence":
+        for (const child of step.sequence ?? []) await runNode(child, ctx, chain, myIds, false);
+        break;
+      case "repeat": {
+        const r = step.repeat!;
+        const first = Date.now();
+        for (const [k, iteration] of r.iterations.entries()) {
+          if (k > 0 && r.everyMs > 0) await abortableSleep(first + k * r.everyMs - Date.now(), options.signal);
+          if (options.signal?.aborted) return;
+          await runNode(iteration, ctx, chain, myIds, false);
         }
+        break;
       }
     }
-    const observed = traffic[traffic.length - 1];
-    for (const expectation of step.expect) {
-      if (!observed) {
-        expectations.push({ name: expectation.kind, passed: false, message: `${expectation.kind}: the step has no traffic to check`, details: {} });
-        continue;
-      }
-      expectations.push(evaluateExpectation(expectation, observed));
-    }
-    if (options.signal?.aborted) error = "interrupted";
-  } catch (err) {
-    error = err instanceof Error ? err.message : String(err);
   }
-  return {
-    name: step.name,
-    actions: step.actions,
-    durationMs: Date.now() - begin,
-    passed: error === undefined && expectations.every((e) => e.passed),
-    ...(error !== undefined ? { error } : {}),
-    traffic,
-    expectations,
+
+  for (const expectation of step.expect) {
+    const result = await checkExpectation(expectation, mine, topology, baseline);
+    ctx.expectations.push(topLevel ? result : { ...result, name: `${result.name} (${step.name})`, message: `${step.name}: ${result.message}` });
+  }
+}
+
+function lastId(ids: ReadonlySet<string>): string | undefined {
+  return [...ids].pop();
+}
+
+async function checkExpectation(expectation: Expectation, observed: Collector, topology: RunningTopology, baseline: Map<string, StatsSnapshot>): Promise<AssertionResult> {
+  const inner: Assertion = expectation.kind === "eventually" || expectation.kind === "consistently" ? expectation.inner : expectation;
+  if (inner.kind === "metric") {
+    const read = async () => evaluateMetric(inner.metric, await readStats(topology, inner.metric.sidecar), baseline.get(inner.metric.sidecar));
+    if (expectation.kind === "eventually") return pollMetric(read, expectation.withinMs, "eventually");
+    if (expectation.kind === "consistently") return pollMetric(read, expectation.forMs ?? 1000, "consistently");
+    return read();
+  }
+  const candidates = expectation.of !== undefined ? observed.traffic.filter((t) => t.ids.has(expectation.of!)) : observed.traffic;
+  const picked = candidates[candidates.length - 1]?.result;
+  const assertion = inner as TrafficAssertion;
+  if (!picked) {
+    return { name: assertion.kind, passed: false, message: `${assertion.kind}: no traffic${expectation.of !== undefined ? ` from branch "${expectation.of}"` : ""} to check (the step stopped early?) — FAIL`, details: {} };
+  }
+  if (expectation.kind === "eventually") {
+    const origin = Date.parse(picked.startedAt);
+    const anchorMs = (observed.lastChangeAt ?? origin) - origin;
+    return evaluateEventually(assertion, expectation.withinMs, anchorMs, picked);
+  }
+  if (expectation.kind === "consistently") return evaluateConsistently(assertion, expectation.forMs, picked);
+  return evaluateExpectation(assertion, picked);
+}
+
+/** Polls every 100 ms: eventually passes at the first true reading, consistently fails at the first false one. */
+async function pollMetric(read: () => Promise<AssertionResult>, durationMs: number, mode: "eventually" | "consistently"): Promise<AssertionResult> {
+  const start = Date.now();
+  let polls = 0;
+  for (;;) {
+    const r = await read();
+    polls++;
+    const elapsed = Date.now() - start;
+    const strip = r.message.replace(/ — (pass|FAIL)$/, "");
+    if (mode === "eventually" && r.passed) return { ...r, name: `eventually ${r.name}`, message: `eventually (within ${formatMs(durationMs)}): after ${formatMs(elapsed)}: ${strip} — pass` };
+    if (mode === "consistently" && !r.passed) return { ...r, name: `consistently ${r.name}`, message: `consistently (for ${formatMs(durationMs)}): failed after ${formatMs(elapsed)}: ${strip} — FAIL` };
+    if (elapsed >= durationMs) {
+      return mode === "eventually"
+        ? { ...r, name: `eventually ${r.name}`, message: `eventually (within ${formatMs(durationMs)}): never held in ${polls} polls; last: ${strip} — FAIL` }
+        : { ...r, name: `consistently ${r.name}`, message: `consistently (for ${formatMs(durationMs)}): held at all ${polls} polls; last: ${strip} — pass` };
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+async function readStats(topology: RunningTopology, client: string): Promise<StatsSnapshot> {
+  const sidecar = topology.sidecars.get(client);
+  if (!sidecar) throw new MeshsimError("INVALID_INPUT", `client ${client} has no sidecar to read metrics from`);
+  const res = await fetch(`http://127.0.0.1:${sidecar.adminPort}/stats`);
+  return (await res.json()) as StatsSnapshot;
+}
+
+/** `/stats` at the start of the step for every sidecar a `delta: true` metric reads. */
+async function metricBaselines(step: Step, topology: RunningTopology): Promise<Map<string, StatsSnapshot>> {
+  const sidecars = new Set<string>();
+  const consider = (m: MetricCondition | undefined) => {
+    if (m?.delta) sidecars.add(m.sidecar);
   };
+  consider(step.waitFor?.metric);
+  for (const e of step.expect) {
+    const inner = e.kind === "eventually" || e.kind === "consistently" ? e.inner : e;
+    if (inner.kind === "metric") consider(inner.metric);
+  }
+  const out = new Map<string, StatsSnapshot>();
+  for (const s of sidecars) out.set(s, await readStats(topology, s));
+  return out;
+}
+
+async function waitForMetric(metric: MetricCondition, topology: RunningTopology, baseline: Map<string, StatsSnapshot>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = evaluateMetric(metric, await readStats(topology, metric.sidecar), baseline.get(metric.sidecar));
+    if (r.passed) return;
+    if (Date.now() > deadline) throw new MeshsimError("TIMEOUT", `waitFor ${r.message.replace(/ — FAIL$/, "")} within ${formatMs(timeoutMs)}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+async function applyFault(f: FaultSpec, topology: RunningTopology): Promise<void> {
+  switch (f.kind) {
+    case "kill":
+      return topology.killInstance(f.instance, f.signal);
+    case "restart":
+      return topology.restartInstance(f.instance);
+    case "network":
+      return topology.setNetworkFault(f.link, f.fault);
+  }
+}
+
+export function describeFault(f: FaultSpec): string {
+  switch (f.kind) {
+    case "kill":
+      return `kill ${f.instance} (${f.signal})`;
+    case "restart":
+      return `restart ${f.instance}`;
+    case "network": {
+      const link = f.link.kind === "client" ? `${f.link.client} → sidecar` : `→ ${f.link.target}`;
+      if (!f.fault) return `clear ${link}`;
+      const parts: string[] = [];
+      const p = (n: number) => (n < 1 ? ` p=${n}` : "");
+      if (f.fault.latency) parts.push(`latency ${formatMs(f.fault.latency.delayMs)}±${formatMs(f.fault.latency.jitterMs)}${p(f.fault.latency.probability)}`);
+      if (f.fault.reset) parts.push(`reset${p(f.fault.reset.probability)}`);
+      if (f.fault.blackhole) parts.push(`blackhole${p(f.fault.blackhole.probability)}`);
+      if (f.fault.bandwidth) parts.push(`bandwidth ${f.fault.bandwidth.bytesPerSecond} B/s${p(f.fault.bandwidth.probability)}`);
+      if (f.fault.slice) parts.push(`slice ${f.fault.slice.bytes} B${p(f.fault.slice.probability)}`);
+      return `${parts.join(", ")} ${link}`;
+    }
+  }
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** The links the scenario puts network faults on, so the backend starts fault proxies there only. */
+export function faultLinks(scenario: Scenario): LinkSpec[] {
+  return allSteps(scenario.steps).flatMap((s) => (s.fault ?? []).flatMap((f) => (f.kind === "network" ? [f.link] : [])));
 }
 
 function destinationRuleHosts(scenario: Scenario): Set<string> {
   const hosts = new Set<string>();
-  const all: ScenarioResource[] = [...scenario.resources, ...scenario.steps.flatMap((s) => s.apply)];
+  const all: ScenarioResource[] = [...scenario.resources, ...allSteps(scenario.steps).flatMap((s) => s.apply)];
   for (const r of all) {
     if (r.kind !== "DestinationRule") continue;
     const host = (r.object.spec as { host?: unknown } | undefined)?.host;

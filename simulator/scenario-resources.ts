@@ -1,3 +1,4 @@
+import { allSteps } from "./scenario/steps.ts";
 import type { InputProblem } from "../common/errors.ts";
 import type { SourceDocument } from "../common/yaml-source.ts";
 import { parseResourceDocument } from "../control-plane/resources/parse.ts";
@@ -37,7 +38,7 @@ export function validateScenarioResources(scenario: Scenario): InputProblem[] {
   };
   applyAll(scenario.resources);
   check();
-  for (const step of scenario.steps) {
+  for (const step of allSteps(scenario.steps)) {
     if (step.apply.length === 0 && step.delete.length === 0) continue;
     applyAll(step.apply);
     for (const d of step.delete) state.delete(`${d.kind}/${d.namespace ?? "default"}/${d.name}`);
@@ -55,7 +56,7 @@ function parseScenarioResource(sr: ScenarioResource, problems: InputProblem[]): 
 function topologyResources(scenario: Scenario, problems: InputProblem[]): Resource[] {
   const spec = toTopologySpec(scenario);
   const ownDr = new Set(
-    [...scenario.resources, ...scenario.steps.flatMap((s) => s.apply)]
+    [...scenario.resources, ...allSteps(scenario.steps).flatMap((s) => s.apply)]
       .filter((r) => r.kind === "DestinationRule")
       .map((r) => (r.object.spec as { host?: string } | undefined)?.host),
   );

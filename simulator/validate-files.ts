@@ -1,3 +1,4 @@
+import { allSteps } from "./scenario/steps.ts";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { InputProblem } from "../common/errors.ts";
@@ -39,6 +40,6 @@ export async function validateFiles(files: string[]): Promise<InputProblem[]> {
 }
 
 function includedFiles(scenario: Scenario): string[] {
-  const all = [...scenario.resources, ...scenario.steps.flatMap((s) => [...s.apply, ...s.delete])];
+  const all = [...scenario.resources, ...allSteps(scenario.steps).flatMap((s) => [...s.apply, ...s.delete])];
   return all.map((r) => resolve(r.source.file)).filter((f) => f !== resolve(scenario.file));
 }

@@ -1,27 +1,26 @@
 import { describe, expect, it } from "vitest";
-import type { Expectation } from "../scenario/types.ts";
+import type { TrafficAssertion } from "../scenario/types.ts";
 import { evaluateExpectation } from "./evaluate.ts";
 import { parseThreshold, ThresholdSyntaxError } from "./thresholds.ts";
 import { trafficResult } from "./test-traffic-result.ts";
 
-const source = { file: "s.yaml", line: 1, column: 1 };
-const thresholds = (...t: string[]): Expectation => ({ kind: "thresholds", thresholds: t.map(parseThreshold), source });
+const thresholds = (...t: string[]): TrafficAssertion => ({ kind: "thresholds", thresholds: t.map(parseThreshold) });
 
 describe("evaluateExpectation", () => {
   it("success rate", () => {
-    const ok = evaluateExpectation({ kind: "successRate", min: 1, source }, trafficResult());
+    const ok = evaluateExpectation({ kind: "successRate", min: 1 }, trafficResult());
     expect(ok).toMatchObject({ name: "success rate", passed: true, message: "success rate: 2000/2000 (100%) >= 100% — pass" });
     const bad = evaluateExpectation(
-      { kind: "successRate", min: 0.999, source },
+      { kind: "successRate", min: 0.999 },
       trafficResult({ successes: 1990, errors: { timeout: 7, "TApplicationException:no_route": 3 } }),
     );
     expect(bad.passed).toBe(false);
     expect(bad.message).toBe("success rate: 1990/2000 (99.50%) < 99.90%; errors: timeout=7, TApplicationException:no_route=3 — FAIL");
-    expect(evaluateExpectation({ kind: "successRate", min: 1, source }, trafficResult({ requests: 0, successes: 0 })).passed).toBe(false);
+    expect(evaluateExpectation({ kind: "successRate", min: 1 }, trafficResult({ requests: 0, successes: 0 })).passed).toBe(false);
   });
 
   it("distribution reads the identity the expectation names", () => {
-    const r = evaluateExpectation({ kind: "distribution", by: "instance", expected: { "hello-v1-0": 0.2, "hello-v2-0": 0.8 }, tolerance: 0.03, confidence: 0.999, source }, trafficResult());
+    const r = evaluateExpectation({ kind: "distribution", by: "instance", expected: { "hello-v1-0": 0.2, "hello-v2-0": 0.8 }, tolerance: 0.03, confidence: 0.999 }, trafficResult());
     expect(r).toMatchObject({ name: "distribution by instance", passed: true });
     expect(r.details).toMatchObject({ total: 2000, test: "chi-square" });
   });
@@ -41,12 +40,12 @@ describe("evaluateExpectation", () => {
 
   it("errors by kind, prefix and total", () => {
     const result = trafficResult({ successes: 1990, errors: { timeout: 7, "TApplicationException:no_route": 3 } });
-    const r = evaluateExpectation({ kind: "errors", counts: { total: { min: 10, max: 10 }, TApplicationException: { min: 1 }, reset: { min: 0, max: 0 } }, source }, result);
+    const r = evaluateExpectation({ kind: "errors", counts: { total: { min: 10, max: 10 }, TApplicationException: { min: 1 }, reset: { min: 0, max: 0 } } }, result);
     expect(r.passed).toBe(true);
     expect(r.message).toBe(
       "errors: total=10 (expected 10); TApplicationException=3 (expected >= 1); reset=0 (expected 0); seen: timeout=7, TApplicationException:no_route=3 — pass",
     );
-    const bad = evaluateExpectation({ kind: "errors", counts: { timeout: { min: 0, max: 2 } }, source }, result);
+    const bad = evaluateExpectation({ kind: "errors", counts: { timeout: { min: 0, max: 2 } } }, result);
     expect(bad.passed).toBe(false);
     expect(bad.message).toContain("timeout=7 (expected 0..2) violated");
   });

@@ -8,7 +8,16 @@ import type { TrafficResult } from "../traffic/traffic-result.ts";
 
 export interface RunSummary {
   tool: { name: "meshsim"; version: string };
-  scenario: { name: string; file: string; tags: string[]; description?: string };
+  scenario: {
+    name: string;
+    file: string;
+    tags: string[];
+    description?: string;
+    /** Template variables in force (`vars:` after `--var` overrides). */
+    vars?: Record<string, string | number | boolean>;
+    /** The scenario file's text as it was run. */
+    text?: string;
+  };
   /** ISO 8601. */
   startedAt: string;
   durationMs: number;
@@ -31,6 +40,20 @@ export interface StepSummary {
   error?: string;
   traffic: TrafficResult[];
   expectations: AssertionResult[];
+  /** Every action that ran under this step (nested ones included), in start order. */
+  events?: StepEvent[];
+}
+
+export interface StepEvent {
+  /** The (nested) step the action belongs to. */
+  step: string;
+  action: "apply" | "delete" | "fault" | "waitFor" | "sleep" | "traffic";
+  /** e.g. "MetaRouter/hello", "kill hello-v1-0 (SIGKILL)", "caller → hello". */
+  detail: string;
+  /** Start, in ms since the run's startedAt. */
+  atMs: number;
+  durationMs: number;
+  error?: string;
 }
 
 /** e.g. "apply+waitFor"; "step" when the step did nothing. */

@@ -2,16 +2,17 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeReports } from "./summary.ts";
+import { writeReports } from "./write-reports.ts";
 import { runSummary } from "./test-summary.ts";
 
 describe("writeReports", () => {
-  it("writes summary.json (round-trips) and junit.xml into a new folder", async () => {
+  it("writes summary.json (round-trips), junit.xml and report.html into a new folder", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "meshsim-report-")), "run-1");
     const summary = runSummary();
     const paths = await writeReports(summary, dir);
-    expect(paths).toEqual({ summary: join(dir, "summary.json"), junit: join(dir, "junit.xml") });
-    expect(JSON.parse(readFileSync(paths.summary, "utf8"))).toEqual(summary);
-    expect(readFileSync(paths.junit, "utf8")).toMatch(/^<\?xml/);
+    expect(paths).toEqual({ json: join(dir, "summary.json"), junit: join(dir, "junit.xml"), html: join(dir, "report.html") });
+    expect(JSON.parse(readFileSync(paths.json!, "utf8"))).toEqual(summary);
+    expect(readFileSync(paths.junit!, "utf8")).toMatch(/^<\?xml/);
+    expect(readFileSync(paths.html!, "utf8")).toMatch(/^<!DOCTYPE html>/);
   });
 });

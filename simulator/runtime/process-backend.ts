@@ -13,7 +13,11 @@ import { allocatePort } from "../topology/ports.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { fixtureCommand } from "./fixture-commands.ts";
 import { nodeScript } from "./node-command.ts";
-import { ProcessSupervisor } from "./process-supervisor.ts";
+import { ProcessSupervisor, type SpawnSpec } from "./process-supervisor.ts";
+import { connect } from "node:net";
+import { MeshsimError } from "../../common/errors.ts";
+import { startFaultProxy, type FaultProxy } from "../faults/tcp-fault-proxy.ts";
+import type { LinkSpec, NetworkFault } from "../scenario/types.ts";
 
 export interface SidecarInfo {
   client: string;
@@ -26,7 +30,8 @@ export interface SidecarInfo {
 export interface RunningTopology {
   controlPlane: ControlPlaneClient;
   controlPlaneXdsPort: number;
-  instances: InstanceAddress[];
+  /** Every instance with the address the fixture listens on (`port`) and, when a fault proxy fronts it, the proxy's (`advertisedPort`, the ServiceEntry endpoint). */
+  instances: Array<InstanceAddress & { advertisedPort: number }>;
   sidecars: Map<string, SidecarInfo>;
   /** Resources that describe the topology (ServiceEntry, default DestinationRules). */
   generatedResources: Array<Record<string, unknown>>;
@@ -34,6 +39,16 @@ export interface RunningTopology {
   addressFor(client: string, service: string): { host: string; port: number };
   proxyIds(): string[];
   supervisor: ProcessSupervisor;
+  /** Switches the fault on a link declared in `UpOptions.faultLinks` (null: clean). */
+  setNetworkFault(link: LinkSpec, fault: NetworkFault | null): void;
+  /** Fault proxies by link key (`upstream:<instance>`, `client:<client>`). */
+  faultProxies: Map<string, FaultProxy>;
+  /** Stops an instance by PID (SIGKILL: a crash). */
+  killInstance(instance: string, signal: "SIGKILL" | "SIGTERM"): Promise<void>;
+  /** Starts an instance again on the port it had (stopping it first if it runs). */
+  restartInstance(instance: string): Promise<void>;
+  /** Resolves once the instance accepts TCP connections. */
+  waitForInstance(instance: string, timeoutMs: number): Promise<void>;
   down(): Promise<void>;
 }
 
@@ -41,6 +56,13 @@ export interface UpOptions {
   logDir?: string;
   /** Hosts for which the scenario brings its own DestinationRule. */
   ownDestinationRules?: ReadonlySet<string>;
+  /** Links the scenario puts network faults on; only these get a fault proxy, the rest stay direct. */
+  faultLinks?: ReadonlyArray<LinkSpec>;
+}
+
+/** The fault proxy key of a link's hop (one per instance for upstream links). */
+export function faultProxyKeys(link: LinkSpec): string[] {
+  return link.kind === "client" ? [`client:${link.client}`] : link.instances.map((i) => `upstream:${i}`);
 }
 
 /**
@@ -51,20 +73,31 @@ export interface UpOptions {
  */
 export async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): Promise<RunningTopology> {
   const supervisor = new ProcessSupervisor(options.logDir);
+  const faultProxies = new Map<string, FaultProxy>();
   try {
     const cp = await supervisor.start({ name: "control-plane", ...nodeScript("control-plane/main.ts", ["--xds-port", "0", "--http-port", "0"]) });
     const xdsPort = Number(cp.ready.xdsPort);
     const controlPlane = new ControlPlaneClient(`http://127.0.0.1:${Number(cp.ready.httpPort)}`);
 
-    const instances: InstanceAddress[] = [];
+    const faultKeys = new Set((options.faultLinks ?? []).flatMap(faultProxyKeys));
+    const instances: Array<InstanceAddress & { advertisedPort: number }> = [];
+    const restartSpecs = new Map<string, () => SpawnSpec>();
     const starting: Promise<void>[] = [];
     for (const service of spec.services) {
       for (const [version, { replicas }] of Object.entries(service.versions)) {
         for (let i = 0; i < replicas; i++) {
           const instance = instanceName(service.name, version, i);
           starting.push(
-            supervisor.start({ name: instance, ...fixtureCommand(service, version, instance) }).then((p) => {
-              instances.push({ service: service.name, version, instance, host: "127.0.0.1", port: Number(p.ready.port) });
+            supervisor.start({ name: instance, ...fixtureCommand(service, version, instance) }).then(async (p) => {
+              const port = Number(p.ready.port);
+              restartSpecs.set(instance, () => ({ name: instance, ...fixtureCommand(service, version, instance, port) }));
+              let advertisedPort = port;
+              if (faultKeys.has(`upstream:${instance}`)) {
+                const proxy = await startFaultProxy({ host: "127.0.0.1", port });
+                faultProxies.set(`upstream:${instance}`, proxy);
+                advertisedPort = proxy.port;
+              }
+              instances.push({ service: service.name, version, instance, host: "127.0.0.1", port, advertisedPort });
             }),
           );
         }
@@ -75,7 +108,7 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
 
     const generatedResources: Array<Record<string, unknown>> = [];
     for (const service of spec.services) {
-      generatedResources.push(serviceEntryFor(service, instances));
+      generatedResources.push(serviceEntryFor(service, instances.map((i) => ({ ...i, port: i.advertisedPort }))));
       if (!options.ownDestinationRules?.has(serviceHost(service))) generatedResources.push(destinationRuleFor(service));
     }
     await controlPlane.apply(generatedResources);
@@ -101,6 +134,14 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
         name: `sidecar-${client.name}`,
         ...nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify(bootstrap)]),
       });
+      if (faultKeys.has(`client:${client.name}`)) {
+        // The client dials the fault proxy, which forwards to the sidecar's listener.
+        for (const [service, address] of outbound) {
+          const proxy = await startFaultProxy(address);
+          faultProxies.set(`client:${client.name}`, proxy);
+          outbound.set(service, { host: "127.0.0.1", port: proxy.port });
+        }
+      }
       sidecars.set(client.name, { client: client.name, nodeId, adminPort: Number(p.ready.adminPort), outbound });
     }
 
@@ -117,15 +158,53 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
         if (viaSidecar) return viaSidecar;
         const direct = instances.find((i) => i.service === service);
         if (!direct) throw new Error(`no instance of service ${service}`);
-        return { host: direct.host, port: direct.port };
+        return { host: direct.host, port: direct.advertisedPort };
       },
       proxyIds: () => [...sidecars.values()].map((s) => s.nodeId),
-      down: () => supervisor.stopAll(),
+      faultProxies,
+      setNetworkFault(link, fault) {
+        for (const key of faultProxyKeys(link)) {
+          const proxy = faultProxies.get(key);
+          if (!proxy) throw new MeshsimError("INVALID_INPUT", `no fault proxy on ${key}; the scenario did not declare faults on that link before the run`);
+          proxy.setFault(fault);
+        }
+      },
+      killInstance: (instance, signal) => supervisor.stop(instance, signal),
+      async restartInstance(instance) {
+        const restartSpec = restartSpecs.get(instance);
+        if (!restartSpec) throw new MeshsimError("INVALID_INPUT", `no instance named ${instance}`);
+        await supervisor.restart(restartSpec());
+      },
+      async waitForInstance(instance, timeoutMs) {
+        const address = instances.find((i) => i.instance === instance);
+        if (!address) throw new MeshsimError("INVALID_INPUT", `no instance named ${instance}`);
+        const deadline = Date.now() + timeoutMs;
+        while (!(await canConnect(address.host, address.port))) {
+          if (Date.now() > deadline) throw new MeshsimError("TIMEOUT", `${instance} did not accept connections on ${address.host}:${address.port} within ${timeoutMs} ms`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      },
+      down: async () => {
+        await Promise.all([...faultProxies.values()].map((p) => p.close()));
+        await supervisor.stopAll();
+      },
     };
   } catch (err) {
+    await Promise.all([...faultProxies.values()].map((p) => p.close()));
     await supervisor.stopAll();
     throw err;
   }
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 }
 
 export function defaultLogDir(outDir: string): string {

@@ -121,11 +121,18 @@ export class ProcessSupervisor {
     return this.processes.get(name);
   }
 
-  async stop(name: string): Promise<void> {
+  /** Stops one process by PID: SIGTERM with a grace period, or SIGKILL at once (a crash). */
+  async stop(name: string, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
     const p = this.processes.get(name);
     if (!p) return;
     this.processes.delete(name);
-    await stopChild(p.child);
+    await stopChild(p.child, signal === "SIGKILL" ? 0 : 3000, signal);
+  }
+
+  /** Stops `name` if it runs, then starts `spec` under the same name. */
+  async restart(spec: SpawnSpec): Promise<ManagedProcess> {
+    await this.stop(spec.name);
+    return this.start(spec);
   }
 
   async stopAll(): Promise<void> {
@@ -135,12 +142,12 @@ export class ProcessSupervisor {
 }
 
 /** SIGTERM by PID, SIGKILL after a grace period; resolves once the child has exited. */
-async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
+async function stopChild(child: ChildProcess, graceMs = 3000, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.stdin?.end();
+  if (signal !== "SIGKILL") child.stdin?.end();
   try {
-    process.kill(child.pid!, "SIGTERM");
+    process.kill(child.pid!, signal);
   } catch {
     return;
   }

@@ -7,36 +7,26 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, isAbsolute } from "node:path";
 import type { InputProblem } from "../../common/errors.ts";
 import { formatPath, parseYamlDocuments, YamlSyntaxError, type FieldPath, type SourceDocument } from "../../common/yaml-source.ts";
+import { renderValue, type TemplateScope } from "./template.ts";
 import type { ScenarioResource } from "./types.ts";
 
-export type ResolvedLists = Map<string, ScenarioResource[]>;
-
-/** Resolves every resource list in the scenario document; tolerant of shapes the schema rejects. */
-export async function resolveResourceLists(doc: SourceDocument, scenarioResource: string, problems: InputProblem[]): Promise<ResolvedLists> {
-  const out: ResolvedLists = new Map();
-  const root = asRecord(doc.value);
-  if (!root) return out;
-  const lists: FieldPath[] = [];
-  if (root.resources !== undefined) lists.push(["resources"]);
-  if (Array.isArray(root.steps)) {
-    root.steps.forEach((step, i) => {
-      const s = asRecord(step);
-      if (s?.apply !== undefined) lists.push(["steps", i, "apply"]);
-      if (s?.delete !== undefined) lists.push(["steps", i, "delete"]);
-    });
-  }
-  for (const listPath of lists) {
-    const value = valueAt(root, listPath);
-    const items: Array<[FieldPath, unknown]> = Array.isArray(value)
-      ? value.map((item, i) => [[...listPath, i], item])
-      : [[listPath, value]];
-    const resources: ScenarioResource[] = [];
-    for (const [itemPath, item] of items) {
-      resources.push(...(await resolveItem(doc, scenarioResource, itemPath, item, problems)));
-    }
-    out.set(formatPath(listPath), resources);
-  }
-  return out;
+/**
+ * Resolves one resource list (`resources`, `steps[i].apply`, ...) whose value sits at `listPath`
+ * in `doc` and has already been rendered with `scope`; included files are rendered with the same
+ * scope. Tolerant of shapes the schema rejects.
+ */
+export async function resolveResourceList(
+  doc: SourceDocument,
+  scenarioResource: string,
+  listPath: FieldPath,
+  value: unknown,
+  scope: TemplateScope,
+  problems: InputProblem[],
+): Promise<ScenarioResource[]> {
+  const items: Array<[FieldPath, unknown]> = Array.isArray(value) ? value.map((item, i) => [[...listPath, i], item]) : [[listPath, value]];
+  const resources: ScenarioResource[] = [];
+  for (const [itemPath, item] of items) resources.push(...(await resolveItem(doc, scenarioResource, itemPath, item, scope, problems)));
+  return resources;
 }
 
 async function resolveItem(
@@ -44,6 +34,7 @@ async function resolveItem(
   scenarioResource: string,
   itemPath: FieldPath,
   item: unknown,
+  scope: TemplateScope,
   problems: InputProblem[],
 ): Promise<ScenarioResource[]> {
   const obj = asRecord(item);
@@ -77,7 +68,12 @@ async function resolveItem(
   if (docs.length === 0) problem(`included file "${obj.file}" holds no YAML documents`);
   const out: ScenarioResource[] = [];
   for (const included of docs) {
-    const value = asRecord(included.value);
+    const value = asRecord(
+      renderValue(included.value, scope, (path, message) => {
+        const where = included.locate(path);
+        problem(message, where, includePath, String(obj.file), formatPath(path));
+      }),
+    );
     const resource = value ? toResource(value, (p) => included.locate(p), includePath) : undefined;
     if (resource) {
       out.push(resource);

@@ -58,7 +58,7 @@ describe("loadScenario", () => {
 
     const [split, drive, cleanup] = s.steps;
     expect(split!.actions).toEqual(["apply", "waitFor"]);
-    expect(split!.waitFor).toEqual({ acked: true, timeoutMs: 10_000 });
+    expect(split!.waitFor).toEqual({ acked: true, fixtures: [], timeoutMs: 10_000 });
     expect(split!.apply[0]).toMatchObject({ kind: "MetaRouter", name: "hello", source: { file: testdata("split.yaml"), line: 17 } });
     expect(split!.apply[0]!.source.locate(["spec", "hosts"]).line).toBe(21);
 
@@ -155,7 +155,7 @@ steps:
       '17 steps[0].expect[1].thresholds[0]: threshold "p99 < 20ms": unknown statistic "p99" (expected avg, min, max, med, p(N) or rate); did you mean "p(99)"?',
       '17 steps[0].expect[1].thresholds[1]: threshold "p(97) < 1s": p(97) is not recorded; use one of p(50), p(90), p(95), p(99), p(99.9)',
       '18 steps[1].name: step name "drive" is used twice; reports need unique names',
-      "21 steps[1].expect: expectations check the traffic of their own step; add traffic to this step or move expect to the step that sends it",
+      "21 steps[1].expect[0]: expectations on traffic check the traffic of their own step; add traffic to this step (or a branch of it) or move expect to the step that sends it",
     ]);
   });
 

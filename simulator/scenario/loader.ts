@@ -6,9 +6,9 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import { InvalidInputError, type InputProblem } from "../../common/errors.ts";
-import { parseYamlDocuments, YamlSyntaxError, type SourceDocument } from "../../common/yaml-source.ts";
+import { formatPath, parseYamlDocuments, YamlSyntaxError, type FieldPath, type SourceDocument } from "../../common/yaml-source.ts";
+import { renderValue, type TemplateValue } from "./template.ts";
 import { schemaProblems } from "./ajv-problems.ts";
-import { resolveResourceLists } from "./includes.ts";
 import { normalizeScenario } from "./normalize.ts";
 import { SCENARIO_SCHEMA } from "./schema.ts";
 import type { Scenario } from "./types.ts";
@@ -19,15 +19,20 @@ function validate(value: unknown): ValidateFunction["errors"] {
   return v(value) ? [] : (v.errors ?? []);
 }
 
+export interface LoadOptions {
+  /** `--var name=value` overrides of the scenario's `vars:` (strings are typed: "10" is a number). */
+  vars?: Readonly<Record<string, TemplateValue>>;
+}
+
 /** Loads and validates one scenario; throws InvalidInputError listing every problem. */
-export async function loadScenario(file: string): Promise<Scenario> {
+export async function loadScenario(file: string, options: LoadOptions = {}): Promise<Scenario> {
   const problems: InputProblem[] = [];
-  const scenario = await loadInto(file, problems);
+  const scenario = await loadInto(file, problems, options);
   if (problems.length > 0 || !scenario) throw new InvalidInputError(sortProblems(file, problems));
   return scenario;
 }
 
-async function loadInto(file: string, problems: InputProblem[]): Promise<Scenario | undefined> {
+async function loadInto(file: string, problems: InputProblem[], options: LoadOptions = {}): Promise<Scenario | undefined> {
   const fallbackName = `Scenario/${basename(file)}`;
   const fail = (message: string, line = 1, column = 1, resource = fallbackName) => {
     problems.push({ file, line, column, resource, path: "", message });
@@ -56,18 +61,56 @@ async function loadInto(file: string, problems: InputProblem[]): Promise<Scenari
   const name = (doc.value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
   const resourceName = typeof name === "string" ? `Scenario/${name}` : fallbackName;
 
+  const declared = (doc.value as { vars?: unknown } | null)?.vars;
+  const scope: Record<string, TemplateValue> = {};
+  if (declared !== null && typeof declared === "object" && !Array.isArray(declared)) {
+    for (const [k, v] of Object.entries(declared)) if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") scope[k] = v;
+  }
+  Object.assign(scope, options.vars ?? {});
+
   const before = problems.length;
-  problems.push(...schemaProblems(doc, resourceName, validate(doc.value) ?? []));
-  const schemaValid = problems.length === before;
-  const lists = await resolveResourceLists(doc, resourceName, problems);
-  if (!schemaValid) return undefined;
-  return normalizeScenario(doc, file, lists, resourceName, problems);
+  // The schema sees values as they will run: templates rendered, a repeat body with i = 1.
+  const templateProblems: InputProblem[] = [];
+  const rendered = renderForSchema(doc, scope, resourceName, templateProblems);
+  problems.push(...schemaProblems({ ...doc, value: rendered }, resourceName, validate(rendered) ?? []));
+  if (problems.length > before) {
+    problems.push(...templateProblems);
+    return undefined;
+  }
+  return normalizeScenario({ doc, file, text, scope, resourceName }, problems);
+}
+
+/** Renders every template for schema validation: steps under `repeat` with i = 1. */
+function renderForSchema(doc: SourceDocument, scope: Record<string, TemplateValue>, resourceName: string, problems: InputProblem[]): unknown {
+  const onError = (path: FieldPath, message: string) => {
+    const { line, column } = doc.locate(path);
+    problems.push({ file: doc.file, line, column, resource: resourceName, path: formatPath(path), message });
+  };
+  const root = doc.value;
+  if (root === null || typeof root !== "object" || Array.isArray(root)) return root;
+  const renderSteps = (steps: unknown, path: FieldPath, stepScope: Record<string, TemplateValue>): unknown => {
+    if (!Array.isArray(steps)) return renderValue(steps, stepScope, (p, m) => onError([...path, ...p], m));
+    return steps.map((step, i) => {
+      if (step === null || typeof step !== "object" || Array.isArray(step)) return step;
+      const s = step as Record<string, unknown>;
+      const inner = s.repeat !== undefined ? { ...stepScope, i: 1 } : stepScope;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(s)) {
+        const at: FieldPath = [...path, i, k];
+        out[k] = k === "parallel" || k === "sequence" ? renderSteps(v, at, inner) : renderValue(v, k === "repeat" ? stepScope : inner, (p, m) => onError([...at, ...p], m));
+      }
+      return out;
+    });
+  };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(root)) out[k] = k === "steps" ? renderSteps(v, ["steps"], scope) : renderValue(v, scope, (p, m) => onError([k, ...p], m));
+  return out;
 }
 
 /** For tests and `validate`: the problems of one file without throwing. */
-export async function scenarioProblems(file: string): Promise<InputProblem[]> {
+export async function scenarioProblems(file: string, options: LoadOptions = {}): Promise<InputProblem[]> {
   const problems: InputProblem[] = [];
-  await loadInto(file, problems);
+  await loadInto(file, problems, options);
   return sortProblems(file, problems);
 }
 

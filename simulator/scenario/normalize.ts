@@ -5,11 +5,22 @@
 import type { InputProblem } from "../../common/errors.ts";
 import { formatPath, type FieldPath, type SourceDocument } from "../../common/yaml-source.ts";
 import { parseThreshold, ThresholdSyntaxError, type Threshold } from "../assert/thresholds.ts";
-import type { ResolvedLists } from "./includes.ts";
+import { resolveResourceList } from "./includes.ts";
+import { renderValue, type TemplateScope, type TemplateValue } from "./template.ts";
+import { instanceName } from "../topology/topology.ts";
 import { closest } from "./suggest.ts";
 import {
+  ACTION_ORDER,
   DEFAULTS,
   SCENARIO_API_VERSION,
+  type Assertion,
+  type ComparisonOp,
+  type CountRange,
+  type FaultSpec,
+  type LinkSpec,
+  type MetricCondition,
+  type NetworkFault,
+  type WaitForSpec,
   type ClientSpec,
   type ConnectionsSpec,
   type ExecutorSpec,
@@ -22,7 +33,7 @@ import {
   type StepAction,
   type TrafficSpec,
 } from "./types.ts";
-import { parseDuration, parseRate } from "./units.ts";
+import { parseBandwidth, parseDuration, parseRate } from "./units.ts";
 
 /** Shapes as the schema guarantees them, before defaults. */
 interface RawService {
@@ -49,36 +60,85 @@ interface RawTraffic {
   timeout?: string;
 }
 type RawCount = number | { min?: number; max?: number };
-interface RawExpectation {
+interface RawMetric {
+  sidecar: string;
+  name: string;
+  op: ComparisonOp;
+  value: number;
+  delta?: boolean;
+}
+interface RawAssertions {
   successRate?: number | { min: number };
   distribution?: { by: "version" | "instance" | "service"; expected: Record<string, number>; tolerance?: number; confidence?: number };
   thresholds?: string[];
   errors?: Record<string, RawCount>;
+  connections?: Record<"opened" | "closedByPeer" | "resets", RawCount>;
+  metric?: RawMetric;
+}
+interface RawExpectation extends RawAssertions {
+  of?: string;
+  eventually?: RawAssertions & { within: string; of?: string };
+  consistently?: RawAssertions & { for?: string; of?: string };
+}
+interface RawNetworkFault {
+  link: { from?: string; to: string };
+  latency?: { delay: string; jitter?: string; probability?: number };
+  reset?: { probability?: number };
+  blackhole?: { probability?: number };
+  bandwidth?: { rate: string; probability?: number };
+  slice?: { bytes: number; delay?: string; probability?: number };
+  clear?: true;
+}
+interface RawFault {
+  kill?: string;
+  signal?: "SIGKILL" | "SIGTERM";
+  restart?: string;
+  network?: RawNetworkFault;
 }
 interface RawStep {
   name?: string;
+  id?: string;
   apply?: unknown;
   delete?: unknown;
-  waitFor?: { acked?: boolean; timeout?: string };
+  fault?: RawFault | RawFault[];
+  waitFor?: { acked?: boolean; metric?: RawMetric; fixture?: string | string[]; timeout?: string };
   sleep?: string;
   traffic?: RawTraffic;
+  parallel?: RawStep[];
+  sequence?: RawStep[];
+  repeat?: { times: number; every?: string };
   expect?: RawExpectation[];
 }
 interface RawScenario {
   metadata: { name: string; tags?: string[]; description?: string };
+  vars?: Record<string, TemplateValue>;
   topology: { services: RawService[]; clients?: RawClient[] };
+  resources?: unknown;
   steps: RawStep[];
 }
 
 const SHARE_SUM_SLACK = 0.01;
+const ASSERTION_KEYS = ["successRate", "distribution", "thresholds", "errors", "connections", "metric"] as const;
 
-export function normalizeScenario(doc: SourceDocument, file: string, lists: ResolvedLists, resourceName: string, problems: InputProblem[]): Scenario {
-  const raw = doc.value as RawScenario;
+export interface NormalizeInput {
+  doc: SourceDocument;
+  file: string;
+  text: string;
+  /** `vars:` merged with the caller's overrides. */
+  scope: TemplateScope;
+  resourceName: string;
+}
+
+export async function normalizeScenario(input: NormalizeInput, problems: InputProblem[]): Promise<Scenario> {
+  const { doc, file, scope, resourceName } = input;
+  const original = doc.value as RawScenario;
   const at = (path: FieldPath): SourceRef => ({ file: doc.file, ...doc.locate(path) });
   const problem = (path: FieldPath, message: string) => {
     const { line, column } = doc.locate(path);
     problems.push({ file: doc.file, line, column, resource: resourceName, path: formatPath(path), message });
   };
+  const render = <T>(value: T, path: FieldPath, withScope: TemplateScope = scope): T =>
+    renderValue(value, withScope, (p, message) => problem([...path, ...p], message)) as T;
   const duration = (path: FieldPath, text: string | undefined, fallback: number): number => {
     if (text === undefined) return fallback;
     try {
@@ -89,6 +149,7 @@ export function normalizeScenario(doc: SourceDocument, file: string, lists: Reso
     }
   };
 
+  const raw: RawScenario = { ...render({ ...original, steps: [] }, []), steps: original.steps };
   const services: ServiceSpec[] = raw.topology.services.map((s, i) => {
     const namespace = s.namespace ?? DEFAULTS.namespace;
     const versions: ServiceSpec["versions"] = {};
@@ -121,48 +182,333 @@ export function normalizeScenario(doc: SourceDocument, file: string, lists: Reso
   }));
   reportDuplicates(clients.map((c) => c.name), (i) => problem(["topology", "clients", i, "name"], `client ${clients[i]!.name} is declared twice`));
 
-  const steps: Step[] = raw.steps.map((s, i) => {
-    const path: FieldPath = ["steps", i];
-    const actions: StepAction[] = [];
-    if (s.apply !== undefined) actions.push("apply");
-    if (s.delete !== undefined) actions.push("delete");
-    if (s.waitFor !== undefined) actions.push("waitFor");
-    if (s.sleep !== undefined) actions.push("sleep");
-    if (s.traffic !== undefined) actions.push("traffic");
-    if (actions.length === 0) problem(path, "a step needs at least one of apply, delete, waitFor, sleep, traffic");
-    const traffic = s.traffic ? normalizeTraffic(s.traffic, [...path, "traffic"]) : undefined;
-    if (s.expect?.length && !s.traffic) {
-      problem([...path, "expect"], "expectations check the traffic of their own step; add traffic to this step or move expect to the step that sends it");
-    }
-    return {
-      name: s.name ?? `step-${i + 1}`,
-      actions,
-      apply: lists.get(formatPath([...path, "apply"])) ?? [],
-      delete: lists.get(formatPath([...path, "delete"])) ?? [],
-      ...(s.waitFor
-        ? { waitFor: { acked: s.waitFor.acked ?? true, timeoutMs: duration([...path, "waitFor", "timeout"], s.waitFor.timeout, DEFAULTS.waitForTimeoutMs) } }
-        : {}),
-      ...(s.sleep !== undefined ? { sleepMs: duration([...path, "sleep"], s.sleep, 0) } : {}),
-      ...(traffic ? { traffic } : {}),
-      expect: (s.expect ?? []).map((e, j) => normalizeExpectation(e, [...path, "expect", j], traffic?.service)),
-      source: at(path),
-    };
-  });
+  const instances = new Map<string, string[]>(
+    services.map((s) => [s.name, Object.entries(s.versions).flatMap(([v, { replicas }]) => Array.from({ length: replicas }, (_, k) => instanceName(s.name, v, k)))]),
+  );
+  const allInstances = [...instances.values()].flat();
+  const sidecarClients = clients.filter((c) => c.sidecar).map((c) => c.name);
+
+  const resources = raw.resources !== undefined ? await resolveResourceList(doc, resourceName, ["resources"], raw.resources, scope, problems) : [];
+  const steps: Step[] = [];
+  for (const [i, s] of original.steps.entries()) steps.push(await normalizeStep(s, ["steps", i], scope, `step-${i + 1}`));
   reportDuplicates(steps.map((s) => s.name), (i) => problem(["steps", i, "name"], `step name "${steps[i]!.name}" is used twice; reports need unique names`));
 
   return {
     apiVersion: SCENARIO_API_VERSION,
     kind: "Scenario",
     file,
+    text: input.text,
+    vars: { ...scope },
     metadata: {
       name: raw.metadata.name,
       tags: raw.metadata.tags ?? [],
       ...(raw.metadata.description !== undefined ? { description: raw.metadata.description } : {}),
     },
     topology: { services, clients },
-    resources: lists.get("resources") ?? [],
+    resources,
     steps,
   };
+
+  async function normalizeStep(original: RawStep, path: FieldPath, stepScope: TemplateScope, defaultName: string): Promise<Step> {
+    const head = render({ name: original.name, id: original.id, repeat: original.repeat }, path, stepScope);
+    const name = head.name ?? defaultName;
+    if (!head.repeat) {
+      const step = await normalizeBody(original, path, stepScope, name, head.id);
+      step.expect = normalizeExpectations(original.expect, path, stepScope, step);
+      return step;
+    }
+    const everyMs = duration([...path, "repeat", "every"], head.repeat.every, 0);
+    const iterations: Step[] = [];
+    for (let i = 1; i <= head.repeat.times; i++) {
+      const iterationScope = { ...stepScope, i };
+      const body = await normalizeBody(original, path, iterationScope, `${name} #${i}`, head.id);
+      body.expect = normalizeExpectations(original.expect, path, iterationScope, body);
+      iterations.push(body);
+    }
+    if (iterations.every((it) => it.actions.length === 0)) problem([...path, "repeat"], "repeat needs something to repeat: apply, delete, fault, waitFor, sleep, traffic, parallel or sequence beside it");
+    return {
+      name,
+      ...(head.id !== undefined ? { id: head.id } : {}),
+      actions: ["repeat"],
+      apply: [],
+      delete: [],
+      repeat: { times: head.repeat.times, everyMs, iterations },
+      expect: [],
+      source: at(path),
+    };
+  }
+
+  async function normalizeBody(original: RawStep, path: FieldPath, stepScope: TemplateScope, name: string, id: string | undefined): Promise<Step> {
+    const s = render({ ...original, parallel: undefined, sequence: undefined, expect: undefined, name: undefined }, path, stepScope) as RawStep;
+    const present: Record<StepAction, boolean> = {
+      apply: s.apply !== undefined,
+      delete: s.delete !== undefined,
+      fault: s.fault !== undefined,
+      waitFor: s.waitFor !== undefined,
+      sleep: s.sleep !== undefined,
+      traffic: s.traffic !== undefined,
+      parallel: original.parallel !== undefined,
+      sequence: original.sequence !== undefined,
+      repeat: false,
+    };
+    const actions = ACTION_ORDER.filter((a) => present[a]);
+    if (actions.length === 0) problem(path, "a step needs at least one of apply, delete, fault, waitFor, sleep, traffic, parallel, sequence, repeat");
+    const traffic = s.traffic ? normalizeTraffic(s.traffic, [...path, "traffic"]) : undefined;
+    const children = async (key: "parallel" | "sequence") => {
+      const list = original[key];
+      if (!list) return undefined;
+      const out: Step[] = [];
+      for (const [k, child] of list.entries()) out.push(await normalizeStep(child, [...path, key, k], stepScope, `${name} ${key}[${k}]`));
+      return out;
+    };
+    const parallel = await children("parallel");
+    const sequence = await children("sequence");
+    const faults = s.fault === undefined ? undefined : (Array.isArray(s.fault) ? s.fault : [s.fault]).map((f, k) => normalizeFault(f, Array.isArray(s.fault) ? [...path, "fault", k] : [...path, "fault"]));
+    return {
+      name,
+      ...(id !== undefined ? { id } : {}),
+      actions,
+      apply: s.apply !== undefined ? await resolveResourceList(doc, resourceName, [...path, "apply"], s.apply, stepScope, problems) : [],
+      delete: s.delete !== undefined ? await resolveResourceList(doc, resourceName, [...path, "delete"], s.delete, stepScope, problems) : [],
+      ...(faults ? { fault: faults.filter((f): f is FaultSpec => f !== undefined) } : {}),
+      ...(s.waitFor ? { waitFor: normalizeWaitFor(s.waitFor, [...path, "waitFor"]) } : {}),
+      ...(s.sleep !== undefined ? { sleepMs: duration([...path, "sleep"], s.sleep, 0) } : {}),
+      ...(traffic ? { traffic } : {}),
+      ...(parallel ? { parallel } : {}),
+      ...(sequence ? { sequence } : {}),
+      expect: [],
+      source: at(path),
+    };
+  }
+
+  function normalizeWaitFor(w: NonNullable<RawStep["waitFor"]>, path: FieldPath): WaitForSpec {
+    const fixtures = w.fixture === undefined ? [] : Array.isArray(w.fixture) ? w.fixture : [w.fixture];
+    fixtures.forEach((f, k) => checkInstance(f, Array.isArray(w.fixture) ? [...path, "fixture", k] : [...path, "fixture"]));
+    return {
+      acked: w.acked ?? (w.metric === undefined && fixtures.length === 0),
+      ...(w.metric ? { metric: normalizeMetric(w.metric, [...path, "metric"]) } : {}),
+      fixtures,
+      timeoutMs: duration([...path, "timeout"], w.timeout, DEFAULTS.waitForTimeoutMs),
+    };
+  }
+
+  function normalizeMetric(m: RawMetric, path: FieldPath): MetricCondition {
+    if (!sidecarClients.includes(m.sidecar)) {
+      const guess = closest(m.sidecar, sidecarClients);
+      problem([...path, "sidecar"], `no client named "${m.sidecar}" with a sidecar${guess ? `; did you mean "${guess}"?` : sidecarClients.length ? ` (clients with sidecars: ${sidecarClients.join(", ")})` : ""}`);
+    }
+    return { sidecar: m.sidecar, name: m.name, op: m.op, value: m.value, delta: m.delta ?? false };
+  }
+
+  function checkInstance(name: string, path: FieldPath): void {
+    if (allInstances.includes(name)) return;
+    const guess = closest(name, allInstances);
+    problem(path, `no instance named "${name}"${guess ? `; did you mean "${guess}"?` : ` (instances: ${allInstances.join(", ")})`}; instances are named <service>-<version>-<index>`);
+  }
+
+  function normalizeFault(f: RawFault, path: FieldPath): FaultSpec | undefined {
+    const kinds = (["kill", "restart", "network"] as const).filter((k) => f[k] !== undefined);
+    if (kinds.length !== 1) {
+      problem(path, `a fault is exactly one of kill, restart, network${kinds.length ? ` (found ${kinds.join(", ")})` : ""}`);
+      return undefined;
+    }
+    if (f.signal !== undefined && f.kill === undefined) problem([...path, "signal"], "signal applies to kill");
+    if (f.kill !== undefined) {
+      checkInstance(f.kill, [...path, "kill"]);
+      return { kind: "kill", instance: f.kill, signal: f.signal ?? "SIGKILL" };
+    }
+    if (f.restart !== undefined) {
+      checkInstance(f.restart, [...path, "restart"]);
+      return { kind: "restart", instance: f.restart };
+    }
+    const n = f.network!;
+    const nPath = [...path, "network"];
+    const link = normalizeLink(n.link, [...nPath, "link"]);
+    const effects = (["latency", "reset", "blackhole", "bandwidth", "slice"] as const).filter((k) => n[k] !== undefined);
+    if (n.clear && effects.length > 0) problem([...nPath, "clear"], `clear switches the link back to clean; drop ${effects.join(", ")} or clear`);
+    if (!n.clear && effects.length === 0) problem(nPath, "name at least one of latency, reset, blackhole, bandwidth, slice (or clear: true)");
+    if (!link) return undefined;
+    if (n.clear) return { kind: "network", link, fault: null };
+    const fault: NetworkFault = {};
+    if (n.latency) {
+      fault.latency = {
+        delayMs: duration([...nPath, "latency", "delay"], n.latency.delay, 0),
+        jitterMs: duration([...nPath, "latency", "jitter"], n.latency.jitter, 0),
+        probability: n.latency.probability ?? 1,
+      };
+    }
+    if (n.reset) fault.reset = { probability: n.reset.probability ?? 1 };
+    if (n.blackhole) fault.blackhole = { probability: n.blackhole.probability ?? 1 };
+    if (n.bandwidth) {
+      let bytesPerSecond = 1;
+      try {
+        bytesPerSecond = parseBandwidth(n.bandwidth.rate);
+      } catch (err) {
+        problem([...nPath, "bandwidth", "rate"], (err as Error).message);
+      }
+      fault.bandwidth = { bytesPerSecond, probability: n.bandwidth.probability ?? 1 };
+    }
+    if (n.slice) fault.slice = { bytes: n.slice.bytes, delayMs: duration([...nPath, "slice", "delay"], n.slice.delay, 0), probability: n.slice.probability ?? 1 };
+    return { kind: "network", link, fault };
+  }
+
+  function normalizeLink(l: { from?: string; to: string }, path: FieldPath): LinkSpec | undefined {
+    if (l.to === "sidecar") {
+      if (l.from === undefined || !sidecarClients.includes(l.from)) {
+        problem([...path, "from"], `to: sidecar is the hop from a client to its own sidecar; from must name a client with a sidecar (${sidecarClients.join(", ") || "none declared"})`);
+        return undefined;
+      }
+      return { kind: "client", client: l.from };
+    }
+    if (l.from !== undefined && !clients.some((c) => c.name === l.from) && l.from !== "sidecar") {
+      problem([...path, "from"], `no client named "${l.from}" (clients: ${clients.map((c) => c.name).join(", ")}); the hop into a service is shared by every caller, so from may be left out`);
+    }
+    const service = instances.get(l.to);
+    if (service) return { kind: "upstream", target: l.to, instances: service };
+    if (allInstances.includes(l.to)) return { kind: "upstream", target: l.to, instances: [l.to] };
+    const guess = closest(l.to, [...instances.keys(), ...allInstances, "sidecar"]);
+    problem([...path, "to"], `"${l.to}" is not a service, an instance or "sidecar"${guess ? `; did you mean "${guess}"?` : ""}`);
+    return undefined;
+  }
+
+  /** Traffic under a step, with the branch id it will report under. */
+  function trafficIn(step: Step, id: string | undefined, out: Array<{ id: string | undefined; ids: Set<string> }> = [], ids = new Set<string>()): Array<{ id: string | undefined; ids: Set<string> }> {
+    const here = step.id ?? id;
+    const nextIds = new Set(ids);
+    if (step.id !== undefined) nextIds.add(step.id);
+    if (step.traffic) out.push({ id: here, ids: nextIds });
+    for (const child of [...(step.parallel ?? []), ...(step.sequence ?? []), ...(step.repeat?.iterations ?? [])]) trafficIn(child, here, out, nextIds);
+    return out;
+  }
+
+  function idsIn(step: Step, out = new Set<string>()): Set<string> {
+    if (step.id !== undefined) out.add(step.id);
+    for (const child of [...(step.parallel ?? []), ...(step.sequence ?? []), ...(step.repeat?.iterations ?? [])]) idsIn(child, out);
+    return out;
+  }
+
+  function normalizeExpectations(list: RawExpectation[] | undefined, path: FieldPath, stepScope: TemplateScope, step: Step): Expectation[] {
+    if (!list) return [];
+    const out: Expectation[] = [];
+    const traffic = trafficIn(step, undefined);
+    const ids = idsIn(step);
+    list.forEach((rawExpectation, j) => {
+      const ePath = [...path, "expect", j];
+      const e = render(rawExpectation, ePath, stepScope);
+      const checkOf = (of: string | undefined, assertion: Assertion, where: FieldPath) => {
+        if (assertion.kind === "metric") return;
+        if (of !== undefined) {
+          if (!ids.has(of)) {
+            const guess = closest(of, [...ids]);
+            problem([...where, "of"], `no branch with id "${of}" in this step${guess ? `; did you mean "${guess}"?` : ids.size ? ` (ids: ${[...ids].join(", ")})` : " (give a parallel branch an id)"}`);
+            return;
+          }
+          const matching = traffic.filter((t) => t.ids.has(of));
+          if (matching.length === 0) problem([...where, "of"], `branch "${of}" sends no traffic to check`);
+          else if (matching.length > 1) problem([...where, "of"], `branch "${of}" holds ${matching.length} traffic actions; give the one to check its own id`);
+          return;
+        }
+        if (traffic.length === 0) {
+          problem(where, "expectations on traffic check the traffic of their own step; add traffic to this step (or a branch of it) or move expect to the step that sends it");
+        } else if (traffic.length > 1) {
+          const named = traffic.map((t) => t.id).filter((x): x is string => x !== undefined);
+          problem(where, `this step sends traffic ${traffic.length} times; say which with of: <id>${named.length ? ` (ids: ${[...new Set(named)].join(", ")})` : " (give each branch an id)"}`);
+        }
+      };
+      const source = at(ePath);
+      const base = (of: string | undefined) => ({ source, ...(of !== undefined ? { of } : {}) });
+      for (const key of ASSERTION_KEYS) {
+        if (e[key] === undefined) continue;
+        const a = normalizeAssertion(e, key, ePath, step.traffic?.service ?? firstService(step));
+        checkOf(e.of, a, ePath);
+        out.push({ ...a, ...base(e.of) } as Expectation);
+      }
+      for (const temporal of ["eventually", "consistently"] as const) {
+        const t = e[temporal];
+        if (!t) continue;
+        const tPath = [...ePath, temporal];
+        const keys = ASSERTION_KEYS.filter((k) => t[k] !== undefined);
+        if (keys.length !== 1) {
+          problem(tPath, `${temporal} wraps exactly one assertion (${ASSERTION_KEYS.join(", ")})${keys.length ? `, found ${keys.join(", ")}` : ""}`);
+          continue;
+        }
+        const inner = normalizeAssertion(t, keys[0]!, tPath, step.traffic?.service ?? firstService(step));
+        const of = t.of ?? e.of;
+        checkOf(of, inner, t.of !== undefined ? tPath : ePath);
+        if (temporal === "eventually") {
+          const within = t as { within: string };
+          out.push({ kind: "eventually", withinMs: duration([...tPath, "within"], within.within, 0), inner, ...base(of) });
+        } else {
+          const forText = (t as { for?: string }).for;
+          out.push({ kind: "consistently", ...(forText !== undefined ? { forMs: duration([...tPath, "for"], forText, 0) } : {}), inner, ...base(of) });
+        }
+      }
+    });
+    return out;
+  }
+
+  function firstService(step: Step): ServiceSpec | undefined {
+    if (step.traffic) return step.traffic.service;
+    for (const child of [...(step.parallel ?? []), ...(step.sequence ?? []), ...(step.repeat?.iterations ?? [])]) {
+      const found = firstService(child);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  function normalizeAssertion(e: RawAssertions, key: (typeof ASSERTION_KEYS)[number], path: FieldPath, service: ServiceSpec | undefined): Assertion {
+    switch (key) {
+      case "successRate":
+        return { kind: "successRate", min: typeof e.successRate === "number" ? e.successRate : e.successRate!.min };
+      case "distribution": {
+        const d = e.distribution!;
+        const dPath = [...path, "distribution"];
+        const sum = Object.values(d.expected).reduce((a, b) => a + b, 0);
+        const expected: Record<string, number> = {};
+        if (Math.abs(sum - 1) > SHARE_SUM_SLACK) problem([...dPath, "expected"], `expected shares must sum to 1, they sum to ${round(sum)}`);
+        for (const [k, v] of Object.entries(d.expected)) expected[k] = sum > 0 ? v / sum : 0;
+        if (d.by === "version" && service) {
+          const versions = Object.keys(service.versions);
+          for (const k of Object.keys(d.expected)) {
+            if (versions.includes(k)) continue;
+            const guess = closest(k, versions);
+            problem([...dPath, "expected", k], `service ${service.name} has no version "${k}" (versions: ${versions.join(", ")})${guess ? `; did you mean "${guess}"?` : ""}`);
+          }
+        }
+        return { kind: "distribution", by: d.by, expected, tolerance: d.tolerance ?? DEFAULTS.tolerance, confidence: d.confidence ?? DEFAULTS.confidence };
+      }
+      case "thresholds": {
+        const thresholds: Threshold[] = [];
+        e.thresholds!.forEach((text, k) => {
+          try {
+            thresholds.push(parseThreshold(text));
+          } catch (err) {
+            if (!(err instanceof ThresholdSyntaxError)) throw err;
+            problem([...path, "thresholds", k], err.message);
+          }
+        });
+        return { kind: "thresholds", thresholds };
+      }
+      case "errors":
+        return { kind: "errors", counts: countRanges(e.errors!, [...path, "errors"]) };
+      case "connections":
+        return { kind: "connections", counts: countRanges(e.connections!, [...path, "connections"]) };
+      case "metric":
+        return { kind: "metric", metric: normalizeMetric(e.metric!, [...path, "metric"]) };
+    }
+  }
+
+  function countRanges(raw: Record<string, RawCount>, path: FieldPath): Record<string, CountRange> {
+    const counts: Record<string, CountRange> = {};
+    for (const [kind, c] of Object.entries(raw)) {
+      if (typeof c === "number") counts[kind] = { min: c, max: c };
+      else {
+        if (c.min !== undefined && c.max !== undefined && c.min > c.max) problem([...path, kind], `min ${c.min} is larger than max ${c.max}`);
+        counts[kind] = { min: c.min ?? 0, ...(c.max !== undefined ? { max: c.max } : {}) };
+      }
+    }
+    return counts;
+  }
 
   function normalizeTraffic(t: RawTraffic, path: FieldPath): TrafficSpec | undefined {
     const client = clients.find((c) => c.name === t.from);
@@ -226,59 +572,6 @@ export function normalizeScenario(doc: SourceDocument, file: string, lists: Reso
     };
   }
 
-  function normalizeExpectation(e: RawExpectation, path: FieldPath, service: ServiceSpec | undefined): Expectation {
-    const source = at(path);
-    if (e.successRate !== undefined) {
-      return { kind: "successRate", min: typeof e.successRate === "number" ? e.successRate : e.successRate.min, source };
-    }
-    if (e.distribution) {
-      const d = e.distribution;
-      const dPath = [...path, "distribution"];
-      const sum = Object.values(d.expected).reduce((a, b) => a + b, 0);
-      const expected: Record<string, number> = {};
-      if (Math.abs(sum - 1) > SHARE_SUM_SLACK) {
-        problem([...dPath, "expected"], `expected shares must sum to 1, they sum to ${round(sum)}`);
-      }
-      for (const [k, v] of Object.entries(d.expected)) expected[k] = sum > 0 ? v / sum : 0;
-      if (d.by === "version" && service) {
-        const versions = Object.keys(service.versions);
-        for (const k of Object.keys(d.expected)) {
-          if (versions.includes(k)) continue;
-          const guess = closest(k, versions);
-          problem([...dPath, "expected", k], `service ${service.name} has no version "${k}" (versions: ${versions.join(", ")})${guess ? `; did you mean "${guess}"?` : ""}`);
-        }
-      }
-      return {
-        kind: "distribution",
-        by: d.by,
-        expected,
-        tolerance: d.tolerance ?? DEFAULTS.tolerance,
-        confidence: d.confidence ?? DEFAULTS.confidence,
-        source,
-      };
-    }
-    if (e.thresholds) {
-      const thresholds: Threshold[] = [];
-      e.thresholds.forEach((text, k) => {
-        try {
-          thresholds.push(parseThreshold(text));
-        } catch (err) {
-          if (!(err instanceof ThresholdSyntaxError)) throw err;
-          problem([...path, "thresholds", k], err.message);
-        }
-      });
-      return { kind: "thresholds", thresholds, source };
-    }
-    const counts: Record<string, { min: number; max?: number }> = {};
-    for (const [kind, c] of Object.entries(e.errors ?? {})) {
-      if (typeof c === "number") counts[kind] = { min: c, max: c };
-      else {
-        if (c.min !== undefined && c.max !== undefined && c.min > c.max) problem([...path, "errors", kind], `min ${c.min} is larger than max ${c.max}`);
-        counts[kind] = { min: c.min ?? 0, ...(c.max !== undefined ? { max: c.max } : {}) };
-      }
-    }
-    return { kind: "errors", counts, source };
-  }
 }
 
 function reportDuplicates(keys: string[], report: (index: number) => void): void {

@@ -4,7 +4,7 @@
  * is the same object for editors. Unions use `type: [a, b]` instead of oneOf so that a
  * mistake produces one precise error rather than one per branch.
  */
-import { DURATION_PATTERN, RATE_PATTERN } from "./units.ts";
+import { BANDWIDTH_PATTERN, DURATION_PATTERN, RATE_PATTERN } from "./units.ts";
 
 const duration = (description: string) =>
   ({ type: "string", pattern: DURATION_PATTERN, description }) as const;
@@ -51,52 +51,101 @@ const countRange = {
   minProperties: 1,
 } as const;
 
-const expectation = {
-  description: "Exactly one of successRate, distribution, thresholds, errors.",
+const metricCondition = {
   type: "object",
-  minProperties: 1,
-  maxProperties: 1,
+  required: ["sidecar", "name", "op", "value"],
   additionalProperties: false,
   properties: {
-    successRate: {
-      description: "Minimum share of successful requests: 1.0, or {min: 0.99}.",
-      type: ["number", "object"],
-      minimum: 0,
-      maximum: 1,
-      required: ["min"],
-      properties: { min: share },
-      additionalProperties: false,
+    sidecar: { type: "string", minLength: 1, description: "A client with a sidecar; its admin /stats is read." },
+    name: {
+      type: "string",
+      minLength: 1,
+      description: 'Counter name as in /stats, e.g. "cluster.outbound|9090|v1|hello.default.svc.cluster.local.upstream_rq_total"; * matches anything and matches are summed.',
     },
-    distribution: {
-      description:
-        "Statistical test of how successful responses split across versions, instances or services. Fails only when the deviation is significant at `confidence` and larger than `tolerance`.",
-      type: "object",
-      required: ["by", "expected"],
-      additionalProperties: false,
-      properties: {
-        by: { enum: ["version", "instance", "service"], description: "Identity field of the replying fixture." },
-        expected: {
-          type: "object",
-          description: "Expected share per category, summing to 1, e.g. {v1: 0.2, v2: 0.8}.",
-          minProperties: 1,
-          additionalProperties: share,
-        },
-        tolerance: { ...share, description: "Largest acceptable absolute difference of a share (default 0.03)." },
-        confidence: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1, description: "Confidence of the test (default 0.999)." },
+    op: { enum: ["<", "<=", ">", ">=", "==", "!="] },
+    value: { type: "number" },
+    delta: { type: "boolean", description: "Compare the increase since the step started (default false: the absolute value)." },
+  },
+} as const;
+
+const assertionProperties = {
+  successRate: {
+    description: "Minimum share of successful requests: 1.0, or {min: 0.99}.",
+    type: ["number", "object"],
+    minimum: 0,
+    maximum: 1,
+    required: ["min"],
+    properties: { min: share },
+    additionalProperties: false,
+  },
+  distribution: {
+    description:
+      "Statistical test of how successful responses split across versions, instances or services. Fails only when the deviation is significant at `confidence` and larger than `tolerance`.",
+    type: "object",
+    required: ["by", "expected"],
+    additionalProperties: false,
+    properties: {
+      by: { enum: ["version", "instance", "service"], description: "Identity field of the replying fixture." },
+      expected: {
+        type: "object",
+        description: "Expected share per category, summing to 1, e.g. {v1: 0.2, v2: 0.8}.",
+        minProperties: 1,
+        additionalProperties: share,
       },
+      tolerance: { ...share, description: "Largest acceptable absolute difference of a share (default 0.03)." },
+      confidence: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1, description: "Confidence of the test (default 0.999)." },
     },
-    thresholds: {
-      description: 'k6-style thresholds: "p(99) < 20ms", "avg < 5ms", "max <= 1s", "rate < 0.01" (error rate).',
-      type: "array",
-      minItems: 1,
-      items: { type: "string", minLength: 1 },
-    },
-    errors: {
-      description: "Failed requests by kind, or `total`: a count (exactly) or {min, max}. A kind also matches its sub-kinds (`TApplicationException` matches `TApplicationException:no_route`).",
-      type: "object",
-      minProperties: 1,
-      additionalProperties: countRange,
-    },
+  },
+  thresholds: {
+    description: 'k6-style thresholds: "p(99) < 20ms", "avg < 5ms", "max <= 1s", "rate < 0.01" (error rate).',
+    type: "array",
+    minItems: 1,
+    items: { type: "string", minLength: 1 },
+  },
+  errors: {
+    description: "Failed requests by kind, or `total`: a count (exactly) or {min, max}. A kind also matches its sub-kinds (`TApplicationException` matches `TApplicationException:no_route`).",
+    type: "object",
+    minProperties: 1,
+    additionalProperties: countRange,
+  },
+  connections: {
+    description: "Client connection events of the traffic: a count (exactly) or {min, max} for opened, closedByPeer (the proxy or service closed it), resets.",
+    type: "object",
+    minProperties: 1,
+    additionalProperties: false,
+    properties: { opened: countRange, closedByPeer: countRange, resets: countRange },
+  },
+  metric: { ...metricCondition, description: "A sidecar counter read from its admin /stats at the end of the step." },
+} as const;
+
+const innerAssertion = (extra: Record<string, unknown>, required: string[], description: string) =>
+  ({
+    type: "object",
+    description,
+    required,
+    minProperties: required.length + 1,
+    additionalProperties: false,
+    properties: { ...assertionProperties, of: { type: "string", minLength: 1 }, ...extra },
+  }) as const;
+
+const expectation = {
+  description: "One or more assertions (successRate, distribution, thresholds, errors, connections, metric, eventually, consistently), optionally `of: <branch id>`.",
+  type: "object",
+  minProperties: 1,
+  additionalProperties: false,
+  properties: {
+    of: { type: "string", minLength: 1, description: "The id of a parallel branch whose traffic to check (default: the step's only traffic)." },
+    ...assertionProperties,
+    eventually: innerAssertion(
+      { within: duration("How long after the step's last change (apply, delete, fault) the assertion must start to hold, and keep holding to the end of the traffic.") },
+      ["within"],
+      "The inner assertion holds from some point no later than `within` after the step's last change until the traffic ends (metrics: polled after the step's actions).",
+    ),
+    consistently: innerAssertion(
+      { for: duration("How long from the start of the traffic (default: all of it); metrics: polled this long after the step's actions.") },
+      [],
+      "The inner assertion holds in every second of the traffic (or at every poll of a metric).",
+    ),
   },
 } as const;
 
@@ -149,24 +198,94 @@ const traffic = {
   },
 } as const;
 
+const probability = { type: "number", minimum: 0, maximum: 1, description: "Chance per chunk (latency, reset, slice) or per connection (blackhole, bandwidth); default 1." } as const;
+
+const networkFault = {
+  type: "object",
+  required: ["link"],
+  additionalProperties: false,
+  properties: {
+    link: {
+      type: "object",
+      required: ["to"],
+      additionalProperties: false,
+      description: "from: a client (default: any party); to: a service or instance (the hop into it), or `sidecar` (the client's hop to its own sidecar).",
+      properties: { from: { type: "string", minLength: 1 }, to: { type: "string", minLength: 1 } },
+    },
+    latency: {
+      type: "object",
+      required: ["delay"],
+      additionalProperties: false,
+      properties: { delay: duration("Added to every chunk."), jitter: duration("Uniform +/- on top of delay."), probability },
+    },
+    reset: { type: "object", additionalProperties: false, properties: { probability } },
+    blackhole: { type: "object", additionalProperties: false, properties: { probability } },
+    bandwidth: {
+      type: "object",
+      required: ["rate"],
+      additionalProperties: false,
+      properties: { rate: { type: "string", pattern: BANDWIDTH_PATTERN, description: 'Bytes per second each way, e.g. "64KiB/s", "1MB/s", "500B/s".' }, probability },
+    },
+    slice: {
+      type: "object",
+      required: ["bytes"],
+      additionalProperties: false,
+      properties: { bytes: { type: "integer", minimum: 1, description: "Largest piece forwarded at once." }, delay: duration("Pause between pieces (default 0)."), probability },
+    },
+    clear: { const: true, description: "Switch every fault on this link off." },
+  },
+} as const;
+
+const fault = {
+  type: "object",
+  description: "Exactly one of kill, restart, network.",
+  minProperties: 1,
+  maxProperties: 2,
+  additionalProperties: false,
+  properties: {
+    kill: { type: "string", minLength: 1, description: "Instance to stop (e.g. hello-v1-0); SIGKILL unless signal: SIGTERM." },
+    signal: { enum: ["SIGKILL", "SIGTERM"] },
+    restart: { type: "string", minLength: 1, description: "Instance to (re)start on the port it had, so the ServiceEntry stays valid." },
+    network: networkFault,
+  },
+} as const;
+
+const stepList = { type: "array", minItems: 1, items: { $ref: "#/definitions/step" } } as const;
+
 const step = {
   type: "object",
   additionalProperties: false,
   properties: {
     name: { type: "string", minLength: 1, description: "Unique within the scenario; shown in reports." },
+    id: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$", description: "Names this branch for `of:` in expectations." },
     apply: resourceList,
     delete: resourceList,
+    fault: { type: ["array", "object"], items: fault, if: { type: "object" }, then: fault, description: "One fault or a list." },
     waitFor: {
       type: "object",
       additionalProperties: false,
+      minProperties: 1,
       properties: {
         acked: { type: "boolean", description: "Every proxy ACKed the latest configuration." },
+        metric: { ...metricCondition, description: "A sidecar counter reached a value." },
+        fixture: { type: ["string", "array"], items: { type: "string" }, description: "Instance(s) accepting connections again, e.g. after restart." },
         timeout: duration("Default 10s."),
       },
     },
     sleep: duration("Pause, e.g. 2s."),
     traffic,
-    expect: { type: "array", items: expectation, description: "Checked against this step's traffic." },
+    parallel: { ...stepList, description: "Steps run at the same time (give a branch an id to check its traffic with of:)." },
+    sequence: { ...stepList, description: "Steps run one after the other." },
+    repeat: {
+      type: "object",
+      required: ["times"],
+      additionalProperties: false,
+      properties: {
+        times: { type: "integer", minimum: 1, description: "Runs the step's actions this many times, with {{ i }} = 1..times." },
+        every: duration("Start-to-start interval (default: back to back)."),
+      },
+    },
+    expect: { type: "array", items: expectation, description: "Checked against this step's traffic (and sidecar metrics)." },
   },
 } as const;
 
@@ -239,20 +358,28 @@ export const SCENARIO_SCHEMA = {
         },
       },
     },
+    vars: {
+      type: "object",
+      description: "Template variables: {{ name }} in any value or file: name; --var name=value overrides.",
+      propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
+      additionalProperties: { type: ["string", "number", "boolean"] },
+    },
     resources: {
       type: "array",
       items: { $ref: "#/definitions/resource" },
       description: "Applied before the first step.",
     },
-    steps: { type: "array", minItems: 1, items: step },
+    steps: { type: "array", minItems: 1, items: { $ref: "#/definitions/step" } },
   },
-  definitions: { resource: resourceItem },
+  definitions: { resource: resourceItem, step },
 } as const;
 
 /** Human wording for the schema's patterns, keyed by the pattern itself. */
 export const PATTERN_HINTS: Record<string, string> = {
   [DURATION_PATTERN]: 'a duration like "10s", "500ms" or "2m"',
   [RATE_PATTERN]: 'a rate like "500/s" or "30000/m" (or a number per second)',
+  [BANDWIDTH_PATTERN]: 'a bandwidth like "64KiB/s", "1MB/s" or "500B/s"',
+  "^[A-Za-z_][A-Za-z0-9_]*$": "letters, digits and '_' (a variable name)",
   [dnsLabel]: "lowercase letters, digits and '-' (a DNS label)",
   "^[A-Za-z0-9][A-Za-z0-9._-]*$": "letters, digits, '.', '_' and '-'",
 };

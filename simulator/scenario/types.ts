@@ -33,6 +33,10 @@ export interface Scenario {
   kind: "Scenario";
   /** The scenario file as given to `loadScenario`. */
   file: string;
+  /** The scenario file's text, as written (reports show it). */
+  text: string;
+  /** Template variables after `--var` overrides. */
+  vars: Record<string, string | number | boolean>;
   metadata: { name: string; tags: string[]; description?: string };
   topology: Topology;
   /** Applied before the first step. */
@@ -83,20 +87,75 @@ export interface ScenarioResource {
   source: SourceRef & { locate(path: FieldPath): { line: number; column: number } };
 }
 
-export type StepAction = "apply" | "delete" | "waitFor" | "sleep" | "traffic";
+export type StepAction = "apply" | "delete" | "fault" | "waitFor" | "sleep" | "traffic" | "parallel" | "sequence" | "repeat";
+
+/** The order a step's own actions run in. */
+export const ACTION_ORDER: readonly StepAction[] = ["apply", "delete", "fault", "waitFor", "sleep", "traffic", "parallel", "sequence", "repeat"];
 
 export interface Step {
   name: string;
-  /** The actions present, in the order they run: apply, delete, waitFor, sleep, traffic. */
+  /** Names this branch for `of:` in expectations; traffic inside carries it as `TrafficResult.id`. */
+  id?: string;
+  /** The actions present, in the order they run (ACTION_ORDER). `repeat` replaces the others: its iterations hold them. */
   actions: StepAction[];
   apply: ScenarioResource[];
   delete: ScenarioResource[];
-  waitFor?: { acked: boolean; timeoutMs: number };
+  fault?: FaultSpec[];
+  waitFor?: WaitForSpec;
   sleepMs?: number;
   traffic?: TrafficSpec;
+  /** Branches run at the same time; the step ends when all have. */
+  parallel?: Step[];
+  /** Child steps run one after the other. */
+  sequence?: Step[];
+  /** The step body once per `i` = 1..times, `everyMs` apart (start to start); each iteration rendered with its `i`. */
+  repeat?: { times: number; everyMs: number; iterations: Step[] };
   expect: Expectation[];
   source: SourceRef;
 }
+
+export interface MetricCondition {
+  /** A client with a sidecar; its admin `/stats` is read. */
+  sidecar: string;
+  /** Counter name; `*` matches any run of characters and matching counters are summed. */
+  name: string;
+  op: ComparisonOp;
+  value: number;
+  /** Compare the increase since the step started instead of the absolute value. */
+  delta: boolean;
+}
+
+export type ComparisonOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
+
+export interface WaitForSpec {
+  acked: boolean;
+  metric?: MetricCondition;
+  /** Instance names (e.g. hello-v1-0) whose port must accept connections. */
+  fixtures: string[];
+  timeoutMs: number;
+}
+
+/** Network faults on one link, each with a probability; `clear` switches the link back to clean. */
+export interface NetworkFault {
+  latency?: { delayMs: number; jitterMs: number; probability: number };
+  reset?: { probability: number };
+  blackhole?: { probability: number };
+  bandwidth?: { bytesPerSecond: number; probability: number };
+  slice?: { bytes: number; delayMs: number; probability: number };
+}
+
+/**
+ * A link the process backend can put a TCP fault proxy on:
+ * - `{kind: "upstream", target}`: every connection into an instance (`target` is an instance, or a
+ *   service meaning all its instances) — from any sidecar, or from a client without one;
+ * - `{kind: "client", client}`: from the client application to its sidecar.
+ */
+export type LinkSpec = { kind: "upstream"; target: string; instances: string[] } | { kind: "client"; client: string };
+
+export type FaultSpec =
+  | { kind: "kill"; instance: string; signal: "SIGKILL" | "SIGTERM" }
+  | { kind: "restart"; instance: string }
+  | { kind: "network"; link: LinkSpec; fault: NetworkFault | null };
 
 export interface TrafficSpec {
   /** A client name from topology.clients. */
@@ -131,8 +190,20 @@ export interface ConnectionsSpec {
 
 export type DistributionKey = "version" | "instance" | "service";
 
-export type Expectation =
-  | { kind: "successRate"; min: number; source: SourceRef }
+export interface CountRange {
+  min: number;
+  max?: number;
+}
+
+/** What every expectation carries: where it was written and which traffic it reads. */
+interface ExpectationBase {
+  source: SourceRef;
+  /** The `id` of a parallel branch whose traffic to check; absent: the step's only traffic. */
+  of?: string;
+}
+
+export type Assertion =
+  | { kind: "successRate"; min: number }
   | {
       kind: "distribution";
       by: DistributionKey;
@@ -140,14 +211,22 @@ export type Expectation =
       expected: Record<string, number>;
       tolerance: number;
       confidence: number;
-      source: SourceRef;
     }
-  | { kind: "thresholds"; thresholds: Threshold[]; source: SourceRef }
+  | { kind: "thresholds"; thresholds: Threshold[] }
   | {
       kind: "errors";
       /** Error kind (or `total`) to the allowed count range (max absent: unbounded); a bare count in YAML means exactly that. */
-      counts: Record<string, { min: number; max?: number }>;
-      source: SourceRef;
-    };
+      counts: Record<string, CountRange>;
+    }
+  | { kind: "connections"; counts: Partial<Record<"opened" | "closedByPeer" | "resets", CountRange>> }
+  | { kind: "metric"; metric: MetricCondition };
+
+/** An assertion that reads traffic (everything but `metric`). */
+export type TrafficAssertion = Exclude<Assertion, { kind: "metric" }>;
+
+export type Expectation =
+  | (Assertion & ExpectationBase)
+  | (ExpectationBase & { kind: "eventually"; withinMs: number; inner: Assertion })
+  | (ExpectationBase & { kind: "consistently"; forMs?: number; inner: Assertion });
 
 export type ExpectationKind = Expectation["kind"];

@@ -10,6 +10,18 @@ const RATE_UNITS_PER_S: Record<string, number> = { s: 1, m: 1 / 60, h: 1 / 3600 
 export const DURATION_PATTERN = "^(\\d+(\\.\\d+)?(us|ms|s|m|h))+$";
 export const RATE_PATTERN = "^\\d+(\\.\\d+)?/(s|m|h)$";
 
+export const BANDWIDTH_PATTERN = "^\\d+(\\.\\d+)?(B|KB|KiB|MB|MiB)/s$";
+const BANDWIDTH_UNITS: Record<string, number> = { B: 1, KB: 1000, KiB: 1024, MB: 1_000_000, MiB: 1_048_576 };
+
+/** Parses "64KiB/s" to bytes per second. */
+export function parseBandwidth(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(B|KB|KiB|MB|MiB)\/s$/.exec(text.trim());
+  if (!m) throw new RangeError(`expected a bandwidth like "64KiB/s" or "1MB/s", got "${text}"`);
+  const value = Number(m[1]) * (BANDWIDTH_UNITS[m[2] as string] as number);
+  if (value <= 0) throw new RangeError(`bandwidth must be positive, got "${text}"`);
+  return value;
+}
+
 const DURATION_PART = /(\d+(?:\.\d+)?)(us|ms|s|m|h)/gy;
 
 /** Parses "500ms", "10s", "2m", "1m30s" to milliseconds; throws RangeError with a readable reason. */

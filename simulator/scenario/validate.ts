@@ -1,4 +1,5 @@
 /** `meshsim validate`: every problem of every scenario file, without running anything. */
+import { allSteps } from "./steps.ts";
 import type { InputProblem } from "../../common/errors.ts";
 import { loadScenario } from "./loader.ts";
 import { InvalidInputError } from "../../common/errors.ts";
@@ -23,7 +24,7 @@ export async function validateScenarioFiles(paths: readonly string[], options: V
       throw err;
     }
     if (!options.validateResource) continue;
-    const resources = [...scenario.resources, ...scenario.steps.flatMap((s) => [...s.apply, ...s.delete])];
+    const resources = [...scenario.resources, ...allSteps(scenario.steps).flatMap((s) => [...s.apply, ...s.delete])];
     for (const resource of resources) problems.push(...(await options.validateResource(resource, scenario)));
   }
   return problems;

@@ -28,11 +28,18 @@ export class ConnectionSet {
     private readonly mode: ConnectionMode,
     size: number,
     private readonly driverOptions: Record<string, unknown>,
+    onEvent?: (kind: "closedByPeer" | "resets") => void,
   ) {
     this.slots = mode === "per-request" ? [] : new Array(Math.max(1, size)).fill(null);
     this.events = {
-      onClosedByPeer: () => this.counters.closedByPeer++,
-      onReset: () => this.counters.resets++,
+      onClosedByPeer: () => {
+        this.counters.closedByPeer++;
+        onEvent?.("closedByPeer");
+      },
+      onReset: () => {
+        this.counters.resets++;
+        onEvent?.("resets");
+      },
     };
   }
 

@@ -29,9 +29,20 @@ export interface TrafficRun {
 interface SecondBucket {
   requests: number;
   errors: number;
+  errorsByKind: Record<string, number>;
   byVersion: Record<string, number>;
+  byInstance: Record<string, number>;
+  byService: Record<string, number>;
   latency: LatencyRecorder;
+  closedByPeer: number;
+  resets: number;
 }
+
+/**
+ * Each result's per-second latency histograms, kept in memory (not in summary.json) so that
+ * `eventually` / `consistently` can compute exact percentiles over any window of seconds.
+ */
+export const secondHistograms = new WeakMap<TrafficResult, LatencyRecorder[]>();
 
 /**
  * Drives one traffic step. Open loop (constant arrival rate): request i is due at start + i/rate
@@ -40,7 +51,9 @@ interface SecondBucket {
  * (constant concurrency): N callers each wait for their reply before the next call.
  */
 export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
-  const connections = new ConnectionSet(run.driver, run.address, run.connections.mode, run.connections.size, run.driverOptions ?? {});
+  const connections = new ConnectionSet(run.driver, run.address, run.connections.mode, run.connections.size, run.driverOptions ?? {}, (kind) => {
+    if (start !== undefined) bucketAt(performance.now())[kind]++;
+  });
   const corrected = new LatencyRecorder();
   const raw = new LatencyRecorder();
   const errors: Record<string, number> = {};
@@ -51,15 +64,18 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
   let successes = 0;
   let errorCount = 0;
 
-  const startedAt = new Date();
-  await connections.warmUp().catch(() => undefined); // a failed warm-up shows up as failed calls
-  const start = performance.now();
-
+  let start: number | undefined;
   const bucketAt = (t: number): SecondBucket => {
-    const s = Math.max(0, Math.floor((t - start) / 1000));
-    while (buckets.length <= s) buckets.push({ requests: 0, errors: 0, byVersion: {}, latency: new LatencyRecorder() });
+    const s = Math.max(0, Math.floor((t - (start ?? t)) / 1000));
+    while (buckets.length <= s) {
+      buckets.push({ requests: 0, errors: 0, errorsByKind: {}, byVersion: {}, byInstance: {}, byService: {}, latency: new LatencyRecorder(), closedByPeer: 0, resets: 0 });
+    }
     return buckets[s]!;
   };
+  await connections.warmUp().catch(() => undefined); // a failed warm-up shows up as failed calls
+  const startedAt = new Date();
+  start = performance.now();
+  const origin = start;
 
   const record = (intended: number, actual: number, identity: Identity | undefined, error: unknown) => {
     const end = performance.now();
@@ -76,11 +92,15 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
         inc(byIdentity.version, identity.version);
         inc(byIdentity.instance, identity.instance);
         inc(bucket.byVersion, identity.version);
+        inc(bucket.byInstance, identity.instance);
+        inc(bucket.byService, identity.service);
       }
     } else {
       errorCount++;
       bucket.errors++;
-      inc(errors, error instanceof CallError ? error.kind : "client_error");
+      const kind = error instanceof CallError ? error.kind : "client_error";
+      inc(errors, kind);
+      inc(bucket.errorsByKind, kind);
     }
   };
 
@@ -102,7 +122,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
   };
 
   const progressTimer = run.onProgress
-    ? setInterval(() => run.onProgress!({ sent, completed, errors: errorCount, elapsedMs: performance.now() - start }), 1000)
+    ? setInterval(() => run.onProgress!({ sent, completed, errors: errorCount, elapsedMs: performance.now() - origin }), 1000)
     : undefined;
   try {
     const inFlight = new Set<Promise<void>>();
@@ -112,7 +132,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
     };
     const exec = run.executor;
     const limitCount = exec.count ?? Number.POSITIVE_INFINITY;
-    const endAt = exec.durationMs !== undefined ? start + exec.durationMs : Number.POSITIVE_INFINITY;
+    const endAt = exec.durationMs !== undefined ? origin + exec.durationMs : Number.POSITIVE_INFINITY;
     if (exec.type === "constant-arrival-rate") {
       const interval = 1000 / exec.rate;
       await new Promise<void>((resolve) => {
@@ -120,12 +140,12 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
           const now = performance.now();
           if (run.signal?.aborted) return resolve();
           while (sent < limitCount) {
-            const due = start + sent * interval;
+            const due = origin + sent * interval;
             if (due > now || due >= endAt) break;
             sent++;
             track(callOnce(due));
           }
-          const nextDue = start + sent * interval;
+          const nextDue = origin + sent * interval;
           if (sent >= limitCount || nextDue >= endAt) return resolve();
           setTimeout(tick, Math.max(0, Math.min(nextDue - performance.now(), 50)));
         };
@@ -145,8 +165,8 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
     if (progressTimer) clearInterval(progressTimer);
     await connections.close();
   }
-  const durationMs = performance.now() - start;
-  return {
+  const durationMs = performance.now() - origin;
+  const result: TrafficResult = {
     step: run.step,
     ...(run.id !== undefined ? { id: run.id } : {}),
     from: run.from,
@@ -162,8 +182,26 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
     startedAt: startedAt.toISOString(),
     durationMs,
     rate: durationMs > 0 ? (completed * 1000) / durationMs : 0,
-    timeline: buckets.map((b, second) => ({ second, requests: b.requests, errors: b.errors, byVersion: b.byVersion, p99Ms: b.latency.summary().p99Ms })),
+    timeline: buckets.map((b, second) => {
+      const l = b.latency.summary();
+      return {
+        second,
+        requests: b.requests,
+        errors: b.errors,
+        errorsByKind: b.errorsByKind,
+        byVersion: b.byVersion,
+        byInstance: b.byInstance,
+        byService: b.byService,
+        p50Ms: l.p50Ms,
+        p99Ms: l.p99Ms,
+        maxMs: l.maxMs,
+        closedByPeer: b.closedByPeer,
+        resets: b.resets,
+      };
+    }),
   };
+  secondHistograms.set(result, buckets.map((b) => b.latency));
+  return result;
 }
 
 function inc(map: Record<string, number>, key: string): void {

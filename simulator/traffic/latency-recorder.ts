@@ -9,6 +9,11 @@ export class LatencyRecorder {
     this.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
   }
 
+  /** Adds every value `other` recorded (merging per-second histograms into a window). */
+  add(other: LatencyRecorder): void {
+    this.histogram.add(other.histogram);
+  }
+
   summary(): LatencySummary {
     const h = this.histogram;
     const count = h.totalCount;

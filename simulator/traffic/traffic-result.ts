@@ -33,10 +33,29 @@ export interface TrafficResult {
   /** Latency from the actual send time. */
   latencyRaw: LatencySummary;
   connections: { opened: number; closedByPeer: number; resets: number };
+  /** When the first request was due: the origin of `timeline` (ISO 8601). */
   startedAt: string;
   durationMs: number;
   /** Achieved request rate, requests per second. */
   rate: number;
-  /** Per-second series for reports: successes by version and latency p99. */
-  timeline: Array<{ second: number; requests: number; errors: number; byVersion: Record<string, number>; p99Ms: number }>;
+  /** Per-second series (by intended send time) for reports and `eventually` / `consistently`. */
+  timeline: TimelineSecond[];
+}
+
+export interface TimelineSecond {
+  /** Seconds since `startedAt`. */
+  second: number;
+  requests: number;
+  errors: number;
+  errorsByKind: Record<string, number>;
+  /** Successful responses by the replying fixture's identity. */
+  byVersion: Record<string, number>;
+  byInstance: Record<string, number>;
+  byService: Record<string, number>;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Connection events that happened in this second. */
+  closedByPeer: number;
+  resets: number;
 }

@@ -1,0 +1,39 @@
+/**
+ * What a scenario needs from the machine beyond Node.js, checked before anything starts so a
+ * missing server is reported as one line with the command that installs it (exit code 2).
+ */
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+import type { Scenario } from "../scenario/types.ts";
+
+/** Executables each protocol's fixtures run, with the Debian package that provides them. */
+const REQUIRED: Record<string, Array<{ binary: string; install: string }>> = {
+  redis: [{ binary: "redis-server", install: "apt-get install -y redis-server" }],
+  kafka: [{ binary: "java", install: "apt-get install -y default-jre-headless" }],
+};
+
+export function onPath(binary: string, path = process.env.PATH ?? ""): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/** One line per missing executable, e.g. `redis-server not found: apt-get install -y redis-server`. */
+export function missingEnvironment(scenario: Scenario, path = process.env.PATH ?? ""): string[] {
+  const protocols = new Set(scenario.topology.services.map((s) => s.protocol));
+  const out: string[] = [];
+  for (const protocol of protocols) {
+    for (const need of REQUIRED[protocol] ?? []) {
+      if (!onPath(need.binary, path)) out.push(`${need.binary} not found (needed by ${protocol} services): ${need.install}`);
+    }
+  }
+  return out;
+}
