@@ -1,7 +1,10 @@
 /**
  * The proxy's ADS client (state of the world). One gRPC stream carries every type: CDS and
  * LDS as wildcards, then EDS for the clusters received and RDS for the route configurations
- * the listeners name. Each response is decoded and handed to the ConfigSink; when the sink
+ * the listeners name. CDS and LDS responses carry the full set; EDS and RDS responses may carry
+ * only the resources that changed (as the xDS protocol allows for those types), so the client
+ * keeps what it holds by name and hands the sink the complete set for the names it subscribes
+ * to. Each response is decoded and handed to the ConfigSink; when the sink
  * accepts it the client ACKs (version_info + response_nonce), otherwise it NACKs with the
  * version it keeps running and the sink's error message. A broken stream is reopened with
  * exponential backoff, resubscribing with the versions already accepted.
@@ -62,6 +65,8 @@ interface DiscoveryResponse {
 
 interface TypeState {
   version: string;
+  /** EDS/RDS: what the sink holds, by resource name. */
+  held?: Map<string, unknown>;
   nonce: string;
   /** null: wildcard. */
   names: string[] | null;
@@ -97,9 +102,9 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
   };
   const types = new Map<TypeUrl, TypeState>([
     [TYPE_URL.cluster, { version: "", nonce: "", names: null, subscribed: true }],
-    [TYPE_URL.endpoint, { version: "", nonce: "", names: [], subscribed: false }],
+    [TYPE_URL.endpoint, { version: "", nonce: "", names: [], subscribed: false, held: new Map() }],
     [TYPE_URL.listener, { version: "", nonce: "", names: null, subscribed: true }],
-    [TYPE_URL.route, { version: "", nonce: "", names: [], subscribed: false }],
+    [TYPE_URL.route, { version: "", nonce: "", names: [], subscribed: false, held: new Map() }],
   ]);
   let stream: grpc.ClientDuplexStream<object, DiscoveryResponse> | undefined;
   let connected = false;
@@ -143,6 +148,14 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
     st.nonce = resp.nonce ?? "";
     const version = resp.version_info ?? "";
     let followUp: (() => void) | undefined;
+    let nextHeld: Map<string, unknown> | undefined;
+    /** Merges named resources into what is held, keeping only subscribed names. */
+    const merge = <T>(items: T[], nameOf: (t: T) => string): T[] => {
+      const wanted = new Set(st.names ?? []);
+      nextHeld = new Map([...st.held!].filter(([n]) => wanted.has(n)));
+      for (const item of items) nextHeld.set(nameOf(item), item);
+      return [...nextHeld.values()] as T[];
+    };
     try {
       const objects = (resp.resources ?? []).map((any) => {
         if (any.type_url !== typeUrl) throw new Error(`resource of type ${any.type_url} in a ${typeUrl} response`);
@@ -156,7 +169,7 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
           break;
         }
         case TYPE_URL.endpoint:
-          await sink.setEndpoints(objects.map(decodeClusterLoadAssignment));
+          await sink.setEndpoints(merge(objects.map(decodeClusterLoadAssignment), (a) => a.clusterName));
           break;
         case TYPE_URL.listener: {
           const listeners = objects.map(decodeListener);
@@ -165,7 +178,7 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
           break;
         }
         case TYPE_URL.route:
-          await sink.setRoutes(objects.map(decodeRouteConfiguration));
+          await sink.setRoutes(merge(objects.map(decodeRouteConfiguration), (r) => r.name));
           break;
       }
     } catch (err) {
@@ -176,6 +189,7 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
       return;
     }
     st.version = version;
+    if (nextHeld) st.held = nextHeld;
     delete st.nack;
     request(s, typeUrl);
     followUp?.();

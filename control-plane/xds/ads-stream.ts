@@ -1,0 +1,102 @@
+/**
+ * What the state-of-the-world and the delta stream share: the proxy's identity, its
+ * subscriptions per type, nonces, ACK/NACK bookkeeping in the status tracker, and flow control.
+ * A proxy that stops reading (its socket backs up) is not written to until it drains, and then
+ * gets only the latest state: it never holds up the pushes to other proxies, and memory does
+ * not grow with the versions it missed.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import { TYPE_ORDER, type Snapshot, type SnapshotCache, type TypeUrl } from "./snapshot-cache.ts";
+import type { Subscription } from "./subscription.ts";
+import { nodeNamespace, type RequestNode } from "./wire.ts";
+import type { XdsStatusTracker } from "./xds-status.ts";
+
+export abstract class AdsStream<Req> {
+  protected nodeId: string | undefined;
+  protected namespace: string | undefined;
+  protected readonly subs = new Map<TypeUrl, Subscription>();
+  private nonce = 0;
+  private congested = false;
+  private dirty = false;
+
+  constructor(
+    protected readonly call: grpc.ServerDuplexStream<Req, Buffer>,
+    protected readonly cache: SnapshotCache,
+    protected readonly tracker: XdsStatusTracker,
+    private readonly anonymousId: string,
+  ) {
+    call.on("drain", () => {
+      this.congested = false;
+      if (this.dirty) {
+        this.dirty = false;
+        this.pushAll();
+      }
+    });
+  }
+
+  abstract onRequest(req: Req): void;
+
+  /** Brings every subscribed type up to the current snapshot, in dependency order. */
+  pushAll(): void {
+    if (this.nodeId === undefined) return;
+    if (this.congested) {
+      this.dirty = true;
+      return;
+    }
+    const snapshot = this.cache.current();
+    for (const typeUrl of TYPE_ORDER) {
+      const sub = this.subs.get(typeUrl);
+      if (sub) this.push(sub, snapshot);
+    }
+  }
+
+  closed(): void {
+    if (this.nodeId !== undefined) this.tracker.disconnected(this.nodeId);
+  }
+
+  /** Sends what `sub` lacks from `snapshot`, or records that it already has it. */
+  protected abstract push(sub: Subscription, snapshot: Snapshot): void;
+
+  protected identify(node: RequestNode | undefined): void {
+    if (this.nodeId !== undefined) return;
+    this.nodeId = node?.id || this.anonymousId;
+    this.namespace = nodeNamespace(node);
+    this.tracker.connected(this.nodeId);
+  }
+
+  protected nextNonce(): string {
+    this.nonce += 1;
+    return String(this.nonce);
+  }
+
+  /** Writes a response for `sub` standing for `snapshot`. */
+  protected send(sub: Subscription, snapshot: Snapshot, nonce: string, bytes: Buffer): void {
+    sub.lastNonce = nonce;
+    sub.wireVersion = snapshot.version;
+    sub.ackAs = snapshot.version;
+    sub.pendingAck = true;
+    this.tracker.sent(this.nodeId!, sub.typeUrl, snapshot.version);
+    if (!this.call.write(bytes)) this.congested = true;
+  }
+
+  /** Nothing to send: the proxy's configuration of this type is identical to `snapshot`'s. */
+  protected carry(sub: Subscription, snapshot: Snapshot): void {
+    sub.ackAs = snapshot.version;
+    this.tracker.sent(this.nodeId!, sub.typeUrl, snapshot.version);
+    if (!sub.pendingAck && !sub.nacked) this.tracker.acked(this.nodeId!, sub.typeUrl, snapshot.version);
+  }
+
+  /** Handles the nonce a request echoes; false when it is stale (an older response's). */
+  protected answer(sub: Subscription, nonce: string, error: { message?: string } | undefined): boolean {
+    if (nonce !== sub.lastNonce) return false;
+    sub.pendingAck = false;
+    if (error) {
+      sub.nacked = true;
+      this.tracker.nacked(this.nodeId!, sub.typeUrl, sub.wireVersion ?? "", error.message ?? "");
+    } else {
+      sub.nacked = false;
+      this.tracker.acked(this.nodeId!, sub.typeUrl, sub.ackAs ?? "");
+    }
+    return true;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Incremental (delta) ADS: the proxy subscribes and unsubscribes names per type (CDS and LDS
+ * start as wildcard when the first request names nothing), may say which versions it already
+ * holds (initial_resource_versions, after a reconnect), and each response carries only the
+ * resources that changed plus the names removed. ACK/NACK work as in state of the world, by
+ * nonce.
+ */
+import { TYPE_URL } from "../../common/envoy-protos.ts";
+import { AdsStream } from "./ads-stream.ts";
+import { TYPE_ORDER, type Snapshot, type TypeUrl } from "./snapshot-cache.ts";
+import { Subscription } from "./subscription.ts";
+import { encodeDeltaResponse, type DeltaDiscoveryRequest } from "./wire.ts";
+
+const WILDCARD_TYPES: ReadonlySet<string> = new Set([TYPE_URL.cluster, TYPE_URL.listener]);
+
+export class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
+  onRequest(req: DeltaDiscoveryRequest): void {
+    this.identify(req.node);
+    const typeUrl = req.type_url as TypeUrl;
+    if (!TYPE_ORDER.includes(typeUrl)) return;
+    const subscribe = req.resource_names_subscribe ?? [];
+    const unsubscribe = req.resource_names_unsubscribe ?? [];
+    let sub = this.subs.get(typeUrl);
+    let changed = false;
+    if (!sub) {
+      sub = new Subscription(typeUrl, (WILDCARD_TYPES.has(typeUrl) && subscribe.length === 0) || subscribe.includes("*"));
+      this.subs.set(typeUrl, sub);
+      for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) sub.known.set(name, version);
+      changed = true;
+    } else if (req.response_nonce) {
+      if (!this.answer(sub, req.response_nonce, req.error_detail) && subscribe.length === 0 && unsubscribe.length === 0) return;
+    }
+    for (const name of subscribe) {
+      if (name === "*") sub.wildcard = true;
+      else if (!sub.names.has(name)) sub.names.add(name);
+      changed = true;
+    }
+    for (const name of unsubscribe) {
+      if (name === "*") sub.wildcard = false;
+      sub.names.delete(name);
+      sub.known.delete(name);
+      changed = true;
+    }
+    if (!changed) return;
+    sub.resync();
+    const first = sub.wireVersion === undefined;
+    this.push(sub, this.cache.current(), first);
+  }
+
+  protected push(sub: Subscription, snapshot: Snapshot, force = false): void {
+    const diff = sub.diff(snapshot, this.namespace);
+    sub.apply(diff, snapshot);
+    if (diff.upserts.length === 0 && diff.removals.length === 0 && !force) {
+      this.carry(sub, snapshot);
+      return;
+    }
+    const nonce = this.nextNonce();
+    this.send(sub, snapshot, nonce, encodeDeltaResponse(snapshot.version, sub.typeUrl, diff.upserts, diff.removals, nonce));
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The ADS service definition (both the state-of-the-world and the incremental method) and
+ * hand-written encoders for the responses. Responses are built from the snapshot's already
+ * encoded Any bytes, so a resource is serialised once per version however many proxies get it;
+ * a full-state body is shared by every proxy with the same view and only the nonce is appended
+ * per proxy.
+ */
+import * as grpc from "@grpc/grpc-js";
+import protobuf from "protobufjs";
+import { envoyRoot, fromStruct, TO_OBJECT_OPTIONS, type AnyMessage } from "../../common/envoy-protos.ts";
+
+const SERVICE = "/envoy.service.discovery.v3.AggregatedDiscoveryService";
+export const SOTW_PATH = `${SERVICE}/StreamAggregatedResources`;
+export const DELTA_PATH = `${SERVICE}/DeltaAggregatedResources`;
+
+export interface RequestNode {
+  id?: string;
+  cluster?: string;
+  metadata?: unknown;
+  user_agent_name?: string;
+}
+
+export interface DiscoveryRequest {
+  version_info?: string;
+  node?: RequestNode;
+  resource_names?: string[];
+  type_url?: string;
+  response_nonce?: string;
+  error_detail?: { code?: number; message?: string };
+}
+
+export interface DeltaDiscoveryRequest {
+  node?: RequestNode;
+  type_url?: string;
+  resource_names_subscribe?: string[];
+  resource_names_unsubscribe?: string[];
+  initial_resource_versions?: Record<string, string>;
+  response_nonce?: string;
+  error_detail?: { code?: number; message?: string };
+}
+
+/** The namespace a proxy declares in its node metadata (Istio's `NAMESPACE`). */
+export function nodeNamespace(node: RequestNode | undefined): string | undefined {
+  if (!node?.metadata) return undefined;
+  const ns = fromStruct(node.metadata).NAMESPACE;
+  return typeof ns === "string" && ns !== "" ? ns : undefined;
+}
+
+/** DiscoveryResponse fields 1 (version_info), 2 (resources), 4 (type_url); the nonce (5) comes later. */
+export function encodeSotwBody(version: string, typeUrl: string, resources: readonly AnyMessage[]): Buffer {
+  const w = protobuf.Writer.create();
+  w.uint32(10).string(version);
+  for (const a of resources) w.uint32(18).fork().uint32(10).string(a.type_url).uint32(18).bytes(a.value).ldelim();
+  w.uint32(34).string(typeUrl);
+  return Buffer.from(w.finish());
+}
+
+export function withNonce(body: Buffer, nonce: string): Buffer {
+  const tail = protobuf.Writer.create().uint32(42).string(nonce).finish();
+  return Buffer.concat([body, tail]);
+}
+
+export function encodeDeltaResponse(
+  systemVersion: string,
+  typeUrl: string,
+  resources: ReadonlyArray<{ name: string; version: string; any: AnyMessage }>,
+  removed: readonly string[],
+  nonce: string,
+): Buffer {
+  const w = protobuf.Writer.create();
+  w.uint32(10).string(systemVersion);
+  for (const r of resources) {
+    w.uint32(18).fork();
+    w.uint32(10).string(r.version);
+    w.uint32(18).fork().uint32(10).string(r.any.type_url).uint32(18).bytes(r.any.value).ldelim();
+    w.uint32(26).string(r.name);
+    w.ldelim();
+  }
+  w.uint32(34).string(typeUrl);
+  w.uint32(42).string(nonce);
+  for (const name of removed) w.uint32(50).string(name);
+  return Buffer.from(w.finish());
+}
+
+export function adsServiceDefinition(): grpc.ServiceDefinition {
+  const root = envoyRoot();
+  const Request = root.lookupType("envoy.service.discovery.v3.DiscoveryRequest");
+  const Response = root.lookupType("envoy.service.discovery.v3.DiscoveryResponse");
+  const DeltaRequest = root.lookupType("envoy.service.discovery.v3.DeltaDiscoveryRequest");
+  const DeltaResponse = root.lookupType("envoy.service.discovery.v3.DeltaDiscoveryResponse");
+  const serializer = (type: protobuf.Type) => (m: Buffer | object) => (Buffer.isBuffer(m) ? m : Buffer.from(type.encode(type.fromObject(m)).finish()));
+  return {
+    StreamAggregatedResources: {
+      path: SOTW_PATH,
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: serializer(Request),
+      requestDeserialize: (b: Buffer) => Request.toObject(Request.decode(b), TO_OBJECT_OPTIONS) as DiscoveryRequest,
+      responseSerialize: serializer(Response),
+      responseDeserialize: (b: Buffer) => Response.toObject(Response.decode(b), TO_OBJECT_OPTIONS),
+    },
+    DeltaAggregatedResources: {
+      path: DELTA_PATH,
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: serializer(DeltaRequest),
+      requestDeserialize: (b: Buffer) => DeltaRequest.toObject(DeltaRequest.decode(b), { ...TO_OBJECT_OPTIONS, objects: true }) as DeltaDiscoveryRequest,
+      responseSerialize: serializer(DeltaResponse),
+      responseDeserialize: (b: Buffer) => DeltaResponse.toObject(DeltaResponse.decode(b), TO_OBJECT_OPTIONS),
+    },
+  };
+}
