@@ -80,6 +80,11 @@ export interface Codec {
    * with kind "heartbeat", answered by the proxy itself. Absent: heartbeats are dropped.
    */
   heartbeatReply?(heartbeat: Message): Buffer | undefined;
+  /**
+   * The codec's own counters for this connection (e.g. `mutationsIgnored` where the transport has
+   * no place for headers). The proxy reports them per listener as `listener.<name>.codec.<key>`.
+   */
+  readonly counters?: Readonly<Record<string, number>>;
 }
 
 export interface CodecOptions {

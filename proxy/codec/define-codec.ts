@@ -25,13 +25,13 @@ import {
   type Mutation,
 } from "./codec.ts";
 
-/** What a codec built by defineCodec reports besides the Codec contract. */
-export interface CodecCounters {
+/** What a codec built by defineCodec reports as `counters` (a type, so it fits a string-keyed record). */
+export type CodecCounters = {
   /** Mutations passed to encode that the protocol has no header slot for. */
   mutationsIgnored: number;
   /** decode calls that returned a CodecError. */
   decodeErrors: number;
-}
+};
 
 /** The header facts of one frame, as `parse` returns them. */
 export interface ParsedFrame<D> {

@@ -47,6 +47,8 @@ export class DownstreamConnection implements MessageHandler, Downstream {
       this.reader.stop();
       stats.dec("downstream_cx_active");
       listener.connections.delete(this);
+      const counters = this.codec.counters;
+      if (counters) for (const [k, v] of Object.entries(counters)) listener.retiredCodecCounters.set(k, (listener.retiredCodecCounters.get(k) ?? 0) + v);
     });
     listener.connections.add(this);
   }

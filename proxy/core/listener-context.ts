@@ -15,5 +15,7 @@ export interface ListenerContext {
   clusters: ClusterManager;
   /** The route table current now, looked up per request. */
   routes(): RouteTable | undefined;
-  connections: Set<{ close(): void }>;
+  connections: Set<{ close(): void; readonly codec: { readonly counters?: Readonly<Record<string, number>> } }>;
+  /** Codec counters of connections already closed. */
+  retiredCodecCounters: Map<string, number>;
 }

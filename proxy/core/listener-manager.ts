@@ -29,7 +29,21 @@ export class ListenerManager {
     private readonly stats: StatsStore,
     private readonly routeTables: Map<string, RouteTable>,
     private readonly redirects: Record<string, { host: string; port: number }> = {},
-  ) {}
+  ) {
+    stats.addProvider(() => this.codecCounters());
+  }
+
+  /** `listener.<name>.codec.<counter>`: closed connections' totals plus the live ones. */
+  private *codecCounters(): Iterable<[string, number]> {
+    for (const [name, l] of this.listeners) {
+      const sums = new Map(l.context.retiredCodecCounters);
+      for (const c of l.context.connections) {
+        const counters = c.codec.counters;
+        if (counters) for (const [k, v] of Object.entries(counters)) sums.set(k, (sums.get(k) ?? 0) + v);
+      }
+      for (const [k, v] of sums) yield [`listener.${name}.codec.${k}`, v];
+    }
+  }
 
   /** Throws (so the update is NACKed) when a codec is unknown or an address cannot be bound. */
   async setListeners(configs: ReadonlyArray<ListenerConfig>): Promise<void> {
@@ -109,6 +123,7 @@ export class ListenerManager {
         return routeTables.get(this.config.routeConfigName);
       },
       connections: new Set(),
+      retiredCodecCounters: new Map(),
     };
     const server = createServer((socket) => new DownstreamConnection(socket, context));
     await new Promise<void>((resolve, reject) => {

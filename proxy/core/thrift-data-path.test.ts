@@ -152,3 +152,25 @@ describe("malformed input", () => {
     }
   });
 });
+
+describe("codec counters", () => {
+  it("reports mutations a framed transport had no place for, per listener", async () => {
+    const v1 = await startThriftServer({ service: "hello", version: "v1", instance: "hello-v1-0" });
+    const proxy = new Proxy();
+    try {
+      proxy.setClusters([{ name: "c", lbPolicy: "round_robin", connectTimeoutMs: 1000, connectionsPerEndpoint: 1 }]);
+      proxy.setEndpoints([{ clusterName: "c", endpoints: [{ host: "127.0.0.1", port: v1.port }] }]);
+      proxy.setRoutes([{ name: ROUTE, routes: [{ name: "all", match: [], action: { kind: "cluster", cluster: "c" }, requestMutation: [{ key: "x-env", value: "test" }] }] }]);
+      await proxy.setListeners([{ name: LISTENER, address: { host: "127.0.0.1", port: 0 }, codec: "thrift", routeConfigName: ROUTE, statPrefix: "hello" }]);
+      const c = createHelloClient({ port: proxy.listeners.addresses()[LISTENER]!.port });
+      for (let i = 0; i < 3; i++) await c.sayHello("x");
+      expect(proxy.stats.get(`listener.${LISTENER}.codec.mutationsIgnored`)).toBe(3);
+      await c.close();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(proxy.stats.snapshot()[`listener.${LISTENER}.codec.mutationsIgnored`]).toBe(3); // kept after the connection closed
+    } finally {
+      await proxy.close();
+      await v1.close();
+    }
+  });
+});

@@ -54,6 +54,12 @@ export type ClusterStat = (typeof PROXY_STATS.cluster)[number];
 export class StatsStore {
   private readonly values = new Map<string, number>();
   private readonly gauges = new Set<string>();
+  /** Counters computed when read (summed from live objects) instead of counted on the hot path. */
+  private readonly providers: Array<() => Iterable<[string, number]>> = [];
+
+  addProvider(provider: () => Iterable<[string, number]>): void {
+    this.providers.push(provider);
+  }
 
   /** A handle for one scope; declares every stat of that scope at zero so it shows in dumps. */
   scope<S extends string>(prefix: string, names: ReadonlyArray<S>, gauges: ReadonlyArray<S> = []): StatScope<S> {
@@ -66,17 +72,27 @@ export class StatsStore {
   }
 
   get(name: string): number {
-    return this.values.get(name) ?? 0;
+    return this.values.get(name) ?? this.provided().get(name) ?? 0;
   }
 
   snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.values.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+    return Object.fromEntries(this.entries());
+  }
+
+  private provided(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const p of this.providers) for (const [k, v] of p()) out.set(k, (out.get(k) ?? 0) + v);
+    return out;
+  }
+
+  private entries(): Array<[string, number]> {
+    return [...this.values.entries(), ...this.provided().entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   }
 
   /** Prometheus text exposition; dots and pipes become underscores as Envoy does. */
   prometheus(): string {
     const lines: string[] = [];
-    for (const [name, value] of [...this.values.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [name, value] of this.entries()) {
       const metric = `meshsim_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`;
       lines.push(`# TYPE ${metric} ${this.gauges.has(name) ? "gauge" : "counter"}`, `${metric} ${value}`);
     }
