@@ -7,8 +7,7 @@ import { existsSync, statSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidInputError, MeshsimError } from "../common/errors.ts";
 import { parseFlags } from "../common/child-process-protocol.ts";
-import { runScenario } from "./runner.ts";
-import { renderConsoleSummary } from "./report/console.ts";
+import { runCommand, upCommand } from "./cli-run.ts";
 import { validateFiles } from "./validate-files.ts";
 import { runDoctor } from "./doctor.ts";
 
@@ -17,7 +16,12 @@ const USAGE = `usage: meshsim <command> [options]
 commands:
   run <files|dirs...>        run scenarios; reports go to reports/<scenario>-<time>/
       --out <dir>            reports folder (default: reports)
-      --quiet                print only the final summary
+      --tag <tag>            only scenarios with this tag (repeatable, or a,b)
+      --var <name=value>     set a template variable, overriding vars: (repeatable)
+      --reporter <name>      console, json, junit, html (repeatable, or a,b; default all)
+      --bail                 stop after the first failing scenario
+      --quiet                print only the summaries
+  up <scenario> [--var k=v]  bring the topology up, print every address, run until Ctrl-C
   validate <files|dirs...>   check scenario and resource YAML without running anything
   doctor [--fix]             check (and install) what scenarios need on this machine
   control-plane [files...]   run the control plane (--xds-port, --http-port)
@@ -30,7 +34,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "run":
-        return await runCommand(rest);
+        return await runCommand(rest, expandYamlArgs);
+      case "up":
+        return await upCommand(rest);
       case "validate":
         return await validateCommand(rest);
       case "doctor":
@@ -85,48 +91,6 @@ export function expandYamlArgs(paths: string[]): string[] {
     } else out.push(p);
   }
   return out;
-}
-
-async function runCommand(args: string[]): Promise<number> {
-  const { flags, positional } = parseFlags(args, ["quiet"]);
-  const files = expandYamlArgs(positional);
-  if (files.length === 0) throw new MeshsimError("INVALID_INPUT", "run: name at least one scenario file or folder");
-  const quiet = flags.quiet === "true";
-  const live = process.stdout.isTTY && !quiet;
-  const controller = new AbortController();
-  const onSignal = () => {
-    process.stderr.write("\nmeshsim: interrupted, stopping every process...\n");
-    controller.abort();
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  let failed = false;
-  try {
-    for (const file of files) {
-      if (controller.signal.aborted) break;
-      if (!quiet) process.stdout.write(`▶ ${file}\n`);
-      const summary = await runScenario(file, {
-        outDir: flags.out ?? "reports",
-        signal: controller.signal,
-        onEvent: (e) => {
-          if (quiet) return;
-          if (e.type === "step-start") process.stdout.write(`  • ${e.step.name}\n`);
-          if (e.type === "progress" && live) process.stdout.write(`\r    ${e.sent} sent, ${e.completed} done, ${e.errors} errors, ${(e.elapsedMs / 1000).toFixed(0)}s`);
-          if (e.type === "step-end" && live) process.stdout.write("\r\x1b[K");
-        },
-      });
-      process.stdout.write(renderConsoleSummary(summary));
-      if (summary.reportDir) process.stdout.write(`reports: ${summary.reportDir}/summary.json, junit.xml\n`);
-      if (controller.signal.aborted) return 130;
-      if (!summary.passed) failed = true;
-      if (summary.error) return 2;
-    }
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
-  if (controller.signal.aborted) return 130;
-  return failed ? 1 : 0;
 }
 
 async function validateCommand(args: string[]): Promise<number> {

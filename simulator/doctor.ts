@@ -1,10 +1,14 @@
 import { createServer } from "node:net";
 import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { projectPath } from "./runtime/node-command.ts";
+import { onPath } from "./runtime/environment.ts";
 
 interface Check {
   name: string;
   run(): Promise<{ ok: boolean; detail: string; fix?: string }>;
+  /** Debian packages that provide what is missing; `--fix` installs them when running as root. */
+  aptPackages?: string[];
 }
 
 const CHECKS: Check[] = [
@@ -40,16 +44,55 @@ const CHECKS: Check[] = [
       return { ok, detail: ok ? ".cache/bin/ratelimit" : "missing", fix: "bash fixtures/ratelimit/build.sh (needs Go 1.25+ and redis-server)" };
     },
   },
+  {
+    name: "chromium (the test suite opens report.html in it)",
+    aptPackages: ["chromium"],
+    async run() {
+      const path = chromiumPath();
+      return { ok: path !== undefined, detail: path ?? "not found", fix: aptCommand(["chromium"]) };
+    },
+  },
 ];
+
+/** The headless browser the HTML report test uses: $CHROMIUM, else chromium on PATH. */
+export function chromiumPath(): string | undefined {
+  const fromEnv = process.env.CHROMIUM;
+  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  return onPath("chromium") ?? onPath("chromium-browser");
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+
+function aptCommand(packages: string[]): string {
+  const sudo = isRoot() ? "" : "sudo ";
+  return `${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends ${packages.join(" ")}`;
+}
+
+function aptInstall(packages: string[]): boolean {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  if (spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env }).status !== 0) return false;
+  return spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { stdio: "inherit", env }).status === 0;
+}
 
 /**
  * Checks what scenarios need on this machine. Returns 0 when everything is there, 2 otherwise,
- * printing for each missing piece the exact command that provides it.
+ * printing for each missing piece the exact command that provides it. With `fix`, packages are
+ * installed through apt-get when running as root.
  */
-export async function runDoctor(_fix: boolean): Promise<number> {
+export async function runDoctor(fix: boolean): Promise<number> {
   let missing = 0;
   for (const check of CHECKS) {
-    const result = await check.run();
+    let result = await check.run();
+    if (!result.ok && fix && check.aptPackages) {
+      if (isRoot()) {
+        process.stdout.write(`… installing ${check.aptPackages.join(" ")} (apt-get)\n`);
+        if (aptInstall(check.aptPackages)) result = await check.run();
+      } else {
+        process.stdout.write(`  (--fix installs packages only as root; run: ${aptCommand(check.aptPackages)})\n`);
+      }
+    }
     if (result.ok) process.stdout.write(`✓ ${check.name} (${result.detail})\n`);
     else {
       missing++;

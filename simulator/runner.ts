@@ -46,6 +46,31 @@ export type RunEvent =
   | { type: "progress"; step: string; sent: number; completed: number; errors: number; elapsedMs: number };
 
 /**
+ * Brings a scenario's topology up and applies its `resources:` (no steps run), for `meshsim up`
+ * and for tests that drive the mesh themselves. The caller owns the result: call `down()`.
+ */
+export async function upScenario(scenarioOrFile: Scenario | string, options: { vars?: Readonly<Record<string, TemplateValue>>; logDir?: string } = {}): Promise<RunningTopology> {
+  const scenario = typeof scenarioOrFile === "string" ? await loadScenario(scenarioOrFile, { vars: options.vars }) : scenarioOrFile;
+  const problems = validateScenarioResources(scenario);
+  if (problems.length > 0) throw new InvalidInputError(problems);
+  const missing = missingEnvironment(scenario);
+  if (missing.length > 0) throw new MeshsimError("ENVIRONMENT", missing.join("\n"));
+  const topology = await upProcessTopology(toTopologySpec(scenario), {
+    ...(options.logDir !== undefined ? { logDir: options.logDir } : {}),
+    ownDestinationRules: destinationRuleHosts(scenario),
+    faultLinks: faultLinks(scenario),
+  });
+  try {
+    if (scenario.resources.length > 0) await topology.controlPlane.apply(scenario.resources.map((r) => r.object));
+    await topology.controlPlane.waitForAcked(topology.proxyIds(), 15_000);
+    return topology;
+  } catch (err) {
+    await topology.down();
+    throw err;
+  }
+}
+
+/**
  * Runs one scenario end to end: validate, bring the topology up, apply the scenario's resources,
  * run each step, evaluate expectations, tear everything down (always), write reports.
  * Invalid input throws InvalidInputError before anything starts.

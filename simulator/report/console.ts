@@ -80,3 +80,27 @@ function trafficLines(t: TrafficResult, paint: Paint): string[] {
 function indent(s: string, pad: string): string {
   return s.split("\n").join(`\n${pad}`);
 }
+
+/** The table at the end of a run of several scenarios: one row each, then the totals. */
+export function renderRunTable(summaries: readonly RunSummary[], planned = summaries.length, options: ConsoleOptions = {}): string {
+  const color = options.color ?? shouldUseColor();
+  const paint: Paint = (style, s) => (color ? `\u001b[${CODES[style][0]}m${s}\u001b[${CODES[style][1]}m` : s);
+  const rows = summaries.map((s) => {
+    const e = s.steps.flatMap((step) => step.expectations);
+    const held = e.filter((x) => x.passed).length;
+    return [s.passed ? "pass" : s.error !== undefined ? "error" : "FAIL", s.scenario.name, `${s.steps.length}`, `${held}/${e.length}`, formatMs(s.durationMs)];
+  });
+  const header = ["result", "scenario", "steps", "expectations", "time"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
+  const out = [paint("bold", line(header))];
+  for (const r of rows) {
+    const text = line(r);
+    out.push(r[0] === "pass" ? paint("green", text) : paint("red", text));
+  }
+  const passed = summaries.filter((s) => s.passed).length;
+  const total = summaries.reduce((n, s) => n + s.durationMs, 0);
+  const skipped = planned - summaries.length;
+  out.push(`${passed}/${planned} scenarios passed${skipped > 0 ? `, ${skipped} not run` : ""} in ${formatMs(total)}`);
+  return `\n${out.join("\n")}\n`;
+}

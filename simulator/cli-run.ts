@@ -1,0 +1,177 @@
+/**
+ * `meshsim run` and `meshsim up`: argv to options (the table below), then the programmatic API.
+ * Every scenario is loaded and validated before the first one starts, so a typo in the third
+ * file does not cost the first two runs.
+ */
+import { readFileSync } from "node:fs";
+import { InvalidInputError, MeshsimError, type InputProblem } from "../common/errors.ts";
+import { renderConsoleSummary, renderRunTable } from "./report/console.ts";
+import { isFileReporter, isReporterName, REPORTER_NAMES, type ReporterName } from "./report/reporters.ts";
+import type { RunSummary } from "./report/summary.ts";
+import { FILE_REPORTERS, type FileReporterName } from "./report/write-reports.ts";
+import { runScenario, upScenario } from "./runner.ts";
+import { loadScenario } from "./scenario/loader.ts";
+import { parseVarValue, type TemplateValue } from "./scenario/template.ts";
+import type { Scenario } from "./scenario/types.ts";
+
+/** The options `run` and `up` take: name → [takes a value, repeatable, help]. */
+export const RUN_OPTIONS = {
+  out: { value: true, repeat: false, help: "reports folder (default: reports)" },
+  tag: { value: true, repeat: true, help: "run only scenarios with this tag (repeat or comma-separate: any of them)" },
+  var: { value: true, repeat: true, help: "set a template variable, overriding vars: (name=value, repeatable)" },
+  reporter: { value: true, repeat: true, help: `${REPORTER_NAMES.join(", ")} (repeat or comma-separate; default all)` },
+  bail: { value: false, repeat: false, help: "stop after the first scenario that fails" },
+  quiet: { value: false, repeat: false, help: "no progress, only the summaries" },
+} as const;
+export type RunOptionName = keyof typeof RUN_OPTIONS;
+
+export interface ParsedArgs {
+  values: Partial<Record<RunOptionName, string[]>>;
+  positional: string[];
+}
+
+export function parseRunArgs(argv: readonly string[], allowed: readonly RunOptionName[] = Object.keys(RUN_OPTIONS) as RunOptionName[]): ParsedArgs {
+  const values: ParsedArgs["values"] = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = (eq > 0 ? arg.slice(2, eq) : arg.slice(2)) as RunOptionName;
+    const spec = RUN_OPTIONS[name];
+    if (!spec || !allowed.includes(name)) throw new MeshsimError("INVALID_INPUT", `unknown option --${name} (options: ${allowed.map((n) => `--${n}`).join(", ")})`);
+    let value = "true";
+    if (spec.value) {
+      if (eq > 0) value = arg.slice(eq + 1);
+      else if (i + 1 < argv.length) value = argv[++i]!;
+      else throw new MeshsimError("INVALID_INPUT", `--${name} needs a value`);
+    }
+    values[name] = spec.repeat ? [...(values[name] ?? []), value] : [value];
+  }
+  return { values, positional };
+}
+
+export function parseVars(list: readonly string[] = []): Record<string, TemplateValue> {
+  const vars: Record<string, TemplateValue> = {};
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new MeshsimError("INVALID_INPUT", `--var ${item}: expected name=value`);
+    vars[item.slice(0, eq)] = parseVarValue(item.slice(eq + 1));
+  }
+  return vars;
+}
+
+export function parseReporters(list: readonly string[] | undefined): ReporterName[] {
+  if (!list) return [...REPORTER_NAMES];
+  const names = list.flatMap((l) => l.split(",")).map((n) => n.trim()).filter(Boolean);
+  for (const n of names) if (!isReporterName(n)) throw new MeshsimError("INVALID_INPUT", `unknown reporter "${n}" (reporters: ${REPORTER_NAMES.join(", ")})`);
+  return [...new Set(names as ReporterName[])];
+}
+
+function isScenarioFile(file: string): boolean {
+  return /^kind:\s*Scenario\s*$/m.test(readFileSync(file, "utf8"));
+}
+
+/** Loads every scenario (all problems at once), then keeps those with one of `tags`. */
+async function loadAll(files: readonly string[], vars: Record<string, TemplateValue>, tags: readonly string[]): Promise<Scenario[]> {
+  const problems: InputProblem[] = [];
+  const scenarios: Scenario[] = [];
+  for (const file of files) {
+    try {
+      scenarios.push(await loadScenario(file, { vars }));
+    } catch (err) {
+      if (err instanceof InvalidInputError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  if (problems.length > 0) throw new InvalidInputError(problems);
+  return tags.length === 0 ? scenarios : scenarios.filter((s) => s.metadata.tags.some((t) => tags.includes(t)));
+}
+
+export async function runCommand(args: string[], expand: (paths: string[]) => string[]): Promise<number> {
+  const { values, positional } = parseRunArgs(args);
+  const files = expand(positional).filter(isScenarioFile);
+  if (files.length === 0) throw new MeshsimError("INVALID_INPUT", "run: name at least one scenario file or folder");
+  const tags = (values.tag ?? []).flatMap((t) => t.split(",")).map((t) => t.trim()).filter(Boolean);
+  const scenarios = await loadAll(files, parseVars(values.var), tags);
+  if (scenarios.length === 0) throw new MeshsimError("INVALID_INPUT", `no scenario in ${files.length} file(s) has tag ${tags.join(" or ")}`);
+  const reporters = parseReporters(values.reporter);
+  const fileReporters = reporters.filter(isFileReporter) as FileReporterName[];
+  const consoleOut = reporters.includes("console");
+  const quiet = values.quiet !== undefined;
+  const live = consoleOut && !quiet && process.stdout.isTTY === true;
+  const say = (text: string) => {
+    if (consoleOut) process.stdout.write(text);
+  };
+
+  const controller = new AbortController();
+  const onSignal = () => {
+    process.stderr.write("\nmeshsim: interrupted, stopping every process...\n");
+    controller.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const summaries: RunSummary[] = [];
+  try {
+    for (const scenario of scenarios) {
+      if (controller.signal.aborted) break;
+      if (!quiet) say(`▶ ${scenario.file}\n`);
+      const summary = await runScenario(scenario, {
+        outDir: values.out?.[0] ?? "reports",
+        reporters: fileReporters,
+        ...(fileReporters.length === 0 ? { noReports: true } : {}),
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (quiet || !consoleOut) return;
+          if (e.type === "step-start") say(`  • ${e.step.name}\n`);
+          if (e.type === "progress" && live) {
+            say(`\r\x1b[K    ${e.step}: ${e.sent} sent, ${e.completed} done, ${e.errors} errors, ${(e.elapsedMs / 1000).toFixed(0)}s`);
+          }
+          if (e.type === "step-end" && live) say("\r\x1b[K");
+        },
+      });
+      summaries.push(summary);
+      say(renderConsoleSummary(summary));
+      if (summary.reportDir) say(`reports: ${summary.reportDir}/ (${fileReporters.map((r) => FILE_REPORTERS[r].file).join(", ")})\n`);
+      if (controller.signal.aborted) break;
+      if (!summary.passed && values.bail) {
+        if (scenarios.length > summaries.length) say(`--bail: stopping after ${scenario.metadata.name}; ${scenarios.length - summaries.length} scenario(s) not run\n`);
+        break;
+      }
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  if (summaries.length > 1) say(renderRunTable(summaries, scenarios.length));
+  if (controller.signal.aborted) return 130;
+  if (summaries.some((s) => s.error !== undefined)) return 2;
+  return summaries.every((s) => s.passed) && summaries.length === scenarios.length ? 0 : 1;
+}
+
+/** `meshsim up <scenario>`: the topology and the scenario's resources, addresses printed, until Ctrl-C. */
+export async function upCommand(args: string[]): Promise<number> {
+  const { values, positional } = parseRunArgs(args, ["var"]);
+  if (positional.length !== 1) throw new MeshsimError("INVALID_INPUT", "up: name exactly one scenario file");
+  const topology = await upScenario(positional[0]!, { vars: parseVars(values.var) });
+  const lines: string[] = [];
+  lines.push(`control plane   ${topology.controlPlane.baseUrl}/status  (xDS 127.0.0.1:${topology.controlPlaneXdsPort})`);
+  for (const s of topology.sidecars.values()) {
+    lines.push(`sidecar ${s.client}  admin http://127.0.0.1:${s.adminPort}/stats  /config_dump  (node ${s.nodeId})`);
+    for (const [service, a] of s.outbound) lines.push(`  ${s.client} → ${service}  ${a.host}:${a.port}`);
+  }
+  for (const i of topology.instances) {
+    lines.push(`instance ${i.instance}  ${i.host}:${i.port}${i.advertisedPort !== i.port ? `  (through fault proxy ${i.host}:${i.advertisedPort})` : ""}  ${i.service} ${i.version}`);
+  }
+  process.stdout.write(`${lines.join("\n")}\nup; press Ctrl-C to stop\n`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  process.stderr.write("stopping...\n");
+  await topology.down();
+  return 0;
+}
