@@ -1,6 +1,8 @@
 /**
  * Turns store changes into snapshots: changes are debounced (a burst of applies becomes one
- * version), then translated and pushed. Callers can wait for the version a change produces.
+ * version: the snapshot is built once the store has been quiet for `debounceMs`, or at the
+ * latest `maxDelayMs` after the first change of the burst), then translated and pushed.
+ * Callers can wait for the version a change produces.
  */
 import type { MemoryStore } from "./sources/memory-store.ts";
 import { translate } from "./translate/index.ts";
@@ -8,6 +10,9 @@ import type { Snapshot, SnapshotCache } from "./xds/snapshot-cache.ts";
 
 export class ConfigPublisher {
   private timer: NodeJS.Timeout | undefined;
+  /** When the first change of the current burst arrived. */
+  private burstStart = 0;
+  private readonly maxDelayMs: number;
   private waiters: Array<{ resolve: (s: Snapshot) => void; reject: (e: unknown) => void }> = [];
   private readonly unsubscribe: () => void;
 
@@ -15,7 +20,9 @@ export class ConfigPublisher {
     private readonly store: MemoryStore,
     private readonly cache: SnapshotCache,
     private readonly debounceMs: number,
+    maxDelayMs?: number,
   ) {
+    this.maxDelayMs = maxDelayMs ?? Math.max(debounceMs * 10, 100);
     this.unsubscribe = store.onChange(() => this.schedule());
   }
 
@@ -55,13 +62,16 @@ export class ConfigPublisher {
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    const now = Date.now();
+    if (this.timer) clearTimeout(this.timer);
+    else this.burstStart = now;
+    const delay = Math.max(0, Math.min(this.debounceMs, this.burstStart + this.maxDelayMs - now));
     this.timer = setTimeout(() => {
       try {
         this.publishNow();
       } catch (err) {
         process.stderr.write(`meshsim control plane: translation failed, keeping the previous version: ${(err as Error).message}\n`);
       }
-    }, this.debounceMs);
+    }, delay);
   }
 }

@@ -4,6 +4,7 @@
  */
 import { ConfigPublisher } from "./config-publisher.ts";
 import { startHttpApi } from "./http-api.ts";
+import { watchDirectory, type ReloadResult } from "./sources/directory-watcher.ts";
 import { loadFilesIntoStore } from "./sources/file-source.ts";
 import { MemoryStore } from "./sources/memory-store.ts";
 import { SnapshotCache } from "./xds/snapshot-cache.ts";
@@ -16,7 +17,14 @@ export interface ControlPlaneOptions {
   httpPort?: number;
   /** Resource files or directories loaded before serving; invalid content throws InvalidInputError. */
   files?: string[];
+  /** Quiet time before a burst of changes becomes a version (default 20 ms). */
   debounceMs?: number;
+  /** Longest a change waits while changes keep coming (default max(10 × debounce, 100 ms)). */
+  maxDebounceMs?: number;
+  /** A directory watched for resource files; changes are applied without a restart. */
+  watch?: string;
+  /** Called after every reload of the watched directory (problems included). */
+  onReload?: (result: ReloadResult) => void;
 }
 
 export interface ControlPlaneStatus extends XdsStatus {
@@ -40,9 +48,10 @@ export interface ControlPlane {
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const store = new MemoryStore();
   if (options.files && options.files.length > 0) loadFilesIntoStore(store, options.files);
+  const watcher = options.watch ? watchDirectory(store, options.watch, { ...(options.onReload && { onReload: options.onReload }) }) : undefined;
   const cache = new SnapshotCache();
   const tracker = new XdsStatusTracker();
-  const publisher = new ConfigPublisher(store, cache, options.debounceMs ?? 20);
+  const publisher = new ConfigPublisher(store, cache, options.debounceMs ?? 20, options.maxDebounceMs);
   publisher.publishNow();
   const status = (): ControlPlaneStatus => {
     const s = tracker.status(cache.current().version);
@@ -65,6 +74,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     allAcked: (version = cache.current().version) => !publisher.pending && tracker.allAcked(version),
     settled: async () => (await publisher.settled()).version,
     async close() {
+      watcher?.close();
       publisher.close();
       httpServer.closeAllConnections();
       await Promise.all([new Promise<void>((resolve) => httpServer.close(() => resolve())), xds.close()]);
