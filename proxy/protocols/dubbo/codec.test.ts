@@ -11,7 +11,7 @@ import { DubboCodec, isDubboDetail } from "./codec.ts";
 import { countParameterTypes } from "./descriptor.ts";
 import { HessianReader } from "./hessian2/reader.ts";
 import { HessianWriter } from "./hessian2/writer.ts";
-import { readRequestId, writeRequestId } from "./header.ts";
+import { readRequestId, wideIdsInUse, writeRequestId } from "./header.ts";
 
 const require = createRequire(import.meta.url);
 const Context = require("apache-dubbo-js/es7/context.js").default as { create(): Record<string, unknown> };
@@ -120,16 +120,30 @@ describe("dubbo codec: requests", () => {
     expect(decodeOne(new DubboCodec(), out).requestId).toBe(2 ** 40 + 3);
   });
 
-  it("keeps ids beyond 2^53 exact when unchanged, and maps them to their low 53 bits", () => {
+  it("restores wide ids (Dubbo 3 starts at a random long) exactly, through any codec instance", () => {
     const bytes = dubboJsRequest({ method: "sayHello" });
     bytes.writeBigInt64BE(-5n, 4);
-    let m = decodeOne(new DubboCodec(), bytes);
-    expect(m.requestId).toBe(-5);
-    bytes.writeBigInt64BE(0x7fff_ffff_ffff_fff0n, 4);
-    m = decodeOne(new DubboCodec(), bytes);
-    expect(m.requestId).toBe(Number(0x7fff_ffff_ffff_fff0n & ((1n << 53n) - 1n)));
-    const reply = new DubboCodec().localReply(m, { kind: "no_route", message: "x" });
-    expect(reply.readBigInt64BE(4)).toBe(0x7fff_ffff_ffff_fff0n);
+    expect(decodeOne(new DubboCodec(), bytes).requestId).toBe(-5);
+    const wide = 8652490905798464591n;
+    bytes.writeBigInt64BE(wide, 4);
+    const before = wideIdsInUse();
+    const m = decodeOne(new DubboCodec(), bytes);
+    expect(m.requestId).toBeLessThanOrEqual(-(2 ** 52));
+    expect(wideIdsInUse()).toBe(before + 1);
+    // the proxy's path: rewrite to an upstream id, then restore on the reply with another codec
+    const original = m.requestId;
+    m.requestId = 17;
+    const upstream = new DubboCodec().encode(m);
+    expect(upstream.readBigInt64BE(4)).toBe(17n);
+    const resp = decodeOne(new DubboCodec(), response(encoderV2().writeInt(2).get(), { id: 17 }));
+    resp.requestId = original;
+    expect(new DubboCodec().encode(resp).readBigInt64BE(4)).toBe(wide);
+    expect(wideIdsInUse()).toBe(before);
+    // a local reply restores and releases too (encode above rewrote the id inside `bytes`)
+    bytes.writeBigInt64BE(wide, 4);
+    const m2 = decodeOne(new DubboCodec(), bytes);
+    expect(new DubboCodec().localReply(m2, { kind: "no_route", message: "x" }).readBigInt64BE(4)).toBe(wide);
+    expect(wideIdsInUse()).toBe(before);
   });
 
   it("oneway requests are kind oneway", () => {

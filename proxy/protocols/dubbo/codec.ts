@@ -38,6 +38,7 @@ import {
   MAGIC_LOW,
   REQUEST_ID_OFFSET,
   SERIALIZATION_MASK,
+  isStandIn,
   readRequestId,
   writeHeader,
   writeRequestId,
@@ -99,7 +100,8 @@ export class DubboCodec implements Codec {
     const frame = input.subarray(offset, end);
     const flags = frame[2]!;
     const status = frame[3]!;
-    const requestId = readRequestId(frame, REQUEST_ID_OFFSET);
+    // Only two-way requests get their wide ids restored; everything else keeps its frame bytes.
+    const requestId = readRequestId(frame, REQUEST_ID_OFFSET, (flags & (FLAG_REQUEST | FLAG_TWOWAY | FLAG_EVENT)) === (FLAG_REQUEST | FLAG_TWOWAY));
     const serialization = flags & SERIALIZATION_MASK;
     const metadata: Map<string, string> = new Map();
     let kind: MessageKind;
@@ -191,10 +193,14 @@ export class DubboCodec implements Codec {
     return out;
   }
 
-  /** Copies the received id bytes when the id is unchanged (exact even for ids beyond 2^53). */
+  /**
+   * Copies the received id bytes when the id is unchanged, except for a wide-id stand-in, which
+   * writeRequestId restores and releases.
+   */
   private writeReplyId(out: Buffer, request: Message, detail: DubboDetail | undefined): void {
-    if (detail !== undefined && request.requestId === detail.requestId) request.frame.copy(out, REQUEST_ID_OFFSET, REQUEST_ID_OFFSET, REQUEST_ID_OFFSET + 8);
-    else writeRequestId(out, REQUEST_ID_OFFSET, request.requestId);
+    if (detail !== undefined && request.requestId === detail.requestId && !isStandIn(request.requestId)) {
+      request.frame.copy(out, REQUEST_ID_OFFSET, REQUEST_ID_OFFSET, REQUEST_ID_OFFSET + 8);
+    } else writeRequestId(out, REQUEST_ID_OFFSET, request.requestId);
   }
 
   private eventName(frame: Buffer, serialization: number): string {

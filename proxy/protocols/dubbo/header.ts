@@ -8,11 +8,14 @@
  *   offset 4-11  request id, int64 big-endian
  *   offset 12-15 body length, int32 big-endian
  *
- * The codec contract carries request ids as JS numbers. Ids in the safe-integer range
- * (|id| < 2^53, which covers every counter-based client: Java and apache-dubbo-js count up from 0)
- * are exact. A wider id becomes its low 53 bits: the frame still passes through untouched, but if
- * the proxy rewrites it for upstream multiplexing, the id restored on the reply is those low 53
- * bits, not the original.
+ * The codec contract carries request ids as JS numbers. Ids with |id| < 2^52 are carried
+ * exactly. Wider ids are common: Dubbo 3's Java client starts its id counter at a random long.
+ * A two-way request with a wide id gets a stand-in number from a band no exact id uses
+ * ([-(2^53 - 1), -2^52]); the stand-in maps back to the original 8 bytes in a process-wide
+ * table, so the reply written by any codec instance (the proxy encodes replies with the
+ * upstream connection's codec) restores the exact id. An entry is released when its id is
+ * written back, and the table keeps at most WIDE_ID_LIMIT entries (oldest dropped first), which
+ * bounds what requests that never get a reply can hold.
  */
 
 export const HEADER_SIZE = 16;
@@ -27,21 +30,56 @@ export const REQUEST_ID_OFFSET = 4;
 export const BODY_LENGTH_OFFSET = 12;
 
 const TWO_32 = 0x1_0000_0000;
-const SAFE_HIGH = 0x1fffff; // high word of the largest safe integer, 2^53 - 1
+const EXACT_HIGH = 0xfffff; // |id| < 2^52
+const STAND_IN_FIRST = -(2 ** 53 - 1);
+const STAND_IN_LAST = -(2 ** 52);
+export const WIDE_ID_LIMIT = 65536;
 
-/** The request id at `offset` (8 bytes), exact when |id| < 2^53, else its low 53 bits. */
-export function readRequestId(buf: Buffer, offset: number): number {
+const wideIds = new Map<number, { high: number; low: number }>();
+let nextStandIn = STAND_IN_FIRST;
+
+/**
+ * The request id at `offset` (8 bytes): exact when |id| < 2^52; otherwise a stand-in that
+ * writeRequestId turns back into the original bytes when `register` (two-way requests), else
+ * the low 52 bits.
+ */
+export function readRequestId(buf: Buffer, offset: number, register = false): number {
   const high = buf.readInt32BE(offset);
   const low = buf.readUInt32BE(offset + 4);
-  if (high >= -SAFE_HIGH - 1 && high <= SAFE_HIGH) return high * TWO_32 + low;
-  return (high & SAFE_HIGH) * TWO_32 + low;
+  if (high >= -EXACT_HIGH - 1 && high <= EXACT_HIGH) return high * TWO_32 + low;
+  if (!register) return (high & EXACT_HIGH) * TWO_32 + low;
+  const id = nextStandIn;
+  nextStandIn = id >= STAND_IN_LAST ? STAND_IN_FIRST : id + 1;
+  wideIds.delete(id);
+  wideIds.set(id, { high, low });
+  if (wideIds.size > WIDE_ID_LIMIT) wideIds.delete(wideIds.keys().next().value!);
+  return id;
 }
 
-/** Writes a safe integer as int64 big-endian. */
+/** Writes an id as int64 big-endian; a stand-in from readRequestId writes the original id. */
 export function writeRequestId(buf: Buffer, offset: number, id: number): void {
+  if (id <= STAND_IN_LAST) {
+    const wide = wideIds.get(id);
+    if (wide !== undefined) {
+      wideIds.delete(id);
+      buf.writeInt32BE(wide.high, offset);
+      buf.writeUInt32BE(wide.low, offset + 4);
+      return;
+    }
+  }
   const high = Math.floor(id / TWO_32);
   buf.writeInt32BE(high | 0, offset);
   buf.writeUInt32BE(id - high * TWO_32, offset + 4);
+}
+
+/** Whether `id` is in the stand-in band used for wide ids. */
+export function isStandIn(id: number): boolean {
+  return id <= STAND_IN_LAST;
+}
+
+/** Entries in the wide-id table (for tests and stats). */
+export function wideIdsInUse(): number {
+  return wideIds.size;
 }
 
 /** A header for a reply built by the proxy; `idFrom` copies the 8 id bytes of a received frame. */
