@@ -118,11 +118,17 @@ export async function startFaultProxy(target: { host: string; port: number }, op
           write(chunk);
           return;
         }
+        const bandwidth = conn.bandwidth;
+        if (bandwidth !== undefined) {
+          // A piece leaves when its last byte would have crossed the capped link; pieces of ~50 ms keep it smooth.
+          const most = Math.max(64, Math.floor(bandwidth / 20));
+          pieces = pieces.flatMap((p) => (p.length <= most ? [p] : Array.from({ length: Math.ceil(p.length / most) }, (_, i) => p.subarray(i * most, (i + 1) * most))));
+        }
         pieces.forEach((data, k) => {
           let at = Math.max(now + delay + k * pieceDelay, lastAt);
-          if (conn.bandwidth !== undefined) {
-            at = Math.max(at, bandwidthFreeAt);
-            bandwidthFreeAt = at + (data.length / conn.bandwidth) * 1000;
+          if (bandwidth !== undefined) {
+            at = Math.max(at, bandwidthFreeAt) + (data.length / bandwidth) * 1000;
+            bandwidthFreeAt = at;
           }
           lastAt = at;
           queue.push({ at, data });

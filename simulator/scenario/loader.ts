@@ -72,8 +72,11 @@ async function loadInto(file: string, problems: InputProblem[], options: LoadOpt
   // The schema sees values as they will run: templates rendered, a repeat body with i = 1.
   const templateProblems: InputProblem[] = [];
   const rendered = renderForSchema(doc, scope, resourceName, templateProblems);
-  problems.push(...schemaProblems({ ...doc, value: rendered }, resourceName, validate(rendered) ?? []));
-  if (problems.length > before) {
+  // A template that failed stays as written; the schema's complaint about that text is noise.
+  const broken = templateProblems.map((p) => p.path);
+  const fromSchema = schemaProblems({ ...doc, value: rendered }, resourceName, validate(rendered) ?? []);
+  problems.push(...fromSchema.filter((p) => !broken.some((b) => p.path === b || p.path.startsWith(`${b}.`) || p.path.startsWith(`${b}[`))));
+  if (problems.length > before || templateProblems.length > 0) {
     problems.push(...templateProblems);
     return undefined;
   }
