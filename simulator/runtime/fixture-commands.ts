@@ -17,6 +17,7 @@ export function fixtureCommand(service: ServiceSpec, version: string, instance: 
         "--transport", service.transport ?? "framed",
         "--protocol", service.wireProtocol ?? "binary",
       ]);
+    case "dubbo": return nodeScript("fixtures/dubbo/server.ts", ["--service", service.name, "--version", version, "--instance", instance, "--port", String(port)]);
     default:
       throw new MeshsimError("ENVIRONMENT", `no fixture service for protocol "${service.protocol}" yet`);
   }

@@ -1,8 +1,9 @@
 import { MeshsimError } from "../../common/errors.ts";
 import type { ProtocolDriver } from "./protocol-driver.ts";
 import { thriftDriver } from "./thrift-driver.ts";
+import { dubboDriver } from "./dubbo-driver.ts";
 
-const DRIVERS: Record<string, ProtocolDriver> = { thrift: thriftDriver };
+const DRIVERS: Record<string, ProtocolDriver> = { thrift: thriftDriver, dubbo: dubboDriver };
 
 export function driverFor(protocol: string): ProtocolDriver {
   const driver = DRIVERS[protocol];
