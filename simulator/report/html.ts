@@ -40,7 +40,7 @@ svg.chart .tick { font-size: 10px; fill: var(--muted); } svg.chart .axis-label {
 svg.chart .chart-title { font-size: 12px; font-weight: 600; fill: #374151; }
 svg.chart .series { fill: none; stroke-width: 1.8; } svg.chart .area { opacity: .85; }
 svg.chart .legend text { font-size: 11px; fill: #374151; }
-svg.chart .marker line { stroke-dasharray: 3 3; } svg.chart .marker text { font-size: 9.5px; fill: #4b5563; }
+svg.chart .marker line { stroke-dasharray: 3 3; stroke-width: 1.2; } svg.chart .marker text { font-size: 9.5px; fill: #4b5563; }
 .error { color: var(--bad); white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: 12.5px; }
 pre.source { background: #0f172a; color: #e2e8f0; padding: 12px 14px; border-radius: 6px; overflow: auto; font-size: 12px; line-height: 1.5; }
 pre.source .ln { color: #64748b; user-select: none; display: inline-block; width: 3em; }
@@ -150,6 +150,7 @@ function trafficBlock(t: TrafficResult, events: readonly StepEvent[], summary: R
   charts.push(
     stackedBars({
       title: "Requests per second",
+        markerLabels: false,
       yLabel: "requests",
       xMax,
       markers,
@@ -164,6 +165,7 @@ function trafficBlock(t: TrafficResult, events: readonly StepEvent[], summary: R
     charts.push(
       stackedShares({
         title: "Destination split per second (by version)",
+        markerLabels: false,
         yLabel: "share of responses",
         xMax,
         markers,
@@ -182,6 +184,7 @@ function trafficBlock(t: TrafficResult, events: readonly StepEvent[], summary: R
     charts.push(
       stackedBars({
         title: "Connection events per second",
+        markerLabels: false,
         yLabel: "events",
         xMax,
         markers,

@@ -24,6 +24,8 @@ export interface ChartFrame {
   /** Largest x (seconds) on the axis. */
   xMax: number;
   markers?: Marker[];
+  /** Write each marker's label on the chart (default true); the tooltip is always there. */
+  markerLabels?: boolean;
   width?: number;
   height?: number;
 }
@@ -56,6 +58,7 @@ interface Frame {
   x(v: number): number;
   y(v: number): number;
   open: string;
+  /** Markers go over the data so they stay visible on filled charts. */
   close: string;
 }
 
@@ -83,14 +86,12 @@ function frame(f: ChartFrame, yMax: number, yFormat: (v: number) => string = fmt
   parts.push(`<line class="axis" x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${h - PAD.bottom}"/>`);
   parts.push(`<text class="axis-label" transform="translate(14 ${(h / 2).toFixed(0)}) rotate(-90)" text-anchor="middle">${esc(f.yLabel)}</text>`);
   const markers = (f.markers ?? []).filter((m) => m.x >= 0 && m.x <= xMax);
-  markers.forEach((m, i) => {
+  const over = markers.map((m, i) => {
     const mx = x(m.x).toFixed(1);
-    parts.push(
-      `<g class="marker"><title>${esc(m.label)} at ${m.x.toFixed(2)}s</title><line x1="${mx}" x2="${mx}" y1="${PAD.top}" y2="${h - PAD.bottom}" stroke="${m.color ?? "#6b7280"}"/>` +
-        `<text x="${(Number(mx) + 3).toFixed(1)}" y="${PAD.top + 10 + (i % 3) * 11}">${esc(truncate(m.label, 28))}</text></g>`,
-    );
+    const label = f.markerLabels === false ? "" : `<text x="${(Number(mx) + 3).toFixed(1)}" y="${PAD.top + 10 + (i % 3) * 11}">${esc(truncate(m.label, 28))}</text>`;
+    return `<g class="marker"><title>${esc(m.label)} at ${m.x.toFixed(2)}s</title><line x1="${mx}" x2="${mx}" y1="${PAD.top}" y2="${h - PAD.bottom}" stroke="${m.color ?? "#6b7280"}"/>${label}</g>`;
   });
-  return { w, h, x, y, open: parts.join(""), close: "</svg>" };
+  return { w, h, x, y, open: parts.join(""), close: `${over.join("")}</svg>` };
 }
 
 function legend(series: ReadonlyArray<{ name: string; color: string }>, fr: Frame): string {
