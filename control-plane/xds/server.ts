@@ -77,8 +77,11 @@ export async function startXdsServer(options: { port: number; cache: SnapshotCac
       new Promise<void>((resolve) => {
         unsubscribe();
         server.tryShutdown(() => resolve());
-        // Open streams would keep a graceful shutdown waiting forever.
-        setTimeout(() => server.forceShutdown(), 200).unref();
+        // Open streams (a client that never hangs up) would keep a graceful shutdown waiting forever.
+        setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 200).unref();
       }),
   };
 }
