@@ -76,6 +76,11 @@ export class DubboCodec implements Codec {
   /** Mutations encode could not apply: non-OK or non-hessian2 responses have no attachments slot. */
   mutationsIgnored = 0;
 
+  /** The codec kit's per-connection counters. */
+  get counters(): Readonly<Record<string, number>> {
+    return { mutationsIgnored: this.mutationsIgnored };
+  }
+
   private readonly maxFrameSize: number;
   private readonly reader = new HessianReader();
   private readonly writer = new HessianWriter(512);
@@ -93,7 +98,9 @@ export class DubboCodec implements Codec {
     if (available < HEADER_SIZE) return NEED_MORE_DATA;
     const bodyLength = input.readInt32BE(offset + BODY_LENGTH_OFFSET);
     if (bodyLength < 0) return fail("malformed", `negative body length ${bodyLength}`);
-    if (bodyLength > this.maxFrameSize) return fail("too_large", `body length ${bodyLength} exceeds maxFrameSize ${this.maxFrameSize}`);
+    if (HEADER_SIZE + bodyLength > this.maxFrameSize) {
+      return fail("too_large", `frame of ${HEADER_SIZE + bodyLength} bytes exceeds maxFrameSize ${this.maxFrameSize}`);
+    }
     const end = offset + HEADER_SIZE + bodyLength;
     if (input.length < end) return NEED_MORE_DATA;
 
