@@ -1,10 +1,15 @@
 /**
  * The `meshsim` package's public API. Everything not exported here is internal and may change.
  */
-export { runScenario, type RunOptions, type RunEvent } from "./simulator/runner.ts";
-export { loadScenario } from "./simulator/scenario/loader.ts";
+export { runScenario, upScenario, type RunOptions, type RunEvent } from "./simulator/runner.ts";
+export { loadScenario, type LoadOptions } from "./simulator/scenario/loader.ts";
+export { writeReports, type FileReporterName, type ReportPaths } from "./simulator/report/write-reports.ts";
+export { renderHtml } from "./simulator/report/html.ts";
+export { renderJUnit } from "./simulator/report/junit.ts";
+export { SUMMARY_SCHEMA } from "./simulator/report/summary-schema.ts";
+export { startFaultProxy, type FaultProxy } from "./simulator/faults/tcp-fault-proxy.ts";
 export type { Scenario, Step, Expectation } from "./simulator/scenario/types.ts";
-export type { RunSummary, StepSummary } from "./simulator/report/summary.ts";
+export type { RunSummary, StepSummary, StepEvent } from "./simulator/report/summary.ts";
 export type { TrafficResult } from "./simulator/traffic/traffic-result.ts";
 export type { AssertionResult } from "./simulator/assert/assertion-result.ts";
 export { startControlPlane } from "./control-plane/server.ts";

@@ -15,7 +15,7 @@ function timeline(shares: Array<Record<string, number>>, errorSeconds: number[] 
       second,
       requests: 100,
       errors,
-      errorsByKind: errors ? { timeout: errors } : {},
+      errorsByKind: (errors ? { timeout: errors } : {}) as Record<string, number>,
       byVersion,
       byInstance: Object.fromEntries(Object.entries(byVersion).map(([v, n]) => [`hello-${v}-0`, n])),
       byService: { hello: ok },

@@ -8,20 +8,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { chromiumPath } from "../doctor.ts";
 import { renderHtml } from "./html.ts";
-import { renderSummarySchemaJson, SUMMARY_SCHEMA, SUMMARY_SCHEMA_FILE } from "./summary-schema.ts";
+import { renderSummarySchemaJson, SUMMARY_SCHEMA_FILE, validateSummary } from "./summary-schema.ts";
 import { richSummary, runSummary } from "./test-summary.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-
-export function validateSummary(summary: unknown): string[] {
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, formats: { "date-time": /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/ } });
-  const validate = ajv.compile(SUMMARY_SCHEMA);
-  return validate(summary) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-}
 
 describe("summary.json schema", () => {
   it("is committed as summary.schema.json", () => {

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Ajv, type ValidateFunction } from "ajv";
 
 const counts = { type: "object", additionalProperties: { type: "integer", minimum: 0 } } as const;
 const ms = { type: "number", minimum: 0 } as const;
@@ -152,6 +153,14 @@ export const SUMMARY_SCHEMA = {
     },
   },
 } as const;
+
+let validator: ValidateFunction | undefined;
+
+/** Problems of a summary against SUMMARY_SCHEMA, one line each ("" path = the root); empty when valid. */
+export function validateSummary(summary: unknown): string[] {
+  validator ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, formats: { "date-time": /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/ } }).compile(SUMMARY_SCHEMA);
+  return validator(summary) ? [] : (validator.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
 
 export const SUMMARY_SCHEMA_FILE = fileURLToPath(new URL("./summary.schema.json", import.meta.url));
 

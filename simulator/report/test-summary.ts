@@ -45,7 +45,7 @@ export function richSummary(): RunSummary {
       second,
       requests: 300,
       errors,
-      errorsByKind: errors ? { timeout: errors } : {},
+      errorsByKind: (errors ? { timeout: errors } : {}) as Record<string, number>,
       byVersion: { v1: Math.round(ok * (1 - v2)), v2: Math.round(ok * v2) },
       byInstance: {},
       byService: { hello: ok },

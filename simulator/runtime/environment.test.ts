@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import type { Scenario } from "../scenario/types.ts";
+import { missingEnvironment, onPath } from "./environment.ts";
+
+const scenario = (protocol: string) => ({ topology: { services: [{ protocol }], clients: [] } }) as unknown as Scenario;
+
+describe("environment preflight", () => {
+  it("names the missing server and the command that installs it", () => {
+    expect(missingEnvironment(scenario("redis"), "/nonexistent")).toEqual(["redis-server not found (needed by redis services): apt-get install -y redis-server"]);
+    expect(missingEnvironment(scenario("thrift"), "/nonexistent")).toEqual([]);
+  });
+
+  it("finds executables on PATH", () => {
+    expect(onPath("sh", "/nonexistent:/bin:/usr/bin")).toMatch(/\/sh$/);
+    expect(onPath("no-such-binary-here", "/bin")).toBeUndefined();
+  });
+});
