@@ -108,7 +108,8 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     if (this.retrying && ok) this.upstream!.stats.inc("upstream_rq_retry_success");
     this.finish();
     response.requestId = this.originalId;
-    this.downstream.write(codec.encode(response, this.responseMutation.length > 0 ? this.responseMutation : undefined));
+    const rewritten = this.downstream.codec.rewriteResponse?.(response, this.message, this.listener);
+    this.downstream.write(rewritten ?? codec.encode(response, this.responseMutation.length > 0 ? this.responseMutation : undefined));
   }
 
   onUpstreamFailure(error: LocalError, cause: UpstreamFailureCause): void {
@@ -121,7 +122,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
 
   private sendAttempt(): void {
     const ctx = this.listenerContext;
-    const pick = ctx.clusters.pick(this.cluster!, ctx.config.codec, ctx.codecFactory, this.hashKey(), this.tried);
+    const pick = ctx.clusters.pick(this.cluster!, ctx.config.codec, this.downstream.codec.upstreamCodecFactory ?? ctx.codecFactory, this.hashKey(), this.tried);
     if (!pick.ok) {
       this.reply(pick.kind, pick.message);
       return;
@@ -205,11 +206,11 @@ export class ActiveRequest implements RequestContext, ResponseSink {
   /** Fire and forget a copy to another cluster; its response is discarded. */
   private mirror(clusterName: string): void {
     const ctx = this.listenerContext;
-    const pick = ctx.clusters.pick(clusterName, ctx.config.codec, ctx.codecFactory, this.hashKey());
+    const pick = ctx.clusters.pick(clusterName, ctx.config.codec, this.downstream.codec.upstreamCodecFactory ?? ctx.codecFactory, this.hashKey());
     if (!pick.ok) return;
     const m = this.message;
     // A copy, because sending rewrites the request id inside the frame.
-    const detail = typeof m.detail === "object" && m.detail !== null ? { ...m.detail } : m.detail;
+    const detail = typeof m.detail === "object" && m.detail !== null ? cloneKeepingClass(m.detail) : m.detail;
     const copy: Message = { kind: m.kind, requestId: m.requestId, metadata: m.metadata, frame: Buffer.from(m.frame), detail };
     pick.cluster.stats.inc("mirror_rq_total");
     pick.client.send(copy, this.downstream.codec, DISCARD, this.requestMutation.length > 0 ? this.requestMutation : undefined);
@@ -225,6 +226,11 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     }
     return key;
   }
+}
+
+/** A shallow copy that keeps the prototype, so codecs can still recognise their detail class. */
+function cloneKeepingClass<T extends object>(value: T): T {
+  return Object.assign(Object.create(Object.getPrototypeOf(value) as object | null) as T, value);
 }
 
 function describe(metadata: Metadata): string {

@@ -32,6 +32,15 @@ describe("mirroring", () => {
     expect(mirrored).toBeLessThan(580);
   });
 
+  it("gives mirrored copies their own request ids, so they never take a primary's reply", async () => {
+    // Mirror into the primary's own cluster: copies and originals share upstream connections.
+    mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "v1" }, mirror: { cluster: "v1", percentage: 100 } }]);
+    const clients = Array.from({ length: 4 }, () => mesh.client());
+    const replies = await Promise.all(clients.flatMap((c, ci) => Array.from({ length: 50 }, (_, i) => c.sayHello(`c${ci}-${i}`).then((r) => [r.message, `hello c${ci}-${i}`]))));
+    for (const [got, want] of replies) expect(got).toBe(want);
+    expect(mesh.stat("cluster.v1.upstream_rq_orphaned")).toBe(0);
+  });
+
   it("does not hold the primary response when the mirror target is slow or down", async () => {
     mesh.setCluster("dead", {}, [{ host: "127.0.0.1", port: 1 }]);
     mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "v1" }, mirror: { cluster: "dead", percentage: 100 } }]);

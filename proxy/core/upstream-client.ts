@@ -86,6 +86,13 @@ export class UpstreamClient implements MessageHandler {
   }
 
   onMessage(message: Message): void {
+    if (message.kind === "heartbeat") {
+      // A provider checking an idle link (Dubbo): answer it here; it is not a response.
+      this.cluster.stats.inc("upstream_heartbeat");
+      const reply = this.codec!.heartbeatReply?.(message);
+      if (reply && this.socket) writeBatched(this.socket, reply);
+      return;
+    }
     const sink = this.inFlight.get(message.requestId);
     if (sink === undefined) {
       this.cluster.stats.inc("upstream_rq_orphaned");

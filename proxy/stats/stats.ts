@@ -44,6 +44,7 @@ export const PROXY_STATS = {
     "upstream_cx_overflow",
     "outlier_detection_ejections",
     "mirror_rq_total",
+    "upstream_heartbeat",
   ],
   clusterGauges: ["upstream_cx_active", "upstream_rq_active"],
 } as const;
