@@ -5,9 +5,9 @@
  * (false alarms need p < 1 - confidence) and an insignificant wobble at small counts does
  * not fail either.
  *
- * Test: Pearson chi-square goodness of fit over the categories (df = k - 1); for two
- * categories with an expected count below 5, where chi-square is a poor approximation,
- * the exact binomial test. Observed categories that were not expected have expected share
+ * Test: for two categories the exact binomial test (R's binom.test), so the false-alarm
+ * rate is at most 1 - confidence at any sample size; for more categories Pearson's
+ * chi-square goodness of fit (df = k - 1). Observed categories that were not expected have expected share
  * 0, which no sample can come from, so they make the deviation significant (p = 0); they
  * still fail only when their share exceeds the tolerance.
  */
@@ -33,6 +33,13 @@ export interface CategoryOutcome {
 }
 
 export type DistributionTest = "chi-square" | "exact binomial" | "none";
+
+/**
+ * Two categories use the exact binomial test up to this many responses (O(n) per check, ~0.1 s at
+ * the limit): its false-alarm rate never exceeds 1 - confidence, which chi-square only
+ * approximates (0.11% instead of 0.1% at 200 requests). Beyond it chi-square is accurate.
+ */
+const EXACT_BINOMIAL_MAX_N = 1_000_000;
 
 /** Slack on the tolerance comparison so 0.23 - 0.2 counts as 0.03. */
 const TOLERANCE_EPSILON = 1e-9;
@@ -108,7 +115,7 @@ function significanceTest(categories: readonly CategoryOutcome[]): { test: Distr
   }
   if (positive.length < 2) return { test: "none", statistic: 0, df: 0, pValue: 1 };
   const n = positive.reduce((s, c) => s + c.observed, 0);
-  if (positive.length === 2 && positive.some((c) => c.expectedShare * n < 5)) {
+  if (positive.length === 2 && n <= EXACT_BINOMIAL_MAX_N) {
     const [a] = positive as [CategoryOutcome, CategoryOutcome];
     return { test: "exact binomial", statistic: a.observed, df: 1, pValue: binomialTwoSided(a.observed, n, a.expectedShare) };
   }

@@ -22,7 +22,7 @@ describe("evaluateExpectation", () => {
   it("distribution reads the identity the expectation names", () => {
     const r = evaluateExpectation({ kind: "distribution", by: "instance", expected: { "hello-v1-0": 0.2, "hello-v2-0": 0.8 }, tolerance: 0.03, confidence: 0.999 }, trafficResult());
     expect(r).toMatchObject({ name: "distribution by instance", passed: true });
-    expect(r.details).toMatchObject({ total: 2000, test: "chi-square" });
+    expect(r.details).toMatchObject({ total: 2000, test: "exact binomial" });
   });
 
   it("thresholds over corrected latency and the error rate", () => {

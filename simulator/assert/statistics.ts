@@ -100,12 +100,16 @@ function logBinomialPmf(k: number, n: number, p: number): number {
  * the probability of outcomes no more likely than the observed one.
  */
 export function binomialTwoSided(k: number, n: number, p: number): number {
+  if (p === 0 || p === 1) return (p === 0 ? k === 0 : k === n) ? 1 : 0;
   const observed = logBinomialPmf(k, n, p);
   const slack = 1e-7;
+  // log P(i) by the recurrence P(i+1) = P(i) (n - i) / (i + 1) * p / (1 - p): O(n) without a logGamma per term.
+  const logOdds = Math.log(p) - Math.log(1 - p);
+  let l = n * Math.log(1 - p);
   let total = 0;
   for (let i = 0; i <= n; i++) {
-    const l = logBinomialPmf(i, n, p);
     if (l <= observed + slack) total += Math.exp(l);
+    l += Math.log((n - i) / (i + 1)) + logOdds;
   }
   return Math.min(1, total);
 }
