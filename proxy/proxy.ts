@@ -5,6 +5,7 @@ import { CodecRegistry } from "./codec/registry.ts";
 import { ListenerManager } from "./core/listener-manager.ts";
 import { createThriftCodec } from "./protocols/thrift/index.ts";
 import { createDubboCodec } from "./protocols/dubbo/index.ts";
+import { kafkaCodecWithStats } from "./protocols/kafka/index.ts";
 import { RouteTable } from "./route/route-table.ts";
 import { StatsStore } from "./stats/stats.ts";
 import { closeRateLimitClients } from "./filters/rate-limit-client.ts";
@@ -33,6 +34,8 @@ export class Proxy implements ConfigSink {
 
   constructor(options: ProxyOptions = {}) {
     this.codecs = options.codecs ?? defaultCodecRegistry();
+    // Kafka's codec publishes per-API stats into this proxy's store.
+    if (!this.codecs.get("kafka")) this.codecs.register("kafka", kafkaCodecWithStats(this.stats));
     this.clusters = new ClusterManager(this.stats);
     this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, options.redirects);
   }

@@ -7,6 +7,8 @@
  * state such as the transport and protocol it detected on the first bytes.
  */
 
+import type { ListenerConfig } from "../config/types.ts";
+
 export type MessageKind = "request" | "response" | "oneway" | "heartbeat" | "error";
 
 /** Routing metadata: flat string pairs (for example `method`, `interface`, THeader keys). */
@@ -85,6 +87,20 @@ export interface Codec {
    * no place for headers). The proxy reports them per listener as `listener.<name>.codec.<key>`.
    */
   readonly counters?: Readonly<Record<string, number>>;
+  /**
+   * Called on the downstream connection's codec with each upstream `response` (its requestId
+   * already the client's again) and the `request` it answers. Returns the bytes to write to the
+   * client instead of `encode(response, mutation)`, or undefined to use encode. Kafka uses it to
+   * interpret the response by the request's API and version (rewriting broker addresses), and to
+   * keep request order: it may return an empty buffer and the held bytes with a later reply.
+   */
+  rewriteResponse?(response: Message, request: Message, listener: ListenerConfig): Buffer | undefined;
+  /**
+   * For protocols whose responses cannot be told apart from requests by their bytes (Kafka): the
+   * factory of the codec that reads this listener's upstream connections. Absent: the listener's
+   * own factory serves both sides.
+   */
+  readonly upstreamCodecFactory?: CodecFactory;
 }
 
 export interface CodecOptions {

@@ -20,6 +20,12 @@ export interface ListenerConfig {
   maxFrameSize?: number;
   /** Authorization policies (from DubboAuthorizationPolicy, or any protocol's equivalent). */
   authorization?: ReadonlyArray<AuthorizationPolicy>;
+  /**
+   * Kafka: broker address as brokers advertise it ("host:port") → the address clients should dial
+   * instead (this proxy's listener for that broker). Applied to Metadata, FindCoordinator and
+   * DescribeCluster responses so that clients only ever connect through the proxy.
+   */
+  kafkaBrokerAddresses?: Readonly<Record<string, { host: string; port: number }>>;
 }
 
 /**
