@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, statSync, existsSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, statSync, existsSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -50,9 +50,11 @@ function bundledEntry(relativeScript: string): string | undefined {
     if (!existsSync(out)) {
       mkdirSync(dir, { recursive: true });
       const esbuild = require("esbuild") as typeof import("esbuild");
+      // Built under a private name and renamed, so a concurrent run never starts a half-written bundle.
+      const tmp = `${out}.${process.pid}.tmp`;
       esbuild.buildSync({
         entryPoints: [projectPath(relativeScript)],
-        outfile: out,
+        outfile: tmp,
         bundle: true,
         platform: "node",
         format: "esm",
@@ -61,8 +63,14 @@ function bundledEntry(relativeScript: string): string | undefined {
         sourcemap: "inline",
         logLevel: "silent",
       });
-      // Older bundles of the same entry point are stale now.
-      for (const f of readdirSync(dir)) if (f.startsWith(`${name}-`) && join(dir, f) !== out) rmSync(join(dir, f), { force: true });
+      renameSync(tmp, out);
+      // Older bundles of the same entry point are stale now — unless recent: another run (a test
+      // worker started before a source edit) may be about to start one.
+      const staleBefore = Date.now() - 10 * 60_000;
+      for (const f of readdirSync(dir)) {
+        const path = join(dir, f);
+        if (f.startsWith(`${name}-`) && path !== out && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore) rmSync(path, { force: true });
+      }
     }
   } catch {
     out = undefined;
