@@ -9,6 +9,8 @@ import { kafkaCodecWithStats } from "./protocols/kafka/index.ts";
 import { RouteTable } from "./route/route-table.ts";
 import { StatsStore } from "./stats/stats.ts";
 import { closeRateLimitClients } from "./filters/rate-limit-client.ts";
+import { createRedisCodec } from "./protocols/redis/index.ts";
+import { closeRedisUpstreams } from "./redis/index.ts";
 
 export interface ProxyOptions {
   redirects?: Record<string, { host: string; port: number }>;
@@ -17,7 +19,7 @@ export interface ProxyOptions {
 
 /** The built-in codecs; a user's codec is registered the same way. */
 export function defaultCodecRegistry(): CodecRegistry {
-  return new CodecRegistry().register("thrift", createThriftCodec).register("dubbo", createDubboCodec);
+  return new CodecRegistry().register("thrift", createThriftCodec).register("dubbo", createDubboCodec).register("redis", createRedisCodec);
 }
 
 /**
@@ -77,5 +79,6 @@ export class Proxy implements ConfigSink {
     await this.listeners.close();
     this.clusters.close();
     closeRateLimitClients();
+    closeRedisUpstreams(this.clusters);
   }
 }

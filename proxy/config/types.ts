@@ -26,6 +26,58 @@ export interface ListenerConfig {
    * DescribeCluster responses so that clients only ever connect through the proxy.
    */
   kafkaBrokerAddresses?: Readonly<Record<string, { host: string; port: number }>>;
+  /** The Redis proxy's own configuration (from a RedisService); set when `codec` is "redis". */
+  redis?: RedisListenerConfig;
+}
+
+export type RedisReadPolicy = "MASTER" | "PREFER_MASTER" | "REPLICA" | "PREFER_REPLICA" | "ANY";
+
+/** Where a Redis route sends commands, plus copies to mirrors. */
+export interface RedisRouteTarget {
+  cluster: string;
+  mirrors: ReadonlyArray<{ cluster: string; percentage: number; excludeReadCommands: boolean }>;
+}
+
+export interface RedisPrefixRoute extends RedisRouteTarget {
+  prefix: string;
+  removePrefix: boolean;
+}
+
+export interface RedisFaultConfig {
+  type: "ERROR" | "DELAY";
+  percentage: number;
+  delayMs: number;
+  /** Lower-case command names; empty: every command (AUTH and PING are never faulted). */
+  commands: ReadonlyArray<string>;
+}
+
+/** Envoy's redis_proxy settings, as a RedisService states them. */
+export interface RedisListenerConfig {
+  /** Longest prefix wins; `catchAll` takes keys no prefix matches. */
+  routes: ReadonlyArray<RedisPrefixRoute>;
+  catchAll?: RedisRouteTarget;
+  caseInsensitive: boolean;
+  opTimeoutMs: number;
+  enableCommandStats: boolean;
+  /** 0: write upstream at the end of each event-loop turn. */
+  maxBufferSizeBeforeFlush: number;
+  bufferFlushTimeoutMs: number;
+  enableHashtagging: boolean;
+  enableRedirection: boolean;
+  readPolicy: RedisReadPolicy;
+  /** Clients must AUTH with these. */
+  downstreamAuth?: { username?: string; password: string };
+  faults: ReadonlyArray<RedisFaultConfig>;
+}
+
+/** Upstream Redis facts of a cluster (from a RedisDestination). */
+export interface RedisClusterSettings {
+  /** proxy: one server, or several sharded by key hash; cluster: a Redis Cluster (slots, MOVED/ASK). */
+  mode: "proxy" | "cluster";
+  /** Sent as AUTH on every new upstream connection. */
+  auth?: { username?: string; password: string };
+  /** Cluster mode: where to ask CLUSTER SLOTS first (the cluster's endpoints otherwise). */
+  discoveryEndpoints?: ReadonlyArray<Endpoint>;
 }
 
 /**
@@ -135,6 +187,8 @@ export interface ClusterConfig {
   outlierDetection?: { consecutiveErrors: number; intervalMs: number; baseEjectionTimeMs: number; maxEjectionPercent: number };
   /** Ring hash minimum ring size (ring_hash only). */
   minimumRingSize?: number;
+  /** Set for clusters of Redis servers. */
+  redis?: RedisClusterSettings;
 }
 
 export interface Endpoint {

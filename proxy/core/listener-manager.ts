@@ -7,6 +7,7 @@ import { buildFilterChain } from "../filters/chain.ts";
 import type { RouteTable } from "../route/route-table.ts";
 import { PROXY_STATS, type StatsStore } from "../stats/stats.ts";
 import { DownstreamConnection } from "./downstream-connection.ts";
+import { handleRedisConnection } from "../redis/index.ts";
 import type { ListenerContext } from "./listener-context.ts";
 
 interface ActiveListener {
@@ -125,7 +126,11 @@ export class ListenerManager {
       connections: new Set(),
       retiredCodecCounters: new Map(),
     };
-    const server = createServer((socket) => new DownstreamConnection(socket, context));
+    // Redis routes on keys and slots, beyond what a codec expresses: it has a path of its own.
+    const stats = this.stats;
+    const server = createServer((socket) =>
+      context.config.codec === "redis" ? handleRedisConnection(socket, context, stats) : new DownstreamConnection(socket, context),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once("error", (err) => reject(new Error(`listener ${config.name}: cannot bind ${bind.host}:${bind.port}: ${err.message}`)));
       server.listen(bind.port, bind.host, () => resolve());

@@ -1,0 +1,1 @@
+export { createRedisCodec } from "./codec.ts";

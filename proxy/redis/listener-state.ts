@@ -1,0 +1,114 @@
+import type { ClusterManager } from "../cluster/cluster-manager.ts";
+import type { RedisListenerConfig } from "../config/types.ts";
+import type { ListenerContext } from "../core/listener-context.ts";
+import type { StatScope, StatsStore } from "../stats/stats.ts";
+import { RedisRouter } from "./router.ts";
+import { REDIS_CLUSTER_STATS, REDIS_STATS, type RedisStat } from "./stats.ts";
+import { RedisUpstreamCluster, type RedisUpstreamSettings } from "./upstream-cluster.ts";
+
+/** A RedisService listener with no `redis` block: everything to the route configuration's name as a cluster. */
+const EMPTY: RedisListenerConfig = {
+  routes: [],
+  caseInsensitive: false,
+  opTimeoutMs: 5000,
+  enableCommandStats: false,
+  maxBufferSizeBeforeFlush: 0,
+  bufferFlushTimeoutMs: 3,
+  enableHashtagging: true,
+  enableRedirection: false,
+  readPolicy: "MASTER",
+  faults: [],
+};
+
+const byClusterManager = new WeakMap<ClusterManager, Set<RedisListenerState>>();
+
+/**
+ * What every client connection of one Redis listener shares: the compiled routes (rebuilt when
+ * the listener's config is swapped under live connections), the upstream connection pools per
+ * cluster, and the stats.
+ */
+export class RedisListenerState {
+  router: RedisRouter;
+  readonly settings: RedisUpstreamSettings;
+  readonly stats: StatScope<RedisStat>;
+  readonly commandStats: StatScope<string>;
+  private readonly upstreams = new Map<string, RedisUpstreamCluster>();
+  private nextId = 1;
+
+  constructor(
+    readonly context: ListenerContext,
+    private readonly store: StatsStore,
+  ) {
+    this.router = new RedisRouter(this.configOf());
+    this.settings = { opTimeoutMs: 0, maxBufferSizeBeforeFlush: 0, bufferFlushTimeoutMs: 0, readPolicy: "MASTER", enableHashtagging: true };
+    this.applySettings();
+    const prefix = `redis.${context.config.name}`;
+    this.stats = store.scope(prefix, REDIS_STATS.counters, REDIS_STATS.gauges);
+    this.commandStats = store.scope(`${prefix}.command`, []);
+    let set = byClusterManager.get(context.clusters);
+    if (!set) byClusterManager.set(context.clusters, (set = new Set()));
+    set.add(this);
+  }
+
+  connectionId(): number {
+    return this.nextId++;
+  }
+
+  /** Picks up a swapped listener config; cheap when nothing changed. */
+  refresh(): RedisRouter {
+    const config = this.context.config.redis ?? this.router.config;
+    if (config !== this.router.config) {
+      this.router = new RedisRouter(config);
+      this.applySettings();
+    }
+    return this.router;
+  }
+
+  /** The upstream pools of a cluster, following CDS/EDS changes; undefined for an unknown cluster. */
+  upstream(name: string): RedisUpstreamCluster | undefined {
+    const cluster = this.context.clusters.get(name);
+    let u = this.upstreams.get(name);
+    if (cluster === undefined) {
+      if (u) {
+        u.close();
+        this.upstreams.delete(name);
+      }
+      return undefined;
+    }
+    if (u === undefined || u.cluster !== cluster) {
+      u?.close();
+      u = new RedisUpstreamCluster(cluster, this.settings, this.store.scope(`redis_cluster.${name}`, REDIS_CLUSTER_STATS.counters));
+      this.upstreams.set(name, u);
+    } else u.syncEndpoints();
+    return u;
+  }
+
+  close(): void {
+    for (const u of this.upstreams.values()) u.close();
+    this.upstreams.clear();
+  }
+
+  private configOf(): RedisListenerConfig {
+    const c = this.context.config;
+    return c.redis ?? { ...EMPTY, catchAll: { cluster: c.routeConfigName, mirrors: [] } };
+  }
+
+  private applySettings(): void {
+    const c = this.router.config;
+    Object.assign(this.settings, {
+      opTimeoutMs: c.opTimeoutMs,
+      maxBufferSizeBeforeFlush: c.maxBufferSizeBeforeFlush,
+      bufferFlushTimeoutMs: c.bufferFlushTimeoutMs,
+      readPolicy: c.readPolicy,
+      enableHashtagging: c.enableHashtagging,
+    });
+  }
+}
+
+/** Closes every Redis upstream connection opened for listeners of this proxy. */
+export function closeRedisUpstreams(clusters: ClusterManager): void {
+  const set = byClusterManager.get(clusters);
+  if (!set) return;
+  for (const s of set) s.close();
+  set.clear();
+}
