@@ -72,8 +72,18 @@ function writeStruct(w: Writer, fields: ResponseField[], version: number, flexib
       case "records":
         w.bytes(Buffer.isBuffer(value) ? value : nullable ? null : Buffer.alloc(0), flexible);
         break;
-      default:
-        throw new Error(`response field ${name}: unknown type ${type}`);
+      default: {
+        if (!type.startsWith("[]")) throw new Error(`response field ${name}: unknown type ${type}`);
+        // An array of a primitive type ([]int32, []string ...): empty unless given.
+        const items = Array.isArray(value) ? (value as unknown as Array<number | string>) : [];
+        w.arrayLength(items.length, flexible);
+        for (const item of items) {
+          if (typeof item === "string") w.string(item, flexible);
+          else if (type === "[]int64") w.int64(BigInt(item));
+          else if (type === "[]int16") w.int16(item);
+          else w.int32(item);
+        }
+      }
     }
   }
   if (flexible) w.emptyTaggedFields();
