@@ -14,6 +14,7 @@ describe("thrift scenarios", () => {
     expect(drive.traffic[0]!.requests).toBe(2000);
     expect(drive.traffic[0]!.successes).toBe(2000);
     expect(Object.keys(drive.traffic[0]!.byIdentity.version).sort()).toEqual(["v1", "v2"]);
+    expect(drive.expectations.filter((e) => !e.passed).map((e) => e.message)).toEqual([]);
     expect(summary.passed).toBe(true);
   });
 
