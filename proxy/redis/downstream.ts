@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import type { ListenerStat } from "../stats/stats.ts";
-import { commandInfo, keyIndexes, type CommandInfo } from "../protocols/redis/commands.ts";
+import { keyIndexes, lookupCommand, type CommandInfo } from "../protocols/redis/commands.ts";
 import { encodeCommand, errorReply, MALFORMED, NEED_MORE, OK, parseIntAt, QUEUED, RequestParser, TOO_LARGE } from "../protocols/redis/resp.ts";
 import { helloReply, localReply, RESET_REPLY, type LocalState } from "./local-commands.ts";
 import type { RedisListenerState } from "./listener-state.ts";
@@ -56,6 +56,8 @@ export class RedisDownstream implements ReplySink {
   private txn: Transaction | null = null;
   private readonly blocked = new Set<Pending>();
   private router: RedisRouter;
+  /** Requests parsed in the current read, counted at its end. */
+  private requests = 0;
 
   // The run of raw request bytes being gathered for one upstream connection.
   private runConnection: RedisUpstreamConnection | null = null;
@@ -122,6 +124,12 @@ export class RedisDownstream implements ReplySink {
       offset = end;
     }
     this.flushRun();
+    if (this.requests > 0) {
+      // Counted once per read, not per request.
+      this.state.stats.inc("downstream_rq_total", this.requests);
+      this.state.context.stats.inc("downstream_rq_total", this.requests);
+      this.requests = 0;
+    }
     if (offset < length && !this.ending) this.leftover = offset === 0 ? input : input.subarray(offset);
   }
 
@@ -136,10 +144,9 @@ export class RedisDownstream implements ReplySink {
       p.parse(framed, 0, framed.length);
       return this.request(framed, 0, framed.length);
     }
-    this.state.stats.inc("downstream_rq_total");
-    this.state.context.stats.inc("downstream_rq_total");
-    const name = b.toString("latin1", p.argStart[0]!, p.argEnd[0]!).toLowerCase();
-    const info = commandInfo(name);
+    this.requests++;
+    const info = lookupCommand(b, p.argStart[0]!, p.argEnd[0]!);
+    const name = info !== undefined ? info.name : b.toString("latin1", p.argStart[0]!, p.argEnd[0]!).toLowerCase();
     if (!this.authed && name !== "auth" && name !== "hello" && name !== "quit") {
       this.statsListener("local_reply_unauthorized");
       this.enqueueLocal(NOAUTH);

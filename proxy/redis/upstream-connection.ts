@@ -1,6 +1,5 @@
 import { connect, type Socket } from "node:net";
 import type { Endpoint } from "../config/types.ts";
-import { writeBatched } from "../core/batched-write.ts";
 import { encodeCommand, MALFORMED, NEED_MORE, replyEnd } from "../protocols/redis/resp.ts";
 
 /** Receives the reply to one command sent upstream. */
@@ -22,6 +21,14 @@ export interface UpstreamConnectionOwner {
   onConnectionEvent(event: "open" | "connected" | "connect_fail" | "closed_remote" | "closed" | "timeout" | "auth_fail", endpoint: Endpoint): void;
   /** `n` commands were sent. */
   onRequests(n: number): void;
+}
+
+const flushQueue: RedisUpstreamConnection[] = [];
+
+function flushAll(): void {
+  // A flush never queues another connection, so the list can be walked as is.
+  for (let i = 0; i < flushQueue.length; i++) flushQueue[i]!.flushBatch();
+  flushQueue.length = 0;
 }
 
 /** A reply handler that ignores the reply (handshake steps, mirrors). */
@@ -60,6 +67,7 @@ export class RedisUpstreamConnection {
   private batch: Buffer[] = [];
   private batchBytes = 0;
   private batchTimer: NodeJS.Timeout | null = null;
+  private flushQueued = false;
   private closing = false;
   /** Set by the owner: pinned (MULTI, WATCH, blocking) connections are lent to one client at a time. */
   dedicated = false;
@@ -117,27 +125,42 @@ export class RedisUpstreamConnection {
       this.queued.push(bytes);
       return;
     }
-    const max = this.owner.maxBufferSizeBeforeFlush;
-    if (max <= 0) {
-      writeBatched(this.socket!, bytes);
-      return;
-    }
     this.batch.push(bytes);
     this.batchBytes += bytes.length;
+    const max = this.owner.maxBufferSizeBeforeFlush;
+    if (max <= 0) {
+      // Everything written while the event loop handles this round of reads (from any number of
+      // clients) leaves in one write, after the round: setImmediate runs after the poll phase,
+      // where process.nextTick would run after each single read.
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        flushQueue.push(this);
+        if (flushQueue.length === 1) setImmediate(flushAll);
+      }
+      return;
+    }
     if (this.batchBytes >= max) this.flushBatch();
     else if (this.batchTimer === null) this.batchTimer = setTimeout(() => this.flushBatch(), Math.max(0, this.owner.bufferFlushTimeoutMs));
   }
 
-  private flushBatch(): void {
+  /** Writes the gathered commands: one buffer, so one write(2) without a writev array. */
+  flushBatch(): void {
+    this.flushQueued = false;
     if (this.batchTimer !== null) clearTimeout(this.batchTimer);
     this.batchTimer = null;
-    if (this.batch.length === 0 || this.socket === null) return;
-    const socket = this.socket;
-    socket.cork();
-    for (const b of this.batch) socket.write(b);
-    socket.uncork();
+    const batch = this.batch;
+    if (batch.length === 0 || this.socket === null) return;
     this.batch = [];
+    const size = this.batchBytes;
     this.batchBytes = 0;
+    const socket = this.socket;
+    if (batch.length === 1) socket.write(batch[0]!);
+    else if (size <= 256 * 1024) socket.write(Buffer.concat(batch, size));
+    else {
+      socket.cork();
+      for (const b of batch) socket.write(b);
+      socket.uncork();
+    }
   }
 
   private open(): void {
@@ -178,8 +201,7 @@ export class RedisUpstreamConnection {
       this.owner.onConnectionEvent("connected", this.endpoint);
       const queued = this.queued;
       this.queued = [];
-      if (queued.length === 1) writeBatched(socket, queued[0]!);
-      else if (queued.length > 1) writeBatched(socket, Buffer.concat(queued));
+      for (const b of queued) this.write(b);
     });
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", () => {

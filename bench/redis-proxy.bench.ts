@@ -1,0 +1,174 @@
+/**
+ * Redis through meshsim vs redis-server directly vs twemproxy (nutcracker), in one run:
+ * `redis-benchmark` GET and SET at pipeline 1 and 16 with 50 connections against each path.
+ * Prints requests/s, p50/p99, the proxy's CPU seconds and peak RSS, and the ratios.
+ *
+ * Environment: REQUESTS (default 200000), CLIENTS (50), PIPELINES ("1,16"), TESTS ("get,set"),
+ * SKIP_TWEMPROXY=1. Needs redis-server, redis-benchmark and nutcracker (apt-get install -y
+ * redis-server redis-tools nutcracker).
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startRedis } from "../fixtures/redis/redis-server.ts";
+import type { Bootstrap } from "../proxy/config/types.ts";
+import { nodeScript } from "../simulator/runtime/node-command.ts";
+import { allocatePort } from "../simulator/topology/ports.ts";
+import { cpuSeconds, peakRssMiB } from "./process-usage.ts";
+
+const REQUESTS = Number(process.env.REQUESTS ?? 200_000);
+const CLIENTS = Number(process.env.CLIENTS ?? 50);
+const PIPELINES = (process.env.PIPELINES ?? "1,16").split(",").map(Number);
+const TESTS = (process.env.TESTS ?? "get,set").split(",");
+
+interface Row {
+  path: string;
+  test: string;
+  pipeline: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  cpu?: number;
+  rssMiB?: number;
+}
+
+function benchmark(port: number, test: string, pipeline: number): { rps: number; p50: number; p99: number } {
+  const r = spawnSync("redis-benchmark", ["-h", "127.0.0.1", "-p", String(port), "-c", String(CLIENTS), "-n", String(REQUESTS), "-P", String(pipeline), "-t", test, "-r", "100000", "--csv"], {
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
+  // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  const line = r.stdout.trim().split("\n").find((l) => l.startsWith(`"${test.toUpperCase()}`));
+  if (!line) throw new Error(`no result line in ${r.stdout}`);
+  const f = line.split(",").map((x) => x.replace(/"/g, ""));
+  return { rps: Number(f[1]), p50: Number(f[4]), p99: Number(f[6]) };
+}
+
+async function waitPort(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: "127.0.0.1", port });
+      s.once("connect", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function startMeshsim(backend: number): Promise<{ port: number; child: ChildProcess }> {
+  const port = await allocatePort();
+  const name = "redis.default.svc.cluster.local_6379";
+  const bootstrap: Bootstrap = {
+    node: { id: "bench~127.0.0.1~bench.default~default.svc.cluster.local", cluster: "bench" },
+    admin: { host: "127.0.0.1", port: 0 },
+    redirects: { [name]: { host: "127.0.0.1", port } },
+    staticResources: {
+      clusters: [{ name: "redis", lbPolicy: "round_robin", connectTimeoutMs: 1000, connectionsPerEndpoint: 1 }],
+      endpoints: [{ clusterName: "redis", endpoints: [{ host: "127.0.0.1", port: backend }] }],
+      listeners: [
+        {
+          name,
+          address: { host: "127.0.0.1", port },
+          codec: "redis",
+          routeConfigName: name,
+          statPrefix: "redis",
+          redis: {
+            routes: [],
+            catchAll: { cluster: "redis", mirrors: [] },
+            caseInsensitive: false,
+            opTimeoutMs: 5000,
+            enableCommandStats: false,
+            maxBufferSizeBeforeFlush: 0,
+            bufferFlushTimeoutMs: 3,
+            enableHashtagging: true,
+            enableRedirection: false,
+            readPolicy: "MASTER",
+            faults: [],
+          },
+        },
+      ],
+    },
+  };
+  const { command, args } = nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify(bootstrap)]);
+  const child = spawn(command, args, { stdio: ["pipe", "ignore", "inherit"] });
+  await waitPort(port);
+  return { port, child };
+}
+
+async function startTwemproxy(backend: number): Promise<{ port: number; child: ChildProcess; dir: string }> {
+  const port = await allocatePort();
+  const stats = await allocatePort();
+  const dir = mkdtempSync(join(tmpdir(), "meshsim-twemproxy-"));
+  const conf = join(dir, "nutcracker.yml");
+  writeFileSync(conf, `bench:\n  listen: 127.0.0.1:${port}\n  hash: fnv1a_64\n  distribution: ketama\n  redis: true\n  server_connections: 1\n  servers:\n   - 127.0.0.1:${backend}:1\n`);
+  const child = spawn("nutcracker", ["-c", conf, "-s", String(stats), "-a", "127.0.0.1", "-v", "2"], { stdio: "ignore" });
+  await waitPort(port);
+  return { port, child, dir };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    process.kill(child.pid!, "SIGTERM");
+  });
+}
+
+async function main(): Promise<void> {
+  const redis = await startRedis();
+  const meshsim = await startMeshsim(redis.port);
+  const twemproxy = process.env.SKIP_TWEMPROXY ? undefined : await startTwemproxy(redis.port).catch((e: Error) => {
+    process.stderr.write(`twemproxy skipped: ${e.message} (apt-get install -y nutcracker)\n`);
+    return undefined;
+  });
+  const rows: Row[] = [];
+  try {
+    for (const pipeline of PIPELINES) {
+      for (const test of TESTS) {
+        rows.push({ path: "direct", test, pipeline, ...benchmark(redis.port, test, pipeline) });
+        const cpu0 = cpuSeconds(meshsim.child.pid!);
+        rows.push({ path: "meshsim", test, pipeline, ...benchmark(meshsim.port, test, pipeline), cpu: cpuSeconds(meshsim.child.pid!) - cpu0, rssMiB: peakRssMiB(meshsim.child.pid!) });
+        if (twemproxy) {
+          const t0 = cpuSeconds(twemproxy.child.pid!);
+          rows.push({ path: "twemproxy", test, pipeline, ...benchmark(twemproxy.port, test, pipeline), cpu: cpuSeconds(twemproxy.child.pid!) - t0, rssMiB: peakRssMiB(twemproxy.child.pid!) });
+        }
+      }
+    }
+  } finally {
+    await stop(meshsim.child);
+    if (twemproxy) {
+      await stop(twemproxy.child);
+      rmSync(twemproxy.dir, { recursive: true, force: true });
+    }
+    await redis.stop();
+  }
+  const find = (path: string, test: string, pipeline: number) => rows.find((r) => r.path === path && r.test === test && r.pipeline === pipeline);
+  const lines = [
+    `redis-benchmark: ${REQUESTS} requests, ${CLIENTS} connections, random keys from 100k`,
+    "| test | pipeline | path | req/s | p50 ms | p99 ms | proxy CPU s | proxy peak RSS MiB | vs direct | meshsim/twemproxy |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of rows) {
+    const direct = find("direct", r.test, r.pipeline)!;
+    const tw = find("twemproxy", r.test, r.pipeline);
+    const ratio = r.path === "meshsim" && tw ? (r.rps / tw.rps).toFixed(2) : "";
+    lines.push(
+      `| ${r.test.toUpperCase()} | ${r.pipeline} | ${r.path} | ${Math.round(r.rps)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.cpu?.toFixed(2) ?? ""} | ${r.rssMiB?.toFixed(0) ?? ""} | ${(r.rps / direct.rps).toFixed(2)} | ${ratio} |`,
+    );
+  }
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`${e.stack ?? e.message}\n`);
+  process.exit(1);
+});
