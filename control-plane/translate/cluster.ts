@@ -6,15 +6,14 @@ import type { Subset } from "../resources/destination-rule.ts";
 import type { Resource } from "../resources/kinds.ts";
 import { duration, type EnvoyCluster } from "./envoy-types.ts";
 import { outboundClusterName, routedServices } from "./meta-protocol-services.ts";
+import { indexOf } from "./index-cache.ts";
 import { destinationRuleFor, effectivePolicy } from "./traffic-policy.ts";
 
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
 
 /** The subsets the DestinationRules for `host` define, in declaration order. */
 export function subsetsFor(resources: readonly Resource[], host: string): Subset[] {
-  const out: Subset[] = [];
-  for (const r of resources) if (r.kind === "DestinationRule" && r.spec.host === host) out.push(...r.spec.subsets);
-  return out;
+  return indexOf(resources).subsets.get(host) ?? [];
 }
 
 function edsCluster(resources: readonly Resource[], host: string, port: number, subset: Subset | undefined): EnvoyCluster {

@@ -10,6 +10,7 @@
 import type { Resource } from "../resources/kinds.ts";
 import type { GlobalRateLimitSpec, LocalRateLimitSpec, TokenBucketSpec } from "../resources/meta-router.ts";
 import { authorizationFor } from "./authorization.ts";
+import { indexOf } from "./index-cache.ts";
 import {
   durationString,
   META_FILTER,
@@ -26,8 +27,7 @@ const HCM_TYPE = "type.googleapis.com/envoy.extensions.filters.network.http_conn
 const DEFAULT_RATE_LIMIT_TIMEOUT_MS = 20;
 
 function codecName(resources: readonly Resource[], app: string): string {
-  for (const r of resources) if (r.kind === "ApplicationProtocol" && r.spec.protocol === app) return r.spec.codec;
-  return `aeraki.meta_protocol.codec.${app}`;
+  return indexOf(resources).codecs.get(app) ?? `aeraki.meta_protocol.codec.${app}`;
 }
 
 function listenAddress(addresses: readonly string[]): string {

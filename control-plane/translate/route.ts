@@ -20,6 +20,7 @@ import {
   type EnvoyRouteConfiguration,
   type TypedAny,
 } from "./envoy-types.ts";
+import { indexOf } from "./index-cache.ts";
 import { outboundClusterName, routeConfigName, routedServices, type RoutedService } from "./meta-protocol-services.ts";
 import { hashKeyFor } from "./traffic-policy.ts";
 
@@ -49,6 +50,7 @@ export function headerMatchers(attributes: Record<string, StringMatch> | undefin
  */
 function destinationPort(d: Destination, svc: RoutedService, all: readonly RoutedService[]): number {
   if (d.port) return d.port.number;
+  if (d.host === svc.host) return svc.port.number;
   const ports = all.filter((s) => s.host === d.host).map((s) => s.port.number);
   if (ports.length === 0 || ports.includes(svc.port.number)) return svc.port.number;
   return ports[0]!;
@@ -147,9 +149,7 @@ function routesFor(resources: readonly Resource[], router: MetaRouter | undefine
 
 /** The first MetaRouter per host, in resource order. */
 export function routersByHost(resources: readonly Resource[]): Map<string, MetaRouter> {
-  const routers = new Map<string, MetaRouter>();
-  for (const r of resources) if (r.kind === "MetaRouter" && r.spec.hosts[0] && !routers.has(r.spec.hosts[0])) routers.set(r.spec.hosts[0], r);
-  return routers;
+  return indexOf(resources).routers;
 }
 
 export function translateRoutes(resources: readonly Resource[]): EnvoyRouteConfiguration[] {

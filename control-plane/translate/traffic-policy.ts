@@ -5,6 +5,7 @@
  */
 import type { DestinationRule, Subset, TrafficPolicySpec } from "../resources/destination-rule.ts";
 import type { Resource } from "../resources/kinds.ts";
+import { indexOf } from "./index-cache.ts";
 
 type Groups = Omit<TrafficPolicySpec, "portLevelSettings">;
 
@@ -15,8 +16,7 @@ function layer(tp: TrafficPolicySpec | undefined, port: number): Groups[] {
 }
 
 export function destinationRuleFor(resources: readonly Resource[], host: string): DestinationRule | undefined {
-  for (const r of resources) if (r.kind === "DestinationRule" && r.spec.host === host) return r;
-  return undefined;
+  return indexOf(resources).destinationRules.get(host);
 }
 
 export function effectivePolicy(dr: DestinationRule | undefined, port: number, subset: Subset | undefined): Groups {

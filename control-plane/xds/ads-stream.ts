@@ -4,12 +4,50 @@
  * A proxy that stops reading (its socket backs up) is not written to until it drains, and then
  * gets only the latest state: it never holds up the pushes to other proxies, and memory does
  * not grow with the versions it missed.
+ *
+ * Large responses (a proxy's first full configuration) go through a shared gate: at most
+ * `maxInflight` of them are on the wire unacknowledged at once, so two thousand proxies
+ * connecting together do not buffer two thousand copies of the configuration. A permit is
+ * returned on ACK/NACK, when the stream ends, or after `permitTimeoutMs` (a proxy that never
+ * ACKs cannot starve the others).
  */
 import type * as grpc from "@grpc/grpc-js";
 import { TYPE_ORDER, type Snapshot, type SnapshotCache, type TypeUrl } from "./snapshot-cache.ts";
 import type { Subscription } from "./subscription.ts";
 import { nodeNamespace, type RequestNode } from "./wire.ts";
 import type { XdsStatusTracker } from "./xds-status.ts";
+
+export class PushGate {
+  private inflight = 0;
+  private readonly queue: Array<() => void> = [];
+
+  constructor(
+    readonly maxInflight = 64,
+    readonly largeBytes = 64 * 1024,
+    readonly permitTimeoutMs = 5000,
+  ) {}
+
+  /** Runs `fn` now or when a permit frees up; the returned function gives the permit back (once). */
+  acquire(fn: (release: () => void) => void): void {
+    const start = () => {
+      this.inflight += 1;
+      let released = false;
+      const timer = setTimeout(() => release(), this.permitTimeoutMs);
+      timer.unref();
+      const release = () => {
+        if (released) return;
+        released = true;
+        clearTimeout(timer);
+        this.inflight -= 1;
+        const next = this.queue.shift();
+        if (next) next();
+      };
+      fn(release);
+    };
+    if (this.inflight < this.maxInflight) start();
+    else this.queue.push(start);
+  }
+}
 
 export abstract class AdsStream<Req> {
   protected nodeId: string | undefined;
@@ -18,12 +56,18 @@ export abstract class AdsStream<Req> {
   private nonce = 0;
   private congested = false;
   private dirty = false;
+  private ended = false;
+  /** Writes waiting behind a large response that waits for the gate, in order. */
+  private outbox: Buffer[] | undefined;
+  /** Nonce → permit release, for large responses on the wire. */
+  private readonly permits = new Map<string, () => void>();
 
   constructor(
     protected readonly call: grpc.ServerDuplexStream<Req, Buffer>,
     protected readonly cache: SnapshotCache,
     protected readonly tracker: XdsStatusTracker,
     private readonly anonymousId: string,
+    private readonly gate: PushGate,
   ) {
     call.on("drain", () => {
       this.congested = false;
@@ -51,6 +95,10 @@ export abstract class AdsStream<Req> {
   }
 
   closed(): void {
+    this.ended = true;
+    this.outbox = undefined;
+    for (const release of this.permits.values()) release();
+    this.permits.clear();
     if (this.nodeId !== undefined) this.tracker.disconnected(this.nodeId);
   }
 
@@ -76,6 +124,25 @@ export abstract class AdsStream<Req> {
     sub.ackAs = snapshot.version;
     sub.pendingAck = true;
     this.tracker.sent(this.nodeId!, sub.typeUrl, snapshot.version);
+    if (this.outbox) {
+      this.outbox.push(bytes);
+      return;
+    }
+    if (bytes.length < this.gate.largeBytes) {
+      this.write(bytes);
+      return;
+    }
+    this.outbox = [bytes];
+    this.gate.acquire((release) => {
+      if (this.ended) return release();
+      this.permits.set(nonce, release);
+      const pending = this.outbox ?? [];
+      this.outbox = undefined;
+      for (const b of pending) this.write(b);
+    });
+  }
+
+  private write(bytes: Buffer): void {
     if (!this.call.write(bytes)) this.congested = true;
   }
 
@@ -88,6 +155,11 @@ export abstract class AdsStream<Req> {
 
   /** Handles the nonce a request echoes; false when it is stale (an older response's). */
   protected answer(sub: Subscription, nonce: string, error: { message?: string } | undefined): boolean {
+    const permit = this.permits.get(nonce);
+    if (permit) {
+      this.permits.delete(nonce);
+      permit();
+    }
     if (nonce !== sub.lastNonce) return false;
     sub.pendingAck = false;
     if (error) {

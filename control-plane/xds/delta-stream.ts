@@ -8,7 +8,7 @@
 import { TYPE_URL } from "../../common/envoy-protos.ts";
 import { AdsStream } from "./ads-stream.ts";
 import { TYPE_ORDER, type Snapshot, type TypeUrl } from "./snapshot-cache.ts";
-import { Subscription } from "./subscription.ts";
+import { internNames, Subscription } from "./subscription.ts";
 import { encodeDeltaResponse, type DeltaDiscoveryRequest } from "./wire.ts";
 
 const WILDCARD_TYPES: ReadonlySet<string> = new Set([TYPE_URL.cluster, TYPE_URL.listener]);
@@ -23,33 +23,36 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
     let sub = this.subs.get(typeUrl);
     let changed = false;
     if (!sub) {
-      sub = new Subscription(typeUrl, (WILDCARD_TYPES.has(typeUrl) && subscribe.length === 0) || subscribe.includes("*"));
+      sub = new Subscription(typeUrl, (WILDCARD_TYPES.has(typeUrl) && subscribe.length === 0) || subscribe.includes("*"), this.namespace);
       this.subs.set(typeUrl, sub);
-      for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) sub.known.set(name, version);
+      const initial = req.initial_resource_versions ?? {};
+      if (Object.keys(initial).length > 0) sub.setKnown(initial);
       changed = true;
     } else if (req.response_nonce) {
       if (!this.answer(sub, req.response_nonce, req.error_detail) && subscribe.length === 0 && unsubscribe.length === 0) return;
     }
-    for (const name of subscribe) {
-      if (name === "*") sub.wildcard = true;
-      else if (!sub.names.has(name)) sub.names.add(name);
-      changed = true;
-    }
-    for (const name of unsubscribe) {
-      if (name === "*") sub.wildcard = false;
-      sub.names.delete(name);
-      sub.known.delete(name);
+    if (subscribe.length > 0 || unsubscribe.length > 0) {
+      const names = new Set(sub.names);
+      for (const name of subscribe) {
+        if (name === "*") sub.wildcard = true;
+        else names.add(name);
+      }
+      for (const name of unsubscribe) {
+        if (name === "*") sub.wildcard = false;
+        names.delete(name);
+        sub.forget(name);
+      }
+      sub.names = internNames([...names].sort());
       changed = true;
     }
     if (!changed) return;
-    sub.resync();
     const first = sub.wireVersion === undefined;
     this.push(sub, this.cache.current(), first);
   }
 
   protected push(sub: Subscription, snapshot: Snapshot, force = false): void {
-    const diff = sub.diff(snapshot, this.namespace);
-    sub.apply(diff, snapshot);
+    const diff = sub.diff(snapshot);
+    sub.synced(snapshot);
     if (diff.upserts.length === 0 && diff.removals.length === 0 && !force) {
       this.carry(sub, snapshot);
       return;

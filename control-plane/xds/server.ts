@@ -6,7 +6,7 @@
  * garbage or never ACKs does not delay anyone else.
  */
 import * as grpc from "@grpc/grpc-js";
-import type { AdsStream } from "./ads-stream.ts";
+import { PushGate, type AdsStream } from "./ads-stream.ts";
 import { DeltaStream } from "./delta-stream.ts";
 import type { SnapshotCache } from "./snapshot-cache.ts";
 import { SotwStream } from "./sotw-stream.ts";
@@ -21,8 +21,9 @@ export interface XdsServer {
 }
 
 /** Binds 127.0.0.1:`port` (0 picks a free port) and serves the cache's snapshots. */
-export async function startXdsServer(options: { port: number; cache: SnapshotCache; tracker: XdsStatusTracker }): Promise<XdsServer> {
+export async function startXdsServer(options: { port: number; cache: SnapshotCache; tracker: XdsStatusTracker; gate?: PushGate }): Promise<XdsServer> {
   const { cache, tracker } = options;
+  const gate = options.gate ?? new PushGate();
   const streams = new Set<AdsStream<unknown>>();
   let anonymous = 0;
   const server = new grpc.Server({ "grpc.max_concurrent_streams": 100_000 });
@@ -57,11 +58,11 @@ export async function startXdsServer(options: { port: number; cache: SnapshotCac
   server.addService(adsServiceDefinition(), {
     StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) => {
       anonymous += 1;
-      serve(call, new SotwStream(call, cache, tracker, `anonymous-${anonymous}`));
+      serve(call, new SotwStream(call, cache, tracker, `anonymous-${anonymous}`, gate));
     },
     DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Buffer>) => {
       anonymous += 1;
-      serve(call, new DeltaStream(call, cache, tracker, `anonymous-${anonymous}`));
+      serve(call, new DeltaStream(call, cache, tracker, `anonymous-${anonymous}`, gate));
     },
   });
   const unsubscribe = cache.onSnapshot(() => {

@@ -4,21 +4,34 @@
  * protocol allows for these types, a response carries only the resources the proxy does not
  * hold yet. Every response carries the snapshot version and a fresh nonce; a request echoing
  * the latest nonce is an ACK (a NACK when it has error_detail); one echoing an older nonce is
- * stale and ignored.
+ * stale and ignored. Bodies are shared between proxies with the same view and only the nonce is
+ * added per proxy; a request repeating the names of the previous one is not decoded further.
  */
 import { TYPE_URL } from "../../common/envoy-protos.ts";
 import { AdsStream } from "./ads-stream.ts";
-import { TYPE_ORDER, type Snapshot, type TypeUrl } from "./snapshot-cache.ts";
-import { Subscription } from "./subscription.ts";
-import { encodeSotwBody, withNonce, type DiscoveryRequest } from "./wire.ts";
+import { TYPE_ORDER, type Snapshot, type SnapshotEntry, type TypeUrl } from "./snapshot-cache.ts";
+import { internNames, Subscription } from "./subscription.ts";
+import { decodeNames, encodeSotwBody, withNonce, type DiscoveryRequest } from "./wire.ts";
 
 const FULL_STATE_TYPES: ReadonlySet<string> = new Set([TYPE_URL.cluster, TYPE_URL.listener]);
 
-/** Full-state bodies shared by every wildcard proxy with the same namespace. */
+/** Bodies shared by every proxy with the same view of one snapshot. */
 const sharedBodies = new WeakMap<Snapshot, Map<string, Buffer>>();
+const namesIds = new WeakMap<ReadonlySet<string>, number>();
+let nextNamesId = 0;
 
-function sameNames(a: ReadonlySet<string>, b: readonly string[]): boolean {
-  return a.size === b.length && b.every((n) => a.has(n));
+function namesId(names: ReadonlySet<string>): number {
+  let id = namesIds.get(names);
+  if (id === undefined) namesIds.set(names, (id = ++nextNamesId));
+  return id;
+}
+
+function shared(snapshot: Snapshot, key: string, build: () => Buffer): Buffer {
+  let bodies = sharedBodies.get(snapshot);
+  if (!bodies) sharedBodies.set(snapshot, (bodies = new Map()));
+  let body = bodies.get(key);
+  if (!body) bodies.set(key, (body = build()));
+  return body;
 }
 
 export class SotwStream extends AdsStream<DiscoveryRequest> {
@@ -26,67 +39,52 @@ export class SotwStream extends AdsStream<DiscoveryRequest> {
     this.identify(req.node);
     const typeUrl = req.type_url as TypeUrl;
     if (!TYPE_ORDER.includes(typeUrl)) return;
-    const names = (req.resource_names ?? []).filter((n) => n !== "*");
-    const wildcard = FULL_STATE_TYPES.has(typeUrl) && (names.length === 0 || (req.resource_names ?? []).includes("*"));
     let sub = this.subs.get(typeUrl);
+    const sameRaw = sub?.namesRaw !== undefined && req.names_raw !== undefined && sub.namesRaw.equals(req.names_raw);
     if (sub && req.response_nonce) {
       if (!this.answer(sub, req.response_nonce, req.error_detail)) return;
-      if (sub.wildcard === wildcard && sameNames(sub.names, names)) return;
+      if (sameRaw || (req.names_raw === undefined && sub.namesRaw === undefined)) return;
     }
+    const all = req.resource_names ?? decodeNames(req.names_raw);
+    const names = all.filter((n) => n !== "*");
+    const wildcard = FULL_STATE_TYPES.has(typeUrl) && (names.length === 0 || all.includes("*"));
     if (!sub) {
-      sub = new Subscription(typeUrl, wildcard);
+      sub = new Subscription(typeUrl, wildcard, this.namespace);
       this.subs.set(typeUrl, sub);
     }
+    sub.namesRaw = req.names_raw ? Buffer.from(req.names_raw) : undefined;
+    const interned = internNames([...names].sort());
+    if (req.response_nonce && sub.wildcard === wildcard && sub.names === interned) return;
     sub.wildcard = wildcard;
-    sub.names = new Set(names);
-    sub.resync();
+    sub.names = interned;
     // A (re)subscription always gets an answer, even when nothing changed for it.
     sub.wireVersion = undefined;
     this.push(sub, this.cache.current());
   }
 
   protected push(sub: Subscription, snapshot: Snapshot): void {
-    const diff = sub.diff(snapshot, this.namespace);
-    if (diff.upserts.length === 0 && diff.removals.length === 0 && sub.wireVersion !== undefined) {
-      sub.apply(diff, snapshot);
+    const fresh = sub.holdsNothing();
+    const diff = sub.diff(snapshot);
+    const nothing = diff.upserts.length === 0 && (diff.removals.length === 0 || !FULL_STATE_TYPES.has(sub.typeUrl));
+    if (nothing && sub.wireVersion !== undefined) {
+      sub.synced(snapshot);
       this.carry(sub, snapshot);
       return;
     }
-    if (!FULL_STATE_TYPES.has(sub.typeUrl)) {
-      // EDS/RDS: removals cannot be expressed in state of the world; the proxy drops names it unsubscribes.
-      if (diff.upserts.length === 0 && sub.wireVersion !== undefined) {
-        sub.apply(diff, snapshot);
-        this.carry(sub, snapshot);
-        return;
-      }
-      sub.apply(diff, snapshot);
-      const nonce = this.nextNonce();
-      this.send(sub, snapshot, nonce, withNonce(encodeSotwBody(snapshot.version, sub.typeUrl, diff.upserts.map((e) => e.any)), nonce));
-      return;
-    }
-    const body = this.fullBody(sub, snapshot);
-    sub.known.clear();
-    for (const e of sub.desired(snapshot, this.namespace)) sub.known.set(e.name, e.version);
-    sub.syncedTo = snapshot.version;
+    const view = `${sub.typeUrl}|${this.namespace ?? ""}|${sub.wildcard}|${namesId(sub.names)}`;
+    let body: Buffer;
+    if (FULL_STATE_TYPES.has(sub.typeUrl) || fresh) {
+      body = shared(snapshot, `full|${view}`, () => this.encode(snapshot, sub.typeUrl, sub.desired(snapshot)));
+    } else if (sub.inSyncBefore(snapshot)) {
+      // Everyone in sync with the previous snapshot gets the same change.
+      body = shared(snapshot, `change|${view}`, () => this.encode(snapshot, sub.typeUrl, diff.upserts));
+    } else body = this.encode(snapshot, sub.typeUrl, diff.upserts);
+    sub.synced(snapshot);
     const nonce = this.nextNonce();
     this.send(sub, snapshot, nonce, withNonce(body, nonce));
   }
 
-  private fullBody(sub: Subscription, snapshot: Snapshot): Buffer {
-    if (!sub.wildcard || sub.names.size > 0) {
-      return encodeSotwBody(snapshot.version, sub.typeUrl, sub.desired(snapshot, this.namespace).map((e) => e.any));
-    }
-    let bodies = sharedBodies.get(snapshot);
-    if (!bodies) {
-      bodies = new Map();
-      sharedBodies.set(snapshot, bodies);
-    }
-    const key = `${sub.typeUrl}|${this.namespace ?? ""}`;
-    let body = bodies.get(key);
-    if (!body) {
-      body = encodeSotwBody(snapshot.version, sub.typeUrl, sub.desired(snapshot, this.namespace).map((e) => e.any));
-      bodies.set(key, body);
-    }
-    return body;
+  private encode(snapshot: Snapshot, typeUrl: string, entries: readonly SnapshotEntry[]): Buffer {
+    return encodeSotwBody(snapshot.version, typeUrl, entries.map((e) => e.any));
   }
 }

@@ -23,7 +23,10 @@ export interface RequestNode {
 export interface DiscoveryRequest {
   version_info?: string;
   node?: RequestNode;
+  /** Set by protobufjs-built requests; requests off the wire carry `names_raw` instead. */
   resource_names?: string[];
+  /** The bytes of the resource_names fields as received (compared, and decoded only when they change). */
+  names_raw?: Buffer;
   type_url?: string;
   response_nonce?: string;
   error_detail?: { code?: number; message?: string };
@@ -82,12 +85,57 @@ export function encodeDeltaResponse(
   return Buffer.from(w.finish());
 }
 
+/** The names in a `names_raw` slice (a run of field-3 strings). */
+export function decodeNames(raw: Buffer | undefined): string[] {
+  if (!raw) return [];
+  const r = protobuf.Reader.create(raw);
+  const out: string[] = [];
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag >>> 3 === 3) out.push(r.string());
+    else r.skipType(tag & 7);
+  }
+  return out;
+}
+
+/**
+ * A DiscoveryRequest read field by field. resource_names (an Envoy ACK repeats thousands of
+ * them) is kept as the raw bytes it arrived in; the node is decoded with the full message type.
+ */
+function decodeSotwRequest(b: Buffer, Node: protobuf.Type, Status: protobuf.Type): DiscoveryRequest {
+  const r = protobuf.Reader.create(b);
+  const out: DiscoveryRequest = {};
+  let namesStart = -1;
+  let namesEnd = -1;
+  while (r.pos < r.len) {
+    const start = r.pos;
+    const tag = r.uint32();
+    switch (tag >>> 3) {
+      case 1: out.version_info = r.string(); break;
+      case 2: out.node = Node.toObject(Node.decode(r.bytes()), TO_OBJECT_OPTIONS) as RequestNode; break;
+      case 3:
+        if (namesStart < 0) namesStart = start;
+        r.skipType(tag & 7);
+        namesEnd = r.pos;
+        break;
+      case 4: out.type_url = r.string(); break;
+      case 5: out.response_nonce = r.string(); break;
+      case 6: out.error_detail = Status.toObject(Status.decode(r.bytes()), TO_OBJECT_OPTIONS) as DiscoveryRequest["error_detail"]; break;
+      default: r.skipType(tag & 7);
+    }
+  }
+  if (namesStart >= 0) out.names_raw = b.subarray(namesStart, namesEnd);
+  return out;
+}
+
 export function adsServiceDefinition(): grpc.ServiceDefinition {
   const root = envoyRoot();
   const Request = root.lookupType("envoy.service.discovery.v3.DiscoveryRequest");
   const Response = root.lookupType("envoy.service.discovery.v3.DiscoveryResponse");
   const DeltaRequest = root.lookupType("envoy.service.discovery.v3.DeltaDiscoveryRequest");
   const DeltaResponse = root.lookupType("envoy.service.discovery.v3.DeltaDiscoveryResponse");
+  const Node = root.lookupType("envoy.config.core.v3.Node");
+  const Status = root.lookupType("google.rpc.Status");
   const serializer = (type: protobuf.Type) => (m: Buffer | object) => (Buffer.isBuffer(m) ? m : Buffer.from(type.encode(type.fromObject(m)).finish()));
   return {
     StreamAggregatedResources: {
@@ -95,7 +143,7 @@ export function adsServiceDefinition(): grpc.ServiceDefinition {
       requestStream: true,
       responseStream: true,
       requestSerialize: serializer(Request),
-      requestDeserialize: (b: Buffer) => Request.toObject(Request.decode(b), TO_OBJECT_OPTIONS) as DiscoveryRequest,
+      requestDeserialize: (b: Buffer) => decodeSotwRequest(b, Node, Status),
       responseSerialize: serializer(Response),
       responseDeserialize: (b: Buffer) => Response.toObject(Response.decode(b), TO_OBJECT_OPTIONS),
     },
