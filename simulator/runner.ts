@@ -234,7 +234,7 @@ async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids
         const spec = step.traffic!;
         await timed("traffic", `${spec.from} → ${spec.to}`, async () => {
           const result = await runTraffic({
-            step: topLevel ? step.name : `${step.name}`,
+            step: step.name,
             ...(step.id ?? lastId(myIds) ? { id: step.id ?? lastId(myIds)! } : {}),
             from: spec.from,
             to: spec.to,

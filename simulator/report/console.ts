@@ -56,7 +56,7 @@ function trafficLines(t: TrafficResult, paint: Paint): string[] {
     .map(([k, n]) => `${k}=${n}`)
     .join(", ");
   const out = [
-    `      ${t.from} → ${t.to} (${t.protocol}): ${t.requests} requests, ${t.successes} ok, ${failures} failed${errors ? ` (${errors})` : ""}, success ${rate}, ${t.rate.toFixed(0)}/s`,
+    `      ${t.from} → ${t.to} (${t.protocol}${t.id !== undefined ? `, ${t.id}` : ""}): ${t.requests} requests, ${t.successes} ok, ${failures} failed${errors ? ` (${errors})` : ""}, success ${rate}, ${t.rate.toFixed(0)}/s`,
   ];
   if (t.latency.count > 0) {
     const l = t.latency;
