@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { projectPath } from "./runtime/node-command.ts";
 import { onPath } from "./runtime/environment.ts";
+import { kafkaLibMissing, PREPARE_COMMAND } from "../fixtures/kafka/broker.ts";
 
 interface Check {
   name: string;
@@ -35,6 +36,13 @@ const CHECKS: Check[] = [
     async run() {
       const ok = existsSync(projectPath("fixtures/thrift/gen-nodejs/Hello.js"));
       return { ok, detail: ok ? "fixtures/thrift/gen-nodejs" : "missing", fix: "bash fixtures/thrift/generate.sh (needs: apt-get install -y thrift-compiler)" };
+    },
+  },
+  {
+    name: "Apache Kafka broker (java 17+ and the jars in fixtures/kafka/lib)",
+    async run() {
+      const missing = kafkaLibMissing();
+      return { ok: missing === undefined, detail: missing ?? "fixtures/kafka/lib", fix: PREPARE_COMMAND + " (Java 17+ and Maven: apt-get install -y openjdk-17-jdk-headless maven)" };
     },
   },
   {

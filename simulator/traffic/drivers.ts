@@ -2,8 +2,9 @@ import { MeshsimError } from "../../common/errors.ts";
 import type { ProtocolDriver } from "./protocol-driver.ts";
 import { thriftDriver } from "./thrift-driver.ts";
 import { dubboDriver } from "./dubbo-driver.ts";
+import { kafkaDriver } from "./kafka-driver.ts";
 
-const DRIVERS: Record<string, ProtocolDriver> = { thrift: thriftDriver, dubbo: dubboDriver };
+const DRIVERS: Record<string, ProtocolDriver> = { thrift: thriftDriver, dubbo: dubboDriver, kafka: kafkaDriver };
 
 export function driverFor(protocol: string): ProtocolDriver {
   const driver = DRIVERS[protocol];
