@@ -341,7 +341,7 @@ export class RedisDownstream implements ReplySink {
     const first = this.resolve(b, p.argStart[k0]!, p.argEnd[k0]!);
     if (first.error !== undefined) return void this.enqueueLocal(first.error);
     // Group keys by (cluster, slot or server); one group and no prefix to remove: forward as is.
-    const groups = new Map<unknown, { route: CompiledRoute; upstream: RedisUpstreamCluster; positions: number[]; args: number[] }>();
+    const groups = new Map<unknown, { route: CompiledRoute; upstream: RedisUpstreamCluster; positions: number[]; args: number[]; strip: boolean }>();
     const notReady: RedisUpstreamCluster[] = [];
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
@@ -354,7 +354,8 @@ export class RedisDownstream implements ReplySink {
       else if (!notReady.includes(upstream)) notReady.push(upstream);
       const id = `${route.cluster}\u0000${typeof group === "number" ? group : (group as RedisNode | undefined)?.key ?? ""}`;
       let g = groups.get(id);
-      if (!g) groups.set(id, (g = { route, upstream, positions: [], args: [] }));
+      if (!g) groups.set(id, (g = { route, upstream, positions: [], args: [], strip: false }));
+      if (route.removePrefix) g.strip = true;
       g.positions.push(i);
       g.args.push(k);
     }
@@ -379,7 +380,7 @@ export class RedisDownstream implements ReplySink {
   private splitInto(pending: Pending, name: string, info: CommandInfo, b: Buffer, start: number, end: number): void {
     const p = this.parser;
     const keys = this.keysOf(info, b) as number[];
-    const groups = new Map<unknown, { route: CompiledRoute; upstream: RedisUpstreamCluster; positions: number[]; args: number[] }>();
+    const groups = new Map<unknown, { route: CompiledRoute; upstream: RedisUpstreamCluster; positions: number[]; args: number[]; strip: boolean }>();
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       const resolved = this.resolve(b, p.argStart[k]!, p.argEnd[k]!);
@@ -388,7 +389,8 @@ export class RedisDownstream implements ReplySink {
       const group = upstream.groupOf(b, p.argStart[k]! + (route.removePrefix ? route.prefix.length : 0), p.argEnd[k]!);
       const id = `${route.cluster}\u0000${typeof group === "number" ? group : group?.key ?? ""}`;
       let g = groups.get(id);
-      if (!g) groups.set(id, (g = { route, upstream, positions: [], args: [] }));
+      if (!g) groups.set(id, (g = { route, upstream, positions: [], args: [], strip: false }));
+      if (route.removePrefix) g.strip = true;
       g.positions.push(i);
       g.args.push(k);
     }
@@ -404,7 +406,7 @@ export class RedisDownstream implements ReplySink {
     start: number,
     end: number,
     keys: number[],
-    groups: Map<unknown, { route: CompiledRoute; upstream: RedisUpstreamCluster; positions: number[]; args: number[] }>,
+    groups: Map<unknown, { route: CompiledRoute; upstream: RedisUpstreamCluster; positions: number[]; args: number[]; strip: boolean }>,
   ): void {
     const p = this.parser;
     if (this.router.faults.length > 0) {
@@ -416,7 +418,7 @@ export class RedisDownstream implements ReplySink {
       }
     }
     const list = [...groups.values()];
-    if (list.length === 1 && !list[0]!.route.removePrefix) {
+    if (list.length === 1 && !list[0]!.strip) {
       const { route, upstream } = list[0]!;
       const k0 = keys[0]!;
       this.dispatch(pending, info.read, false, route, upstream, b, start, end, null, b, p.argStart[k0]!, p.argEnd[k0]!);
@@ -428,7 +430,8 @@ export class RedisDownstream implements ReplySink {
     list.forEach((g, index) => {
       const args: Buffer[] = [cmd];
       for (const k of g.args) {
-        args.push(b.subarray(p.argStart[k]! + (g.route.removePrefix ? g.route.prefix.length : 0), p.argEnd[k]));
+        const r = g.strip ? this.router.route(b, p.argStart[k]!, p.argEnd[k]!) : undefined;
+        args.push(b.subarray(p.argStart[k]! + (r?.removePrefix ? r.prefix.length : 0), p.argEnd[k]));
         if (info.step === 2) args.push(b.subarray(p.argStart[k + 1], p.argEnd[k + 1]));
       }
       const bytes = encodeCommand(args);

@@ -1,0 +1,191 @@
+/** Prefix routing, mirrors, faults, auth and live route changes, checked on the real backends. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { command, startRedis, type RedisProcess } from "../../fixtures/redis/redis-server.ts";
+import { startRedisMesh, type RedisMesh } from "./testing/redis-mesh.ts";
+
+let a: RedisProcess;
+let b: RedisProcess;
+let m: RedisProcess;
+let locked: RedisProcess;
+let mesh: RedisMesh;
+
+const ep = (p: RedisProcess) => [{ host: p.host, port: p.port }];
+const keys = async (p: RedisProcess, pattern = "*") => ((await command(p.host, p.port, [["KEYS", pattern]]))[0] as string[]).sort();
+const flush = (...ps: RedisProcess[]) => Promise.all(ps.map((p) => command(p.host, p.port, [["FLUSHALL"]])));
+
+beforeAll(async () => {
+  [a, b, m] = await Promise.all([startRedis(), startRedis(), startRedis()]);
+  locked = await startRedis({ password: "s3cret" });
+  mesh = await startRedisMesh(
+    [
+      { name: "a", endpoints: ep(a) },
+      { name: "b", endpoints: ep(b) },
+      { name: "m", endpoints: ep(m) },
+      { name: "locked", endpoints: ep(locked), redis: { mode: "proxy", auth: { password: "s3cret" } } },
+    ],
+    {
+      routes: [
+        { prefix: "user:", removePrefix: false, cluster: "b", mirrors: [] },
+        { prefix: "user:vip:", removePrefix: true, cluster: "a", mirrors: [] },
+      ],
+      catchAll: { cluster: "a", mirrors: [] },
+    },
+  );
+});
+
+afterAll(async () => {
+  await mesh?.close();
+  await Promise.all([a, b, m, locked].map((p) => p?.stop()));
+});
+
+describe("prefix routes", () => {
+  it("sends keys by longest prefix, removes the prefix where asked, catch-all for the rest", async () => {
+    await flush(a, b);
+    const c = mesh.client();
+    await c.set("user:1", "x");
+    await c.set("user:vip:7", "y");
+    await c.set("order:1", "z");
+    expect(await keys(b)).toEqual(["user:1"]);
+    expect(await keys(a)).toEqual(["7", "order:1"]);
+    expect(await c.get("user:vip:7")).toBe("y");
+  });
+
+  it("splits MGET/MSET/DEL across routes and merges in key order", async () => {
+    await flush(a, b);
+    const c = mesh.client();
+    expect(await c.mset("user:1", "u1", "o:1", "o1", "user:2", "u2", "user:vip:3", "v3")).toBe("OK");
+    expect(await keys(b)).toEqual(["user:1", "user:2"]);
+    expect(await keys(a)).toEqual(["3", "o:1"]);
+    expect(await c.mget("o:1", "user:2", "nope", "user:vip:3", "user:1")).toEqual(["o1", "u2", null, "v3", "u1"]);
+    expect(await c.exists("user:1", "o:1", "nope")).toBe(2);
+    expect(await c.del("user:1", "o:1", "user:vip:3")).toBe(3);
+    expect(mesh.stat("redis.redis.default.svc.cluster.local_6379.split_requests")).toBeGreaterThan(0);
+  });
+
+  it("matches prefixes in any case when caseInsensitive is set", async () => {
+    await flush(a, b);
+    await mesh.setRedis({ caseInsensitive: true, routes: [{ prefix: "user:", removePrefix: false, cluster: "b", mirrors: [] }], catchAll: { cluster: "a", mirrors: [] } });
+    const c = mesh.client();
+    await c.set("USER:1", "x");
+    expect(await keys(b)).toEqual(["USER:1"]);
+  });
+
+  it("changes routes under live connections without failing a command", async () => {
+    await flush(a, b);
+    await mesh.setRedis({ catchAll: { cluster: "a", mirrors: [] } });
+    const clients = [mesh.client(), mesh.client(), mesh.client()];
+    let failures = 0;
+    let n = 0;
+    let stop = false;
+    const loops = clients.map(async (c) => {
+      while (!stop) {
+        const i = n++;
+        await c.set(`k${i}`, String(i)).catch(() => failures++);
+      }
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await mesh.setRedis({ catchAll: { cluster: "b", mirrors: [] } });
+    await new Promise((r) => setTimeout(r, 200));
+    stop = true;
+    await Promise.all(loops);
+    expect(failures).toBe(0);
+    expect((await keys(a)).length).toBeGreaterThan(0);
+    expect((await keys(b)).length).toBeGreaterThan(0);
+  });
+});
+
+describe("mirrors", () => {
+  it("copies every write at 100% and skips reads when excludeReadCommands", async () => {
+    await flush(a, m);
+    await mesh.setRedis({ catchAll: { cluster: "a", mirrors: [{ cluster: "m", percentage: 100, excludeReadCommands: true }] } });
+    const c = mesh.client();
+    for (let i = 0; i < 50; i++) await c.set(`mk${i}`, "v");
+    for (let i = 0; i < 20; i++) await c.get(`mk${i}`);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await keys(m)).length).toBe(50);
+    const stats = String((await command(m.host, m.port, [["INFO", "commandstats"]]))[0]);
+    expect(stats).not.toMatch(/cmdstat_get:/);
+  });
+
+  it("copies about half at 50%", async () => {
+    await flush(a, m);
+    await mesh.setRedis({ catchAll: { cluster: "a", mirrors: [{ cluster: "m", percentage: 50, excludeReadCommands: false }] } });
+    const c = mesh.client();
+    const p = c.pipeline();
+    for (let i = 0; i < 1000; i++) p.set(`h${i}`, "v");
+    await p.exec();
+    await new Promise((r) => setTimeout(r, 100));
+    const mirrored = (await keys(m)).length;
+    expect(mirrored).toBeGreaterThan(400);
+    expect(mirrored).toBeLessThan(600);
+    expect((await keys(a)).length).toBe(1000);
+  });
+});
+
+describe("faults", () => {
+  it("fails about half the GETs with ERROR at 50% and never AUTH or other commands", async () => {
+    await mesh.setRedis({ catchAll: { cluster: "a", mirrors: [] }, faults: [{ type: "ERROR", percentage: 50, delayMs: 0, commands: ["get"] }] });
+    const c = mesh.client();
+    await c.set("f", "1");
+    let errors = 0;
+    for (let i = 0; i < 400; i++) await c.get("f").catch((e: Error) => (expect(e.message).toMatch(/Fault injected/), errors++));
+    expect(errors).toBeGreaterThan(140);
+    expect(errors).toBeLessThan(260);
+    for (let i = 0; i < 50; i++) expect(await c.set("f", "2")).toBe("OK");
+  });
+
+  it("delays commands with DELAY and keeps reply order", async () => {
+    await mesh.setRedis({ catchAll: { cluster: "a", mirrors: [] }, faults: [{ type: "DELAY", percentage: 100, delayMs: 150, commands: ["get"] }] });
+    const c = mesh.client();
+    const t0 = Date.now();
+    const [g, s] = await Promise.all([c.get("f"), c.set("g", "1")]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    expect([g, s]).toEqual(["2", "OK"]);
+    const t1 = Date.now();
+    expect(await c.ping()).toBe("PONG");
+    expect(Date.now() - t1).toBeLessThan(100);
+  });
+});
+
+describe("auth", () => {
+  it("requires the client password and accepts username+password", async () => {
+    await mesh.setRedis({ catchAll: { cluster: "a", mirrors: [] }, downstreamAuth: { username: "app", password: "pw" } });
+    const anonymous = mesh.client({ enableReadyCheck: false });
+    await expect(anonymous.get("x")).rejects.toThrow(/NOAUTH/);
+    const wrong = mesh.client({ username: "app", password: "nope", enableReadyCheck: false, retryStrategy: () => null });
+    await expect(wrong.get("x")).rejects.toThrow(/WRONGPASS|NOAUTH/);
+    const right = mesh.client({ username: "app", password: "pw" });
+    expect(await right.set("x", "1")).toBe("OK");
+  });
+
+  it("supplies the server password itself", async () => {
+    await mesh.setRedis({ catchAll: { cluster: "locked", mirrors: [] } });
+    const c = mesh.client();
+    expect(await c.set("guarded", "1")).toBe("OK");
+    expect(await c.get("guarded")).toBe("1");
+  });
+});
+
+describe("failures", () => {
+  it("answers in-flight commands with errors when a server dies, and recovers when it is back", async () => {
+    const s = await startRedis();
+    mesh.setClusters([
+      { name: "a", endpoints: ep(a) },
+      { name: "b", endpoints: ep(b) },
+      { name: "m", endpoints: ep(m) },
+      { name: "locked", endpoints: ep(locked), redis: { mode: "proxy", auth: { password: "s3cret" } } },
+      { name: "doomed", endpoints: ep(s) },
+    ]);
+    await mesh.setRedis({ catchAll: { cluster: "doomed", mirrors: [] } });
+    const c = mesh.client();
+    await c.del("bq");
+    const blocked = c.blpop("bq", 10).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    await s.stop("SIGKILL");
+    expect(String(await blocked)).toMatch(/ERR upstream connection closed/);
+    await expect(c.get("x")).rejects.toThrow(/ERR cannot connect|ERR upstream/);
+    const again = await startRedis({ port: s.port });
+    expect(await c.set("back", "1")).toBe("OK");
+    await again.stop();
+  });
+});
