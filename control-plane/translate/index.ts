@@ -5,6 +5,7 @@ import { translateEndpoints } from "./endpoint.ts";
 import type { EnvoyResources } from "./envoy-types.ts";
 import { translateListeners } from "./listener.ts";
 import { translateRoutes } from "./route.ts";
+import { translateRedis } from "./redis.ts";
 
 export function translate(resources: readonly Resource[]): EnvoyResources {
   const out: EnvoyResources = {
@@ -13,6 +14,12 @@ export function translate(resources: readonly Resource[]): EnvoyResources {
     listeners: translateListeners(resources),
     routes: translateRoutes(resources),
   };
+  // Redis services: listeners with Envoy's redis_proxy, their clusters and endpoints.
+  const redis = translateRedis(resources);
+  out.clusters.push(...redis.clusters);
+  out.endpoints.push(...redis.endpoints);
+  out.listeners.push(...redis.listeners);
+  out.routes.push(...redis.routes);
   const visibility = hostVisibility(resources);
   if (visibility) out.visibility = visibility;
   return out;

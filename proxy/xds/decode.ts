@@ -30,6 +30,7 @@ import type {
   TokenBucket,
 } from "../config/types.ts";
 import { decodeAny, fromStruct, TYPED_STRUCT_TYPE_URL, UDPA_TYPED_STRUCT_TYPE_URL } from "../../common/envoy-protos.ts";
+import { decodeRedisCluster, decodeRedisListener } from "./decode-redis.ts";
 
 export const META_PROTOCOL_PROXY_FILTER = "envoy.filters.network.meta_protocol_proxy";
 const META_PROTOCOL_PROXY_TYPE = "aeraki.meta_protocol_proxy.v1alpha.MetaProtocolProxy";
@@ -155,6 +156,8 @@ function authorization(c: Obj, where: string): AuthorizationPolicy[] {
 
 export function decodeListener(l: Obj): ListenerConfig {
   const name = String(l.name ?? "");
+  const redis = decodeRedisListener(l);
+  if (redis) return redis;
   if (l.api_listener) throw new Error(`listener ${name}: an API listener (for gRPC clients) is not a MetaProtocol listener`);
   const filters = ((l.filter_chains ?? []) as Obj[]).flatMap((fc) => (fc.filters ?? []) as Obj[]);
   const filter = filters.find((f) => f.name === META_PROTOCOL_PROXY_FILTER);
@@ -233,6 +236,7 @@ export function decodeCluster(c: Obj): ClusterConfig {
       maxEjectionPercent: wrapped(od.max_ejection_percent) ?? 10,
     };
   }
+  decodeRedisCluster(c, out);
   return out;
 }
 
