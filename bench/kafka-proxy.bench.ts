@@ -6,7 +6,9 @@
  * reports/bench/kafka-<time>.json.
  *
  * Environment: BENCH_DURATION (s per path, default 5), BENCH_PRODUCERS (default 4),
- * BENCH_BATCH (messages per send, default 100), BENCH_MESSAGE_BYTES (default 1024).
+ * BENCH_BATCH (messages per send, default 100), BENCH_MESSAGE_BYTES (default 1024),
+ * BENCH_UPSTREAM_CONNECTIONS (the cluster's connectionsPerEndpoint, default 1: a broker serves one
+ * request at a time per connection, so producers sharing one upstream connection queue there).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,6 +24,7 @@ const durationMs = Number(process.env.BENCH_DURATION ?? 5) * 1000;
 const producers = Number(process.env.BENCH_PRODUCERS ?? 4);
 const batch = Number(process.env.BENCH_BATCH ?? 100);
 const messageBytes = Number(process.env.BENCH_MESSAGE_BYTES ?? 1024);
+const upstreamConnections = Number(process.env.BENCH_UPSTREAM_CONNECTIONS ?? 1);
 
 interface Result {
   path: string;
@@ -89,12 +92,14 @@ try {
           kafkaBrokerAddresses: { [`${broker.host}:${broker.port}`]: { host: "127.0.0.1", port: listenerPort } },
         },
       ],
-      clusters: [{ name: "broker-1", lbPolicy: "round_robin", connectTimeoutMs: 1000, connectionsPerEndpoint: 1 }],
+      clusters: [{ name: "broker-1", lbPolicy: "round_robin", connectTimeoutMs: 1000, connectionsPerEndpoint: upstreamConnections }],
       endpoints: [{ clusterName: "broker-1", endpoints: [{ host: broker.host, port: broker.port }] }],
       routes: [{ name: "kafka", routes: [{ name: "all", match: [], action: { kind: "cluster", cluster: "broker-1" } }] }],
     },
   };
   const proxy = await supervisor.start({ name: "proxy", ...nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify(config)]) });
+  // The broker's JIT warms up during the first run: a discarded warm-up run keeps the order fair.
+  await run("warm-up", cluster.bootstrap, "bench-warm-up");
   const direct = await run("direct", cluster.bootstrap, "bench-direct");
   const cpuBefore = cpuSeconds(proxy.pid);
   const viaProxy = await run("meshsim", [`127.0.0.1:${listenerPort}`], "bench-proxy");
@@ -104,7 +109,7 @@ try {
   const line = (r: Result) =>
     `${r.path.padEnd(8)} ${r.messagesPerSecond.toFixed(0).padStart(8)} msg/s ${r.mbPerSecond.toFixed(1).padStart(7)} MB/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms`;
   process.stdout.write(
-    `Kafka produce, ${producers} producers, ${batch} x ${messageBytes} B per send, acks=all, ${durationMs / 1000} s per path (Apache Kafka on the JVM, same machine)\n` +
+    `Kafka produce, ${producers} producers, ${batch} x ${messageBytes} B per send, acks=all, ${durationMs / 1000} s per path, ${upstreamConnections} upstream connection(s) (Apache Kafka on the JVM, same machine)\n` +
       `${line(direct)}\n${line(viaProxy)}\n` +
       `throughput ratio meshsim/direct: ${ratio.toFixed(2)}   added p50: ${(viaProxy.p50Ms - direct.p50Ms).toFixed(2)} ms   added p99: ${(viaProxy.p99Ms - direct.p99Ms).toFixed(2)} ms\n` +
       `proxy: ${proxyCpu.toFixed(2)} s CPU during its run, peak RSS ${proxyRss.toFixed(0)} MiB\n`,
