@@ -39,7 +39,7 @@ describe("eventually", () => {
     const r = evaluateEventually(toV2, 2000, 4200, shift);
     expect(r.passed).toBe(true);
     expect(r.details).toMatchObject({ heldFromSecond: 5 });
-    expect(r.message).toMatch(/^eventually \(within 2s\): held from second 5 \(800ms after the last change\) to the end, 500 requests: distribution by version: observed v2=500 \(100%\)/);
+    expect(r.message).toMatch(/^eventually \(within 2s\): held from second 5 \(the last change was at 4.20s\) to the end, 500 requests: distribution by version: observed v2=500 \(100%\)/);
   });
 
   it("fails when it settles too late, saying what it saw", () => {

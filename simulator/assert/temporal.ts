@@ -66,8 +66,7 @@ export function evaluateEventually(inner: TrafficAssertion, withinMs: number, an
     const r = evaluateExpectation(inner, window);
     last = r;
     if (!r.passed) continue;
-    const after = t * 1000 - Math.max(0, anchorMs);
-    const when = after <= 0 ? "already before the last change" : `${formatMs(after)} after the last change`;
+    const when = `the last change was at ${formatMs(Math.round(Math.max(0, anchorMs)))}`;
     return {
       name: `eventually ${r.name}`,
       passed: true,

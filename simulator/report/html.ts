@@ -129,7 +129,7 @@ function trafficBlock(t: TrafficResult, events: readonly StepEvent[], summary: R
 
   const origin = Date.parse(t.startedAt) - Date.parse(summary.startedAt);
   const markers: Marker[] = events
-    .filter((e) => e.action !== "traffic" && e.action !== "sleep")
+    .filter((e) => e.action === "apply" || e.action === "delete" || e.action === "fault")
     .map((e) => ({ x: (e.atMs + e.durationMs - origin) / 1000, label: `${e.action} ${e.detail}`, color: e.action === "fault" ? "#b91c1c" : "#6b7280" }));
   const xMax = Math.max(t.timeline.length, t.durationMs / 1000);
   const seconds = t.timeline;
