@@ -12,6 +12,7 @@ export function toTopologySpec(scenario: Scenario): TopologySpec {
       versions: s.versions,
       ...(s.transport !== undefined ? { transport: s.transport } : {}),
       ...(s.protocolVariant !== undefined ? { wireProtocol: s.protocolVariant } : {}),
+      ...(s.redis !== undefined ? { redis: s.redis } : {}),
     })),
     clients: scenario.topology.clients.map((c) => ({ name: c.name, protocol: c.protocol, sidecar: c.sidecar })),
   };

@@ -12,6 +12,7 @@ import {
 import { allocatePort } from "../topology/ports.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { fixtureCommand } from "./fixture-commands.ts";
+import { redisDestinationFor, startRedisService, type RedisServiceDeployment } from "../../fixtures/redis/service.ts";
 import { nodeScript } from "./node-command.ts";
 import { ProcessSupervisor, type SpawnSpec } from "./process-supervisor.ts";
 import { connect } from "node:net";
@@ -74,6 +75,7 @@ export function faultProxyKeys(link: LinkSpec): string[] {
 export async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): Promise<RunningTopology> {
   const supervisor = new ProcessSupervisor(options.logDir);
   const faultProxies = new Map<string, FaultProxy>();
+  const redisDeployments: RedisServiceDeployment[] = [];
   try {
     const cp = await supervisor.start({ name: "control-plane", ...nodeScript("control-plane/main.ts", ["--xds-port", "0", "--http-port", "0"]) });
     const xdsPort = Number(cp.ready.xdsPort);
@@ -84,6 +86,18 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
     const restartSpecs = new Map<string, () => SpawnSpec>();
     const starting: Promise<void>[] = [];
     for (const service of spec.services) {
+      if (service.protocol === "redis") {
+        // Real redis-server processes, started and stopped by the fixture (by PID).
+        for (const version of Object.keys(service.versions)) {
+          starting.push(
+            startRedisService(service, version).then((d) => {
+              redisDeployments.push(d);
+              for (const i of d.instances) instances.push({ service: service.name, version, instance: i.instance, host: "127.0.0.1", port: i.port, advertisedPort: i.port });
+            }),
+          );
+        }
+        continue;
+      }
       for (const [version, { replicas }] of Object.entries(service.versions)) {
         for (let i = 0; i < replicas; i++) {
           const instance = instanceName(service.name, version, i);
@@ -110,6 +124,8 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
     for (const service of spec.services) {
       generatedResources.push(serviceEntryFor(service, instances.map((i) => ({ ...i, port: i.advertisedPort }))));
       if (!options.ownDestinationRules?.has(serviceHost(service))) generatedResources.push(destinationRuleFor(service));
+      const redisDestination = service.protocol === "redis" ? redisDestinationFor(service, serviceHost(service)) : undefined;
+      if (redisDestination) generatedResources.push(redisDestination);
     }
     await controlPlane.apply(generatedResources);
 
@@ -187,11 +203,13 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
       down: async () => {
         await Promise.all([...faultProxies.values()].map((p) => p.close()));
         await supervisor.stopAll();
+        await Promise.all(redisDeployments.map((d) => d.stop()));
       },
     };
   } catch (err) {
     await Promise.all([...faultProxies.values()].map((p) => p.close()));
     await supervisor.stopAll();
+    await Promise.all(redisDeployments.map((d) => d.stop()));
     throw err;
   }
 }

@@ -44,6 +44,7 @@ interface RawService {
   versions?: Record<string, { replicas?: number }>;
   transport?: string;
   protocolVariant?: string;
+  redis?: { mode?: "single" | "replicated" | "cluster"; password?: string };
 }
 interface RawClient {
   name: string;
@@ -158,6 +159,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     for (const field of ["transport", "protocolVariant"] as const) {
       if (!isThrift && s[field] !== undefined) problem(["topology", "services", i, field], `${field} applies to thrift services only (this one is ${s.protocol})`);
     }
+    if (s.protocol !== "redis" && s.redis !== undefined) problem(["topology", "services", i, "redis"], `redis applies to redis services only (this one is ${s.protocol})`);
     return {
       name: s.name,
       namespace,
@@ -168,6 +170,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       ...(isThrift
         ? { transport: s.transport ?? DEFAULTS.thrift.transport, protocolVariant: s.protocolVariant ?? DEFAULTS.thrift.protocolVariant }
         : {}),
+      ...(s.protocol === "redis" ? { redis: { mode: s.redis?.mode ?? "single", ...(s.redis?.password !== undefined && { password: s.redis.password }) } } : {}),
       source: at(["topology", "services", i]),
     };
   });

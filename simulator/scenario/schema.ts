@@ -339,6 +339,15 @@ export const SCENARIO_SCHEMA = {
               },
               transport: { enum: ["framed", "unframed", "header"], description: "Thrift transport (default framed)." },
               protocolVariant: { enum: ["binary", "compact"], description: "Thrift protocol (default binary)." },
+              redis: {
+                type: "object",
+                additionalProperties: false,
+                description: "Redis services: single instance, primary + replica, or a 3-master Redis Cluster (default single).",
+                properties: {
+                  mode: { enum: ["single", "replicated", "cluster"] },
+                  password: { type: "string", description: "requirepass of the servers (the proxy supplies it via a RedisDestination)." },
+                },
+              },
             },
           },
         },

@@ -62,6 +62,8 @@ export interface ServiceSpec {
   transport?: string;
   /** Thrift: binary | compact (default binary). */
   protocolVariant?: string;
+  /** Redis: which real redis-server deployment plays the service (default single), and its password. */
+  redis?: { mode: "single" | "replicated" | "cluster"; password?: string };
   source: SourceRef;
 }
 

@@ -12,6 +12,8 @@ export interface ServiceSpec {
   /** Protocol-specific wire options, e.g. Thrift transport and protocol. */
   transport?: string;
   wireProtocol?: string;
+  /** Redis: the redis-server deployment (single, primary + replica, cluster). */
+  redis?: { mode: "single" | "replicated" | "cluster"; password?: string };
 }
 
 export interface ClientSpec {
@@ -39,6 +41,8 @@ export function serviceHost(s: { name: string; namespace: string }): string {
 
 /** Aeraki picks the protocol from the port name; meshsim uses the same convention. */
 export function servicePortName(s: ServiceSpec): string {
+  // Redis has handling of its own (Envoy's redis_proxy), chosen by the `tcp-redis` port name.
+  if (s.protocol === "redis") return "tcp-redis";
   return `tcp-metaprotocol-${s.protocol}-${s.name}`;
 }
 
