@@ -53,6 +53,22 @@ const CHECKS: Check[] = [
     },
   },
   {
+    name: "redis-server and redis-benchmark (Redis fixtures, bench:redis)",
+    aptPackages: ["redis-server", "redis-tools"],
+    async run() {
+      const missing = ["redis-server", "redis-benchmark"].filter((b) => onPath(b) === undefined);
+      return { ok: missing.length === 0, detail: missing.length === 0 ? onPath("redis-server")! : `${missing.join(", ")} not found`, fix: aptCommand(["redis-server", "redis-tools"]) };
+    },
+  },
+  {
+    name: "twemproxy (nutcracker, the baseline of bench:redis)",
+    aptPackages: ["nutcracker"],
+    async run() {
+      const path = onPath("nutcracker") ?? (existsSync("/usr/sbin/nutcracker") ? "/usr/sbin/nutcracker" : undefined);
+      return { ok: path !== undefined, detail: path ?? "not found", fix: aptCommand(["nutcracker"]) };
+    },
+  },
+  {
     name: "chromium (the test suite opens report.html in it)",
     aptPackages: ["chromium"],
     async run() {
