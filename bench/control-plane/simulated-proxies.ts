@@ -41,8 +41,21 @@ const root = envoyRoot();
 const Req = root.lookupType(mode === "delta" ? "envoy.service.discovery.v3.DeltaDiscoveryRequest" : "envoy.service.discovery.v3.DiscoveryRequest");
 const path = `/envoy.service.discovery.v3.AggregatedDiscoveryService/${mode === "delta" ? "DeltaAggregatedResources" : "StreamAggregatedResources"}`;
 const encode = (m: object) => Buffer.from(Req.encode(Req.fromObject(m)).finish());
+/** resource_names fields encoded once: an ACK is a few short fields plus these bytes. */
+const namesField = (names: string[]) => {
+  const w = protobuf.Writer.create();
+  for (const n of names) w.uint32(26).string(n);
+  return Buffer.from(w.finish());
+};
+const ackBytes = (e: Envelope, names: Buffer) => {
+  const head = protobuf.Writer.create().uint32(10).string(e.version).uint32(34).string(e.typeUrl).uint32(42).string(e.nonce).finish();
+  return names.length === 0 ? Buffer.from(head) : Buffer.concat([head, names]);
+};
 const edsNames = clusterNames(services);
 const rdsNames = routeNames(services);
+const edsField = namesField(edsNames);
+const rdsField = namesField(rdsNames);
+const noNames = Buffer.alloc(0);
 const TYPES = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route];
 
 let readyStreams = 0;
@@ -57,10 +70,7 @@ for (let i = 0; i < count; i++) {
   const node = { id: `${prefix}-${i}`, cluster: "bench" };
   call.on("data", (e: Envelope) => {
     if (mode === "delta") call.write(encode({ type_url: e.typeUrl, response_nonce: e.nonce }));
-    else {
-      const names = e.typeUrl === TYPE_URL.endpoint ? edsNames : e.typeUrl === TYPE_URL.route ? rdsNames : [];
-      call.write(encode({ type_url: e.typeUrl, version_info: e.version, response_nonce: e.nonce, resource_names: names }));
-    }
+    else call.write(ackBytes(e, e.typeUrl === TYPE_URL.endpoint ? edsField : e.typeUrl === TYPE_URL.route ? rdsField : noNames));
     if (!seen.has(e.typeUrl)) {
       seen.add(e.typeUrl);
       if (seen.size === TYPES.length && ++readyStreams === count) process.stdout.write(`${JSON.stringify({ ready: true })}\n`);

@@ -6,7 +6,7 @@
  */
 import type { FieldPath } from "../../common/yaml-source.ts";
 import type { FieldReader } from "./field-reader.ts";
-import type { TypedResource } from "./resource.ts";
+import type { ResourceMetadata, TypedResource } from "./resource.ts";
 
 export const DESTINATION_RULE_API_VERSIONS = [
   "networking.istio.io/v1alpha3",
@@ -54,6 +54,7 @@ export interface Subset {
 }
 
 export interface DestinationRuleSpec {
+  /** Fully qualified: a short name (`reviews`) is read in the rule's namespace, as Istio does. */
   host: string;
   subsets: Subset[];
   trafficPolicy?: TrafficPolicySpec;
@@ -163,8 +164,13 @@ export function parseTrafficPolicy(raw: unknown, path: FieldPath, r: FieldReader
   return out;
 }
 
-export function parseDestinationRuleSpec(spec: Record<string, unknown>, r: FieldReader): DestinationRuleSpec {
-  const host = r.string(spec.host, ["spec", "host"], true) ?? "";
+/** Istio's reading of a short host name: `reviews` in namespace `ns` is `reviews.ns.svc.cluster.local`. */
+export function qualifyHost(host: string, namespace: string): string {
+  return host === "" || host.includes(".") || host.includes("*") ? host : `${host}.${namespace}.svc.cluster.local`;
+}
+
+export function parseDestinationRuleSpec(spec: Record<string, unknown>, r: FieldReader, metadata?: ResourceMetadata): DestinationRuleSpec {
+  const host = qualifyHost(r.string(spec.host, ["spec", "host"], true) ?? "", metadata?.namespace ?? "default");
   const subsets: Subset[] = [];
   const seen = new Set<string>();
   (r.array(spec.subsets, ["spec", "subsets"], false) ?? []).forEach((raw, i) => {

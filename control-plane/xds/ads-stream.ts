@@ -6,10 +6,10 @@
  * not grow with the versions it missed.
  *
  * Large responses (a proxy's first full configuration) go through a shared gate: at most
- * `maxInflight` of them are on the wire unacknowledged at once, so two thousand proxies
+ * `maxInflight` of them are buffered in this process at once, so two thousand proxies
  * connecting together do not buffer two thousand copies of the configuration. A permit is
- * returned on ACK/NACK, when the stream ends, or after `permitTimeoutMs` (a proxy that never
- * ACKs cannot starve the others).
+ * returned once the response has been flushed to the proxy's connection, when the stream ends,
+ * or after `permitTimeoutMs` (a proxy that stops reading cannot starve the others).
  */
 import type * as grpc from "@grpc/grpc-js";
 import { TYPE_ORDER, type Snapshot, type SnapshotCache, type TypeUrl } from "./snapshot-cache.ts";
@@ -22,7 +22,7 @@ export class PushGate {
   private readonly queue: Array<() => void> = [];
 
   constructor(
-    readonly maxInflight = 64,
+    readonly maxInflight = 16,
     readonly largeBytes = 64 * 1024,
     readonly permitTimeoutMs = 5000,
   ) {}
@@ -59,8 +59,8 @@ export abstract class AdsStream<Req> {
   private ended = false;
   /** Writes waiting behind a large response that waits for the gate, in order. */
   private outbox: Buffer[] | undefined;
-  /** Nonce → permit release, for large responses on the wire. */
-  private readonly permits = new Map<string, () => void>();
+  /** Permits held by large responses not yet flushed. */
+  private readonly permits = new Set<() => void>();
 
   constructor(
     protected readonly call: grpc.ServerDuplexStream<Req, Buffer>,
@@ -97,7 +97,7 @@ export abstract class AdsStream<Req> {
   closed(): void {
     this.ended = true;
     this.outbox = undefined;
-    for (const release of this.permits.values()) release();
+    for (const release of this.permits) release();
     this.permits.clear();
     if (this.nodeId !== undefined) this.tracker.disconnected(this.nodeId);
   }
@@ -135,10 +135,16 @@ export abstract class AdsStream<Req> {
     this.outbox = [bytes];
     this.gate.acquire((release) => {
       if (this.ended) return release();
-      this.permits.set(nonce, release);
-      const pending = this.outbox ?? [];
+      this.permits.add(release);
+      const [first, ...rest] = this.outbox ?? [];
       this.outbox = undefined;
-      for (const b of pending) this.write(b);
+      if (!first) return release();
+      const flushed = () => {
+        this.permits.delete(release);
+        release();
+      };
+      if (!this.call.write(first, flushed)) this.congested = true;
+      for (const b of rest) this.write(b);
     });
   }
 
@@ -155,11 +161,6 @@ export abstract class AdsStream<Req> {
 
   /** Handles the nonce a request echoes; false when it is stale (an older response's). */
   protected answer(sub: Subscription, nonce: string, error: { message?: string } | undefined): boolean {
-    const permit = this.permits.get(nonce);
-    if (permit) {
-      this.permits.delete(nonce);
-      permit();
-    }
     if (nonce !== sub.lastNonce) return false;
     sub.pendingAck = false;
     if (error) {

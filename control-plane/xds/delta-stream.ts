@@ -8,8 +8,11 @@
 import { TYPE_URL } from "../../common/envoy-protos.ts";
 import { AdsStream } from "./ads-stream.ts";
 import { TYPE_ORDER, type Snapshot, type TypeUrl } from "./snapshot-cache.ts";
-import { internNames, Subscription } from "./subscription.ts";
-import { encodeDeltaResponse, type DeltaDiscoveryRequest } from "./wire.ts";
+import { internNames, namesId, Subscription } from "./subscription.ts";
+import { encodeDeltaBody, withNonce, type DeltaDiscoveryRequest } from "./wire.ts";
+
+/** First full bodies, shared by every proxy subscribing with the same view of one snapshot. */
+const freshBodies = new WeakMap<Snapshot, Map<string, Buffer>>();
 
 const WILDCARD_TYPES: ReadonlySet<string> = new Set([TYPE_URL.cluster, TYPE_URL.listener]);
 
@@ -51,13 +54,23 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
   }
 
   protected push(sub: Subscription, snapshot: Snapshot, force = false): void {
+    const fresh = sub.holdsNothing();
     const diff = sub.diff(snapshot);
     sub.synced(snapshot);
     if (diff.upserts.length === 0 && diff.removals.length === 0 && !force) {
       this.carry(sub, snapshot);
       return;
     }
+    const encode = () => encodeDeltaBody(snapshot.version, sub.typeUrl, diff.upserts, diff.removals);
+    let body: Buffer;
+    if (fresh) {
+      let bodies = freshBodies.get(snapshot);
+      if (!bodies) freshBodies.set(snapshot, (bodies = new Map()));
+      const key = `${sub.typeUrl}|${this.namespace ?? ""}|${sub.wildcard}|${namesId(sub.names)}`;
+      body = bodies.get(key) ?? encode();
+      bodies.set(key, body);
+    } else body = encode();
     const nonce = this.nextNonce();
-    this.send(sub, snapshot, nonce, encodeDeltaResponse(snapshot.version, sub.typeUrl, diff.upserts, diff.removals, nonce));
+    this.send(sub, snapshot, nonce, withNonce(body, nonce));
   }
 }

@@ -10,21 +10,13 @@
 import { TYPE_URL } from "../../common/envoy-protos.ts";
 import { AdsStream } from "./ads-stream.ts";
 import { TYPE_ORDER, type Snapshot, type SnapshotEntry, type TypeUrl } from "./snapshot-cache.ts";
-import { internNames, Subscription } from "./subscription.ts";
+import { internNames, namesId, Subscription } from "./subscription.ts";
 import { decodeNames, encodeSotwBody, withNonce, type DiscoveryRequest } from "./wire.ts";
 
 const FULL_STATE_TYPES: ReadonlySet<string> = new Set([TYPE_URL.cluster, TYPE_URL.listener]);
 
 /** Bodies shared by every proxy with the same view of one snapshot. */
 const sharedBodies = new WeakMap<Snapshot, Map<string, Buffer>>();
-const namesIds = new WeakMap<ReadonlySet<string>, number>();
-let nextNamesId = 0;
-
-function namesId(names: ReadonlySet<string>): number {
-  let id = namesIds.get(names);
-  if (id === undefined) namesIds.set(names, (id = ++nextNamesId));
-  return id;
-}
 
 function shared(snapshot: Snapshot, key: string, build: () => Buffer): Buffer {
   let bodies = sharedBodies.get(snapshot);

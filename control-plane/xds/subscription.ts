@@ -52,6 +52,16 @@ export function internNames(names: readonly string[]): ReadonlySet<string> {
   return set;
 }
 
+const namesIds = new WeakMap<ReadonlySet<string>, number>();
+let nextNamesId = 0;
+
+/** A small id per interned name set, for keys of shared response bodies. */
+export function namesId(names: ReadonlySet<string>): number {
+  let id = namesIds.get(names);
+  if (id === undefined) namesIds.set(names, (id = ++nextNamesId));
+  return id;
+}
+
 export class Subscription {
   wildcard: boolean;
   names: ReadonlySet<string> = EMPTY;

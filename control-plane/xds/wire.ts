@@ -63,12 +63,12 @@ export function withNonce(body: Buffer, nonce: string): Buffer {
   return Buffer.concat([body, tail]);
 }
 
-export function encodeDeltaResponse(
+/** DeltaDiscoveryResponse without its nonce (field 5, added by `withNonce`). */
+export function encodeDeltaBody(
   systemVersion: string,
   typeUrl: string,
   resources: ReadonlyArray<{ name: string; version: string; any: AnyMessage }>,
   removed: readonly string[],
-  nonce: string,
 ): Buffer {
   const w = protobuf.Writer.create();
   w.uint32(10).string(systemVersion);
@@ -80,7 +80,6 @@ export function encodeDeltaResponse(
     w.ldelim();
   }
   w.uint32(34).string(typeUrl);
-  w.uint32(42).string(nonce);
   for (const name of removed) w.uint32(50).string(name);
   return Buffer.from(w.finish());
 }
