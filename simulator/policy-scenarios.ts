@@ -1,6 +1,6 @@
 /**
- * Each traffic-policy scenario passes as shipped, and fails once its policy is taken out of the
- * resources — so every policy scenario's assertions can fail.
+ * Shared by the per-protocol policy tests: each traffic-policy scenario passes as shipped, and
+ * fails once its policy is taken out of the resources — so its assertions can fail.
  */
 import { describe, expect, it } from "vitest";
 import { runScenario } from "./runner.ts";
@@ -40,20 +40,22 @@ const CASES: Array<[string, (r: Obj) => void]> = [
   ["circuit-breaker", (r) => delete r.spec?.trafficPolicy],
 ];
 
-describe.each(CASES)("policy scenario %s", (name, strip) => {
-  const file = `scenarios/thrift/${name}.yaml`;
+export function describePolicyScenarios(protocol: "thrift" | "dubbo"): void {
+  describe.each(CASES)(`${protocol} policy scenario %s`, (name, strip) => {
+    const file = `scenarios/${protocol}/${name}.yaml`;
 
-  it("passes with the policy", async () => {
-    const summary = await runScenario(file, { noReports: true });
-    const failed = summary.steps.flatMap((s) => s.expectations.filter((e) => !e.passed).map((e) => `${s.name}: ${e.message}`));
-    expect(summary.error).toBeUndefined();
-    expect(failed).toEqual([]);
-    expect(summary.passed).toBe(true);
-  });
+    it("passes with the policy", async () => {
+      const summary = await runScenario(file, { noReports: true });
+      const failed = summary.steps.flatMap((s) => s.expectations.filter((e) => !e.passed).map((e) => `${s.name}: ${e.message}`));
+      expect(summary.error).toBeUndefined();
+      expect(failed).toEqual([]);
+      expect(summary.passed).toBe(true);
+    });
 
-  it("fails without it", async () => {
-    const summary = await runScenario(withoutPolicy(await loadScenario(file), strip), { noReports: true });
-    expect(summary.error).toBeUndefined();
-    expect(summary.passed).toBe(false);
+    it("fails without it", async () => {
+      const summary = await runScenario(withoutPolicy(await loadScenario(file), strip), { noReports: true });
+      expect(summary.error).toBeUndefined();
+      expect(summary.passed).toBe(false);
+    });
   });
-});
+}

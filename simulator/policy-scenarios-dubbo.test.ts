@@ -1,0 +1,3 @@
+import { describePolicyScenarios } from "./policy-scenarios.ts";
+
+describePolicyScenarios("dubbo");
