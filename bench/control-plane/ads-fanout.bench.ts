@@ -6,7 +6,7 @@
  *
  * Environment: BENCH_SERVICES (default 1000), BENCH_PROXIES (default 2000), BENCH_MODE
  * (sotw | delta, default sotw), BENCH_CHANGES (default 5), BENCH_CLIENT_PROCESSES (default 1),
- * BENCH_DEBOUNCE_MS (default 10).
+ * BENCH_DEBOUNCE_MS (default 10), BENCH_MAX_INFLIGHT (large responses in flight, default 16).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -16,6 +16,7 @@ import { performance } from "node:perf_hooks";
 import { ConfigPublisher } from "../../control-plane/config-publisher.ts";
 import { parseResources } from "../../control-plane/resources/index.ts";
 import { MemoryStore } from "../../control-plane/sources/memory-store.ts";
+import { PushGate } from "../../control-plane/xds/ads-stream.ts";
 import { startXdsServer } from "../../control-plane/xds/server.ts";
 import { SnapshotCache } from "../../control-plane/xds/snapshot-cache.ts";
 import { XdsStatusTracker } from "../../control-plane/xds/xds-status.ts";
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
   store.apply(parsed.resources);
   const first = publisher.publishNow();
   const translateMs = performance.now() - t0;
-  const xds = await startXdsServer({ port: 0, cache, tracker });
+  const xds = await startXdsServer({ port: 0, cache, tracker, gate: new PushGate(Number(process.env.BENCH_MAX_INFLIGHT ?? 16)) });
   const setupRss = process.memoryUsage().rss / 2 ** 20;
   let connectPeakRss = 0;
   const sampler = setInterval(() => (connectPeakRss = Math.max(connectPeakRss, process.memoryUsage().rss / 2 ** 20)), 50);

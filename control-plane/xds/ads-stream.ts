@@ -6,15 +6,21 @@
  * not grow with the versions it missed.
  *
  * Large responses (a proxy's first full configuration) go through a shared gate: at most
- * `maxInflight` of them are buffered in this process at once, so two thousand proxies
- * connecting together do not buffer two thousand copies of the configuration. A permit is
- * returned once the response has been flushed to the proxy's connection, when the stream ends,
- * or after `permitTimeoutMs` (a proxy that stops reading cannot starve the others).
+ * `maxInflight` of them are unacknowledged at once, so two thousand proxies connecting together
+ * do not buffer two thousand copies of the configuration. A permit is returned on the proxy's
+ * ACK or NACK, when the stream ends, or after `permitTimeoutMs` (a proxy that never answers
+ * cannot starve the others).
  */
 import type * as grpc from "@grpc/grpc-js";
 import { TYPE_ORDER, type Snapshot, type SnapshotCache, type TypeUrl } from "./snapshot-cache.ts";
 import type { Subscription } from "./subscription.ts";
-import { nodeNamespace, type RequestNode } from "./wire.ts";
+import { nodeNamespace, withNonce, type RequestNode } from "./wire.ts";
+
+/** A response: a body (often shared between proxies) plus this stream's nonce, joined only when written. */
+export interface Frame {
+  body: Buffer;
+  nonce: string;
+}
 import type { XdsStatusTracker } from "./xds-status.ts";
 
 export class PushGate {
@@ -24,7 +30,7 @@ export class PushGate {
   constructor(
     readonly maxInflight = 16,
     readonly largeBytes = 64 * 1024,
-    readonly permitTimeoutMs = 5000,
+    readonly permitTimeoutMs = 30_000,
   ) {}
 
   /** Runs `fn` now or when a permit frees up; the returned function gives the permit back (once). */
@@ -58,9 +64,9 @@ export abstract class AdsStream<Req> {
   private dirty = false;
   private ended = false;
   /** Writes waiting behind a large response that waits for the gate, in order. */
-  private outbox: Buffer[] | undefined;
-  /** Permits held by large responses not yet flushed. */
-  private readonly permits = new Set<() => void>();
+  private outbox: Frame[] | undefined;
+  /** Nonce → permit, for large responses not yet answered. */
+  private readonly permits = new Map<string, () => void>();
 
   constructor(
     protected readonly call: grpc.ServerDuplexStream<Req, Buffer>,
@@ -97,7 +103,7 @@ export abstract class AdsStream<Req> {
   closed(): void {
     this.ended = true;
     this.outbox = undefined;
-    for (const release of this.permits) release();
+    for (const release of this.permits.values()) release();
     this.permits.clear();
     if (this.nodeId !== undefined) this.tracker.disconnected(this.nodeId);
   }
@@ -118,38 +124,32 @@ export abstract class AdsStream<Req> {
   }
 
   /** Writes a response for `sub` standing for `snapshot`. */
-  protected send(sub: Subscription, snapshot: Snapshot, nonce: string, bytes: Buffer): void {
+  protected send(sub: Subscription, snapshot: Snapshot, nonce: string, frame: Frame): void {
     sub.lastNonce = nonce;
     sub.wireVersion = snapshot.version;
     sub.ackAs = snapshot.version;
     sub.pendingAck = true;
     this.tracker.sent(this.nodeId!, sub.typeUrl, snapshot.version);
     if (this.outbox) {
-      this.outbox.push(bytes);
+      this.outbox.push(frame);
       return;
     }
-    if (bytes.length < this.gate.largeBytes) {
-      this.write(bytes);
+    if (frame.body.length < this.gate.largeBytes) {
+      this.write(frame);
       return;
     }
-    this.outbox = [bytes];
+    this.outbox = [frame];
     this.gate.acquire((release) => {
       if (this.ended) return release();
-      this.permits.add(release);
-      const [first, ...rest] = this.outbox ?? [];
+      this.permits.set(nonce, release);
+      const pending = this.outbox ?? [];
       this.outbox = undefined;
-      if (!first) return release();
-      const flushed = () => {
-        this.permits.delete(release);
-        release();
-      };
-      if (!this.call.write(first, flushed)) this.congested = true;
-      for (const b of rest) this.write(b);
+      for (const b of pending) this.write(b);
     });
   }
 
-  private write(bytes: Buffer): void {
-    if (!this.call.write(bytes)) this.congested = true;
+  private write(frame: Frame): void {
+    if (!this.call.write(withNonce(frame.body, frame.nonce))) this.congested = true;
   }
 
   /** Nothing to send: the proxy's configuration of this type is identical to `snapshot`'s. */
@@ -161,6 +161,11 @@ export abstract class AdsStream<Req> {
 
   /** Handles the nonce a request echoes; false when it is stale (an older response's). */
   protected answer(sub: Subscription, nonce: string, error: { message?: string } | undefined): boolean {
+    const permit = this.permits.get(nonce);
+    if (permit) {
+      this.permits.delete(nonce);
+      permit();
+    }
     if (nonce !== sub.lastNonce) return false;
     sub.pendingAck = false;
     if (error) {

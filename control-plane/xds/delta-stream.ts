@@ -9,7 +9,7 @@ import { TYPE_URL } from "../../common/envoy-protos.ts";
 import { AdsStream } from "./ads-stream.ts";
 import { TYPE_ORDER, type Snapshot, type TypeUrl } from "./snapshot-cache.ts";
 import { internNames, namesId, Subscription } from "./subscription.ts";
-import { encodeDeltaBody, withNonce, type DeltaDiscoveryRequest } from "./wire.ts";
+import { encodeDeltaBody, type DeltaDiscoveryRequest } from "./wire.ts";
 
 /** First full bodies, shared by every proxy subscribing with the same view of one snapshot. */
 const freshBodies = new WeakMap<Snapshot, Map<string, Buffer>>();
@@ -71,6 +71,6 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
       bodies.set(key, body);
     } else body = encode();
     const nonce = this.nextNonce();
-    this.send(sub, snapshot, nonce, withNonce(body, nonce));
+    this.send(sub, snapshot, nonce, { body, nonce });
   }
 }

@@ -7,11 +7,12 @@
  * stale and ignored. Bodies are shared between proxies with the same view and only the nonce is
  * added per proxy; a request repeating the names of the previous one is not decoded further.
  */
+import { createHash } from "node:crypto";
 import { TYPE_URL } from "../../common/envoy-protos.ts";
 import { AdsStream } from "./ads-stream.ts";
 import { TYPE_ORDER, type Snapshot, type SnapshotEntry, type TypeUrl } from "./snapshot-cache.ts";
 import { internNames, namesId, Subscription } from "./subscription.ts";
-import { decodeNames, encodeSotwBody, withNonce, type DiscoveryRequest } from "./wire.ts";
+import { decodeNames, encodeSotwBody, type DiscoveryRequest } from "./wire.ts";
 
 const FULL_STATE_TYPES: ReadonlySet<string> = new Set([TYPE_URL.cluster, TYPE_URL.listener]);
 
@@ -24,6 +25,19 @@ function shared(snapshot: Snapshot, key: string, build: () => Buffer): Buffer {
   let body = bodies.get(key);
   if (!body) bodies.set(key, (body = build()));
   return body;
+}
+
+const rawNames = new Map<string, Buffer>();
+
+/** One copy per distinct resource_names encoding (thousands of proxies repeat the same one). */
+function internRaw(raw: Buffer): Buffer {
+  const key = createHash("sha1").update(raw).digest("base64");
+  let copy = rawNames.get(key);
+  if (!copy) {
+    if (rawNames.size > 10_000) rawNames.clear();
+    rawNames.set(key, (copy = Buffer.from(raw)));
+  }
+  return copy;
 }
 
 export class SotwStream extends AdsStream<DiscoveryRequest> {
@@ -44,7 +58,7 @@ export class SotwStream extends AdsStream<DiscoveryRequest> {
       sub = new Subscription(typeUrl, wildcard, this.namespace);
       this.subs.set(typeUrl, sub);
     }
-    sub.namesRaw = req.names_raw ? Buffer.from(req.names_raw) : undefined;
+    sub.namesRaw = req.names_raw ? internRaw(req.names_raw) : undefined;
     const interned = internNames([...names].sort());
     if (req.response_nonce && sub.wildcard === wildcard && sub.names === interned) return;
     sub.wildcard = wildcard;
@@ -73,7 +87,7 @@ export class SotwStream extends AdsStream<DiscoveryRequest> {
     } else body = this.encode(snapshot, sub.typeUrl, diff.upserts);
     sub.synced(snapshot);
     const nonce = this.nextNonce();
-    this.send(sub, snapshot, nonce, withNonce(body, nonce));
+    this.send(sub, snapshot, nonce, { body, nonce });
   }
 
   private encode(snapshot: Snapshot, typeUrl: string, entries: readonly SnapshotEntry[]): Buffer {
