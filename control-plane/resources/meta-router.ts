@@ -222,7 +222,7 @@ export function parseMetaRouterSpec(spec: Record<string, unknown>, r: FieldReade
   for (const [routeName, policy] of policies) {
     const target = routes.find((rt) => rt.name === routeName);
     if (target) target.policy = policy.policy;
-    else r.problem(policy.path, `no route named "${routeName}" in spec.routes`);
+    else policy.reader.problem(policy.path, `no route named "${routeName}" in spec.routes`);
   }
   return {
     hosts,

@@ -54,11 +54,12 @@ function nestedSource(outer: ResourceSource, inner: { locate(path: FieldPath): {
   };
 }
 
+/** Route name → policy, with a reader that locates problems inside the annotation. */
 export function parseRoutePolicies(
   annotations: Record<string, string>,
   outer: FieldReader,
-): Map<string, { policy: RoutePolicy; path: FieldPath }> {
-  const out = new Map<string, { policy: RoutePolicy; path: FieldPath }>();
+): Map<string, { policy: RoutePolicy; path: FieldPath; reader: FieldReader }> {
+  const out = new Map<string, { policy: RoutePolicy; path: FieldPath; reader: FieldReader }>();
   const text = annotations[ROUTE_POLICIES_ANNOTATION];
   if (text === undefined) return out;
   const at = outer.source.locate(BASE);
@@ -129,7 +130,7 @@ export function parseRoutePolicies(
       }
       if (!abort && !delay) r.problem(fp, "needs abort or delay");
     }
-    out.set(routeName, { policy, path });
+    out.set(routeName, { policy, path, reader: r });
   }
   return out;
 }
