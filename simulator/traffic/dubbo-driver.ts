@@ -1,5 +1,5 @@
 import { createDubboConsumer, type DubboConsumer } from "../../fixtures/dubbo/consumer.ts";
-import { CallError, type CallSpec, type DriverConnection, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
+import { CallError, callWithTimeout, localReplyKind, type CallSpec, type DriverConnection, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
 
 /**
  * A call header (sent as an attachment too) that makes the driver check the response: the
@@ -47,29 +47,19 @@ class DubboConnection implements DriverConnection {
 
   async call(spec: CallSpec, timeoutMs: number): Promise<Identity | undefined> {
     const headers = (spec as CallSpec & { headers?: Record<string, string> }).headers;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CallError("timeout", `no reply within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      const args = spec.args.map((a) => String(a));
-      const hasHeaders = headers !== undefined && Object.keys(headers).length > 0;
-      const result = await Promise.race([this.consumer.call(spec.method, args, hasHeaders ? headers : undefined), timeout]);
-      const expected = headers?.[EXPECT_RESPONSE_ATTACHMENT];
-      if (expected !== undefined) {
-        const eq = expected.indexOf("=");
-        const [k, v] = [expected.slice(0, eq), expected.slice(eq + 1)];
-        if (result.responseAttachments[k] !== v) {
-          throw new CallError("response_attachment_missing", `response attachments ${JSON.stringify(result.responseAttachments)} lack ${expected}`);
-        }
+    const args = spec.args.map((a) => String(a));
+    const hasHeaders = headers !== undefined && Object.keys(headers).length > 0;
+    const result = await callWithTimeout(this.consumer.call(spec.method, args, hasHeaders ? headers : undefined), timeoutMs, classify);
+    const expected = headers?.[EXPECT_RESPONSE_ATTACHMENT];
+    if (expected !== undefined) {
+      const eq = expected.indexOf("=");
+      const [k, v] = [expected.slice(0, eq), expected.slice(eq + 1)];
+      if (result.responseAttachments[k] !== v) {
+        throw new CallError("response_attachment_missing", `response attachments ${JSON.stringify(result.responseAttachments)} lack ${expected}`);
       }
-      const r = result.reply;
-      return r && typeof r === "object" && r.instance ? { service: r.service, version: r.version, instance: r.instance } : undefined;
-    } catch (err) {
-      throw classify(err);
-    } finally {
-      clearTimeout(timer);
     }
+    const r = result.reply;
+    return r && typeof r === "object" && r.instance ? { service: r.service, version: r.version, instance: r.instance } : undefined;
   }
 
   close(): void {
@@ -79,11 +69,10 @@ class DubboConnection implements DriverConnection {
 }
 
 function classify(err: unknown): CallError {
-  if (err instanceof CallError) return err;
   const e = err as { name?: string; message?: string };
   const message = e?.message ?? String(err);
-  const local = /meshsim: ([a-z_]+):/.exec(message);
-  if (local) return new CallError(local[1]!, message);
+  const local = localReplyKind(message);
+  if (local) return new CallError(local, message);
   if (/remote invoke timeout/.test(message)) return new CallError("timeout", message);
   if (/socket-worker was closed|SocketWorker had closed/i.test(message)) return new CallError("connection_closed", message);
   if (/Exception/.test(e?.name ?? "") || /Exception/.test(message)) return new CallError("application_exception", message);

@@ -38,3 +38,26 @@ export interface ProtocolDriver {
   readonly protocol: string;
   connect(address: { host: string; port: number }, events: ConnectionEvents, options: Record<string, unknown>): Promise<DriverConnection>;
 }
+
+/**
+ * Settles with `call`, or rejects with CallError("timeout") after `timeoutMs`; other failures go
+ * through `classify`, so every driver reports errors by kind the same way.
+ */
+export async function callWithTimeout<T>(call: Promise<T>, timeoutMs: number, classify: (err: unknown) => CallError): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CallError("timeout", `no reply within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([call, timeout]);
+  } catch (err) {
+    throw err instanceof CallError ? err : classify(err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A meshsim local reply carries `meshsim: <kind>: <text>`; its kind is the error kind. */
+export function localReplyKind(message: string): string | undefined {
+  return /meshsim: ([a-z_]+):/.exec(message)?.[1];
+}

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { CallError, type CallSpec, type ConnectionEvents, type DriverConnection, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
+import { CallError, callWithTimeout, type CallSpec, type ConnectionEvents, type DriverConnection, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
 
 /**
  * Drives Redis with ioredis, cluster-unaware (the proxy hides the servers). A call is one
@@ -61,18 +61,8 @@ class RedisConnection implements DriverConnection {
   async call(spec: CallSpec, timeoutMs: number): Promise<Identity | undefined> {
     const n = String(this.seq++);
     const args = spec.args.map((a) => (typeof a === "string" ? a.replaceAll("$seq", n) : String(a)));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CallError("timeout", `no reply within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      await Promise.race([this.client.call(spec.method, ...args), timeout]);
-      return undefined;
-    } catch (err) {
-      throw classify(err);
-    } finally {
-      clearTimeout(timer);
-    }
+    await callWithTimeout(this.client.call(spec.method, ...args), timeoutMs, classify);
+    return undefined;
   }
 
   close(): void {
@@ -82,7 +72,6 @@ class RedisConnection implements DriverConnection {
 }
 
 function classify(err: unknown): CallError {
-  if (err instanceof CallError) return err;
   const message = (err as Error)?.message ?? String(err);
   if (/Fault injected/i.test(message)) return new CallError("fault", message);
   if (/^(NOAUTH|WRONGPASS)/.test(message)) return new CallError("auth", message);

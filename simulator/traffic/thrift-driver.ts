@@ -1,7 +1,7 @@
 import { createHelloClient, type HelloClientHandle } from "../../fixtures/thrift/hello-client.ts";
 import type { HelloMethod, HelloReply } from "../../fixtures/thrift/generated.ts";
 import type { ThriftProtocolName, ThriftTransportName } from "../../fixtures/thrift/hello-server.ts";
-import { CallError, type CallSpec, type ConnectionEvents, type DriverConnection, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
+import { CallError, callWithTimeout, localReplyKind, type CallSpec, type ConnectionEvents, type DriverConnection, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
 
 /**
  * Drives the Hello fixture with the real npm `thrift` client. Errors are classified so that
@@ -39,22 +39,12 @@ class ThriftConnection implements DriverConnection {
   }
 
   async call(spec: CallSpec, timeoutMs: number): Promise<Identity | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CallError("timeout", `no reply within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      const reply = await Promise.race([this.handle.call<HelloReply | string>(spec.method as HelloMethod, ...spec.args), timeout]);
-      if (reply && typeof reply === "object" && reply.identity) {
-        const id = reply.identity;
-        return { service: id.serviceName, version: id.version, instance: id.instance };
-      }
-      return undefined;
-    } catch (err) {
-      throw classify(err);
-    } finally {
-      clearTimeout(timer);
+    const reply = await callWithTimeout(this.handle.call<HelloReply | string>(spec.method as HelloMethod, ...spec.args), timeoutMs, classify);
+    if (reply && typeof reply === "object" && reply.identity) {
+      const id = reply.identity;
+      return { service: id.serviceName, version: id.version, instance: id.instance };
     }
+    return undefined;
   }
 
   close(): void {
@@ -64,11 +54,10 @@ class ThriftConnection implements DriverConnection {
 }
 
 function classify(err: unknown): CallError {
-  if (err instanceof CallError) return err;
   const e = err as { name?: string; message?: string; code?: string; type?: number };
   const message = e?.message ?? String(err);
-  const local = /^meshsim: ([a-z_]+):/.exec(message);
-  if (local) return new CallError(local[1]!, message);
+  const local = localReplyKind(message);
+  if (local) return new CallError(local, message);
   if (e?.name === "ConnectionClosedError") return new CallError("connection_closed", message);
   if (e?.name === "TApplicationException") return new CallError("application_exception", message);
   if (e?.name === "HelloError") return new CallError("declared_exception", message);
