@@ -1,0 +1,40 @@
+import type { Pending } from "./pending.ts";
+import type { RedisUpstreamConnection } from "./upstream-connection.ts";
+
+/**
+ * Consecutive requests of one client read for the same upstream connection, gathered so that
+ * they leave as one slice of the client's bytes (one sendRun) instead of one send each.
+ */
+export class RequestRun {
+  private connection: RedisUpstreamConnection | null = null;
+  private input: Buffer | null = null;
+  private start = 0;
+  private end = 0;
+  private handlers: Pending[] = [];
+
+  /** Queues `pending` on `connection`; bytes adjacent to the current run join it. */
+  append(connection: RedisUpstreamConnection, b: Buffer, start: number, end: number, pending: Pending): void {
+    if (this.connection === connection && this.input === b && this.end === start) {
+      this.end = end;
+      this.handlers.push(pending);
+      return;
+    }
+    this.flush();
+    this.connection = connection;
+    this.input = b;
+    this.start = start;
+    this.end = end;
+    this.handlers.push(pending);
+  }
+
+  /** Sends the gathered run; called before anything else is sent for this client, and at the end of each read. */
+  flush(): void {
+    const c = this.connection;
+    if (c === null) return;
+    this.connection = null;
+    const handlers = this.handlers;
+    this.handlers = [];
+    c.sendRun(this.input!.subarray(this.start, this.end), handlers);
+    this.input = null;
+  }
+}
