@@ -4,13 +4,21 @@ import { spawnSync } from "node:child_process";
 import { projectPath } from "./runtime/node-command.ts";
 import { onPath } from "./runtime/environment.ts";
 import { kafkaLibMissing, PREPARE_COMMAND } from "../fixtures/kafka/broker.ts";
+import { JAVA_JAR as THRIFT_JAVA_JAR } from "../fixtures/thrift/java-peer.ts";
+import { JAVA_JAR as DUBBO_JAVA_JAR } from "../fixtures/dubbo/java-peer.ts";
 
 interface Check {
   name: string;
   run(): Promise<{ ok: boolean; detail: string; fix?: string }>;
   /** Debian packages that provide what is missing; `--fix` installs them when running as root. */
   aptPackages?: string[];
+  /** A build step, run from the project folder by `--fix` (after any packages are installed). */
+  setup?: string;
 }
+
+const THRIFT_JAVA_BUILD = "cd fixtures/thrift/java && mvn -q -B package";
+const DUBBO_JAVA_BUILD = "cd fixtures/dubbo/java && mvn -q -B package";
+const RATELIMIT_BUILD = "bash fixtures/ratelimit/build.sh";
 
 const CHECKS: Check[] = [
   {
@@ -39,7 +47,32 @@ const CHECKS: Check[] = [
     },
   },
   {
+    name: "Java 17+ and Maven (Java reference peers, Kafka broker)",
+    aptPackages: ["openjdk-17-jdk-headless", "maven"],
+    async run() {
+      const missing = ["java", "mvn"].filter((b) => onPath(b) === undefined);
+      return { ok: missing.length === 0, detail: missing.length === 0 ? onPath("java")! : `${missing.join(", ")} not found`, fix: aptCommand(["openjdk-17-jdk-headless", "maven"]) };
+    },
+  },
+  {
+    name: "Java Thrift peer built (libthrift)",
+    setup: THRIFT_JAVA_BUILD,
+    async run() {
+      const ok = existsSync(THRIFT_JAVA_JAR);
+      return { ok, detail: ok ? "fixtures/thrift/java/target" : "missing", fix: `(${THRIFT_JAVA_BUILD})` };
+    },
+  },
+  {
+    name: "Java Dubbo peers built (Apache Dubbo 3.2)",
+    setup: DUBBO_JAVA_BUILD,
+    async run() {
+      const ok = existsSync(DUBBO_JAVA_JAR);
+      return { ok, detail: ok ? "fixtures/dubbo/java/target" : "missing", fix: `(${DUBBO_JAVA_BUILD})` };
+    },
+  },
+  {
     name: "Apache Kafka broker (java 17+ and the jars in fixtures/kafka/lib)",
+    setup: PREPARE_COMMAND,
     async run() {
       const missing = kafkaLibMissing();
       return { ok: missing === undefined, detail: missing ?? "fixtures/kafka/lib", fix: PREPARE_COMMAND + " (Java 17+ and Maven: apt-get install -y openjdk-17-jdk-headless maven)" };
@@ -47,9 +80,10 @@ const CHECKS: Check[] = [
   },
   {
     name: "envoy ratelimit service built",
+    setup: RATELIMIT_BUILD,
     async run() {
       const ok = existsSync(projectPath(".cache/bin/ratelimit"));
-      return { ok, detail: ok ? ".cache/bin/ratelimit" : "missing", fix: "bash fixtures/ratelimit/build.sh (needs Go 1.25+ and redis-server)" };
+      return { ok, detail: ok ? ".cache/bin/ratelimit" : "missing", fix: `${RATELIMIT_BUILD} (needs Go 1.25+ and redis-server)` };
     },
   },
   {
@@ -100,10 +134,15 @@ function aptInstall(packages: string[]): boolean {
   return spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { stdio: "inherit", env }).status === 0;
 }
 
+function runSetup(command: string): boolean {
+  return spawnSync("bash", ["-c", command], { cwd: projectPath(""), stdio: "inherit" }).status === 0;
+}
+
 /**
  * Checks what scenarios need on this machine. Returns 0 when everything is there, 2 otherwise,
  * printing for each missing piece the exact command that provides it. With `fix`, packages are
- * installed through apt-get when running as root.
+ * installed through apt-get when running as root, and build steps (Java peers, Kafka jars, the
+ * rate-limit service) are run.
  */
 export async function runDoctor(fix: boolean): Promise<number> {
   let missing = 0;
@@ -116,6 +155,10 @@ export async function runDoctor(fix: boolean): Promise<number> {
       } else {
         process.stdout.write(`  (--fix installs packages only as root; run: ${aptCommand(check.aptPackages)})\n`);
       }
+    }
+    if (!result.ok && fix && check.setup) {
+      process.stdout.write(`… ${check.setup}\n`);
+      if (runSetup(check.setup)) result = await check.run();
     }
     if (result.ok) process.stdout.write(`✓ ${check.name} (${result.detail})\n`);
     else {
