@@ -4,7 +4,8 @@
  * Prints requests/s, p50/p99, the proxy's CPU seconds and peak RSS, and the ratios.
  *
  * Environment: REQUESTS (default 200000), CLIENTS (50), PIPELINES ("1,16"), TESTS ("get,set"),
- * SKIP_TWEMPROXY=1. Needs redis-server, redis-benchmark and nutcracker (apt-get install -y
+ * SKIP_TWEMPROXY=1, BENCH_PROXY_NODE_ARGS (extra node flags for the proxy process, split on spaces:
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it). Needs redis-server, redis-benchmark and nutcracker (apt-get install -y
  * redis-server redis-tools nutcracker).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -99,7 +100,8 @@ async function startMeshsim(backend: number): Promise<{ port: number; child: Chi
     },
   };
   const { command, args } = nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify(bootstrap)]);
-  const child = spawn(command, args, { stdio: ["pipe", "ignore", "inherit"] });
+  const nodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  const child = spawn(command, [...nodeArgs, ...args], { stdio: ["pipe", "ignore", "inherit"] });
   await waitPort(port);
   return { port, child };
 }
@@ -154,15 +156,15 @@ async function main(): Promise<void> {
   const find = (path: string, test: string, pipeline: number) => rows.find((r) => r.path === path && r.test === test && r.pipeline === pipeline);
   const lines = [
     `redis-benchmark: ${REQUESTS} requests, ${CLIENTS} connections, random keys from 100k`,
-    "| test | pipeline | path | req/s | p50 ms | p99 ms | proxy CPU s | proxy peak RSS MiB | vs direct | meshsim/twemproxy |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| test | pipeline | path | req/s | p50 ms | p99 ms | proxy CPU s | proxy CPU µs/req | proxy peak RSS MiB | vs direct | meshsim/twemproxy |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
     const direct = find("direct", r.test, r.pipeline)!;
     const tw = find("twemproxy", r.test, r.pipeline);
     const ratio = r.path === "meshsim" && tw ? (r.rps / tw.rps).toFixed(2) : "";
     lines.push(
-      `| ${r.test.toUpperCase()} | ${r.pipeline} | ${r.path} | ${Math.round(r.rps)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.cpu?.toFixed(2) ?? ""} | ${r.rssMiB?.toFixed(0) ?? ""} | ${(r.rps / direct.rps).toFixed(2)} | ${ratio} |`,
+      `| ${r.test.toUpperCase()} | ${r.pipeline} | ${r.path} | ${Math.round(r.rps)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.cpu?.toFixed(2) ?? ""} | ${r.cpu === undefined ? "" : ((r.cpu / REQUESTS) * 1e6).toFixed(1)} | ${r.rssMiB?.toFixed(0) ?? ""} | ${(r.rps / direct.rps).toFixed(2)} | ${ratio} |`,
     );
   }
   process.stdout.write(lines.join("\n") + "\n");
