@@ -15,7 +15,7 @@ describe('import { runScenario } from "meshsim"', () => {
     expect(summary.passed).toBe(true);
     const shift = summary.steps.find((s) => s.name === "shift under load")!;
     expect(shift.traffic[0]).toMatchObject({ id: "load", successes: shift.traffic[0]!.requests });
-    expect(shift.events!.filter((e) => e.action === "apply").map((e) => e.step)).toEqual(["shift #1", "shift #2"]);
+    expect(shift.events!.filter((e) => e.action === "apply").map((e) => e.step)).toEqual(["shift to v2 #1", "shift to v2 #2", "shift back to v1 #1", "shift back to v1 #2"]);
     expect(summary.scenario.text).toContain("kind: Scenario");
     expect(validateSummary(JSON.parse(JSON.stringify(summary)))).toEqual([]);
     expect(renderHtml(summary)).toContain("PASSED");
