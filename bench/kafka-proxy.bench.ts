@@ -7,8 +7,9 @@
  *
  * Environment: BENCH_DURATION (s per path, default 5), BENCH_PRODUCERS (default 4),
  * BENCH_BATCH (messages per send, default 100), BENCH_MESSAGE_BYTES (default 1024),
- * BENCH_UPSTREAM_CONNECTIONS (the cluster's connectionsPerEndpoint, default 1: a broker serves one
- * request at a time per connection, so producers sharing one upstream connection queue there).
+ * BENCH_UPSTREAM_CONNECTIONS (the cluster's connectionsPerEndpoint, default 1; Kafka listeners
+ * open one broker connection per client connection instead — the codec's upstreamAffinity — so it
+ * only matters for the shared pool other protocols use).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -2,7 +2,7 @@ import type { CodecFactory } from "../codec/codec.ts";
 import type { ClusterConfig, ClusterLoadAssignment, Endpoint } from "../config/types.ts";
 import type { UpstreamClient } from "../core/upstream-client.ts";
 import { PROXY_STATS, type ClusterStat, type StatScope, type StatsStore } from "../stats/stats.ts";
-import { EndpointPool, endpointKey } from "./endpoint-pool.ts";
+import { EndpointPool, endpointKey, type UpstreamAffinity } from "./endpoint-pool.ts";
 import { createLoadBalancer, type LoadBalancer } from "./load-balancer.ts";
 import { OutlierDetector, isEjected, newOutlierState, type OutlierState } from "./outlier-detector.ts";
 
@@ -80,9 +80,10 @@ export class Cluster {
   /**
    * An endpoint and upstream client for one attempt. `tried` holds endpoints earlier attempts of
    * the same request used; they are avoided while others are usable (Istio's default retry host
-   * predicate, previous_hosts).
+   * predicate, previous_hosts). With `affinity` (a downstream connection whose codec asks for
+   * per-downstream upstream connections), the client is that connection's own for the endpoint.
    */
-  pick(codecName: string, codecFactory: CodecFactory, hashKey: string | undefined, tried?: ReadonlySet<EndpointState>): PickResult {
+  pick(codecName: string, codecFactory: CodecFactory, hashKey: string | undefined, tried?: ReadonlySet<EndpointState>, affinity?: UpstreamAffinity): PickResult {
     const limits = this.config.circuitBreakers;
     if (limits?.maxRequests !== undefined && this.activeRequests >= limits.maxRequests) {
       this.stats.inc("upstream_rq_pending_overflow");
@@ -103,7 +104,7 @@ export class Cluster {
       pool = new EndpointPool(endpoint.endpoint, this.config.connectionsPerEndpoint, codecFactory, this, this.config.connectTimeoutMs);
       endpoint.pools.set(codecName, pool);
     }
-    const client = pool.client();
+    const client = pool.client(affinity);
     if (client === undefined) {
       this.stats.inc("upstream_cx_overflow");
       return { ok: false, kind: "overflow", message: `cluster ${this.config.name}: max connections ${limits?.maxConnections} reached` };
@@ -188,10 +189,10 @@ export class ClusterManager {
     return this.clusters.get(clusterName);
   }
 
-  pick(clusterName: string, codecName: string, codecFactory: CodecFactory, hashKey?: string, tried?: ReadonlySet<EndpointState>): PickResult {
+  pick(clusterName: string, codecName: string, codecFactory: CodecFactory, hashKey?: string, tried?: ReadonlySet<EndpointState>, affinity?: UpstreamAffinity): PickResult {
     const cluster = this.clusters.get(clusterName);
     if (cluster === undefined) return { ok: false, kind: "no_cluster", message: `unknown cluster ${clusterName}` };
-    return cluster.pick(codecName, codecFactory, hashKey, tried);
+    return cluster.pick(codecName, codecFactory, hashKey, tried, affinity);
   }
 
   /** First endpoint of a cluster, for side services such as a rate-limit service. */

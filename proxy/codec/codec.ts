@@ -101,6 +101,18 @@ export interface Codec {
    * own factory serves both sides.
    */
   readonly upstreamCodecFactory?: CodecFactory;
+  /**
+   * How this listener's downstream connections share upstream connections. Absent or "shared":
+   * every downstream connection multiplexes onto the endpoint's pool of upstream connections
+   * (request ids are rewritten per upstream connection). "per-downstream": each downstream
+   * connection gets an upstream connection of its own per endpoint, opened on its first request
+   * there and closed (after in-flight requests) when the downstream connection closes; it still
+   * counts against the cluster's max_connections, and when that limit is reached the pool's
+   * existing connections are shared instead. For protocols whose servers answer one request at a
+   * time per connection and whose clients need answers in request order (Kafka), where sharing
+   * means one client's slow request holds up every other client.
+   */
+  readonly upstreamAffinity?: "shared" | "per-downstream";
 }
 
 export interface CodecOptions {

@@ -1,6 +1,7 @@
 import type { Codec, LocalError, LocalErrorKind, Message, Metadata } from "../codec/codec.ts";
 import type { HeaderMutation, ListenerConfig, RetryPolicy, RouteEntry } from "../config/types.ts";
 import type { Cluster, EndpointState } from "../cluster/cluster-manager.ts";
+import type { UpstreamAffinity } from "../cluster/endpoint-pool.ts";
 import type { RequestContext } from "../filters/filter.ts";
 import type { ListenerContext } from "./listener-context.ts";
 import type { ResponseSink, UpstreamFailureCause } from "./response-sink.ts";
@@ -10,6 +11,8 @@ import type { UpstreamClient } from "./upstream-client.ts";
 export interface Downstream {
   readonly codec: Codec;
   readonly closed: boolean;
+  /** Set when the codec asks for per-downstream upstream connections: the owner of this connection's own. */
+  readonly upstreamAffinity?: UpstreamAffinity;
   write(bytes: Buffer): void;
   localReply(request: Message, kind: LocalErrorKind, text: string): void;
 }
@@ -122,7 +125,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
 
   private sendAttempt(): void {
     const ctx = this.listenerContext;
-    const pick = ctx.clusters.pick(this.cluster!, ctx.config.codec, this.downstream.codec.upstreamCodecFactory ?? ctx.codecFactory, this.hashKey(), this.tried);
+    const pick = ctx.clusters.pick(this.cluster!, ctx.config.codec, this.downstream.codec.upstreamCodecFactory ?? ctx.codecFactory, this.hashKey(), this.tried, this.downstream.upstreamAffinity);
     if (!pick.ok) {
       this.reply(pick.kind, pick.message);
       return;

@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import type { Codec, CodecError, LocalErrorKind, Message } from "../codec/codec.ts";
 import type { ListenerStat } from "../stats/stats.ts";
+import { UpstreamAffinity } from "../cluster/endpoint-pool.ts";
 import { ActiveRequest, type Downstream } from "./active-request.ts";
 import { writeBatched } from "./batched-write.ts";
 import type { ListenerContext } from "./listener-context.ts";
@@ -26,6 +27,8 @@ const LOCAL_REPLY_STAT: Record<LocalErrorKind, ListenerStat> = {
 export class DownstreamConnection implements MessageHandler, Downstream {
   private readonly reader: MessageReader;
   readonly codec: Codec;
+  /** This connection's own upstream connections, when the codec asks for them. */
+  readonly upstreamAffinity: UpstreamAffinity | undefined;
   closed = false;
 
   constructor(
@@ -33,6 +36,7 @@ export class DownstreamConnection implements MessageHandler, Downstream {
     private readonly listener: ListenerContext,
   ) {
     this.codec = listener.codecFactory();
+    this.upstreamAffinity = this.codec.upstreamAffinity === "per-downstream" ? new UpstreamAffinity() : undefined;
     this.reader = new MessageReader(this.codec, this);
     const stats = listener.stats;
     stats.inc("downstream_cx_total");
@@ -45,6 +49,7 @@ export class DownstreamConnection implements MessageHandler, Downstream {
     socket.on("close", () => {
       this.closed = true;
       this.reader.stop();
+      this.upstreamAffinity?.release();
       stats.dec("downstream_cx_active");
       listener.connections.delete(this);
       const counters = this.codec.counters;

@@ -14,6 +14,8 @@
  *
  * Bodies pass through as they came, except the broker lists of Metadata, FindCoordinator and
  * DescribeCluster responses when the listener has a broker address map.
+ *
+ * Upstream connections are per client connection (`upstreamAffinity`), not shared.
  */
 import { CodecError, NEED_MORE_DATA, type Codec, type CodecFactory, type CodecOptions, type DecodeResult, type LocalError, type Message, type Metadata } from "../../codec/codec.ts";
 import type { ListenerConfig } from "../../config/types.ts";
@@ -59,6 +61,13 @@ export class KafkaCodec implements Codec {
   private readonly order = new ResponseOrder();
   /** Set on the downstream side only: the factory for codecs reading this listener's upstream connections. */
   readonly upstreamCodecFactory: CodecFactory | undefined;
+  /**
+   * A broker reads one request at a time per connection and answers in order, and each client
+   * connection's answers must come back in its request order: on a shared upstream connection one
+   * client's slow request (a Fetch waiting max_wait_ms, a Produce waiting for acks=all) would hold
+   * up every other client's. So each client connection gets broker connections of its own.
+   */
+  readonly upstreamAffinity = "per-downstream" as const;
 
   constructor(
     readonly side: "downstream" | "upstream",
