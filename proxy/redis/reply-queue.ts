@@ -25,8 +25,10 @@ export class ReplyQueue implements ReplySink {
   /** The listener's `enableCommandStats`, as of the client's latest read. */
   countCommands = false;
 
-  // Reply bytes gathered for one write at the end of the tick.
-  private out: Buffer[] = [];
+  // Reply bytes gathered for one write at the end of the tick. The segment being extended is
+  // kept as offsets; a segment of one reply is written as that reply's own Buffer.
+  private readonly out: Buffer[] = [];
+  private outFirst: Buffer | null = null;
   private outBuffer: ArrayBuffer | null = null;
   private outStart = 0;
   private outEnd = 0;
@@ -121,21 +123,25 @@ export class ReplyQueue implements ReplySink {
   private output(reply: Buffer): void {
     if (this.outBuffer === reply.buffer && this.outEnd === reply.byteOffset) {
       this.outEnd += reply.length;
+      this.outFirst = null;
     } else {
       this.sealOut();
+      this.outFirst = reply;
       this.outBuffer = reply.buffer as ArrayBuffer;
       this.outStart = reply.byteOffset;
       this.outEnd = reply.byteOffset + reply.length;
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(flushReplies, this);
+      // One tick callback for every client with replies, not one per client.
+      if (flushQueue.push(this) === 1) process.nextTick(flushAll);
     }
   }
 
   private sealOut(): void {
     if (this.outBuffer !== null) {
-      this.out.push(Buffer.from(this.outBuffer, this.outStart, this.outEnd - this.outStart));
+      this.out.push(this.outFirst ?? Buffer.from(this.outBuffer, this.outStart, this.outEnd - this.outStart));
+      this.outFirst = null;
       this.outBuffer = null;
     }
   }
@@ -145,11 +151,11 @@ export class ReplyQueue implements ReplySink {
     this.flushScheduled = false;
     this.sealOut();
     const out = this.out;
-    if (out.length === 0 || this.socket.destroyed) {
-      this.out = [];
+    if (out.length === 0) return;
+    if (this.socket.destroyed) {
+      out.length = 0;
       return;
     }
-    this.out = [];
     let ok: boolean;
     if (out.length === 1) ok = this.socket.write(out[0]!);
     else {
@@ -158,6 +164,7 @@ export class ReplyQueue implements ReplySink {
       ok = this.socket.write(out[out.length - 1]!);
       this.socket.uncork();
     }
+    out.length = 0;
     if (!ok && !this.paused) {
       // The client is not reading its replies: stop reading its requests until it does.
       this.paused = true;
@@ -166,6 +173,13 @@ export class ReplyQueue implements ReplySink {
   }
 }
 
-function flushReplies(q: ReplyQueue): void {
-  q.flushOut();
+const flushQueue: ReplyQueue[] = [];
+
+function flushAll(): void {
+  // A queue flushed early (QUIT) and written to again is listed twice; the second flush is empty.
+  try {
+    for (let i = 0; i < flushQueue.length; i++) flushQueue[i]!.flushOut();
+  } finally {
+    flushQueue.length = 0;
+  }
 }
