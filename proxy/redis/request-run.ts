@@ -10,7 +10,8 @@ export class RequestRun {
   private input: Buffer | null = null;
   private start = 0;
   private end = 0;
-  private handlers: Pending[] = [];
+  /** Reused: sendRun copies the handlers out. */
+  private readonly handlers: Pending[] = [];
 
   /** Queues `pending` on `connection`; bytes adjacent to the current run join it. */
   append(connection: RedisUpstreamConnection, b: Buffer, start: number, end: number, pending: Pending): void {
@@ -32,9 +33,13 @@ export class RequestRun {
     const c = this.connection;
     if (c === null) return;
     this.connection = null;
-    const handlers = this.handlers;
-    this.handlers = [];
-    c.sendRun(this.input!.subarray(this.start, this.end), handlers);
+    const input = this.input!;
     this.input = null;
+    // A read holding exactly the run (one request at pipeline 1) goes as is, without a view.
+    const bytes = this.start === 0 && this.end === input.length ? input : input.subarray(this.start, this.end);
+    const handlers = this.handlers;
+    if (handlers.length === 1) c.send(bytes, handlers[0]!);
+    else c.sendRun(bytes, handlers);
+    handlers.length = 0;
   }
 }
