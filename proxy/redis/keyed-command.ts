@@ -13,9 +13,11 @@ export const CROSSSLOT = errorReply("CROSSSLOT Keys in request don't hash to the
  */
 export function keyedCommand(d: RedisDownstream, name: string, info: CommandInfo, b: Buffer, start: number, end: number): void {
   const p = d.parser;
-  let keys: number[] | string;
-  if (info.kind === "key" && info.firstKey === info.lastKey) keys = p.argc > info.firstKey && p.argc >= info.minArgs ? [info.firstKey] : `wrong number of arguments for '${name}' command`;
-  else keys = keysOf(p, info, b);
+  if (info.kind === "key" && info.firstKey === info.lastKey) {
+    if (p.argc > info.firstKey && p.argc >= info.minArgs) return singleKeyCommand(d, name, info, b, start, end);
+    return d.invalid(`wrong number of arguments for '${name}' command`);
+  }
+  const keys = keysOf(p, info, b);
   if (typeof keys === "string") return d.invalid(keys);
   if (keys.length === 0) return d.invalid(`'${name}' needs at least one key`);
   const k0 = keys[0]!;
@@ -36,4 +38,17 @@ export function keyedCommand(d: RedisDownstream, name: string, info: CommandInfo
   const bytes = route.removePrefix ? stripPrefixes(p, d.router, b, keys) : null;
   const keyStart = p.argStart[k0]! + (route.removePrefix ? route.prefix.length : 0);
   sendCommand(d, name, info.read, blocking, route, upstream, b, start, end, bytes, b, keyStart, p.argEnd[k0]!);
+}
+
+/** The common case (GET, SET, INCR ...): one key, so nothing to compare and no key list to build. */
+function singleKeyCommand(d: RedisDownstream, name: string, info: CommandInfo, b: Buffer, start: number, end: number): void {
+  const p = d.parser;
+  const k = info.firstKey;
+  const ks = p.argStart[k]!;
+  const ke = p.argEnd[k]!;
+  const route = d.router.route(b, ks, ke);
+  const upstream = route === undefined ? undefined : d.state.upstream(route.cluster);
+  if (route === undefined || upstream === undefined) return void d.replies.enqueueLocal(resolveRoute(d, b, ks, ke).error!);
+  const bytes = route.removePrefix ? stripPrefixes(p, d.router, b, [k]) : null;
+  sendCommand(d, name, info.read, info.blocking, route, upstream, b, start, end, bytes, b, route.removePrefix ? ks + route.prefix.length : ks, ke);
 }

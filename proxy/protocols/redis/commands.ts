@@ -150,14 +150,15 @@ export function keyIndexes(info: CommandInfo, argc: number, numArg: (i: number) 
 
 // Lookup straight from the request bytes, in any letter case, without making a string:
 // candidates are bucketed by first letter and length, then compared byte by byte.
-const BUCKETS = new Map<number, CommandInfo[]>();
-const NAME_BYTES = new Map<CommandInfo, Buffer>();
+interface Candidate {
+  readonly info: CommandInfo;
+  readonly name: Buffer;
+}
+// Indexed by first byte * 64 + length: an array, so a lookup costs no hashing.
+const BUCKETS: Array<Candidate[] | undefined> = new Array(256 * 64).fill(undefined);
 for (const c of TABLE) {
   const key = c.name.charCodeAt(0) * 64 + Math.min(c.name.length, 63);
-  let list = BUCKETS.get(key);
-  if (!list) BUCKETS.set(key, (list = []));
-  list.push(c);
-  NAME_BYTES.set(c, Buffer.from(c.name));
+  (BUCKETS[key] ??= []).push({ info: c, name: Buffer.from(c.name) });
 }
 
 export function lookupCommand(b: Buffer, start: number, end: number): CommandInfo | undefined {
@@ -165,16 +166,16 @@ export function lookupCommand(b: Buffer, start: number, end: number): CommandInf
   if (length === 0 || length > 63) return undefined;
   let first = b[start]!;
   if (first >= 65 && first <= 90) first += 32;
-  const list = BUCKETS.get(first * 64 + length);
+  const list = BUCKETS[first * 64 + length];
   if (list === undefined) return undefined;
   outer: for (let i = 0; i < list.length; i++) {
-    const name = NAME_BYTES.get(list[i]!)!;
+    const name = list[i]!.name;
     for (let j = 1; j < length; j++) {
       let c = b[start + j]!;
       if (c >= 65 && c <= 90) c += 32;
       if (c !== name[j]) continue outer;
     }
-    return list[i];
+    return list[i]!.info;
   }
   return undefined;
 }
