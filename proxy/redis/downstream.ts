@@ -114,9 +114,7 @@ export class RedisDownstream {
     }
     this.run.flush();
     if (this.requests > 0) {
-      // Counted once per read, not per request.
-      this.state.stats.inc("downstream_rq_total", this.requests);
-      this.state.context.stats.inc("downstream_rq_total", this.requests);
+      this.state.requests.add(this.requests);
       this.requests = 0;
     }
     if (offset < length && !this.ending) this.leftover = offset === 0 ? input : input.subarray(offset);

@@ -4,6 +4,7 @@ import type { ListenerContext } from "../core/listener-context.ts";
 import type { StatScope, StatsStore } from "../stats/stats.ts";
 import { RedisRouter } from "./router.ts";
 import { REDIS_CLUSTER_STATS, REDIS_STATS, type RedisStat } from "./stats.ts";
+import { TurnCounter } from "./turn-counter.ts";
 import { RedisUpstreamCluster, type RedisUpstreamSettings } from "./upstream-cluster.ts";
 
 /** A RedisService listener with no `redis` block: everything to the route configuration's name as a cluster. */
@@ -32,6 +33,14 @@ export class RedisListenerState {
   readonly settings: RedisUpstreamSettings;
   readonly stats: StatScope<RedisStat>;
   readonly commandStats: StatScope<string>;
+  /** downstream_rq_total, under redis.<listener> and listener.<listener>. */
+  readonly requests = new TurnCounter((n) => {
+    this.stats.inc("downstream_rq_total", n);
+    this.context.stats.inc("downstream_rq_total", n);
+  });
+  // The last cluster looked up, which is nearly always the next one too.
+  private lastCluster: unknown = null;
+  private lastUpstream: RedisUpstreamCluster | null = null;
   private readonly upstreams = new Map<string, RedisUpstreamCluster>();
   private nextId = 1;
 
@@ -67,11 +76,17 @@ export class RedisListenerState {
   /** The upstream pools of a cluster, following CDS/EDS changes; undefined for an unknown cluster. */
   upstream(name: string): RedisUpstreamCluster | undefined {
     const cluster = this.context.clusters.get(name);
+    if (cluster !== undefined && cluster === this.lastCluster) {
+      const last = this.lastUpstream!;
+      last.syncEndpoints();
+      return last;
+    }
     let u = this.upstreams.get(name);
     if (cluster === undefined) {
       if (u) {
         u.close();
         this.upstreams.delete(name);
+        if (u === this.lastUpstream) this.lastCluster = this.lastUpstream = null;
       }
       return undefined;
     }
@@ -80,12 +95,16 @@ export class RedisListenerState {
       u = new RedisUpstreamCluster(cluster, this.settings, this.store.scope(`redis_cluster.${name}`, REDIS_CLUSTER_STATS.counters));
       this.upstreams.set(name, u);
     } else u.syncEndpoints();
+    this.lastCluster = cluster;
+    this.lastUpstream = u;
     return u;
   }
 
   close(): void {
     for (const u of this.upstreams.values()) u.close();
     this.upstreams.clear();
+    this.lastCluster = null;
+    this.lastUpstream = null;
   }
 
   private configOf(): RedisListenerConfig {

@@ -5,6 +5,7 @@ import { decodeReply, encodeCommand, type RespValue } from "../protocols/redis/r
 import { fnv1a, hashTagRange, jumpHash, keySlot, SLOT_COUNT } from "../protocols/redis/slot.ts";
 import type { StatScope } from "../stats/stats.ts";
 import type { RedisClusterStat } from "./stats.ts";
+import { TurnCounter } from "./turn-counter.ts";
 import { RedisUpstreamConnection, type ReplyHandler, type UpstreamConnectionOwner } from "./upstream-connection.ts";
 
 /** The listener settings the upstream side reads; the object is updated in place on config changes. */
@@ -130,6 +131,7 @@ export class RedisUpstreamCluster implements UpstreamConnectionOwner {
   private rr = 0;
   private refreshTimer: NodeJS.Timeout | null = null;
   private lastError = "";
+  private readonly requests = new TurnCounter((n) => this.cluster.stats.inc("upstream_rq_total", n));
 
   constructor(
     public cluster: Cluster,
@@ -176,7 +178,7 @@ export class RedisUpstreamCluster implements UpstreamConnectionOwner {
   }
 
   onRequests(n: number): void {
-    this.cluster.stats.inc("upstream_rq_total", n);
+    this.requests.add(n);
   }
 
   onConnectionEvent(event: string): void {
