@@ -15,6 +15,8 @@ export interface Downstream {
   readonly upstreamAffinity?: UpstreamAffinity;
   write(bytes: Buffer): void;
   localReply(request: Message, kind: LocalErrorKind, text: string): void;
+  /** Back-pressure: stop reading requests until `upstream` has flushed its socket. */
+  waitForUpstream(upstream: UpstreamClient): void;
 }
 
 type RetryOn = RetryPolicy["retryOn"][number];
@@ -136,6 +138,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     pick.endpoint.activeRequests++;
     this.attempts++;
     this.upstreamId = pick.client.send(this.message, this.downstream.codec, this, this.requestMutation.length > 0 ? this.requestMutation : undefined);
+    if (pick.client.needsDrain) this.downstream.waitForUpstream(pick.client);
     if (this.message.kind === "oneway") {
       // Nobody waits for a oneway reply: the request is done once written.
       pick.endpoint.activeRequests--;

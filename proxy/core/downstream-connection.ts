@@ -6,6 +6,7 @@ import { ActiveRequest, type Downstream } from "./active-request.ts";
 import { writeBatched } from "./batched-write.ts";
 import type { ListenerContext } from "./listener-context.ts";
 import { MessageReader, type MessageHandler } from "./message-reader.ts";
+import type { UpstreamClient } from "./upstream-client.ts";
 
 const LOCAL_REPLY_STAT: Record<LocalErrorKind, ListenerStat> = {
   no_route: "local_reply_no_route",
@@ -30,6 +31,10 @@ export class DownstreamConnection implements MessageHandler, Downstream {
   /** This connection's own upstream connections, when the codec asks for them. */
   readonly upstreamAffinity: UpstreamAffinity | undefined;
   closed = false;
+  /** Reasons reading is paused (a full write buffer, saturated upstream sockets); reading resumes at 0. */
+  private holds = 0;
+  private waitingForDrain = false;
+  private readonly waitingUpstreams = new Set<UpstreamClient>();
 
   constructor(
     private readonly socket: Socket,
@@ -83,13 +88,47 @@ export class DownstreamConnection implements MessageHandler, Downstream {
   }
 
   write(bytes: Buffer): void {
-    if (!this.closed) writeBatched(this.socket, bytes);
+    if (this.closed) return;
+    // A client that does not read its replies stops being read from, so it cannot make more.
+    if (!writeBatched(this.socket, bytes) && !this.waitingForDrain) {
+      this.waitingForDrain = true;
+      this.hold();
+      this.socket.once("drain", () => {
+        this.waitingForDrain = false;
+        this.release();
+      });
+    }
   }
 
   localReply(request: Message, kind: LocalErrorKind, text: string): void {
     this.listener.stats.inc(LOCAL_REPLY_STAT[kind]);
     if (request.kind === "oneway" || this.closed) return; // nobody waits for a oneway reply
-    writeBatched(this.socket, this.codec.localReply(request, { kind, message: text }));
+    this.write(this.codec.localReply(request, { kind, message: text }));
+  }
+
+  /** Stop reading this client until `upstream` has flushed what it was given. */
+  waitForUpstream(upstream: UpstreamClient): void {
+    if (this.closed || this.waitingUpstreams.has(upstream)) return;
+    this.waitingUpstreams.add(upstream);
+    this.hold();
+    upstream.onceDrained(() => {
+      this.waitingUpstreams.delete(upstream);
+      this.release();
+    });
+  }
+
+  private hold(): void {
+    if (this.holds++ === 0) {
+      this.socket.pause();
+      this.listener.stats.inc("downstream_flow_control_paused_reading_total");
+    }
+  }
+
+  private release(): void {
+    if (--this.holds === 0 && !this.closed) {
+      this.socket.resume();
+      this.listener.stats.inc("downstream_flow_control_resumed_reading_total");
+    }
   }
 
   close(): void {

@@ -7,6 +7,7 @@ import { MessageReader, type MessageHandler } from "./message-reader.ts";
 import type { ResponseSink, UpstreamFailureCause } from "./response-sink.ts";
 
 const MAX_REQUEST_ID = 0x7fffffff;
+const QUEUE_HIGH_WATER = 1 << 20;
 
 /**
  * One upstream socket shared by many downstream connections. Each request gets a request id
@@ -24,6 +25,9 @@ export class UpstreamClient implements MessageHandler {
   private queued: Buffer[] = [];
   private nextId = 1;
   private draining = false;
+  /** Called once the socket's write buffer empties (or the socket closes): paused downstreams. */
+  private drainWaiters: Array<() => void> = [];
+  private queuedBytes = 0;
   private connectTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -46,6 +50,18 @@ export class UpstreamClient implements MessageHandler {
   }
 
   /**
+   * Whether senders should stop feeding this client until it drains: its socket's buffer is over
+   * the high-water mark, or over 1 MiB waits for the connection to open.
+   */
+  get needsDrain(): boolean {
+    return this.connected ? this.socket!.writableNeedDrain : this.queuedBytes > QUEUE_HIGH_WATER;
+  }
+
+  onceDrained(callback: () => void): void {
+    this.drainWaiters.push(callback);
+  }
+
+  /**
    * Sends a request decoded by `downstreamCodec` under a fresh request id, which it returns
    * (for `cancel`). Two-way requests are tracked until their response; oneway ones are written
    * and forgotten (returns -1).
@@ -65,6 +81,7 @@ export class UpstreamClient implements MessageHandler {
     if (this.connected) writeBatched(this.socket!, bytes);
     else {
       this.queued.push(bytes);
+      this.queuedBytes += bytes.length;
       if (this.socket === null) this.open();
     }
     return id;
@@ -111,6 +128,13 @@ export class UpstreamClient implements MessageHandler {
     this.socket?.destroy();
   }
 
+  private notifyDrained(): void {
+    if (this.drainWaiters.length === 0) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
   private requestDone(): void {
     this.cluster.activeRequests--;
     this.cluster.stats.dec("upstream_rq_active");
@@ -143,8 +167,11 @@ export class UpstreamClient implements MessageHandler {
       stats.inc("upstream_cx_active");
       const queued = this.queued;
       this.queued = [];
+      this.queuedBytes = 0;
       for (const bytes of queued) writeBatched(socket, bytes);
+      if (!socket.writableNeedDrain) this.notifyDrained();
     });
+    socket.on("drain", () => this.notifyDrained());
     socket.on("data", (chunk: Buffer) => this.reader!.push(chunk));
     socket.on("error", () => {
       /* reported through close */
@@ -168,6 +195,8 @@ export class UpstreamClient implements MessageHandler {
     this.connected = false;
     this.reader = null;
     this.queued = [];
+    this.queuedBytes = 0;
+    this.notifyDrained();
     if (wasConnected) this.failAll({ kind: "upstream_failure", message: "upstream connection closed" }, "reset");
     else this.failAll({ kind: "upstream_failure", message: `cannot connect to ${this.endpoint.host}:${this.endpoint.port}` }, "connect-failure");
   }

@@ -23,6 +23,8 @@ export const PROXY_STATS = {
     "local_reply_unauthorized",
     "fault_delays_injected",
     "downstream_heartbeat",
+    "downstream_flow_control_paused_reading_total",
+    "downstream_flow_control_resumed_reading_total",
   ],
   listenerGauges: ["downstream_cx_active"],
   cluster: [
