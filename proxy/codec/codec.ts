@@ -56,10 +56,19 @@ export class CodecError extends Error {
 
 export type DecodeResult =
   | { readonly status: "message"; readonly message: Message; readonly consumed: number }
-  | { readonly status: "need_more_data" }
+  /** `needed`, when the codec knows it: at least how many bytes from `offset` the message needs (a hint). */
+  | { readonly status: "need_more_data"; readonly needed?: number }
   | { readonly status: "error"; readonly error: CodecError };
 
 export const NEED_MORE_DATA: DecodeResult = Object.freeze({ status: "need_more_data" });
+
+/**
+ * "Need more data", with how many bytes from `offset` the message needs in all, when a header
+ * says so: the connection then collects the rest without copying and re-decoding on every read.
+ */
+export function needMoreData(needed: number): DecodeResult {
+  return { status: "need_more_data", needed };
+}
 
 export interface Codec {
   readonly protocol: string;

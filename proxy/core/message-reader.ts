@@ -13,6 +13,10 @@ export interface MessageHandler {
 export class MessageReader {
   private leftover: Buffer | null = null;
   private failed = false;
+  /** While a known-size message is incomplete: its chunks, how many bytes, how many it needs. */
+  private parts: Buffer[] = [];
+  private partsLength = 0;
+  private needed = 0;
 
   constructor(
     private readonly codec: Codec,
@@ -21,6 +25,16 @@ export class MessageReader {
 
   push(chunk: Buffer): void {
     if (this.failed) return;
+    if (this.needed > 0) {
+      // Collect without copying until the message the codec announced is all here.
+      this.parts.push(chunk);
+      this.partsLength += chunk.length;
+      if (this.partsLength < this.needed) return;
+      chunk = Buffer.concat(this.parts, this.partsLength);
+      this.parts = [];
+      this.partsLength = 0;
+      this.needed = 0;
+    }
     const input = this.leftover === null ? chunk : Buffer.concat([this.leftover, chunk]);
     this.leftover = null;
     let offset = 0;
@@ -31,6 +45,13 @@ export class MessageReader {
         this.handler.onMessage(result.message);
         if (this.failed) return;
       } else if (result.status === "need_more_data") {
+        const rest = input.length - offset;
+        if (result.needed !== undefined && result.needed > rest) {
+          this.parts = [input.subarray(offset)];
+          this.partsLength = rest;
+          this.needed = result.needed;
+          return;
+        }
         break;
       } else {
         this.failed = true;
@@ -43,11 +64,13 @@ export class MessageReader {
 
   /** Bytes received but not yet part of a complete message. */
   get bufferedBytes(): number {
-    return this.leftover?.length ?? 0;
+    return (this.leftover?.length ?? 0) + this.partsLength;
   }
 
   stop(): void {
     this.failed = true;
     this.leftover = null;
+    this.parts = [];
+    this.partsLength = 0;
   }
 }

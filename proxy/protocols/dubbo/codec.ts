@@ -16,6 +16,7 @@
 import {
   CodecError,
   NEED_MORE_DATA,
+  needMoreData,
   type Codec,
   type CodecOptions,
   type DecodeResult,
@@ -102,7 +103,7 @@ export class DubboCodec implements Codec {
       return fail("too_large", `frame of ${HEADER_SIZE + bodyLength} bytes exceeds maxFrameSize ${this.maxFrameSize}`);
     }
     const end = offset + HEADER_SIZE + bodyLength;
-    if (input.length < end) return NEED_MORE_DATA;
+    if (input.length < end) return needMoreData(HEADER_SIZE + bodyLength);
 
     const frame = input.subarray(offset, end);
     const flags = frame[2]!;

@@ -17,7 +17,7 @@
  *
  * Upstream connections are per client connection (`upstreamAffinity`), not shared.
  */
-import { CodecError, NEED_MORE_DATA, type Codec, type CodecFactory, type CodecOptions, type DecodeResult, type LocalError, type Message, type Metadata } from "../../codec/codec.ts";
+import { CodecError, NEED_MORE_DATA, needMoreData, type Codec, type CodecFactory, type CodecOptions, type DecodeResult, type LocalError, type Message, type Metadata } from "../../codec/codec.ts";
 import type { ListenerConfig } from "../../config/types.ts";
 import { API_KEYS, apiName, isFlexible, requestHeaderVersion, responseHeaderVersion } from "./api-keys.ts";
 import type { KafkaApiStats } from "./api-stats.ts";
@@ -83,7 +83,7 @@ export class KafkaCodec implements Codec {
     const size = input.readInt32BE(offset);
     if (size < 4 || (this.side === "downstream" && size < 8)) return this.fail("malformed", `frame size ${size}`);
     if (size > this.maxFrameSize) return this.fail("too_large", `frame of ${size} bytes exceeds ${this.maxFrameSize}`);
-    if (input.length - offset < 4 + size) return NEED_MORE_DATA;
+    if (input.length - offset < 4 + size) return needMoreData(4 + size);
     const frame = input.subarray(offset, offset + 4 + size);
     if (this.side === "upstream") {
       const message: Message = { kind: "response", requestId: frame.readInt32BE(RESPONSE_ID_OFFSET), metadata: new Map(), frame, detail: RESPONSE_DETAIL };

@@ -20,6 +20,7 @@
 import {
   CodecError,
   NEED_MORE_DATA,
+  needMoreData,
   type Codec,
   type CodecOptions,
   type DecodeResult,
@@ -233,7 +234,7 @@ export class ThriftCodec implements Codec {
 
   private needMore(bytesFromStart: number): DecodeResult {
     this.pendingNeed = bytesFromStart;
-    return NEED_MORE_DATA;
+    return needMoreData(bytesFromStart);
   }
 
   private fail(code: CodecError["code"], reason: string): DecodeResult {
