@@ -13,6 +13,7 @@ export function toTopologySpec(scenario: Scenario): TopologySpec {
       ...(s.transport !== undefined ? { transport: s.transport } : {}),
       ...(s.protocolVariant !== undefined ? { wireProtocol: s.protocolVariant } : {}),
       ...(s.redis !== undefined ? { redis: s.redis } : {}),
+      ...(s.kafka !== undefined ? { kafka: s.kafka } : {}),
     })),
     clients: scenario.topology.clients.map((c) => ({ name: c.name, protocol: c.protocol, sidecar: c.sidecar })),
   };

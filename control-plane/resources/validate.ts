@@ -23,6 +23,8 @@ const FQDN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const META_PORT = /^tcp-metaprotocol-[a-z0-9]+(-.*)?$/i;
 const GRPC_PORT = /^grpc(-.*)?$/i;
+/** Kafka ports are routed as MetaProtocol ports with the codec "kafka" (control-plane/translate/kafka.ts). */
+const KAFKA_PORT = /^tcp-kafka(-.*)?$/i;
 const CLUSTER_NAME = /^outbound\|(\d+)\|([^|]*)\|(.+)$/;
 
 interface Index {
@@ -189,7 +191,7 @@ function validateMetaRouter(mr: MetaRouter, r: FieldReader, index: Index): void 
   hosts.forEach((h, i) => {
     if (!checkHost(h, ["spec", "hosts", i], r, index)) return;
     const ports = index.hosts.get(h)!.flatMap((se) => se.spec.ports);
-    if (!ports.some((p) => META_PORT.test(p.name) || GRPC_PORT.test(p.name) || p.protocol?.toUpperCase() === "GRPC")) {
+    if (!ports.some((p) => META_PORT.test(p.name) || GRPC_PORT.test(p.name) || p.protocol?.toUpperCase() === "GRPC" || KAFKA_PORT.test(p.name))) {
       r.problem(["spec", "hosts", i], `host "${h}" has no MetaProtocol port (named tcp-metaprotocol-<protocol>-...) to route`);
     }
   });

@@ -6,14 +6,19 @@ import type { EnvoyResources } from "./envoy-types.ts";
 import { translateListeners } from "./listener.ts";
 import { translateRoutes } from "./route.ts";
 import { translateRedis } from "./redis.ts";
+import { addKafkaBrokerRewrites, withKafkaPortsAsMetaProtocol } from "./kafka.ts";
 
 export function translate(resources: readonly Resource[]): EnvoyResources {
+  // Kafka ports (`tcp-kafka-*`, one per broker) translate as MetaProtocol ports with the codec
+  // "kafka", plus the broker address rewrite on their listeners (kafka.ts).
+  const meta = withKafkaPortsAsMetaProtocol(resources);
   const out: EnvoyResources = {
-    clusters: translateClusters(resources),
-    endpoints: translateEndpoints(resources),
-    listeners: translateListeners(resources),
-    routes: translateRoutes(resources),
+    clusters: translateClusters(meta),
+    endpoints: translateEndpoints(meta),
+    listeners: translateListeners(meta),
+    routes: translateRoutes(meta),
   };
+  addKafkaBrokerRewrites(out.listeners, resources);
   // Redis services: listeners with Envoy's redis_proxy, their clusters and endpoints.
   const redis = translateRedis(resources);
   out.clusters.push(...redis.clusters);

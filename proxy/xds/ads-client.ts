@@ -172,7 +172,7 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
           await sink.setEndpoints(merge(objects.map(decodeClusterLoadAssignment), (a) => a.clusterName));
           break;
         case TYPE_URL.listener: {
-          const listeners = objects.map(decodeListener);
+          const listeners = objects.map((l) => decodeListener(l, bootstrap.redirects));
           await sink.setListeners(listeners);
           followUp = () => resubscribe(s, TYPE_URL.route, listeners.map((l) => l.routeConfigName));
           break;

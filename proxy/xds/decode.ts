@@ -31,6 +31,7 @@ import type {
 } from "../config/types.ts";
 import { decodeAny, fromStruct, TYPED_STRUCT_TYPE_URL, UDPA_TYPED_STRUCT_TYPE_URL } from "../../common/envoy-protos.ts";
 import { decodeRedisCluster, decodeRedisListener } from "./decode-redis.ts";
+import { decodeKafkaListenerConfig } from "./decode-kafka.ts";
 
 export const META_PROTOCOL_PROXY_FILTER = "envoy.filters.network.meta_protocol_proxy";
 const META_PROTOCOL_PROXY_TYPE = "aeraki.meta_protocol_proxy.v1alpha.MetaProtocolProxy";
@@ -154,7 +155,8 @@ function authorization(c: Obj, where: string): AuthorizationPolicy[] {
   });
 }
 
-export function decodeListener(l: Obj): ListenerConfig {
+/** `redirects`: the bootstrap's listener name → bound address (Kafka listeners advertise it). */
+export function decodeListener(l: Obj, redirects?: Readonly<Record<string, { host: string; port: number }>>): ListenerConfig {
   const name = String(l.name ?? "");
   const redis = decodeRedisListener(l);
   if (redis) return redis;
@@ -173,6 +175,7 @@ export function decodeListener(l: Obj): ListenerConfig {
   const statPrefix = typeof config.stat_prefix === "string" ? config.stat_prefix : name;
   const out: ListenerConfig = { name, address, codec, routeConfigName, statPrefix };
   if (config.max_frame_size !== undefined) out.maxFrameSize = number(config.max_frame_size, `listener ${name}: max_frame_size`, 1);
+  decodeKafkaListenerConfig(config, out, redirects);
   const metaFilters = (config.meta_protocol_filters ?? []) as Obj[];
   metaFilters.forEach((f, i) => {
     const where = `listener ${name}: meta_protocol_filters[${i}] (${f.name})`;

@@ -3,7 +3,8 @@ import type { Bootstrap } from "../../proxy/config/types.ts";
 import {
   destinationRuleFor,
   instanceName,
-  listenerName,
+  kafkaBrokerInstance,
+  listenerNames,
   serviceEntryFor,
   serviceHost,
   type InstanceAddress,
@@ -13,6 +14,7 @@ import { allocatePort } from "../topology/ports.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { fixtureCommand } from "./fixture-commands.ts";
 import { redisDestinationFor, startRedisService, type RedisServiceDeployment } from "../../fixtures/redis/service.ts";
+import { startKafkaCluster, type KafkaCluster } from "../../fixtures/kafka/broker.ts";
 import { nodeScript } from "./node-command.ts";
 import { ProcessSupervisor, type SpawnSpec } from "./process-supervisor.ts";
 import { connect } from "node:net";
@@ -76,6 +78,8 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
   const supervisor = new ProcessSupervisor(options.logDir);
   const faultProxies = new Map<string, FaultProxy>();
   const redisDeployments: RedisServiceDeployment[] = [];
+  const kafkaClusters: KafkaCluster[] = [];
+  const stopFixtures = () => Promise.all([...redisDeployments.map((d) => d.stop()), ...kafkaClusters.map((k) => k.stop())]);
   try {
     const cp = await supervisor.start({ name: "control-plane", ...nodeScript("control-plane/main.ts", ["--xds-port", "0", "--http-port", "0"]) });
     const xdsPort = Number(cp.ready.xdsPort);
@@ -96,6 +100,17 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
             }),
           );
         }
+        continue;
+      }
+      if (service.protocol === "kafka") {
+        // Real Apache Kafka brokers (KRaft, one JVM each), started and stopped by the fixture (by PID).
+        const version = Object.keys(service.versions)[0] ?? "v1";
+        starting.push(
+          startKafkaCluster({ brokers: service.kafka?.brokers ?? 1, heap: "256m", ...(options.logDir !== undefined && { logDir: options.logDir }) }).then((k) => {
+            kafkaClusters.push(k);
+            for (const n of k.nodes) instances.push({ service: service.name, version, instance: kafkaBrokerInstance(service.name, n.nodeId), host: n.host, port: n.port, advertisedPort: n.port });
+          }),
+        );
         continue;
       }
       for (const [version, { replicas }] of Object.entries(service.versions)) {
@@ -136,9 +151,12 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
       const redirects: Bootstrap["redirects"] = {};
       const outbound = new Map<string, { host: string; port: number }>();
       for (const service of spec.services) {
-        const address = { host: "127.0.0.1", port: await allocatePort() };
-        redirects[listenerName(service)] = address;
-        outbound.set(service.name, address);
+        // One listener per service, or per Kafka broker; the client dials the first.
+        for (const name of listenerNames(service)) {
+          const address = { host: "127.0.0.1", port: await allocatePort() };
+          redirects[name] = address;
+          if (!outbound.has(service.name)) outbound.set(service.name, address);
+        }
       }
       const bootstrap: Bootstrap = {
         node: { id: nodeId, cluster: client.name, metadata: { CLIENT: client.name } },
@@ -203,13 +221,13 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
       down: async () => {
         await Promise.all([...faultProxies.values()].map((p) => p.close()));
         await supervisor.stopAll();
-        await Promise.all(redisDeployments.map((d) => d.stop()));
+        await stopFixtures();
       },
     };
   } catch (err) {
     await Promise.all([...faultProxies.values()].map((p) => p.close()));
     await supervisor.stopAll();
-    await Promise.all(redisDeployments.map((d) => d.stop()));
+    await stopFixtures();
     throw err;
   }
 }

@@ -45,6 +45,7 @@ interface RawService {
   transport?: string;
   protocolVariant?: string;
   redis?: { mode?: "single" | "replicated" | "cluster"; password?: string };
+  kafka?: { brokers?: 1 | 3 };
 }
 interface RawClient {
   name: string;
@@ -160,6 +161,8 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       if (!isThrift && s[field] !== undefined) problem(["topology", "services", i, field], `${field} applies to thrift services only (this one is ${s.protocol})`);
     }
     if (s.protocol !== "redis" && s.redis !== undefined) problem(["topology", "services", i, "redis"], `redis applies to redis services only (this one is ${s.protocol})`);
+    if (s.protocol !== "kafka" && s.kafka !== undefined) problem(["topology", "services", i, "kafka"], `kafka applies to kafka services only (this one is ${s.protocol})`);
+    if (s.protocol === "kafka" && Object.keys(versions).length > 1) problem(["topology", "services", i, "versions"], "a kafka service has one version: its brokers are one cluster, not versions");
     return {
       name: s.name,
       namespace,
@@ -171,6 +174,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
         ? { transport: s.transport ?? DEFAULTS.thrift.transport, protocolVariant: s.protocolVariant ?? DEFAULTS.thrift.protocolVariant }
         : {}),
       ...(s.protocol === "redis" ? { redis: { mode: s.redis?.mode ?? "single", ...(s.redis?.password !== undefined && { password: s.redis.password }) } } : {}),
+      ...(s.protocol === "kafka" ? { kafka: { brokers: s.kafka?.brokers ?? 1 } } : {}),
       source: at(["topology", "services", i]),
     };
   });

@@ -348,6 +348,14 @@ export const SCENARIO_SCHEMA = {
                   password: { type: "string", description: "requirepass of the servers (the proxy supplies it via a RedisDestination)." },
                 },
               },
+              kafka: {
+                type: "object",
+                additionalProperties: false,
+                description: "Kafka services: how many Apache Kafka brokers (KRaft) play the service (default 1). Broker n is reached on port + n - 1, one sidecar listener per broker.",
+                properties: {
+                  brokers: { enum: [1, 3] },
+                },
+              },
             },
           },
         },

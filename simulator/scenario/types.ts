@@ -64,6 +64,8 @@ export interface ServiceSpec {
   protocolVariant?: string;
   /** Redis: which real redis-server deployment plays the service (default single), and its password. */
   redis?: { mode: "single" | "replicated" | "cluster"; password?: string };
+  /** Kafka: how many brokers play the service (default 1); broker n is port + n - 1. */
+  kafka?: { brokers: 1 | 3 };
   source: SourceRef;
 }
 

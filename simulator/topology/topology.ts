@@ -14,6 +14,8 @@ export interface ServiceSpec {
   wireProtocol?: string;
   /** Redis: the redis-server deployment (single, primary + replica, cluster). */
   redis?: { mode: "single" | "replicated" | "cluster"; password?: string };
+  /** Kafka: how many brokers (KRaft, one cluster) play the service; broker n is port + n - 1. */
+  kafka?: { brokers: number };
 }
 
 export interface ClientSpec {
@@ -43,6 +45,8 @@ export function serviceHost(s: { name: string; namespace: string }): string {
 export function servicePortName(s: ServiceSpec): string {
   // Redis has handling of its own (Envoy's redis_proxy), chosen by the `tcp-redis` port name.
   if (s.protocol === "redis") return "tcp-redis";
+  // Kafka too (Aeraki's `tcp-kafka`): one port per broker, see kafkaBrokerPorts.
+  if (s.protocol === "kafka") return "tcp-kafka-broker-1";
   return `tcp-metaprotocol-${s.protocol}-${s.name}`;
 }
 
@@ -51,11 +55,36 @@ export function listenerName(s: ServiceSpec): string {
   return `${serviceHost(s)}_${s.port}`;
 }
 
+/**
+ * A Kafka service's ports: one per broker (`tcp-kafka-broker-<n>` on port + n - 1), so that each
+ * broker gets a sidecar listener of its own — a Kafka client must be able to reach one broker in
+ * particular (the partition leader, the group coordinator), which one listener balancing over all
+ * brokers could not offer.
+ */
+export function kafkaBrokerPorts(s: ServiceSpec): Array<{ nodeId: number; number: number; name: string; listener: string }> {
+  const out = [];
+  for (let n = 1; n <= (s.kafka?.brokers ?? 1); n++) {
+    out.push({ nodeId: n, number: s.port + n - 1, name: `tcp-kafka-broker-${n}`, listener: `${serviceHost(s)}_${s.port + n - 1}` });
+  }
+  return out;
+}
+
+/** Instance name of a Kafka broker: `<service>-broker-<node id>`. */
+export function kafkaBrokerInstance(service: string, nodeId: number): string {
+  return `${service}-broker-${nodeId}`;
+}
+
+/** Every outbound listener a service gets: one, or one per Kafka broker. */
+export function listenerNames(s: ServiceSpec): string[] {
+  return s.protocol === "kafka" ? kafkaBrokerPorts(s).map((p) => p.listener) : [listenerName(s)];
+}
+
 export function instanceName(service: string, version: string, index: number): string {
   return `${service}-${version}-${index}`;
 }
 
 export function serviceEntryFor(s: ServiceSpec, instances: ReadonlyArray<InstanceAddress>): Record<string, unknown> {
+  if (s.protocol === "kafka") return kafkaServiceEntryFor(s, instances);
   const portName = servicePortName(s);
   return {
     apiVersion: "networking.istio.io/v1beta1",
@@ -81,6 +110,40 @@ export function destinationRuleFor(s: ServiceSpec): Record<string, unknown> {
     spec: {
       host: serviceHost(s),
       subsets: Object.keys(s.versions).map((v) => ({ name: v, labels: { version: v } })),
+    },
+  };
+}
+
+/**
+ * A Kafka service: a port per broker and one endpoint (every broker listens on the same host)
+ * that maps each broker's port name to the port that broker listens on. Each port's cluster
+ * `outbound|<port>||<host>` then holds exactly one broker.
+ */
+function kafkaServiceEntryFor(s: ServiceSpec, instances: ReadonlyArray<InstanceAddress>): Record<string, unknown> {
+  const ports = kafkaBrokerPorts(s);
+  const version = Object.keys(s.versions)[0] ?? "v1";
+  // A broker not (yet) running — validation builds the entry before anything starts — is a placeholder.
+  const brokers = ports.map(
+    (p) => instances.find((x) => x.service === s.name && x.instance === kafkaBrokerInstance(s.name, p.nodeId)) ?? { host: "127.0.0.1", port: p.number, version },
+  );
+  const host = brokers[0]!.host;
+  if (brokers.some((b) => b.host !== host)) throw new Error(`kafka service ${s.name}: brokers on different hosts need one ServiceEntry each`);
+  return {
+    apiVersion: "networking.istio.io/v1beta1",
+    kind: "ServiceEntry",
+    metadata: { name: s.name, namespace: s.namespace, labels: { "meshsim.dev/generated": "true" } },
+    spec: {
+      hosts: [serviceHost(s)],
+      location: "MESH_INTERNAL",
+      resolution: "STATIC",
+      ports: ports.map((p) => ({ number: p.number, name: p.name, protocol: "TCP" })),
+      endpoints: [
+        {
+          address: host,
+          ports: Object.fromEntries(ports.map((p, k) => [p.name, brokers[k]!.port])),
+          labels: { app: s.name, version: brokers[0]!.version },
+        },
+      ],
     },
   };
 }

@@ -2,56 +2,72 @@ import { Kafka, logLevel, type Producer } from "kafkajs";
 import { CallError, type CallSpec, type ConnectionEvents, type DriverConnection, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
 
 /**
- * Drives Kafka with kafkajs: a connection is an idempotent producer (acks=all) bootstrapped at
- * the address; `call: {method: produce, args: [topic, value]}` sends one message. Errors are
- * classified by their Kafka error name (REQUEST_TIMED_OUT ...), so expectations can count them.
+ * Drives Kafka with kafkajs: a connection is an idempotent producer (acks=all, retries with a
+ * short backoff) bootstrapped at the address; `call: {method: produce, args: [topic, value]}`
+ * sends one message (value optional). `call.headers.client_id` is the Kafka client id (the
+ * request header field rate limits and routes can match; default "meshsim"); the producer is
+ * connected with it on the connection's first call. Errors are classified by their Kafka error
+ * name (REQUEST_TIMED_OUT ...), so expectations can count them. Kafka responses carry no
+ * service identity: results have none, and `distribution` does not apply.
  */
 export const kafkaDriver: ProtocolDriver = {
   protocol: "kafka",
   async connect(address, events, options) {
-    const kafka = new Kafka({
-      clientId: typeof options.clientId === "string" ? options.clientId : "meshsim",
-      brokers: [`${address.host}:${address.port}`],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: typeof options.retries === "number" ? options.retries : 5 },
-    });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    let closing = false;
-    producer.on(producer.events.DISCONNECT, () => {
-      if (!closing) events.onClosedByPeer();
-    });
-    await producer.connect();
-    return new KafkaConnection(producer, () => (closing = true));
+    return new KafkaConnection(`${address.host}:${address.port}`, events, options);
   },
 };
 
 class KafkaConnection implements DriverConnection {
   private open = true;
+  private closing = false;
+  private producer: Promise<Producer> | undefined;
 
   constructor(
-    private readonly producer: Producer,
-    private readonly markClosing: () => void,
+    private readonly broker: string,
+    private readonly events: ConnectionEvents,
+    private readonly options: Record<string, unknown>,
   ) {}
 
   get isOpen(): boolean {
     return this.open;
   }
 
+  private connectProducer(clientId: string): Promise<Producer> {
+    const kafka = new Kafka({
+      clientId,
+      brokers: [this.broker],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: typeof this.options.retries === "number" ? this.options.retries : 8, initialRetryTime: 50, maxRetryTime: 1000 },
+    });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    producer.on(producer.events.DISCONNECT, () => {
+      if (!this.closing) {
+        this.open = false;
+        this.events.onClosedByPeer();
+      }
+    });
+    return producer.connect().then(() => producer);
+  }
+
   async call(spec: CallSpec, timeoutMs: number): Promise<Identity | undefined> {
     if (spec.method !== "produce") throw new CallError("client_error", `kafka driver: unknown method ${spec.method} (use produce)`);
     const [topic, value] = spec.args as [string, unknown];
+    if (typeof topic !== "string" || topic === "") throw new CallError("client_error", "kafka driver: produce needs a topic: args: [topic, value?]");
+    const clientId = (spec as CallSpec & { headers?: Record<string, string> }).headers?.client_id ?? "meshsim";
     try {
-      await this.producer.send({ topic, acks: -1, timeout: timeoutMs, messages: [{ value: typeof value === "string" ? value : JSON.stringify(value ?? null) }] });
+      this.producer ??= this.connectProducer(clientId);
+      const producer = await this.producer;
+      await producer.send({ topic, acks: -1, timeout: timeoutMs, messages: [{ value: typeof value === "string" ? value : JSON.stringify(value ?? null) }] });
       return undefined;
     } catch (err) {
-      const e = err as { type?: string; name?: string; message?: string; cause?: { type?: string } };
-      throw new CallError(e.type ?? e.cause?.type ?? e.name ?? "client_error", e.message ?? String(err));
+      const e = err as { type?: string; name?: string; message?: string; cause?: { type?: string }; originalError?: { type?: string } };
+      throw new CallError(e.type ?? e.cause?.type ?? e.originalError?.type ?? e.name ?? "client_error", e.message ?? String(err));
     }
   }
 
   close(): void {
     this.open = false;
-    this.markClosing();
-    void this.producer.disconnect();
+    this.closing = true;
+    void this.producer?.then((p) => p.disconnect()).catch(() => undefined);
   }
 }
