@@ -12,6 +12,7 @@
 import type { LatencySummary, TrafficResult } from "../traffic/traffic-result.ts";
 import { formatMs } from "../scenario/units.ts";
 import { percent, verdict, type AssertionResult } from "./assertion-result.ts";
+import { compare } from "./metric.ts";
 
 export type ThresholdOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
 export type ThresholdStat = "avg" | "min" | "max" | "med" | "rate" | `p(${number})`;
@@ -91,22 +92,6 @@ function parseRateValue(expression: string, raw: string): number {
   return value;
 }
 
-function compare(actual: number, op: ThresholdOp, limit: number): boolean {
-  switch (op) {
-    case "<":
-      return actual < limit;
-    case "<=":
-      return actual <= limit;
-    case ">":
-      return actual > limit;
-    case ">=":
-      return actual >= limit;
-    case "==":
-      return actual === limit;
-    case "!=":
-      return actual !== limit;
-  }
-}
 
 /** The observed value of a statistic, or a reason it cannot be observed. */
 export function observe(stat: ThresholdStat, result: TrafficResult): number | string {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { MeshsimError } from "../../common/errors.ts";
+import { killOnExit, stopChild } from "../../common/child-processes.ts";
 
 export interface ManagedProcess {
   name: string;
@@ -21,24 +22,6 @@ export interface SpawnSpec {
   readyTimeoutMs?: number;
 }
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** Last resort: whatever is still running when this process exits is killed by PID. */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const child of live) if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(child.pid, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
-  });
-}
-
 /**
  * Starts child processes, waits for their ready line, keeps their output in log files, and
  * stops them by PID. Children also exit on their own when our end of their stdin closes.
@@ -47,7 +30,6 @@ export class ProcessSupervisor {
   private readonly processes = new Map<string, ManagedProcess>();
 
   constructor(private readonly logDir?: string) {
-    installExitHook();
     if (logDir) mkdirSync(logDir, { recursive: true });
   }
 
@@ -56,7 +38,7 @@ export class ProcessSupervisor {
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, ...spec.env },
     });
-    live.add(child);
+    killOnExit(child);
     const log: WriteStream | undefined = this.logDir ? createWriteStream(join(this.logDir, `${spec.name}.log`)) : undefined;
     const lines: string[] = [];
     const remember = (text: string) => {
@@ -68,7 +50,6 @@ export class ProcessSupervisor {
       remember(d.toString());
     });
     child.on("exit", () => {
-      live.delete(child);
       log?.end();
     });
     const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -139,25 +120,4 @@ export class ProcessSupervisor {
     const names = [...this.processes.keys()].reverse();
     await Promise.all(names.map((n) => this.stop(n)));
   }
-}
-
-/** SIGTERM by PID, SIGKILL after a grace period; resolves once the child has exited. */
-async function stopChild(child: ChildProcess, graceMs = 3000, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  if (signal !== "SIGKILL") child.stdin?.end();
-  try {
-    process.kill(child.pid!, signal);
-  } catch {
-    return;
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(child.pid!, "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  }, graceMs);
-  await exited;
-  clearTimeout(timer);
 }
