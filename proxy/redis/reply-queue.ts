@@ -149,6 +149,15 @@ export class ReplyQueue implements ReplySink {
   /** Writes everything collected this tick in one call. */
   flushOut(): void {
     this.flushScheduled = false;
+    if (this.out.length === 0) {
+      // One segment (a lone reply at pipeline 1, or one upstream read's run): no list needed.
+      if (this.outBuffer === null) return;
+      const only = this.outFirst ?? Buffer.from(this.outBuffer, this.outStart, this.outEnd - this.outStart);
+      this.outFirst = null;
+      this.outBuffer = null;
+      if (!this.socket.destroyed) this.afterWrite(this.socket.write(only));
+      return;
+    }
     this.sealOut();
     const out = this.out;
     if (out.length === 0) return;
@@ -165,6 +174,10 @@ export class ReplyQueue implements ReplySink {
       this.socket.uncork();
     }
     out.length = 0;
+    this.afterWrite(ok);
+  }
+
+  private afterWrite(ok: boolean): void {
     if (!ok && !this.paused) {
       // The client is not reading its replies: stop reading its requests until it does.
       this.paused = true;

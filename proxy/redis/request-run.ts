@@ -10,14 +10,16 @@ export class RequestRun {
   private input: Buffer | null = null;
   private start = 0;
   private end = 0;
-  /** Reused: sendRun copies the handlers out. */
-  private readonly handlers: Pending[] = [];
+  /** The run's first request; the others, if any, in `more` (reused: sendRun copies them out). */
+  private first: Pending | null = null;
+  private readonly more: Pending[] = [];
 
   /** Queues `pending` on `connection`; bytes adjacent to the current run join it. */
   append(connection: RedisUpstreamConnection, b: Buffer, start: number, end: number, pending: Pending): void {
     if (this.connection === connection && this.input === b && this.end === start) {
       this.end = end;
-      this.handlers.push(pending);
+      if (this.more.length === 0) this.more.push(this.first!);
+      this.more.push(pending);
       return;
     }
     this.flush();
@@ -25,7 +27,7 @@ export class RequestRun {
     this.input = b;
     this.start = start;
     this.end = end;
-    this.handlers.push(pending);
+    this.first = pending;
   }
 
   /** Sends the gathered run; called before anything else is sent for this client, and at the end of each read. */
@@ -37,9 +39,12 @@ export class RequestRun {
     this.input = null;
     // A read holding exactly the run (one request at pipeline 1) goes as is, without a view.
     const bytes = this.start === 0 && this.end === input.length ? input : input.subarray(this.start, this.end);
-    const handlers = this.handlers;
-    if (handlers.length === 1) c.send(bytes, handlers[0]!);
-    else c.sendRun(bytes, handlers);
-    handlers.length = 0;
+    const first = this.first!;
+    this.first = null;
+    if (this.more.length === 0) c.send(bytes, first);
+    else {
+      c.sendRun(bytes, this.more);
+      this.more.length = 0;
+    }
   }
 }
