@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Producer } from "kafkajs";
+import { KAFKA_ERRORS } from "../../proxy/protocols/kafka/errors.ts";
 import { CallError, type CallSpec, type ConnectionEvents, type DriverConnection, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
 
 /**
@@ -60,8 +61,7 @@ class KafkaConnection implements DriverConnection {
       await producer.send({ topic, acks: -1, timeout: timeoutMs, messages: [{ value: typeof value === "string" ? value : JSON.stringify(value ?? null) }] });
       return undefined;
     } catch (err) {
-      const e = err as { type?: string; name?: string; message?: string; cause?: { type?: string }; originalError?: { type?: string } };
-      throw new CallError(e.type ?? e.cause?.type ?? e.originalError?.type ?? e.name ?? "client_error", e.message ?? String(err));
+      throw new CallError(errorKind(err), (err as Error).message ?? String(err));
     }
   }
 
@@ -70,4 +70,20 @@ class KafkaConnection implements DriverConnection {
     this.closing = true;
     void this.producer?.then((p) => p.disconnect()).catch(() => undefined);
   }
+}
+
+const ERROR_NAMES = new Map<number, string>(Object.entries(KAFKA_ERRORS).map(([name, code]) => [code, name]));
+
+type KafkaJsError = { type?: string; code?: number; name?: string; message?: string; cause?: KafkaJsError; originalError?: KafkaJsError };
+
+/** The Kafka error name (kafkajs's `type`; codes kafkajs does not know, such as THROTTLING_QUOTA_EXCEEDED, by their code). */
+function errorKind(err: unknown): string {
+  const e = err as KafkaJsError;
+  const inner = e.type !== undefined ? e : (e.cause ?? e.originalError ?? e);
+  if (inner.type === "KAFKAJS_UNKNOWN_ERROR_CODE") {
+    // kafkajs keeps the broker's code only in its message: "Unknown error code 89".
+    const code = Number(/error code (-?\d+)/.exec(inner.message ?? "")?.[1]);
+    return ERROR_NAMES.get(code) ?? (Number.isFinite(code) ? `KAFKA_ERROR_${code}` : inner.type);
+  }
+  return inner.type ?? e.name ?? "client_error";
 }
