@@ -1,11 +1,13 @@
 /**
  * The Kafka scenarios in scenarios/kafka/ run end to end (real brokers, the control plane, a
  * sidecar configured over xDS, kafkajs producers), and their assertions can fail: with its policy
- * taken out, a policy scenario fails. Topic-prefix routing to a second Kafka cluster is in
- * kafka-topic-routing.test.ts.
+ * taken out, a policy scenario fails. Last, topic-prefix routing to a second Kafka cluster
+ * (programmatic: a proxy configured directly, see docs/kafka.md for what it can and cannot do).
  */
-import { describe, expect, it } from "vitest";
-import { kafkaLibMissing } from "../fixtures/kafka/broker.ts";
+import { Kafka, logLevel } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kafkaLibMissing, startKafkaCluster, type KafkaCluster } from "../fixtures/kafka/broker.ts";
+import { startKafkaMesh, type KafkaMesh } from "../fixtures/kafka/kafka-mesh.ts";
 import { runScenario } from "./runner.ts";
 import { loadScenario } from "./scenario/loader.ts";
 import type { Scenario } from "./scenario/types.ts";
@@ -46,4 +48,62 @@ describe.skipIf(missing !== undefined)("kafka scenarios", () => {
     expect(failures(summary).join("\n")).toMatch(/THROTTLING_QUOTA_EXCEEDED|total=0/);
     expect(summary.passed).toBe(false);
   }, 90_000);
+});
+
+describe.skipIf(missing !== undefined)("kafka topic-prefix routing to a second cluster", () => {
+  let main: KafkaCluster;
+  let audit: KafkaCluster;
+  let mesh: KafkaMesh;
+  const AUDIT_CLUSTER = "outbound|9092||audit-kafka.default.svc.cluster.local";
+
+  beforeAll(async () => {
+    [main, audit] = await Promise.all([startKafkaCluster({ brokers: 1, heap: "256m" }), startKafkaCluster({ brokers: 1, heap: "256m" })]);
+    mesh = await startKafkaMesh(main);
+    const [broker] = mesh.brokers;
+    // The audit cluster's broker is advertised as the listener of the main cluster's broker with the
+    // same position (both are node 1): clients see one broker, the proxy picks the cluster per request.
+    mesh.setCluster(AUDIT_CLUSTER, [{ host: audit.nodes[0]!.host, port: audit.nodes[0]!.port }]);
+    await mesh.addBrokerAddresses({ [audit.bootstrap[0]!]: broker!.listener });
+    mesh.setRoutes(() => [{ name: "audit", match: [{ name: "topic", kind: "prefix", value: "audit." }], action: { kind: "cluster", cluster: AUDIT_CLUSTER } }]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await mesh?.close();
+    await Promise.all([main?.stop(), audit?.stop()]);
+  });
+
+  const direct = (cluster: KafkaCluster) => new Kafka({ clientId: "direct", brokers: cluster.bootstrap, logLevel: logLevel.NOTHING });
+  async function endOffset(cluster: KafkaCluster, topic: string): Promise<number | "absent"> {
+    const admin = direct(cluster).admin();
+    await admin.connect();
+    try {
+      if (!(await admin.listTopics()).includes(topic)) return "absent";
+      return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  it("one producer through the proxy: audit.* lands on the audit cluster, the rest on the main one", async () => {
+    // Each topic exists on its own cluster, and with auto-creation off nowhere else: a Metadata
+    // request naming both topics goes (by its first topic) to one cluster, which must know both.
+    for (const [cluster, topic] of [[main, "orders.x"], [audit, "audit.x"], [main, "audit.x"]] as const) {
+      const admin = direct(cluster).admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      await admin.disconnect();
+    }
+    const producer = new Kafka({ clientId: "router", brokers: mesh.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 50 } }).producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    for (let i = 0; i < 20; i++) {
+      await producer.send({ topic: "orders.x", acks: -1, messages: [{ key: `o-${i}`, value: "order" }] });
+      await producer.send({ topic: "audit.x", acks: -1, messages: [{ key: `a-${i}`, value: "audit" }] });
+    }
+    await producer.disconnect();
+    expect(await endOffset(main, "orders.x")).toBe(20);
+    expect(await endOffset(audit, "audit.x")).toBe(20);
+    expect(await endOffset(main, "audit.x")).toBe(0);
+    expect(await endOffset(audit, "orders.x")).toBe("absent");
+    expect(mesh.stat("kafka.broker_address_unknown")).toBe(0);
+  }, 120_000);
 });

@@ -8,6 +8,7 @@ import { Cursor } from "../wire.ts";
 import type { BrokerAddressMap, FrameRebuilder } from "./broker-address.ts";
 import { topLevelErrorOffset, type Values } from "./error-response.ts";
 import { readFetchRequestFirstTopic } from "./fetch/v4/request.ts";
+import { readListOffsetsRequestFirstTopic } from "./list-offsets/v1/request.ts";
 import { rewriteFindCoordinatorResponse } from "./find-coordinator/v3/response.ts";
 import { rewriteFindCoordinatorResponseV4 } from "./find-coordinator/v4/response.ts";
 import { rewriteDescribeClusterResponse } from "./describe-cluster/v0/response.ts";
@@ -23,7 +24,7 @@ import { produceRequestV13 } from "./produce/v13/request.ts";
 
 /** What the proxy learns from a request body. */
 export interface RequestFacts {
-  /** Topic names in request order (Produce, Fetch: the first one only; Metadata); null: none or not read. */
+  /** Topic names in request order (Fetch, ListOffsets: the first one only; Produce; Metadata); null: none or not read. */
   topics: string[] | null;
   /** Produce only. */
   produce?: ProduceRequest;
@@ -42,6 +43,10 @@ export function readRequestBody(apiKey: number, version: number, c: Cursor): Req
     }
     case API_KEY.Fetch: {
       const topic = readFetchRequestFirstTopic(c, version, version >= 12);
+      return { topics: topic === null ? null : [topic] };
+    }
+    case API_KEY.ListOffsets: {
+      const topic = readListOffsetsRequestFirstTopic(c, version, version >= 6);
       return { topics: topic === null ? null : [topic] };
     }
     case API_KEY.Metadata: {
