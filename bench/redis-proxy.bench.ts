@@ -18,6 +18,7 @@ import type { Bootstrap } from "../proxy/config/types.ts";
 import { nodeScript } from "../simulator/runtime/node-command.ts";
 import { allocatePort } from "../simulator/topology/ports.ts";
 import { cpuSeconds, peakRssMiB } from "./process-usage.ts";
+import { DEFAULT_REDIS_LISTENER } from "../proxy/redis/listener-state.ts";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 200_000);
 const CLIENTS = Number(process.env.CLIENTS ?? 50);
@@ -82,19 +83,7 @@ async function startMeshsim(backend: number): Promise<{ port: number; child: Chi
           codec: "redis",
           routeConfigName: name,
           statPrefix: "redis",
-          redis: {
-            routes: [],
-            catchAll: { cluster: "redis", mirrors: [] },
-            caseInsensitive: false,
-            opTimeoutMs: 5000,
-            enableCommandStats: false,
-            maxBufferSizeBeforeFlush: 0,
-            bufferFlushTimeoutMs: 3,
-            enableHashtagging: true,
-            enableRedirection: false,
-            readPolicy: "MASTER",
-            faults: [],
-          },
+          redis: { ...DEFAULT_REDIS_LISTENER, catchAll: { cluster: "redis", mirrors: [] } },
         },
       ],
     },

@@ -7,8 +7,11 @@ import { REDIS_CLUSTER_STATS, REDIS_STATS, type RedisStat } from "./stats.ts";
 import { TurnCounter } from "./turn-counter.ts";
 import { RedisUpstreamCluster, type RedisUpstreamSettings } from "./upstream-cluster.ts";
 
-/** A RedisService listener with no `redis` block: everything to the route configuration's name as a cluster. */
-const EMPTY: RedisListenerConfig = {
+/**
+ * Envoy's redis_proxy defaults (no routes, no faults, MASTER reads, hash tags on). A RedisService
+ * listener with no `redis` block sends everything to the route configuration's name as a cluster.
+ */
+export const DEFAULT_REDIS_LISTENER: RedisListenerConfig = {
   routes: [],
   caseInsensitive: false,
   opTimeoutMs: 5000,
@@ -109,7 +112,7 @@ export class RedisListenerState {
 
   private configOf(): RedisListenerConfig {
     const c = this.context.config;
-    return c.redis ?? { ...EMPTY, catchAll: { cluster: c.routeConfigName, mirrors: [] } };
+    return c.redis ?? { ...DEFAULT_REDIS_LISTENER, catchAll: { cluster: c.routeConfigName, mirrors: [] } };
   }
 
   private applySettings(): void {

@@ -5,21 +5,11 @@
 import { Redis, type RedisOptions } from "ioredis";
 import type { ClusterConfig, Endpoint, RedisListenerConfig } from "../../config/types.ts";
 import { Proxy } from "../../proxy.ts";
+import { DEFAULT_REDIS_LISTENER } from "../listener-state.ts";
 
 export const LISTENER = "redis.default.svc.cluster.local_6379";
 
-export const BASE_SETTINGS: RedisListenerConfig = {
-  routes: [],
-  caseInsensitive: false,
-  opTimeoutMs: 2000,
-  enableCommandStats: true,
-  maxBufferSizeBeforeFlush: 0,
-  bufferFlushTimeoutMs: 3,
-  enableHashtagging: true,
-  enableRedirection: false,
-  readPolicy: "MASTER",
-  faults: [],
-};
+export const BASE_SETTINGS: RedisListenerConfig = { ...DEFAULT_REDIS_LISTENER, opTimeoutMs: 2000, enableCommandStats: true };
 
 export interface RedisMesh {
   proxy: Proxy;
