@@ -105,7 +105,8 @@ export class Cluster {
       endpoint.pools.set(codecName, pool);
     }
     const client = pool.client(affinity);
-    if (client === undefined) {
+    // An idle client would open a socket: that too must fit under max connections.
+    if (client === undefined || (!client.hasSocket && !this.mayOpenConnection())) {
       this.stats.inc("upstream_cx_overflow");
       return { ok: false, kind: "overflow", message: `cluster ${this.config.name}: max connections ${limits?.maxConnections} reached` };
     }

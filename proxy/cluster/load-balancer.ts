@@ -130,9 +130,10 @@ export class RingHash implements HashTable {
       if (pts[mid]! < hash) lo = mid + 1;
       else hi = mid;
     }
-    // Later attempts walk on clockwise to the next distinct owner.
     let idx = lo % pts.length;
     let owner = this.owners[idx]!;
+    if (attempt === 0) return owner;
+    // Later attempts walk on clockwise to the next distinct owner.
     const seen = new Set<number>([owner]);
     for (let steps = 0; seen.size <= attempt && steps < pts.length; steps++) {
       idx = (idx + 1) % pts.length;

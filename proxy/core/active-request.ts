@@ -2,7 +2,7 @@ import type { Codec, LocalError, LocalErrorKind, Message, Metadata } from "../co
 import type { HeaderMutation, ListenerConfig, RetryPolicy, RouteEntry } from "../config/types.ts";
 import type { Cluster, EndpointState } from "../cluster/cluster-manager.ts";
 import type { UpstreamAffinity } from "../cluster/endpoint-pool.ts";
-import type { RequestContext } from "../filters/filter.ts";
+import type { RequestContext, RequestFilter } from "../filters/filter.ts";
 import type { ListenerContext } from "./listener-context.ts";
 import type { ResponseSink, UpstreamFailureCause } from "./response-sink.ts";
 import type { UpstreamClient } from "./upstream-client.ts";
@@ -25,6 +25,8 @@ const DISCARD: ResponseSink = { onUpstreamResponse() {}, onUpstreamFailure() {} 
 
 /** Minimum retries allowed however low the active request count (Envoy's min_retry_concurrency). */
 const MIN_RETRY_CONCURRENCY = 3;
+/** How long a mirrored request may stay unanswered when its route sets no timeout. */
+const MIRROR_TIMEOUT_MS = 15_000;
 
 /**
  * One request from decode to reply: runs the listener's filter chain, then (as the router, the
@@ -36,11 +38,15 @@ export class ActiveRequest implements RequestContext, ResponseSink {
   cluster: string | undefined;
   readonly requestMutation: HeaderMutation[];
   readonly responseMutation: HeaderMutation[];
+  /** The chain as it was when the request arrived: a listener update mid-request must not shift it. */
+  private readonly filters: ReadonlyArray<RequestFilter>;
   private filterIndex = 0;
   private finished = false;
   private readonly originalId: number;
   private attempts = 0;
   private retrying = false;
+  /** The cluster object whose activeRetries this request holds (clusters can be replaced meanwhile). */
+  private retryCluster: Cluster | undefined;
   /** Endpoints earlier attempts used; created on the first retry only. */
   private tried: Set<EndpointState> | undefined;
   private client: UpstreamClient | undefined;
@@ -58,6 +64,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     cluster: string | undefined,
   ) {
     this.cluster = cluster;
+    this.filters = listenerContext.filters;
     this.originalId = message.requestId;
     this.requestMutation = route?.requestMutation ? [...route.requestMutation] : [];
     this.responseMutation = route?.responseMutation ? [...route.responseMutation] : [];
@@ -77,7 +84,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
 
   /** Runs the filter chain from where it stopped. */
   resume(): void {
-    const filters = this.listenerContext.filters;
+    const filters = this.filters;
     while (!this.finished && this.filterIndex < filters.length) {
       if (filters[this.filterIndex++]!.onRequest(this) === "stop") return;
     }
@@ -98,7 +105,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
       return;
     }
     if (route.timeoutMs !== undefined && this.message.kind !== "oneway") {
-      this.routeTimer = setTimeout(() => this.onRouteTimeout(), route.timeoutMs);
+      this.routeTimer = setTimeout(onRouteTimeout, route.timeoutMs, this);
     }
     if (route.mirror !== undefined && Math.random() * 100 < route.mirror.percentage) this.mirror(route.mirror.cluster);
     this.sendAttempt();
@@ -146,10 +153,11 @@ export class ActiveRequest implements RequestContext, ResponseSink {
       return;
     }
     const perTry = this.route!.retries?.perTryTimeoutMs;
-    if (perTry !== undefined) this.tryTimer = setTimeout(() => this.onTryTimeout(), perTry);
+    if (perTry !== undefined) this.tryTimer = setTimeout(onTryTimeout, perTry, this);
   }
 
-  private onTryTimeout(): void {
+  /** @internal timer callback */
+  onTryTimeout(): void {
     if (this.finished) return;
     this.client!.cancel(this.upstreamId);
     this.attemptDone();
@@ -159,7 +167,8 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     this.reply("timeout", `no response within the per-try timeout of ${this.route!.retries!.perTryTimeoutMs} ms`);
   }
 
-  private onRouteTimeout(): void {
+  /** @internal timer callback */
+  onRouteTimeout(): void {
     if (this.finished) return;
     if (this.client && this.upstreamId !== -1) {
       this.client.cancel(this.upstreamId);
@@ -171,7 +180,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
 
   private mayRetry(cause: RetryOn): boolean {
     const policy = this.route?.retries;
-    if (policy === undefined || this.attempts > policy.attempts || !policy.retryOn.includes(cause)) return false;
+    if (policy === undefined || this.attempts > policy.attempts || !policy.retryOn.includes(cause) || this.downstream.closed) return false;
     const cluster = this.upstream!;
     const maxRetries = cluster.config.circuitBreakers?.maxRetries;
     const budget = policy.budget !== undefined ? Math.max(MIN_RETRY_CONCURRENCY, policy.budget * cluster.activeRequests) : Number.POSITIVE_INFINITY;
@@ -188,8 +197,12 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     cluster.stats.inc("upstream_rq_retry");
     if (!this.retrying) {
       this.retrying = true;
+      this.retryCluster = cluster;
       cluster.activeRetries++;
     }
+    // The bytes of the previous attempt may still wait in a socket buffer or a connect queue, and
+    // sending rewrites the request id inside the frame: give this attempt its own copy.
+    this.message.frame = Buffer.from(this.message.frame);
     this.sendAttempt();
   }
 
@@ -205,7 +218,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     clearTimeout(this.routeTimer);
     if (this.retrying) {
       this.retrying = false;
-      this.upstream!.activeRetries--;
+      this.retryCluster!.activeRetries--;
     }
   }
 
@@ -219,7 +232,9 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     const detail = typeof m.detail === "object" && m.detail !== null ? cloneKeepingClass(m.detail) : m.detail;
     const copy: Message = { kind: m.kind, requestId: m.requestId, metadata: m.metadata, frame: Buffer.from(m.frame), detail };
     pick.cluster.stats.inc("mirror_rq_total");
-    pick.client.send(copy, this.downstream.codec, DISCARD, this.requestMutation.length > 0 ? this.requestMutation : undefined);
+    const id = pick.client.send(copy, this.downstream.codec, DISCARD, this.requestMutation.length > 0 ? this.requestMutation : undefined);
+    // Nobody waits for a mirrored response, so nothing else would ever give up on a lost one.
+    if (id !== -1) setTimeout(cancelMirror, this.route?.timeoutMs ?? MIRROR_TIMEOUT_MS, pick.client, id);
   }
 
   private hashKey(): string | undefined {
@@ -232,6 +247,18 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     }
     return key;
   }
+}
+
+function onRouteTimeout(request: ActiveRequest): void {
+  request.onRouteTimeout();
+}
+
+function onTryTimeout(request: ActiveRequest): void {
+  request.onTryTimeout();
+}
+
+function cancelMirror(client: UpstreamClient, id: number): void {
+  client.cancel(id);
 }
 
 /** A shallow copy that keeps the prototype, so codecs can still recognise their detail class. */

@@ -62,16 +62,19 @@ export class ListenerManager {
       const bind = this.bindAddress(config);
       const existing = this.listeners.get(config.name);
       if (existing && existing.bound.host === bind.host && existing.bound.port === bind.port) {
+        const previous = existing.context.config;
         existing.context.config = config;
+        // Connections decode with the codec they started with; a different codec needs new ones.
+        if (previous.codec !== config.codec) for (const c of existing.context.connections) c.close();
         existing.context.codecFactory = this.codecFactory(config);
-        existing.context.filters = buildFilterChain(config, this.filterDeps());
+        // Rebuilding filters would refill rate-limit buckets on every push: only when they changed.
+        if (!sameFilterConfig(previous, config)) existing.context.filters = buildFilterChain(config, this.filterDeps());
         continue;
       }
-      if (existing) {
-        existing.server.close();
-        this.listeners.delete(config.name);
-      }
-      await this.open(config, bind);
+      // Bind the new address first: if that fails the update is rejected and the old one stays.
+      const opened = await this.open(config, bind);
+      if (existing) existing.server.close();
+      this.listeners.set(config.name, opened);
     }
   }
 
@@ -112,7 +115,7 @@ export class ListenerManager {
     return { host, port: config.address.port };
   }
 
-  private async open(config: ListenerConfig, bind: { host: string; port: number }): Promise<void> {
+  private async open(config: ListenerConfig, bind: { host: string; port: number }): Promise<ActiveListener> {
     const routeTables = this.routeTables;
     const context: ListenerContext = {
       config,
@@ -137,6 +140,13 @@ export class ListenerManager {
     });
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : bind.port;
-    this.listeners.set(config.name, { context, server, bound: { host: bind.host, port } });
+    return { context, server, bound: { host: bind.host, port } };
   }
+}
+
+/** Whether two versions of a listener configure the same filters (authorization, rate limits). */
+function sameFilterConfig(a: ListenerConfig, b: ListenerConfig): boolean {
+  return (
+    JSON.stringify([a.authorization, a.localRateLimit, a.globalRateLimit]) === JSON.stringify([b.authorization, b.localRateLimit, b.globalRateLimit])
+  );
 }

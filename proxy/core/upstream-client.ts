@@ -89,7 +89,14 @@ export class UpstreamClient implements MessageHandler {
 
   /** Forget a request (timed out): a late response is dropped and counted. */
   cancel(id: number): void {
-    if (this.inFlight.delete(id)) this.requestDone();
+    if (!this.inFlight.delete(id)) return;
+    this.requestDone();
+    if (this.draining && this.inFlight.size === 0) this.close();
+  }
+
+  /** Whether this client holds a socket (open or opening); one without would open a new one. */
+  get hasSocket(): boolean {
+    return this.socket !== null;
   }
 
   /** Stop taking requests; close once in-flight ones complete. */

@@ -39,6 +39,16 @@ describe("fault injection", () => {
     expect((await c.sayHello("y")).message).toBe("hello y");
   });
 
+  it("completes a delayed request even when the listener's filters change meanwhile", async () => {
+    mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "v1" }, fault: { delay: { percentage: 100, fixedDelayMs: 150 } } }]);
+    await mesh.setListener({ authorization: [{ name: "all", action: "ALLOW", rules: [[{ name: "method", kind: "present" }]] }] });
+    const c = mesh.client();
+    const pending = c.sayHello("held");
+    await new Promise((r) => setTimeout(r, 50));
+    await mesh.setListener({ authorization: undefined }); // a shorter chain while the request waits in the fault filter
+    expect((await pending).message).toBe("hello held");
+  });
+
   it("delays requests by the configured time", async () => {
     mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "v1" }, fault: { delay: { percentage: 100, fixedDelayMs: 120 } } }]);
     const c = mesh.client();

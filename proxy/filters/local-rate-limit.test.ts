@@ -50,6 +50,17 @@ describe("local rate limit", () => {
     expect(hellos.ok).toEqual({ v1: 10 });
   });
 
+  it("keeps its buckets when a listener update leaves the rate limit unchanged", async () => {
+    const limit = { tokenBucket: { maxTokens: 5, tokensPerFill: 5, fillIntervalMs: 60_000 }, conditions: [] };
+    await mesh.setListener({ localRateLimit: limit });
+    const c = mesh.client();
+    const first = await tally(Array.from({ length: 5 }, () => c.sayHello("x")));
+    await mesh.setListener({ localRateLimit: { ...limit }, statPrefix: "hello-renamed" }); // an LDS push of the same limit
+    const second = await tally(Array.from({ length: 3 }, () => c.sayHello("x")));
+    expect(first.ok.v1).toBe(5);
+    expect(second.errors.rate_limited).toBe(3);
+  });
+
   it("refills over time", async () => {
     await mesh.setListener({ localRateLimit: { tokenBucket: { maxTokens: 2, tokensPerFill: 2, fillIntervalMs: 200 }, conditions: [] } });
     const c = mesh.client();
