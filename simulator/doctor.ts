@@ -79,6 +79,15 @@ const CHECKS: Check[] = [
     },
   },
   {
+    name: "Go 1.25 or newer (builds Envoy's rate-limit service)",
+    async run() {
+      const out = spawnSync("go", ["version"], { encoding: "utf8" });
+      const m = /go(\d+)\.(\d+)/.exec(out.stdout ?? "");
+      const ok = m !== null && (Number(m[1]) > 1 || Number(m[2]) >= 25);
+      return { ok, detail: m ? `go${m[1]}.${m[2]}` : "go not found", fix: "install Go 1.25+ from the Go downloads (Debian's golang-go is older)" };
+    },
+  },
+  {
     name: "envoy ratelimit service built",
     setup: RATELIMIT_BUILD,
     async run() {
