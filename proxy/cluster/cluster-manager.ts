@@ -127,9 +127,10 @@ export class Cluster {
   recordResult(endpoint: EndpointState, ok: boolean): void {
     if (!this.outlier) return;
     const now = Date.now();
-    let ejected = 0;
-    for (const e of this.endpoints) if (isEjected(e.outlier, now)) ejected++;
-    if (this.outlier.record(endpoint.outlier, ok, now, ejected, this.endpoints.length)) this.stats.inc("outlier_detection_ejections");
+    if (!this.outlier.record(endpoint.outlier, ok, now)) return;
+    if (!this.outlier.mayEject(this.ejectedCount(), this.endpoints.length)) return;
+    this.outlier.eject(endpoint.outlier, now);
+    this.stats.inc("outlier_detection_ejections");
   }
 
   ejectedCount(): number {

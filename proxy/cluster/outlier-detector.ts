@@ -19,19 +19,28 @@ export function newOutlierState(): OutlierState {
 export class OutlierDetector {
   constructor(private readonly config: NonNullable<ClusterConfig["outlierDetection"]>) {}
 
-  /** Returns true when this result ejected the endpoint. */
-  record(state: OutlierState, ok: boolean, now: number, ejectedCount: number, total: number): boolean {
+  /**
+   * Counts one result. Returns true when the endpoint has now reached the threshold and is not
+   * ejected yet — the caller then checks maxEjectionPercent (`mayEject`) and calls `eject`.
+   * Successes cost one store; the cluster-wide count is only needed at that rare point.
+   */
+  record(state: OutlierState, ok: boolean, now: number): boolean {
     if (ok) {
       state.consecutiveErrors = 0;
       return false;
     }
     state.consecutiveErrors++;
-    if (state.consecutiveErrors < this.config.consecutiveErrors || now < state.ejectedUntil) return false;
-    if (total === 0 || ((ejectedCount + 1) / total) * 100 > this.config.maxEjectionPercent) return false;
+    return state.consecutiveErrors >= this.config.consecutiveErrors && now >= state.ejectedUntil;
+  }
+
+  mayEject(ejectedCount: number, total: number): boolean {
+    return total > 0 && ((ejectedCount + 1) / total) * 100 <= this.config.maxEjectionPercent;
+  }
+
+  eject(state: OutlierState, now: number): void {
     state.ejections++;
     state.ejectedUntil = now + this.config.baseEjectionTimeMs * state.ejections;
     state.consecutiveErrors = 0;
-    return true;
   }
 }
 

@@ -86,6 +86,17 @@ export function instanceName(service: string, version: string, index: number): s
 export function serviceEntryFor(s: ServiceSpec, instances: ReadonlyArray<InstanceAddress>): Record<string, unknown> {
   if (s.protocol === "kafka") return kafkaServiceEntryFor(s, instances);
   const portName = servicePortName(s);
+  return generatedServiceEntry(
+    s,
+    [{ number: s.port, name: portName }],
+    instances
+      .filter((i) => i.service === s.name)
+      .map((i) => ({ address: i.host, ports: { [portName]: i.port }, labels: { app: s.name, version: i.version, instance: i.instance } })),
+  );
+}
+
+/** The ServiceEntry the simulator writes for a service: static endpoints, TCP ports, labelled as generated. */
+function generatedServiceEntry(s: ServiceSpec, ports: ReadonlyArray<{ number: number; name: string }>, endpoints: ReadonlyArray<object>): Record<string, unknown> {
   return {
     apiVersion: "networking.istio.io/v1beta1",
     kind: "ServiceEntry",
@@ -94,10 +105,8 @@ export function serviceEntryFor(s: ServiceSpec, instances: ReadonlyArray<Instanc
       hosts: [serviceHost(s)],
       location: "MESH_INTERNAL",
       resolution: "STATIC",
-      ports: [{ number: s.port, name: portName, protocol: "TCP" }],
-      endpoints: instances
-        .filter((i) => i.service === s.name)
-        .map((i) => ({ address: i.host, ports: { [portName]: i.port }, labels: { app: s.name, version: i.version, instance: i.instance } })),
+      ports: ports.map((p) => ({ number: p.number, name: p.name, protocol: "TCP" })),
+      endpoints,
     },
   };
 }
@@ -128,22 +137,11 @@ function kafkaServiceEntryFor(s: ServiceSpec, instances: ReadonlyArray<InstanceA
   );
   const host = brokers[0]!.host;
   if (brokers.some((b) => b.host !== host)) throw new Error(`kafka service ${s.name}: brokers on different hosts need one ServiceEntry each`);
-  return {
-    apiVersion: "networking.istio.io/v1beta1",
-    kind: "ServiceEntry",
-    metadata: { name: s.name, namespace: s.namespace, labels: { "meshsim.dev/generated": "true" } },
-    spec: {
-      hosts: [serviceHost(s)],
-      location: "MESH_INTERNAL",
-      resolution: "STATIC",
-      ports: ports.map((p) => ({ number: p.number, name: p.name, protocol: "TCP" })),
-      endpoints: [
-        {
-          address: host,
-          ports: Object.fromEntries(ports.map((p, k) => [p.name, brokers[k]!.port])),
-          labels: { app: s.name, version: brokers[0]!.version },
-        },
-      ],
+  return generatedServiceEntry(s, ports, [
+    {
+      address: host,
+      ports: Object.fromEntries(ports.map((p, k) => [p.name, brokers[k]!.port])),
+      labels: { app: s.name, version: brokers[0]!.version },
     },
-  };
+  ]);
 }

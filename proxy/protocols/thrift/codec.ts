@@ -117,32 +117,29 @@ export class ThriftCodec implements Codec {
     let headerStart: number;
     let end: number;
     let frameInfo: HeaderFrame | undefined;
-    if (transport === "header") {
+    if (transport !== "unframed") {
+      // Framed and THeader: a length prefix bounds the message.
       if (available < FRAME_HEADER_SIZE) return this.needMore(FRAME_HEADER_SIZE);
       const length = input.readInt32BE(offset);
       if (length <= 0) return this.fail("malformed", `bad frame length ${length}`);
       if (length > this.maxFrameSize) return this.fail("too_large", `frame length ${length} exceeds maxFrameSize ${this.maxFrameSize}`);
       end = offset + FRAME_HEADER_SIZE + length;
       if (input.length < end) return this.needMore(FRAME_HEADER_SIZE + length);
-      frameInfo = this.headerFrame;
-      if (input[offset + 4] !== 0x0f || input[offset + 5] !== 0xff) return this.fail("malformed", "THeader connection: frame without the 0x0FFF magic");
-      if (!readHeaderFrame(input, offset, end, frameInfo)) return this.fail(frameInfo.unsupported ? "unsupported" : "malformed", frameInfo.reason);
-      protocol = frameInfo.protocol;
-      headerStart = frameInfo.payloadOffset;
+      if (transport === "header") {
+        frameInfo = this.headerFrame;
+        if (input[offset + 4] !== 0x0f || input[offset + 5] !== 0xff) return this.fail("malformed", "THeader connection: frame without the 0x0FFF magic");
+        if (!readHeaderFrame(input, offset, end, frameInfo)) return this.fail(frameInfo.unsupported ? "unsupported" : "malformed", frameInfo.reason);
+        protocol = frameInfo.protocol;
+        headerStart = frameInfo.payloadOffset;
+      } else {
+        headerStart = offset + FRAME_HEADER_SIZE;
+      }
       scan.reset(end, end, MALFORMED);
       const r = protocol === "binary" ? readBinaryHeader(input, headerStart, scan, header) : readCompactHeader(input, headerStart, scan, header);
-      if (r < 0) return this.fail("malformed", `THeader ${protocol}: ${r === NEED_MORE ? "frame ends inside the message header" : scan.reason}`);
-    } else if (transport === "framed") {
-      if (available < FRAME_HEADER_SIZE) return this.needMore(FRAME_HEADER_SIZE);
-      const length = input.readInt32BE(offset);
-      if (length <= 0) return this.fail("malformed", `bad frame length ${length}`);
-      if (length > this.maxFrameSize) return this.fail("too_large", `frame length ${length} exceeds maxFrameSize ${this.maxFrameSize}`);
-      end = offset + FRAME_HEADER_SIZE + length;
-      if (input.length < end) return this.needMore(FRAME_HEADER_SIZE + length);
-      headerStart = offset + FRAME_HEADER_SIZE;
-      scan.reset(end, end, MALFORMED);
-      const r = protocol === "binary" ? readBinaryHeader(input, headerStart, scan, header) : readCompactHeader(input, headerStart, scan, header);
-      if (r < 0) return this.fail("malformed", `framed ${protocol}: ${r === NEED_MORE ? "frame ends inside the message header" : scan.reason}`);
+      if (r < 0) {
+        const where = transport === "header" ? "THeader" : "framed";
+        return this.fail("malformed", `${where} ${protocol}: ${r === NEED_MORE ? "frame ends inside the message header" : scan.reason}`);
+      }
     } else {
       headerStart = offset;
       scan.reset(input.length, offset + this.maxFrameSize, TOO_LARGE);

@@ -16,6 +16,7 @@
  */
 import type { Mutation } from "../../codec/codec.ts";
 import type { ProtocolKind } from "./wire.ts";
+import { writeVarint32 } from "./protocol-compact.ts";
 
 export const HEADER_MAGIC = 0x0fff;
 /** Bytes before the variable header: length, magic, flags, seqid, header-words. */
@@ -129,15 +130,6 @@ function varintSize(value: number): number {
   return n;
 }
 
-function writeVarint(buf: Buffer, pos: number, value: number): number {
-  let v = value >>> 0;
-  while (v >= 0x80) {
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[pos++] = v;
-  return pos;
-}
 
 /**
  * A copy of `frame` (a whole THeader frame from its length field) with `mutation` appended as a
@@ -154,12 +146,12 @@ export function withInfoHeaders(frame: Buffer, infoEnd: number, payloadOffset: n
   const payloadLength = frame.length - payloadOffset;
   const out = Buffer.alloc(HEADER_FIXED_SIZE + headerSize + payloadLength);
   frame.copy(out, 0, 0, infoEnd);
-  let pos = writeVarint(out, infoEnd, INFO_KEYVALUE);
-  pos = writeVarint(out, pos, pairs.length);
+  let pos = writeVarint32(out, infoEnd, INFO_KEYVALUE);
+  pos = writeVarint32(out, pos, pairs.length);
   for (const [k, v] of pairs) {
-    pos = writeVarint(out, pos, k.length);
+    pos = writeVarint32(out, pos, k.length);
     pos += k.copy(out, pos);
-    pos = writeVarint(out, pos, v.length);
+    pos = writeVarint32(out, pos, v.length);
     pos += v.copy(out, pos);
   }
   // Buffer.alloc zero-filled the padding.
