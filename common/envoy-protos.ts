@@ -18,6 +18,21 @@ export const TYPE_URL = {
 
 export type TypeUrl = (typeof TYPE_URL)[keyof typeof TYPE_URL];
 
+/**
+ * Route configurations of Envoy's own Thrift and Dubbo filters, fetched over ADS by an Envoy
+ * sidecar (thrift_proxy `trds`, dubbo_proxy `drds`). Their protos load on first use: only a
+ * control plane serving Envoy needs them.
+ */
+export const ENVOY_NATIVE_TYPE_URL = {
+  thriftRoute: "type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.RouteConfiguration",
+  dubboRoute: "type.googleapis.com/envoy.extensions.filters.network.dubbo_proxy.v3.MultipleRouteConfiguration",
+} as const;
+
+const NATIVE_PROTO_FILES = [
+  "envoy/extensions/filters/network/thrift_proxy/v3/route.proto",
+  "envoy/extensions/filters/network/dubbo_proxy/v3/route.proto",
+];
+
 export const TYPED_STRUCT_TYPE_URL = "type.googleapis.com/xds.type.v3.TypedStruct";
 export const UDPA_TYPED_STRUCT_TYPE_URL = "type.googleapis.com/udpa.type.v1.TypedStruct";
 
@@ -36,6 +51,7 @@ const PROTO_FILES = [
 ];
 
 let cached: protobuf.Root | undefined;
+let nativeLoaded = false;
 
 /** The loaded root (about 150 ms the first time). Field names are kept snake_case. */
 export function envoyRoot(): protobuf.Root {
@@ -75,7 +91,13 @@ export function shortTypeName(typeUrl: string): string {
 }
 
 function lookup(typeUrl: string): protobuf.Type {
-  return envoyRoot().lookupType(typeUrl.slice(typeUrl.lastIndexOf("/") + 1));
+  const root = envoyRoot();
+  if (!nativeLoaded && (Object.values(ENVOY_NATIVE_TYPE_URL) as string[]).includes(typeUrl)) {
+    root.loadSync(NATIVE_PROTO_FILES, { keepCase: true });
+    root.resolveAll();
+    nativeLoaded = true;
+  }
+  return root.lookupType(typeUrl.slice(typeUrl.lastIndexOf("/") + 1));
 }
 
 /** JSON → google.protobuf.Struct in protobufjs's object form (its built-in Struct uses camelCase names). */

@@ -7,6 +7,7 @@
 import type { MemoryStore } from "./sources/memory-store.ts";
 import { translate } from "./translate/index.ts";
 import type { Snapshot, SnapshotCache } from "./xds/snapshot-cache.ts";
+import type { DataPlaneCaches } from "./xds/data-plane-caches.ts";
 
 export class ConfigPublisher {
   private timer: NodeJS.Timeout | undefined;
@@ -21,6 +22,8 @@ export class ConfigPublisher {
     private readonly cache: SnapshotCache,
     private readonly debounceMs: number,
     maxDelayMs?: number,
+    /** Envoy sidecars' caches, built at the same version as `cache`. */
+    private readonly dataPlanes?: DataPlaneCaches,
   ) {
     this.maxDelayMs = maxDelayMs ?? Math.max(debounceMs * 10, 100);
     this.unsubscribe = store.onChange(() => this.schedule());
@@ -38,7 +41,10 @@ export class ConfigPublisher {
     const waiters = this.waiters;
     this.waiters = [];
     try {
-      const snapshot = this.cache.set(translate(this.store.list()));
+      const resources = this.store.list();
+      const version = this.cache.nextVersion();
+      this.dataPlanes?.publishEnvoy(resources, version);
+      const snapshot = this.cache.set(translate(resources), version);
       for (const w of waiters) w.resolve(snapshot);
       return snapshot;
     } catch (err) {

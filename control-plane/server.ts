@@ -8,6 +8,7 @@ import { watchDirectory, type ReloadResult } from "./sources/directory-watcher.t
 import { loadFilesIntoStore } from "./sources/file-source.ts";
 import { MemoryStore } from "./sources/memory-store.ts";
 import { SnapshotCache } from "./xds/snapshot-cache.ts";
+import { DataPlaneCaches } from "./xds/data-plane-caches.ts";
 import { startXdsServer } from "./xds/server.ts";
 import { allAcked, XdsStatusTracker, type XdsStatus } from "./xds/xds-status.ts";
 
@@ -51,13 +52,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const watcher = options.watch ? watchDirectory(store, options.watch, { ...(options.onReload && { onReload: options.onReload }) }) : undefined;
   const cache = new SnapshotCache();
   const tracker = new XdsStatusTracker();
-  const publisher = new ConfigPublisher(store, cache, options.debounceMs ?? 20, options.maxDebounceMs);
+  const dataPlanes = new DataPlaneCaches(cache);
+  const publisher = new ConfigPublisher(store, cache, options.debounceMs ?? 20, options.maxDebounceMs, dataPlanes);
   publisher.publishNow();
   const status = (): ControlPlaneStatus => {
     const s = tracker.status(cache.current().version);
     return { ...s, acked: !publisher.pending && allAcked(s), pending: publisher.pending };
   };
-  const xds = await startXdsServer({ port: options.xdsPort ?? 0, cache, tracker });
+  const xds = await startXdsServer({ port: options.xdsPort ?? 0, cache, tracker, cacheFor: (node) => dataPlanes.forNode(node) });
   let http;
   try {
     http = await startHttpApi({ store, publisher, status }, options.httpPort ?? 0);

@@ -5,14 +5,14 @@
  */
 import { readFileSync } from "node:fs";
 import { InvalidInputError, MeshsimError, type InputProblem } from "../common/errors.ts";
-import { renderConsoleSummary, renderRunTable } from "./report/console.ts";
+import { renderConsoleSummary, renderDataPlaneComparison, renderRunTable } from "./report/console.ts";
 import { isFileReporter, isReporterName, REPORTER_NAMES, type ReporterName } from "./report/reporters.ts";
 import type { RunSummary } from "./report/summary.ts";
 import { FILE_REPORTERS, type FileReporterName } from "./report/write-reports.ts";
 import { runScenario, upScenario } from "./runner.ts";
 import { loadScenario } from "./scenario/loader.ts";
 import { parseVarValue, type TemplateValue } from "./scenario/template.ts";
-import type { Scenario } from "./scenario/types.ts";
+import { DATA_PLANES, type DataPlane, type Scenario } from "./scenario/types.ts";
 
 /** The options `run` and `up` take: name → [takes a value, repeatable, help]. */
 export const RUN_OPTIONS = {
@@ -22,6 +22,7 @@ export const RUN_OPTIONS = {
   reporter: { value: true, repeat: true, help: `${REPORTER_NAMES.join(", ")} (repeat or comma-separate; default all)` },
   bail: { value: false, repeat: false, help: "stop after the first scenario that fails" },
   quiet: { value: false, repeat: false, help: "no progress, only the summaries" },
+  "data-plane": { value: true, repeat: false, help: "sidecars: meshsim (default), envoy, or both (each scenario once on each, compared)" },
 } as const;
 export type RunOptionName = keyof typeof RUN_OPTIONS;
 
@@ -64,6 +65,14 @@ export function parseVars(list: readonly string[] = []): Record<string, Template
   return vars;
 }
 
+/** `--data-plane`: the data planes to run each scenario on (undefined: the scenario's own choice). */
+export function parseDataPlanes(value: string | undefined): Array<DataPlane | undefined> {
+  if (value === undefined) return [undefined];
+  if (value === "both") return ["meshsim", "envoy"];
+  if ((DATA_PLANES as readonly string[]).includes(value)) return [value as DataPlane];
+  throw new MeshsimError("INVALID_INPUT", `--data-plane ${value}: expected ${DATA_PLANES.join(", ")} or both`);
+}
+
 export function parseReporters(list: readonly string[] | undefined): ReporterName[] {
   if (!list) return [...REPORTER_NAMES];
   const names = list.flatMap((l) => l.split(",")).map((n) => n.trim()).filter(Boolean);
@@ -98,6 +107,7 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
   const tags = (values.tag ?? []).flatMap((t) => t.split(",")).map((t) => t.trim()).filter(Boolean);
   const scenarios = await loadAll(files, parseVars(values.var), tags);
   if (scenarios.length === 0) throw new MeshsimError("INVALID_INPUT", `no scenario in ${files.length} file(s) has tag ${tags.join(" or ")}`);
+  const dataPlanes = parseDataPlanes(values["data-plane"]?.[0]);
   const reporters = parseReporters(values.reporter);
   const fileReporters = reporters.filter(isFileReporter) as FileReporterName[];
   const consoleOut = reporters.includes("console");
@@ -117,9 +127,12 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
   const summaries: RunSummary[] = [];
   try {
     for (const scenario of scenarios) {
+      const pair: RunSummary[] = [];
+      for (const dataPlane of dataPlanes) {
       if (controller.signal.aborted) break;
-      if (!quiet) say(`▶ ${scenario.file}\n`);
+      if (!quiet) say(`▶ ${scenario.file}${dataPlane !== undefined ? ` on ${dataPlane}` : ""}\n`);
       const summary = await runScenario(scenario, {
+        ...(dataPlane !== undefined && { dataPlane }),
         outDir: values.out?.[0] ?? "reports",
         reporters: fileReporters,
         ...(fileReporters.length === 0 ? { noReports: true } : {}),
@@ -134,11 +147,15 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
         },
       });
       summaries.push(summary);
+      pair.push(summary);
       say(renderConsoleSummary(summary));
       if (summary.reportDir) say(`reports: ${summary.reportDir}/ (${fileReporters.map((r) => FILE_REPORTERS[r].file).join(", ")})\n`);
+      }
+      if (pair.length === 2) say(renderDataPlaneComparison(pair[0]!, pair[1]!));
       if (controller.signal.aborted) break;
-      if (!summary.passed && values.bail) {
-        if (scenarios.length > summaries.length) say(`--bail: stopping after ${scenario.metadata.name}; ${scenarios.length - summaries.length} scenario(s) not run\n`);
+      if (pair.some((s) => !s.passed) && values.bail) {
+        const run = summaries.length / dataPlanes.length;
+        if (scenarios.length > run) say(`--bail: stopping after ${scenario.metadata.name}; ${scenarios.length - run} scenario(s) not run\n`);
         break;
       }
     }
@@ -146,10 +163,10 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
-  if (summaries.length > 1) say(renderRunTable(summaries, scenarios.length));
+  if (summaries.length > 1) say(renderRunTable(summaries, scenarios.length * dataPlanes.length));
   if (controller.signal.aborted) return 130;
-  if (summaries.some((s) => s.error !== undefined)) return 2;
-  return summaries.every((s) => s.passed) && summaries.length === scenarios.length ? 0 : 1;
+  if (summaries.some((s) => s.error !== undefined || s.unsupported !== undefined)) return 2;
+  return summaries.every((s) => s.passed) && summaries.length === scenarios.length * dataPlanes.length ? 0 : 1;
 }
 
 /** `meshsim up <scenario>`: the topology and the scenario's resources, addresses printed, until Ctrl-C. */

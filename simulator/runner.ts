@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { InvalidInputError, MeshsimError, type InputProblem } from "../common/errors.ts";
+import { formatProblem, InvalidInputError, MeshsimError, type InputProblem } from "../common/errors.ts";
 import { evaluateExpectation } from "./assert/evaluate.ts";
 import { evaluateMetric, type StatsSnapshot } from "./assert/metric.ts";
 import { evaluateConsistently, evaluateEventually } from "./assert/temporal.ts";
@@ -11,12 +11,12 @@ import type { StepEvent } from "./report/summary.ts";
 import { missingEnvironment } from "./runtime/environment.ts";
 import type { AssertionResult } from "./assert/assertion-result.ts";
 import { loadScenario } from "./scenario/loader.ts";
-import type { Assertion, Expectation, FaultSpec, LinkSpec, MetricCondition, Scenario, ScenarioResource, Step, TrafficAssertion } from "./scenario/types.ts";
+import type { Assertion, DataPlane, Expectation, FaultSpec, LinkSpec, MetricCondition, Scenario, ScenarioResource, Step, TrafficAssertion } from "./scenario/types.ts";
 import { writeReports } from "./report/write-reports.ts";
 import type { RunSummary, StepSummary } from "./report/summary.ts";
 import { upProcessTopology, type RunningTopology } from "./runtime/process-backend.ts";
 import { toTopologySpec } from "./scenario-topology.ts";
-import { validateScenarioResources } from "./scenario-resources.ts";
+import { unsupportedOnDataPlanes, validateScenarioResources } from "./scenario-resources.ts";
 import { driverFor } from "./traffic/drivers.ts";
 import { runTraffic } from "./traffic/executor.ts";
 import type { TrafficResult } from "./traffic/traffic-result.ts";
@@ -37,6 +37,8 @@ export interface RunOptions {
   vars?: Readonly<Record<string, TemplateValue>>;
   /** Report files to write (default: json, junit, html). */
   reporters?: readonly FileReporterName[];
+  /** The sidecar for clients that do not name their own (`--data-plane`; default: the scenario's, else meshsim). */
+  dataPlane?: DataPlane;
 }
 
 export type RunEvent =
@@ -49,13 +51,18 @@ export type RunEvent =
  * Brings a scenario's topology up and applies its `resources:` (no steps run), for `meshsim up`
  * and for tests that drive the mesh themselves. The caller owns the result: call `down()`.
  */
-export async function upScenario(scenarioOrFile: Scenario | string, options: { vars?: Readonly<Record<string, TemplateValue>>; logDir?: string } = {}): Promise<RunningTopology> {
+export async function upScenario(
+  scenarioOrFile: Scenario | string,
+  options: { vars?: Readonly<Record<string, TemplateValue>>; logDir?: string; dataPlane?: DataPlane } = {},
+): Promise<RunningTopology> {
   const scenario = typeof scenarioOrFile === "string" ? await loadScenario(scenarioOrFile, { vars: options.vars }) : scenarioOrFile;
   const problems = validateScenarioResources(scenario);
   if (problems.length > 0) throw new InvalidInputError(problems);
-  const missing = missingEnvironment(scenario);
+  const unsupported = unsupportedOnDataPlanes(scenario, options.dataPlane);
+  if (unsupported.length > 0) throw new InvalidInputError(unsupported);
+  const missing = missingEnvironment(scenario, options.dataPlane);
   if (missing.length > 0) throw new MeshsimError("ENVIRONMENT", missing.join("\n"));
-  const topology = await upProcessTopology(toTopologySpec(scenario), {
+  const topology = await upProcessTopology(toTopologySpec(scenario, options.dataPlane), {
     ...(options.logDir !== undefined ? { logDir: options.logDir } : {}),
     ownDestinationRules: destinationRuleHosts(scenario),
     faultLinks: faultLinks(scenario),
@@ -79,36 +86,41 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
   const scenario = typeof scenarioOrFile === "string" ? await loadScenario(scenarioOrFile, { vars: options.vars }) : scenarioOrFile;
   const problems = validateScenarioResources(scenario);
   if (problems.length > 0) throw new InvalidInputError(problems);
-  const missing = missingEnvironment(scenario);
+  const dataPlane = options.dataPlane ?? scenario.topology.dataPlane ?? "meshsim";
+  // What the chosen data plane cannot do is reported, and nothing is started for it.
+  const unsupported = unsupportedOnDataPlanes(scenario, options.dataPlane);
+  const missing = unsupported.length > 0 ? [] : missingEnvironment(scenario, options.dataPlane);
   if (missing.length > 0) throw new MeshsimError("ENVIRONMENT", missing.join("\n"));
 
   const started = Date.now();
-  const runDir = options.runDir ?? join(options.outDir ?? "reports", `${scenario.metadata.name}-${timestamp(new Date(started))}`);
+  const runDir = options.runDir ?? join(options.outDir ?? "reports", `${scenario.metadata.name}-${options.dataPlane !== undefined ? `${dataPlane}-` : ""}${timestamp(new Date(started))}`);
   const steps: StepSummary[] = [];
   let topology: RunningTopology | undefined;
   let setupError: string | undefined;
-  try {
-    topology = await upProcessTopology(toTopologySpec(scenario), {
-      logDir: options.noReports ? undefined : join(runDir, "logs"),
-      ownDestinationRules: destinationRuleHosts(scenario),
-      faultLinks: faultLinks(scenario),
-    });
-    options.onEvent?.({ type: "topology-up", topology });
-    if (scenario.resources.length > 0) await topology.controlPlane.apply(scenario.resources.map((r) => r.object));
-    await topology.controlPlane.waitForAcked(topology.proxyIds(), 15_000);
-    for (const step of scenario.steps) {
-      if (options.signal?.aborted) break;
-      options.onEvent?.({ type: "step-start", step });
-      const summary = await runStep(step, topology, options, started);
-      steps.push(summary);
-      options.onEvent?.({ type: "step-end", step: summary });
+  if (unsupported.length === 0) {
+    try {
+      topology = await upProcessTopology(toTopologySpec(scenario, options.dataPlane), {
+        logDir: options.noReports ? undefined : join(runDir, "logs"),
+        ownDestinationRules: destinationRuleHosts(scenario),
+        faultLinks: faultLinks(scenario),
+      });
+      options.onEvent?.({ type: "topology-up", topology });
+      if (scenario.resources.length > 0) await topology.controlPlane.apply(scenario.resources.map((r) => r.object));
+      await topology.controlPlane.waitForAcked(topology.proxyIds(), 15_000);
+      for (const step of scenario.steps) {
+        if (options.signal?.aborted) break;
+        options.onEvent?.({ type: "step-start", step });
+        const summary = await runStep(step, topology, options, started);
+        steps.push(summary);
+        options.onEvent?.({ type: "step-end", step: summary });
+      }
+    } catch (err) {
+      if (err instanceof InvalidInputError) throw err;
+      setupError = err instanceof Error ? err.message : String(err);
+      if (!(err instanceof MeshsimError)) setupError = `${(err as Error).stack ?? setupError}`;
+    } finally {
+      await topology?.down();
     }
-  } catch (err) {
-    if (err instanceof InvalidInputError) throw err;
-    setupError = err instanceof Error ? err.message : String(err);
-    if (!(err instanceof MeshsimError)) setupError = `${(err as Error).stack ?? setupError}`;
-  } finally {
-    await topology?.down();
   }
   if (options.signal?.aborted && setupError === undefined) setupError = "interrupted before the scenario finished";
 
@@ -124,7 +136,9 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
     },
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
-    passed: setupError === undefined && steps.length === scenario.steps.length && steps.every((s) => s.passed),
+    passed: unsupported.length === 0 && setupError === undefined && steps.length === scenario.steps.length && steps.every((s) => s.passed),
+    dataPlane,
+    ...(unsupported.length > 0 ? { unsupported: unsupported.map(formatProblem) } : {}),
     ...(setupError !== undefined ? { error: setupError } : {}),
     steps,
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, backend: "process" },

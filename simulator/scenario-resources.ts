@@ -5,8 +5,9 @@ import { parseResourceDocument } from "../control-plane/resources/parse.ts";
 import { validateResources } from "../control-plane/resources/validate.ts";
 import { resourceKey, type Resource } from "../control-plane/resources/index.ts";
 import { parseResources } from "../control-plane/resources/parse.ts";
-import type { Scenario, ScenarioResource } from "./scenario/types.ts";
-import { toTopologySpec } from "./scenario-topology.ts";
+import type { DataPlane, Scenario, ScenarioResource } from "./scenario/types.ts";
+import { clientDataPlane, toTopologySpec } from "./scenario-topology.ts";
+import { envoyUnsupported, unsupportedProblem } from "../control-plane/translate/envoy/index.ts";
 import { destinationRuleFor, instanceName, serviceEntryFor, serviceHost } from "./topology/topology.ts";
 
 /**
@@ -69,4 +70,31 @@ function topologyResources(scenario: Scenario, problems: InputProblem[]): Resour
   const parsed = parseResources(objects.map((o) => JSON.stringify(o)).join("\n---\n"), `${scenario.file} (topology)`);
   problems.push(...parsed.problems);
   return parsed.resources;
+}
+
+/**
+ * What the scenario asks of a data plane its sidecars cannot do: for Envoy sidecars, every
+ * resource field that Envoy's native filters cannot express (file:line of the field and the
+ * missing Envoy capability). Empty when every sidecar is meshsim's or all is expressible.
+ */
+export function unsupportedOnDataPlanes(scenario: Scenario, dataPlane?: DataPlane): InputProblem[] {
+  const envoy = scenario.topology.clients.some((c) => c.sidecar && clientDataPlane(scenario, c, dataPlane) === "envoy");
+  if (!envoy) return [];
+  const ignored: InputProblem[] = [];
+  const all = [...topologyResources(scenario, ignored)];
+  for (const sr of [...scenario.resources, ...allSteps(scenario.steps).flatMap((s) => s.apply)]) {
+    const r = parseScenarioResource(sr, ignored);
+    if (r) all.push(r);
+  }
+  const seen = new Set<string>();
+  const out: InputProblem[] = [];
+  for (const u of envoyUnsupported(all)) {
+    const p = unsupportedProblem(u);
+    const key = `${p.file}:${p.line}:${p.column}:${p.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(p);
+    }
+  }
+  return out;
 }

@@ -1,8 +1,13 @@
-import type { Scenario } from "./scenario/types.ts";
+import type { DataPlane, Scenario } from "./scenario/types.ts";
 import type { TopologySpec } from "./topology/topology.ts";
 
-/** The scenario's topology in the shape the runtime backends take. */
-export function toTopologySpec(scenario: Scenario): TopologySpec {
+/** The data plane of each client's sidecar: its own choice, else the run's, else the scenario's, else meshsim. */
+export function clientDataPlane(scenario: Scenario, client: { dataPlane?: DataPlane }, runDataPlane?: DataPlane): DataPlane {
+  return client.dataPlane ?? runDataPlane ?? scenario.topology.dataPlane ?? "meshsim";
+}
+
+/** The scenario's topology in the shape the runtime backends take; `dataPlane` is the run's choice (`--data-plane`). */
+export function toTopologySpec(scenario: Scenario, dataPlane?: DataPlane): TopologySpec {
   return {
     services: scenario.topology.services.map((s) => ({
       name: s.name,
@@ -15,6 +20,6 @@ export function toTopologySpec(scenario: Scenario): TopologySpec {
       ...(s.redis !== undefined ? { redis: s.redis } : {}),
       ...(s.kafka !== undefined ? { kafka: s.kafka } : {}),
     })),
-    clients: scenario.topology.clients.map((c) => ({ name: c.name, protocol: c.protocol, sidecar: c.sidecar })),
+    clients: scenario.topology.clients.map((c) => ({ name: c.name, protocol: c.protocol, sidecar: c.sidecar, dataPlane: clientDataPlane(scenario, c, dataPlane) })),
   };
 }

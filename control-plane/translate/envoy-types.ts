@@ -120,6 +120,10 @@ export interface EnvoyResources {
   endpoints: EnvoyClusterLoadAssignment[];
   listeners: EnvoyListener[];
   routes: EnvoyRouteConfiguration[];
+  /** Envoy sidecars only: thrift_proxy route configurations (served for its `trds`). */
+  thriftRoutes?: Array<{ name: string } & Record<string, unknown>>;
+  /** Envoy sidecars only: dubbo_proxy multiple route configurations (served for its `drds`). */
+  dubboRoutes?: Array<{ name: string } & Record<string, unknown>>;
   /**
    * Which namespaces see each service host ("*" = all), for per-proxy snapshots; hosts not listed
    * are visible everywhere. Absent when nothing is restricted.

@@ -70,10 +70,12 @@ export abstract class AdsStream<Req> {
 
   constructor(
     protected readonly call: grpc.ServerDuplexStream<Req, Buffer>,
-    protected readonly cache: SnapshotCache,
+    protected cache: SnapshotCache,
     protected readonly tracker: XdsStatusTracker,
     private readonly anonymousId: string,
     private readonly gate: PushGate,
+    /** Picks the cache for the node of the first request (Envoy and meshsim get different ones). */
+    private readonly cacheFor?: (node: RequestNode | undefined) => SnapshotCache,
   ) {
     call.on("drain", () => {
       this.congested = false;
@@ -115,6 +117,7 @@ export abstract class AdsStream<Req> {
     if (this.nodeId !== undefined) return;
     this.nodeId = node?.id || this.anonymousId;
     this.namespace = nodeNamespace(node);
+    if (this.cacheFor) this.cache = this.cacheFor(node);
     this.tracker.connected(this.nodeId);
   }
 

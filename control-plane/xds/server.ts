@@ -10,7 +10,7 @@ import { PushGate, type AdsStream } from "./ads-stream.ts";
 import { DeltaStream } from "./delta-stream.ts";
 import type { SnapshotCache } from "./snapshot-cache.ts";
 import { SotwStream } from "./sotw-stream.ts";
-import { adsServiceDefinition, type DeltaDiscoveryRequest, type DiscoveryRequest } from "./wire.ts";
+import { adsServiceDefinition, type DeltaDiscoveryRequest, type DiscoveryRequest, type RequestNode } from "./wire.ts";
 import type { XdsStatusTracker } from "./xds-status.ts";
 
 export interface XdsServer {
@@ -21,7 +21,14 @@ export interface XdsServer {
 }
 
 /** Binds 127.0.0.1:`port` (0 picks a free port) and serves the cache's snapshots. */
-export async function startXdsServer(options: { port: number; cache: SnapshotCache; tracker: XdsStatusTracker; gate?: PushGate }): Promise<XdsServer> {
+export async function startXdsServer(options: {
+  port: number;
+  cache: SnapshotCache;
+  tracker: XdsStatusTracker;
+  gate?: PushGate;
+  /** The cache a node is served from (default: `cache` for every node); see data-plane-caches.ts. */
+  cacheFor?: (node: RequestNode | undefined) => SnapshotCache;
+}): Promise<XdsServer> {
   const { cache, tracker } = options;
   const gate = options.gate ?? new PushGate();
   const streams = new Set<AdsStream<unknown>>();
@@ -58,11 +65,11 @@ export async function startXdsServer(options: { port: number; cache: SnapshotCac
   server.addService(adsServiceDefinition(), {
     StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) => {
       anonymous += 1;
-      serve(call, new SotwStream(call, cache, tracker, `anonymous-${anonymous}`, gate));
+      serve(call, new SotwStream(call, cache, tracker, `anonymous-${anonymous}`, gate, options.cacheFor));
     },
     DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Buffer>) => {
       anonymous += 1;
-      serve(call, new DeltaStream(call, cache, tracker, `anonymous-${anonymous}`, gate));
+      serve(call, new DeltaStream(call, cache, tracker, `anonymous-${anonymous}`, gate, options.cacheFor));
     },
   });
   const unsubscribe = cache.onSnapshot(() => {

@@ -7,11 +7,21 @@
  * proxy does not have yet.
  */
 import { createHash } from "node:crypto";
-import { encodeAny, TYPE_URL, type AnyMessage } from "../../common/envoy-protos.ts";
+import { encodeAny, ENVOY_NATIVE_TYPE_URL, TYPE_URL, type AnyMessage } from "../../common/envoy-protos.ts";
 import type { EnvoyResources } from "../translate/envoy-types.ts";
 
-/** The order resources are pushed in: clusters before endpoints, listeners before routes. */
-export const TYPE_ORDER = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route] as const;
+/**
+ * The order resources are pushed in: clusters before endpoints, listeners before routes. The
+ * Thrift and Dubbo route types are only served to Envoy sidecars (their native filters' RDS).
+ */
+export const TYPE_ORDER = [
+  TYPE_URL.cluster,
+  TYPE_URL.endpoint,
+  TYPE_URL.listener,
+  TYPE_URL.route,
+  ENVOY_NATIVE_TYPE_URL.thriftRoute,
+  ENVOY_NATIVE_TYPE_URL.dubboRoute,
+] as const;
 export type TypeUrl = (typeof TYPE_ORDER)[number];
 
 export interface SnapshotEntry {
@@ -80,9 +90,16 @@ export class SnapshotCache {
     return this.snapshot;
   }
 
-  /** Encodes what changed in `resources` as the next version and tells every listener. */
-  set(resources: EnvoyResources): Snapshot {
-    const version = String(this.counter + 1);
+  /** The version the next `set` will get unless told otherwise. */
+  nextVersion(): string {
+    return String(this.counter + 1);
+  }
+
+  /**
+   * Encodes what changed in `resources` as the next version (or as `version`, which keeps
+   * several caches serving one configuration in step) and tells every listener.
+   */
+  set(resources: EnvoyResources, version = this.nextVersion()): Snapshot {
     const previous = this.snapshot;
     const visibilityChanged = JSON.stringify(previous.visibility) !== JSON.stringify(resources.visibility);
     const entries = emptyMaps<Map<string, SnapshotEntry>>();
@@ -119,7 +136,9 @@ export class SnapshotCache {
     add(TYPE_URL.endpoint, resources.endpoints, (e) => e.cluster_name, () => false);
     add(TYPE_URL.listener, resources.listeners, (l) => l.name, (l) => l.api_listener !== undefined);
     add(TYPE_URL.route, resources.routes, (r) => r.name, () => false);
-    this.counter += 1;
+    add(ENVOY_NATIVE_TYPE_URL.thriftRoute, resources.thriftRoutes ?? [], (r) => r.name, () => false);
+    add(ENVOY_NATIVE_TYPE_URL.dubboRoute, resources.dubboRoutes ?? [], (r) => r.name, () => false);
+    this.counter = Math.max(this.counter + 1, Number(version) || 0);
     this.snapshot = { version, previous: previous.version, entries, resources: anys, changed, removed, visibility: resources.visibility };
     for (const l of this.listeners) l(this.snapshot);
     return this.snapshot;

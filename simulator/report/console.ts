@@ -2,6 +2,7 @@
 import { formatMs } from "../scenario/units.ts";
 import type { TrafficResult } from "../traffic/traffic-result.ts";
 import { stepKind, type RunSummary, type StepSummary } from "./summary.ts";
+import { compareDataPlanes } from "../assert/differential.ts";
 
 export interface ConsoleOptions {
   /** Default: `shouldUseColor()` for stdout. */
@@ -24,8 +25,10 @@ export function renderConsoleSummary(summary: RunSummary, options: ConsoleOption
   const mark = (passed: boolean) => (passed ? paint("green", "✓") : paint("red", "✗"));
   const lines: string[] = [];
 
-  const verdict = summary.passed ? paint("green", "PASSED") : paint("red", "FAILED");
-  lines.push(`${paint("bold", summary.scenario.name)} ${paint("dim", `(${summary.scenario.file})`)} ${verdict} in ${formatMs(summary.durationMs)}`);
+  const verdict = summary.unsupported ? paint("yellow", `UNSUPPORTED on ${summary.dataPlane ?? "this data plane"}`) : summary.passed ? paint("green", "PASSED") : paint("red", "FAILED");
+  const plane = summary.dataPlane !== undefined && summary.dataPlane !== "meshsim" ? ` on ${summary.dataPlane}` : "";
+  lines.push(`${paint("bold", summary.scenario.name)} ${paint("dim", `(${summary.scenario.file})`)}${plane} ${verdict} in ${formatMs(summary.durationMs)}`);
+  for (const u of summary.unsupported ?? []) lines.push(`  ${paint("yellow", u)}`);
   if (summary.error !== undefined) lines.push(`  ${paint("red", "error:")} ${indent(summary.error, "         ")}`);
 
   for (const step of summary.steps) {
@@ -103,4 +106,36 @@ export function renderRunTable(summaries: readonly RunSummary[], planned = summa
   const skipped = planned - summaries.length;
   out.push(`${passed}/${planned} scenarios passed${skipped > 0 ? `, ${skipped} not run` : ""} in ${formatMs(total)}`);
   return `\n${out.join("\n")}\n`;
+}
+
+function outcome(s: RunSummary): string {
+  return s.unsupported ? "unsupported" : s.passed ? "passed" : "FAILED";
+}
+
+/**
+ * The two runs of `--data-plane both` side by side: per step, pass/fail and what clients saw on
+ * each data plane; then the differential findings (significant disagreements) with the side to
+ * suspect.
+ */
+export function renderDataPlaneComparison(meshsim: RunSummary, envoy: RunSummary, options: ConsoleOptions = {}): string {
+  const color = options.color ?? shouldUseColor();
+  const paint: Paint = (style, s) => (color ? `\u001b[${CODES[style][0]}m${s}\u001b[${CODES[style][1]}m` : s);
+  const lines = [paint("bold", `${meshsim.scenario.name}: meshsim ${outcome(meshsim)} · envoy ${outcome(envoy)}`)];
+  const seen = (t: TrafficResult | undefined) =>
+    t ? `${t.successes}/${t.requests} ok${Object.keys(t.byIdentity.version).length > 0 ? ` ${Object.entries(t.byIdentity.version).map(([v, n]) => `${v}=${n}`).join(" ")}` : ""}` : "—";
+  const width = Math.max(...meshsim.steps.map((s) => s.name.length), 4);
+  lines.push(paint("dim", `  ${"step".padEnd(width)}  ${"meshsim".padEnd(32)}  envoy`));
+  for (const [i, step] of meshsim.steps.entries()) {
+    const other = envoy.steps[i];
+    const cell = (s: StepSummary | undefined) => (s ? `${s.passed ? "✓" : "✗"} ${seen(s.traffic[0])}` : "not run");
+    lines.push(`  ${step.name.padEnd(width)}  ${cell(step).padEnd(32)}  ${cell(other)}`);
+  }
+  if (meshsim.unsupported || envoy.unsupported) return `${lines.join("\n")}\n`;
+  const findings = compareDataPlanes(meshsim, envoy);
+  if (findings.length === 0) lines.push(paint("green", "  no significant difference between the data planes"));
+  for (const f of findings) {
+    lines.push(paint("yellow", `  ≠ ${f.step}: ${f.aspect} differs (p=${f.p.toExponential(1)}): ${f.message}`));
+    lines.push(paint("dim", `    ${f.hint}`));
+  }
+  return `${lines.join("\n")}\n`;
 }

@@ -127,6 +127,12 @@ export const SUMMARY_SCHEMA = {
     durationMs: ms,
     passed: { type: "boolean", description: "Every step ran and passed, and nothing failed outside a step." },
     error: { type: "string", description: "Why the run stopped outside any step (topology could not come up, ...)." },
+    dataPlane: { enum: ["meshsim", "envoy"], description: "The run's sidecar data plane (clients may name their own)." },
+    unsupported: {
+      type: "array",
+      items: { type: "string" },
+      description: "What the data plane cannot do, as file:line: Kind/name field: not supported on <data plane>: <reason>. Nothing ran.",
+    },
     steps: {
       type: "array",
       items: {

@@ -26,6 +26,10 @@ export interface RunSummary {
   /** Why the run stopped outside any step (topology could not come up, ...). */
   error?: string;
   steps: StepSummary[];
+  /** The run's sidecar data plane: meshsim's proxy or real Envoy (clients may name their own). */
+  dataPlane?: "meshsim" | "envoy";
+  /** What the data plane cannot do (`file:line: Kind/name field: not supported on envoy: ...`); nothing ran. */
+  unsupported?: string[];
   environment: { node: string; platform: string; backend?: string };
 }
 

@@ -6,8 +6,8 @@ const scenario = (protocol: string) => ({ topology: { services: [{ protocol }], 
 
 describe("environment preflight", () => {
   it("names the missing server and the command that installs it", () => {
-    expect(missingEnvironment(scenario("redis"), "/nonexistent")).toEqual(["redis-server not found (needed by redis services): apt-get install -y redis-server"]);
-    expect(missingEnvironment(scenario("thrift"), "/nonexistent")).toEqual([]);
+    expect(missingEnvironment(scenario("redis"), undefined, "/nonexistent")).toEqual(["redis-server not found (needed by redis services): apt-get install -y redis-server"]);
+    expect(missingEnvironment(scenario("thrift"), undefined, "/nonexistent")).toEqual([]);
   });
 
   it("finds executables on PATH", () => {

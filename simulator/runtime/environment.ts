@@ -4,7 +4,9 @@
  */
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import type { Scenario } from "../scenario/types.ts";
+import type { DataPlane, Scenario } from "../scenario/types.ts";
+import { clientDataPlane } from "../scenario-topology.ts";
+import { envoyMissing } from "./envoy/binary.ts";
 
 /** Executables each protocol's fixtures run, with the Debian package that provides them. */
 const REQUIRED: Record<string, Array<{ binary: string; install: string }>> = {
@@ -26,10 +28,15 @@ export function onPath(binary: string, path = process.env.PATH ?? ""): string | 
   return undefined;
 }
 
-/** One line per missing executable, e.g. `redis-server not found: apt-get install -y redis-server`. */
-export function missingEnvironment(scenario: Scenario, path = process.env.PATH ?? ""): string[] {
+/**
+ * One line per missing executable, e.g. `redis-server not found: apt-get install -y redis-server`;
+ * `dataPlane` is the run's choice of sidecar (Envoy must be installed when any client gets one).
+ */
+export function missingEnvironment(scenario: Scenario, dataPlane?: DataPlane, path = process.env.PATH ?? ""): string[] {
   const protocols = new Set(scenario.topology.services.map((s) => s.protocol));
   const out: string[] = [];
+  const envoy = scenario.topology.clients.some((c) => c.sidecar && clientDataPlane(scenario, c, dataPlane) === "envoy") ? envoyMissing() : undefined;
+  if (envoy) out.push(envoy);
   for (const protocol of protocols) {
     for (const need of REQUIRED[protocol] ?? []) {
       if (!onPath(need.binary, path)) out.push(`${need.binary} not found (needed by ${protocol} services): ${need.install}`);

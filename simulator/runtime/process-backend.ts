@@ -20,11 +20,14 @@ import { ProcessSupervisor, type SpawnSpec } from "./process-supervisor.ts";
 import { connect } from "node:net";
 import { MeshsimError } from "../../common/errors.ts";
 import { startFaultProxy, type FaultProxy } from "../faults/tcp-fault-proxy.ts";
+import { envoySidecarSpawn } from "./envoy/sidecar.ts";
 import type { LinkSpec, NetworkFault } from "../scenario/types.ts";
 
 export interface SidecarInfo {
   client: string;
   nodeId: string;
+  /** Which proxy this sidecar is: meshsim's or real Envoy. */
+  dataPlane: "meshsim" | "envoy";
   adminPort: number;
   /** Service name → the local address the client dials (the sidecar's listener). */
   outbound: Map<string, { host: string; port: number }>;
@@ -158,15 +161,17 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
           if (!outbound.has(service.name)) outbound.set(service.name, address);
         }
       }
-      const bootstrap: Bootstrap = {
-        node: { id: nodeId, cluster: client.name, metadata: { CLIENT: client.name } },
-        xds: { address: `127.0.0.1:${xdsPort}` },
-        admin: { host: "127.0.0.1", port: 0 },
-        redirects,
-      };
-      const p = await supervisor.start({
-        name: `sidecar-${client.name}`,
-        ...nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify(bootstrap)]),
+      const dataPlane = client.dataPlane ?? "meshsim";
+      const name = `sidecar-${client.name}`;
+      const p = await supervisor.start(dataPlane === "envoy" ? envoySidecarSpawn(name, {
+        nodeId,
+        cluster: client.name,
+        xdsAddress: { host: "127.0.0.1", port: xdsPort },
+        listenerPorts: Object.fromEntries(Object.entries(redirects).map(([listener, a]) => [listener, a.port])),
+        metadata: { CLIENT: client.name },
+      }) : {
+        name,
+        ...nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify(meshsimBootstrap(nodeId, client.name, xdsPort, redirects))]),
       });
       if (faultKeys.has(`client:${client.name}`)) {
         // The client dials the fault proxy, which forwards to the sidecar's listener.
@@ -176,7 +181,7 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
           outbound.set(service, { host: "127.0.0.1", port: proxy.port });
         }
       }
-      sidecars.set(client.name, { client: client.name, nodeId, adminPort: Number(p.ready.adminPort), outbound });
+      sidecars.set(client.name, { client: client.name, nodeId, dataPlane, adminPort: Number(p.ready.adminPort), outbound });
     }
 
     return {
@@ -230,6 +235,15 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
     await stopFixtures();
     throw err;
   }
+}
+
+function meshsimBootstrap(nodeId: string, client: string, xdsPort: number, redirects: Bootstrap["redirects"]): Bootstrap {
+  return {
+    node: { id: nodeId, cluster: client, metadata: { CLIENT: client } },
+    xds: { address: `127.0.0.1:${xdsPort}` },
+    admin: { host: "127.0.0.1", port: 0 },
+    redirects,
+  };
 }
 
 function canConnect(host: string, port: number): Promise<boolean> {

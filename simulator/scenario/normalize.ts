@@ -32,6 +32,7 @@ import {
   type Step,
   type StepAction,
   type TrafficSpec,
+  type DataPlane,
 } from "./types.ts";
 import { parseBandwidth, parseDuration, parseRate } from "./units.ts";
 
@@ -52,6 +53,7 @@ interface RawClient {
   namespace?: string;
   protocol: Protocol;
   sidecar?: boolean;
+  dataPlane?: DataPlane;
 }
 interface RawTraffic {
   from: string;
@@ -114,7 +116,7 @@ interface RawStep {
 interface RawScenario {
   metadata: { name: string; tags?: string[]; description?: string };
   vars?: Record<string, TemplateValue>;
-  topology: { services: RawService[]; clients?: RawClient[] };
+  topology: { services: RawService[]; clients?: RawClient[]; dataPlane?: DataPlane };
   resources?: unknown;
   steps: RawStep[];
 }
@@ -185,6 +187,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     namespace: c.namespace ?? DEFAULTS.namespace,
     protocol: c.protocol,
     sidecar: c.sidecar ?? DEFAULTS.sidecar,
+    ...(c.dataPlane !== undefined && { dataPlane: c.dataPlane }),
     source: at(["topology", "clients", i]),
   }));
   reportDuplicates(clients.map((c) => c.name), (i) => problem(["topology", "clients", i, "name"], `client ${clients[i]!.name} is declared twice`));
@@ -211,7 +214,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       tags: raw.metadata.tags ?? [],
       ...(raw.metadata.description !== undefined ? { description: raw.metadata.description } : {}),
     },
-    topology: { services, clients },
+    topology: { services, clients, ...(raw.topology.dataPlane !== undefined && { dataPlane: raw.topology.dataPlane }) },
     resources,
     steps,
   };

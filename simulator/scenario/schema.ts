@@ -359,6 +359,10 @@ export const SCENARIO_SCHEMA = {
             },
           },
         },
+        dataPlane: {
+          enum: ["meshsim", "envoy"],
+          description: "The sidecar every client gets unless it names its own: meshsim's proxy (default) or real Envoy with its native filters. `meshsim run --data-plane` overrides it.",
+        },
         clients: {
           type: "array",
           items: {
@@ -370,6 +374,7 @@ export const SCENARIO_SCHEMA = {
               namespace: { type: "string", pattern: dnsLabel },
               protocol: { enum: ["thrift", "dubbo", "redis", "kafka"] },
               sidecar: { type: "boolean", description: "Send through a sidecar proxy (default true)." },
+              dataPlane: { enum: ["meshsim", "envoy"], description: "This client's sidecar: meshsim's proxy or real Envoy (default: topology.dataPlane)." },
             },
           },
         },

@@ -47,6 +47,8 @@ export interface Scenario {
 export interface Topology {
   services: ServiceSpec[];
   clients: ClientSpec[];
+  /** The sidecar for clients that do not name their own (default meshsim). */
+  dataPlane?: DataPlane;
 }
 
 export interface ServiceSpec {
@@ -69,11 +71,16 @@ export interface ServiceSpec {
   source: SourceRef;
 }
 
+export const DATA_PLANES = ["meshsim", "envoy"] as const;
+export type DataPlane = (typeof DATA_PLANES)[number];
+
 export interface ClientSpec {
   name: string;
   namespace: string;
   protocol: Protocol;
   sidecar: boolean;
+  /** The client's own choice of sidecar, when it made one (else the run's data plane). */
+  dataPlane?: DataPlane;
   source: SourceRef;
 }
 

@@ -22,6 +22,8 @@ export interface ClientSpec {
   name: string;
   protocol: string;
   sidecar: boolean;
+  /** Which proxy plays the client's sidecar (default meshsim). */
+  dataPlane?: "meshsim" | "envoy";
 }
 
 export interface TopologySpec {

@@ -1,0 +1,21 @@
+/** How the process backend starts an Envoy sidecar: the launcher, the binary and its bootstrap. */
+import { MeshsimError } from "../../../common/errors.ts";
+import { nodeScript } from "../node-command.ts";
+import type { SpawnSpec } from "../process-supervisor.ts";
+import { envoyMissing, envoyPath } from "./binary.ts";
+import { envoyBootstrap, type EnvoyBootstrapOptions } from "./bootstrap.ts";
+
+export function envoySidecarSpawn(name: string, bootstrap: EnvoyBootstrapOptions, options: { concurrency?: number } = {}): SpawnSpec {
+  const binary = envoyPath();
+  if (binary === undefined) throw new MeshsimError("ENVIRONMENT", envoyMissing() ?? "Envoy is not installed");
+  return {
+    name,
+    ...nodeScript("simulator/runtime/envoy/launcher.ts", [
+      "--envoy", binary,
+      "--bootstrap-json", JSON.stringify(envoyBootstrap(bootstrap)),
+      "--concurrency", String(options.concurrency ?? 1),
+    ]),
+    // Envoy is ready once its first clusters and listeners arrived; a first start also maps the binary.
+    readyTimeoutMs: 30_000,
+  };
+}
