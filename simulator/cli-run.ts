@@ -171,13 +171,15 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
 
 /** `meshsim up <scenario>`: the topology and the scenario's resources, addresses printed, until Ctrl-C. */
 export async function upCommand(args: string[]): Promise<number> {
-  const { values, positional } = parseRunArgs(args, ["var"]);
+  const { values, positional } = parseRunArgs(args, ["var", "data-plane"]);
   if (positional.length !== 1) throw new MeshsimError("INVALID_INPUT", "up: name exactly one scenario file");
-  const topology = await upScenario(positional[0]!, { vars: parseVars(values.var) });
+  const [dataPlane, more] = parseDataPlanes(values["data-plane"]?.[0]);
+  if (more !== undefined) throw new MeshsimError("INVALID_INPUT", "up: --data-plane both is for run; bring up meshsim or envoy");
+  const topology = await upScenario(positional[0]!, { vars: parseVars(values.var), ...(dataPlane !== undefined && { dataPlane }) });
   const lines: string[] = [];
   lines.push(`control plane   ${topology.controlPlane.baseUrl}/status  (xDS 127.0.0.1:${topology.controlPlaneXdsPort})`);
   for (const s of topology.sidecars.values()) {
-    lines.push(`sidecar ${s.client}  admin http://127.0.0.1:${s.adminPort}/stats  /config_dump  (node ${s.nodeId})`);
+    lines.push(`sidecar ${s.client} (${s.dataPlane})  admin http://127.0.0.1:${s.adminPort}/stats  /config_dump  (node ${s.nodeId})`);
     for (const [service, a] of s.outbound) lines.push(`  ${s.client} → ${service}  ${a.host}:${a.port}`);
   }
   for (const i of topology.instances) {

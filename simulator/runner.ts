@@ -15,6 +15,7 @@ import type { Assertion, DataPlane, Expectation, FaultSpec, LinkSpec, MetricCond
 import { writeReports } from "./report/write-reports.ts";
 import type { RunSummary, StepSummary } from "./report/summary.ts";
 import { upProcessTopology, type RunningTopology } from "./runtime/process-backend.ts";
+import { readSidecarStats } from "./runtime/sidecar-stats.ts";
 import { toTopologySpec } from "./scenario-topology.ts";
 import { unsupportedOnDataPlanes, validateScenarioResources } from "./scenario-resources.ts";
 import { driverFor } from "./traffic/drivers.ts";
@@ -347,8 +348,7 @@ async function pollMetric(read: () => Promise<AssertionResult>, durationMs: numb
 async function readStats(topology: RunningTopology, client: string): Promise<StatsSnapshot> {
   const sidecar = topology.sidecars.get(client);
   if (!sidecar) throw new MeshsimError("INVALID_INPUT", `client ${client} has no sidecar to read metrics from`);
-  const res = await fetch(`http://127.0.0.1:${sidecar.adminPort}/stats`);
-  return (await res.json()) as StatsSnapshot;
+  return readSidecarStats(sidecar);
 }
 
 /** `/stats` at the start of the step for every sidecar a `delta: true` metric reads. */

@@ -18,6 +18,7 @@
 import type { MetaRoute, StringMatch } from "../../resources/meta-router.ts";
 import type { RoutedService } from "../meta-protocol-services.ts";
 import { headerMatchers } from "../route.ts";
+import { clusterSpecifier } from "./cluster-specifier.ts";
 import { TYPED_STRUCT_TYPE_URL, type EnvoyListener, type EnvoyRouteAction } from "../envoy-types.ts";
 
 export const DUBBO_PROXY_FILTER = "envoy.filters.network.dubbo_proxy";
@@ -55,8 +56,7 @@ export function dubboRouteConfiguration(
           {
             match: { method: { name: stringMatcher(method) }, ...(headers.length > 0 && { headers }) },
             route: {
-              ...(action.cluster !== undefined && { cluster: action.cluster }),
-              ...(action.weighted_clusters && { weighted_clusters: action.weighted_clusters }),
+              ...clusterSpecifier(action),
             },
           },
         ],

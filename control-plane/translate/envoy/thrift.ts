@@ -12,6 +12,7 @@
 import type { MetaRoute, StringMatch } from "../../resources/meta-router.ts";
 import type { RoutedService } from "../meta-protocol-services.ts";
 import { headerMatchers } from "../route.ts";
+import { clusterSpecifier } from "./cluster-specifier.ts";
 import { TYPED_STRUCT_TYPE_URL, type EnvoyListener, type EnvoyRouteAction } from "../envoy-types.ts";
 
 export const THRIFT_PROXY_FILTER = "envoy.filters.network.thrift_proxy";
@@ -46,8 +47,7 @@ export function thriftRouteConfiguration(
     routes: routes.map(({ source, action }) => ({
       match: source ? routeMatch(source) : { method_name: "" },
       route: {
-        ...(action.cluster !== undefined && { cluster: action.cluster }),
-        ...(action.weighted_clusters && { weighted_clusters: action.weighted_clusters }),
+        ...clusterSpecifier(action),
         ...(action.request_mirror_policies && { request_mirror_policies: action.request_mirror_policies }),
       },
     })),
