@@ -21,8 +21,6 @@ export interface Downstream {
 
 type RetryOn = RetryPolicy["retryOn"][number];
 
-const DISCARD: ResponseSink = { onUpstreamResponse() {}, onUpstreamFailure() {} };
-
 /** Minimum retries allowed however low the active request count (Envoy's min_retry_concurrency). */
 const MIN_RETRY_CONCURRENCY = 3;
 /** How long a mirrored request may stay unanswered when its route sets no timeout. */
@@ -222,19 +220,30 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     }
   }
 
-  /** Fire and forget a copy to another cluster; its response is discarded. */
+  /**
+   * Fire and forget a copy to another cluster; its response is discarded but counted, so that a
+   * copy the mirror never received shows as failed rather than as sent.
+   */
   private mirror(clusterName: string): void {
     const ctx = this.listenerContext;
     const pick = ctx.clusters.pick(clusterName, ctx.config.codec, this.downstream.codec.upstreamCodecFactory ?? ctx.codecFactory, this.hashKey());
-    if (!pick.ok) return;
+    if (!pick.ok) {
+      const cluster = ctx.clusters.get(clusterName);
+      cluster?.stats.inc("mirror_rq_total");
+      cluster?.stats.inc("mirror_rq_failed");
+      return;
+    }
     const m = this.message;
     // A copy, because sending rewrites the request id inside the frame.
     const detail = typeof m.detail === "object" && m.detail !== null ? cloneKeepingClass(m.detail) : m.detail;
     const copy: Message = { kind: m.kind, requestId: m.requestId, metadata: m.metadata, frame: Buffer.from(m.frame), detail };
-    pick.cluster.stats.inc("mirror_rq_total");
-    const id = pick.client.send(copy, this.downstream.codec, DISCARD, this.requestMutation.length > 0 ? this.requestMutation : undefined);
+    const stats = pick.cluster.stats;
+    stats.inc("mirror_rq_total");
+    const sink = new MirrorSink(stats, pick.client);
+    sink.id = pick.client.send(copy, this.downstream.codec, sink, this.requestMutation.length > 0 ? this.requestMutation : undefined);
+    stats.inc("mirror_rq_sent");
     // Nobody waits for a mirrored response, so nothing else would ever give up on a lost one.
-    if (id !== -1) setTimeout(cancelMirror, this.route?.timeoutMs ?? MIRROR_TIMEOUT_MS, pick.client, id);
+    if (sink.id !== -1) sink.timer = setTimeout(onMirrorTimeout, this.route?.timeoutMs ?? MIRROR_TIMEOUT_MS, sink);
   }
 
   private hashKey(): string | undefined {
@@ -257,8 +266,35 @@ function onTryTimeout(request: ActiveRequest): void {
   request.onTryTimeout();
 }
 
-function cancelMirror(client: UpstreamClient, id: number): void {
-  client.cancel(id);
+/** Counts how one mirrored copy ended: a response (completed), or a failure or timeout (failed). */
+class MirrorSink implements ResponseSink {
+  id = -1;
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly stats: Cluster["stats"],
+    private readonly client: UpstreamClient,
+  ) {}
+
+  onUpstreamResponse(): void {
+    clearTimeout(this.timer);
+    this.stats.inc("mirror_rq_completed");
+  }
+
+  onUpstreamFailure(): void {
+    clearTimeout(this.timer);
+    this.stats.inc("mirror_rq_failed");
+  }
+
+  /** @internal timer callback */
+  onTimeout(): void {
+    this.client.cancel(this.id);
+    this.stats.inc("mirror_rq_failed");
+  }
+}
+
+function onMirrorTimeout(sink: MirrorSink): void {
+  sink.onTimeout();
 }
 
 /** A shallow copy that keeps the prototype, so codecs can still recognise their detail class. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startThriftMesh, tally, type ThriftMesh } from "../testing/thrift-mesh.ts";
 
 describe("mirroring", () => {
@@ -9,6 +9,7 @@ describe("mirroring", () => {
   afterAll(() => mesh.close());
 
   const served = (v: string) => mesh.servers[v]![0]!.calls.sayHello ?? 0;
+  const mirrorStat = (cluster: string, name: "total" | "sent" | "completed" | "failed") => mesh.stat(`cluster.${cluster}.mirror_rq_${name}`);
 
   it("copies every request at 100%, and the client sees only the primary's replies", async () => {
     mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "v1" }, mirror: { cluster: "v2", percentage: 100 } }]);
@@ -16,17 +17,19 @@ describe("mirroring", () => {
     const c = mesh.client();
     const { ok } = await tally(Array.from({ length: 200 }, (_, i) => c.sayHello(`m${i}`)));
     expect(ok).toEqual({ v1: 200 });
-    await new Promise((r) => setTimeout(r, 100)); // mirrored copies are fire and forget
+    // Copies are fire and forget: wait until their responses came back to the proxy.
+    await vi.waitFor(() => expect(served("v2") - m0).toBe(200));
     expect(served("v1") - p0).toBe(200);
-    expect(served("v2") - m0).toBe(200);
   });
 
   it("copies about the configured share", async () => {
     mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "v1" }, mirror: { cluster: "v2", percentage: 50 } }]);
     const m0 = served("v2");
     const c = mesh.client();
+    const sent0 = mirrorStat("v2", "sent");
+    const done0 = mirrorStat("v2", "completed");
     await tally(Array.from({ length: 1000 }, () => c.sayHello("x")));
-    await new Promise((r) => setTimeout(r, 100));
+    await vi.waitFor(() => expect(mirrorStat("v2", "completed") - done0).toBe(mirrorStat("v2", "sent") - sent0));
     const mirrored = served("v2") - m0;
     expect(mirrored).toBeGreaterThan(420); // 500 ± 5 sd
     expect(mirrored).toBeLessThan(580);
@@ -48,5 +51,26 @@ describe("mirroring", () => {
     const { ok, errors } = await tally(Array.from({ length: 50 }, () => c.sayHello("x")));
     expect(ok).toEqual({ v1: 50 });
     expect(errors).toEqual({});
+  });
+
+  it("counts copies that never reached the mirror as failed, not completed", async () => {
+    mesh.setCluster("gone", {}, [{ host: "127.0.0.1", port: 1 }]);
+    mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "v1" }, mirror: { cluster: "gone", percentage: 100 } }]);
+    const c = mesh.client();
+    await tally(Array.from({ length: 40 }, () => c.sayHello("x")));
+    await vi.waitFor(() => expect(mirrorStat("gone", "failed")).toBe(40));
+    expect(mirrorStat("gone", "total")).toBe(40);
+    expect(mirrorStat("gone", "sent")).toBe(40);
+    expect(mirrorStat("gone", "completed")).toBe(0);
+  });
+
+  it("counts a copy with no endpoint to go to as failed and never sent", async () => {
+    mesh.setCluster("empty", {}, []);
+    mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "v1" }, mirror: { cluster: "empty", percentage: 100 } }]);
+    const c = mesh.client();
+    await tally(Array.from({ length: 10 }, () => c.sayHello("x")));
+    expect(mirrorStat("empty", "total")).toBe(10);
+    expect(mirrorStat("empty", "failed")).toBe(10);
+    expect(mirrorStat("empty", "sent")).toBe(0);
   });
 });

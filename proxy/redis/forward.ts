@@ -8,7 +8,7 @@ import type { RedisDownstream } from "./downstream.ts";
 import type { Pending } from "./pending.ts";
 import type { CompiledRoute } from "./router.ts";
 import type { RedisUpstreamCluster } from "./upstream-cluster.ts";
-import { IGNORE_REPLY } from "./upstream-connection.ts";
+import type { ReplyHandler } from "./upstream-connection.ts";
 
 /**
  * Queues a reply slot for one command and sends it, unless a fault answers or delays it.
@@ -116,20 +116,44 @@ export function dispatchCommand(
   if (route.mirrors.length > 0) mirrorCommand(d, route, read, owned ?? b.subarray(start, end), keyBuffer, keyStart, keyEnd);
 }
 
-/** Sends a copy of the command to each of the route's mirrors that takes it; replies are ignored. */
+/**
+ * Sends a copy of the command to each of the route's mirrors that takes it. Replies are
+ * discarded but counted, so a copy the mirror never received shows as failed, not as sent.
+ */
 export function mirrorCommand(d: RedisDownstream, route: CompiledRoute, read: boolean, bytes: Buffer, keyBuffer: Buffer, keyStart: number, keyEnd: number): void {
   for (const m of route.mirrors) {
     if (m.excludeReadCommands && read) continue;
     if (m.percentage < 100 && Math.random() * 100 >= m.percentage) continue;
     const up = d.state.upstream(m.cluster);
     if (up === undefined) continue;
-    const send = () => {
-      const node = up.target(keyBuffer, keyStart, keyEnd, false);
-      if (node === undefined) return;
-      d.state.stats.inc("mirror_rq_total");
-      up.cluster.stats.inc("mirror_rq_total");
-      node.connection(2).send(bytes, IGNORE_REPLY);
+    d.state.stats.inc("mirror_rq_total");
+    up.cluster.stats.inc("mirror_rq_total");
+    const outcome = new MirrorOutcome(d.state.stats, up.cluster.stats);
+    const send = (error?: string) => {
+      const node = error === undefined ? up.target(keyBuffer, keyStart, keyEnd, false) : undefined;
+      if (node === undefined) return outcome.onFailure();
+      d.state.stats.inc("mirror_rq_sent");
+      up.cluster.stats.inc("mirror_rq_sent");
+      node.connection(2).send(bytes, outcome);
     };
-    if (up.whenReady(() => send())) send();
+    if (up.whenReady(send)) send();
+  }
+}
+
+/** Counts how one mirrored command ended: any reply (completed) or none (failed). */
+class MirrorOutcome implements ReplyHandler {
+  constructor(
+    private readonly listenerStats: RedisDownstream["state"]["stats"],
+    private readonly clusterStats: RedisUpstreamCluster["cluster"]["stats"],
+  ) {}
+
+  onReply(): void {
+    this.listenerStats.inc("mirror_rq_completed");
+    this.clusterStats.inc("mirror_rq_completed");
+  }
+
+  onFailure(): void {
+    this.listenerStats.inc("mirror_rq_failed");
+    this.clusterStats.inc("mirror_rq_failed");
   }
 }

@@ -1,5 +1,5 @@
 /** Prefix routing, mirrors, faults, auth and live route changes, checked on the real backends. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { command, startRedis, type RedisProcess } from "../../fixtures/redis/redis-server.ts";
 import { startRedisMesh, type RedisMesh } from "./testing/redis-mesh.ts";
 
@@ -22,6 +22,8 @@ beforeAll(async () => {
       { name: "b", endpoints: ep(b) },
       { name: "m", endpoints: ep(m) },
       { name: "locked", endpoints: ep(locked), redis: { mode: "proxy", auth: { password: "s3cret" } } },
+      // Nothing listens on port 1: a mirror that is down.
+      { name: "gone", endpoints: [{ host: "127.0.0.1", port: 1 }] },
     ],
     {
       routes: [
@@ -101,8 +103,7 @@ describe("mirrors", () => {
     const c = mesh.client();
     for (let i = 0; i < 50; i++) await c.set(`mk${i}`, "v");
     for (let i = 0; i < 20; i++) await c.get(`mk${i}`);
-    await new Promise((r) => setTimeout(r, 100));
-    expect((await keys(m)).length).toBe(50);
+    await vi.waitFor(async () => expect((await keys(m)).length).toBe(50));
     const stats = String((await command(m.host, m.port, [["INFO", "commandstats"]]))[0]);
     expect(stats).not.toMatch(/cmdstat_get:/);
   });
@@ -112,13 +113,25 @@ describe("mirrors", () => {
     await mesh.setRedis({ catchAll: { cluster: "a", mirrors: [{ cluster: "m", percentage: 50, excludeReadCommands: false }] } });
     const c = mesh.client();
     const p = c.pipeline();
+    const sent0 = mesh.stat("cluster.m.mirror_rq_sent");
+    const done0 = mesh.stat("cluster.m.mirror_rq_completed");
     for (let i = 0; i < 1000; i++) p.set(`h${i}`, "v");
     await p.exec();
-    await new Promise((r) => setTimeout(r, 100));
+    // Copies are fire and forget: wait until the mirror answered every one sent.
+    await vi.waitFor(() => expect(mesh.stat("cluster.m.mirror_rq_completed") - done0).toBe(mesh.stat("cluster.m.mirror_rq_sent") - sent0));
     const mirrored = (await keys(m)).length;
     expect(mirrored).toBeGreaterThan(400);
     expect(mirrored).toBeLessThan(600);
     expect((await keys(a)).length).toBe(1000);
+  });
+
+  it("counts copies that never reached a mirror that is down as failed, not completed", async () => {
+    await mesh.setRedis({ catchAll: { cluster: "a", mirrors: [{ cluster: "gone", percentage: 100, excludeReadCommands: false }] } });
+    const c = mesh.client();
+    for (let i = 0; i < 20; i++) await c.set(`g${i}`, "v");
+    await vi.waitFor(() => expect(mesh.stat("cluster.gone.mirror_rq_failed")).toBe(20));
+    expect(mesh.stat("cluster.gone.mirror_rq_total")).toBe(20);
+    expect(mesh.stat("cluster.gone.mirror_rq_completed")).toBe(0);
   });
 });
 
