@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { formatProblem, InvalidInputError, MeshsimError, type InputProblem } from "../common/errors.ts";
 import { evaluateExpectation } from "./assert/evaluate.ts";
-import { evaluateMetric, type StatsSnapshot } from "./assert/metric.ts";
+import { evaluateMetric, metricSource, type StatsSnapshot } from "./assert/metric.ts";
 import { evaluateConsistently, evaluateEventually } from "./assert/temporal.ts";
 import { formatMs } from "./scenario/units.ts";
 import { allSteps } from "./scenario/steps.ts";
@@ -233,7 +233,7 @@ async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids
         break;
       case "waitFor": {
         const w = step.waitFor!;
-        const detail = [w.acked ? "acked" : "", w.metric ? `${w.metric.sidecar} ${w.metric.name} ${w.metric.op} ${w.metric.value}` : "", ...w.fixtures].filter(Boolean).join(", ");
+        const detail = [w.acked ? "acked" : "", w.metric ? `${metricSource(w.metric)} ${w.metric.name} ${w.metric.op} ${w.metric.value}` : "", ...w.fixtures].filter(Boolean).join(", ");
         await timed("waitFor", detail, async () => {
           const deadline = Date.now() + w.timeoutMs;
           for (const f of w.fixtures) await topology.waitForInstance(f, Math.max(0, deadline - Date.now()));
@@ -305,7 +305,13 @@ function lastId(ids: ReadonlySet<string>): string | undefined {
 async function checkExpectation(expectation: Expectation, observed: Collector, topology: RunningTopology, baseline: Map<string, StatsSnapshot>): Promise<AssertionResult> {
   const inner: Assertion = expectation.kind === "eventually" || expectation.kind === "consistently" ? expectation.inner : expectation;
   if (inner.kind === "metric") {
-    const read = async () => evaluateMetric(inner.metric, await readStats(topology, inner.metric.sidecar), baseline.get(inner.metric.sidecar));
+    const read = async (): Promise<AssertionResult> => {
+      const stats = await readStats(topology, inner.metric).catch((err: unknown) => err as Error);
+      if (stats instanceof Error) {
+        return { name: `metric ${metricSource(inner.metric)} ${inner.metric.name} ${inner.metric.op} ${inner.metric.value}`, passed: false, message: `metric: ${metricSource(inner.metric)}: counters unreadable: ${stats.message} — FAIL`, details: {} };
+      }
+      return evaluateMetric(inner.metric, stats, baseline.get(metricSource(inner.metric)));
+    };
     if (expectation.kind === "eventually") return pollMetric(read, expectation.withinMs, "eventually");
     if (expectation.kind === "consistently") return pollMetric(read, expectation.forMs ?? 1000, "consistently");
     return read();
@@ -345,17 +351,26 @@ async function pollMetric(read: () => Promise<AssertionResult>, durationMs: numb
   }
 }
 
-async function readStats(topology: RunningTopology, client: string): Promise<StatsSnapshot> {
-  const sidecar = topology.sidecars.get(client);
-  if (!sidecar) throw new MeshsimError("INVALID_INPUT", `client ${client} has no sidecar to read metrics from`);
+/** The counters a metric reads: its sidecar's `/stats`, or the sum of its service instances' own. */
+async function readStats(topology: RunningTopology, metric: MetricCondition): Promise<StatsSnapshot> {
+  if (metric.service !== undefined) {
+    const sum: Record<string, number> = {};
+    for (const i of topology.instances) {
+      if (i.service !== metric.service || (metric.version !== undefined && i.version !== metric.version)) continue;
+      for (const [name, n] of Object.entries(await topology.readInstanceStats(i.instance))) sum[name] = (sum[name] ?? 0) + n;
+    }
+    return sum;
+  }
+  const sidecar = topology.sidecars.get(metric.sidecar!);
+  if (!sidecar) throw new MeshsimError("INVALID_INPUT", `client ${metric.sidecar} has no sidecar to read metrics from`);
   return readSidecarStats(sidecar);
 }
 
-/** `/stats` at the start of the step for every sidecar a `delta: true` metric reads. */
+/** Counters at the start of the step for every source a `delta: true` metric reads, by `metricSource`. */
 async function metricBaselines(step: Step, topology: RunningTopology): Promise<Map<string, StatsSnapshot>> {
-  const sidecars = new Set<string>();
+  const sources = new Map<string, MetricCondition>();
   const consider = (m: MetricCondition | undefined) => {
-    if (m?.delta) sidecars.add(m.sidecar);
+    if (m?.delta) sources.set(metricSource(m), m);
   };
   consider(step.waitFor?.metric);
   for (const e of step.expect) {
@@ -363,14 +378,14 @@ async function metricBaselines(step: Step, topology: RunningTopology): Promise<M
     if (inner.kind === "metric") consider(inner.metric);
   }
   const out = new Map<string, StatsSnapshot>();
-  for (const s of sidecars) out.set(s, await readStats(topology, s));
+  for (const [key, m] of sources) out.set(key, await readStats(topology, m));
   return out;
 }
 
 async function waitForMetric(metric: MetricCondition, topology: RunningTopology, baseline: Map<string, StatsSnapshot>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const r = evaluateMetric(metric, await readStats(topology, metric.sidecar), baseline.get(metric.sidecar));
+    const r = evaluateMetric(metric, await readStats(topology, metric), baseline.get(metricSource(metric)));
     if (r.passed) return;
     if (Date.now() > deadline) throw new MeshsimError("TIMEOUT", `waitFor ${r.message.replace(/ — FAIL$/, "")} within ${formatMs(timeoutMs)}`);
     await new Promise((res) => setTimeout(res, 50));

@@ -1,5 +1,6 @@
 /**
- * `metric`: a sidecar counter read from its admin `/stats` JSON. Names are Envoy-style
+ * `metric`: a sidecar counter read from its admin `/stats` JSON, or a service's own counters
+ * (`received.<method>`, summed over its instances). Names are Envoy-style
  * (`cluster.outbound|9090|v1|hello.default.svc.cluster.local.upstream_rq_total`); `*` matches any
  * run of characters and every matching counter is summed, so `cluster.outbound|9090|*|hello.*.upstream_rq_total`
  * counts requests to every subset.
@@ -8,6 +9,12 @@ import type { ComparisonOp, MetricCondition } from "../scenario/types.ts";
 import { verdict, type AssertionResult } from "./assertion-result.ts";
 
 export type StatsSnapshot = Readonly<Record<string, number>>;
+
+/** Who the metric reads, for messages and as the key of its baseline: `caller` or `service hello v2`. */
+export function metricSource(metric: MetricCondition): string {
+  if (metric.service !== undefined) return `service ${metric.service}${metric.version !== undefined ? ` ${metric.version}` : ""}`;
+  return metric.sidecar ?? "";
+}
 
 /** The summed value of every counter `pattern` matches, and how many matched. */
 export function readMetric(stats: StatsSnapshot, pattern: string): { value: number; matched: string[] } {
@@ -42,11 +49,12 @@ export function evaluateMetric(metric: MetricCondition, stats: StatsSnapshot, ba
   const passed = matched.length > 0 && compare(actual, metric.op, metric.value);
   const what = metric.delta ? `increase of ${metric.name}` : metric.name;
   const note = matched.length === 0 ? ` (no counter matches; similar: ${similarNames(stats, metric.name)})` : metric.name.includes("*") ? ` (sum of ${matched.length} counters)` : "";
+  const source = metricSource(metric);
   return {
-    name: `metric ${metric.sidecar} ${metric.name} ${metric.op} ${metric.value}`,
+    name: `metric ${source} ${metric.name} ${metric.op} ${metric.value}`,
     passed,
-    message: `metric: ${metric.sidecar} ${what}=${actual} ${metric.op} ${metric.value}${note} — ${verdict(passed)}`,
-    details: { sidecar: metric.sidecar, name: metric.name, op: metric.op, value: metric.value, delta: metric.delta, actual, matched },
+    message: `metric: ${source} ${what}=${actual} ${metric.op} ${metric.value}${note} — ${verdict(passed)}`,
+    details: { source, name: metric.name, op: metric.op, value: metric.value, delta: metric.delta, actual, matched },
   };
 }
 

@@ -14,6 +14,7 @@ import { allocatePort } from "../topology/ports.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { fixtureCommand } from "./fixture-commands.ts";
 import { redisDestinationFor, startRedisService, type RedisServiceDeployment } from "../../fixtures/redis/service.ts";
+import { commandCalls } from "../../fixtures/redis/redis-server.ts";
 import { startKafkaCluster, type KafkaCluster } from "../../fixtures/kafka/broker.ts";
 import { nodeScript } from "./node-command.ts";
 import { ProcessSupervisor, type SpawnSpec } from "./process-supervisor.ts";
@@ -53,6 +54,8 @@ export interface RunningTopology {
   killInstance(instance: string, signal: "SIGKILL" | "SIGTERM"): Promise<void>;
   /** Starts an instance again on the port it had (stopping it first if it runs). */
   restartInstance(instance: string): Promise<void>;
+  /** The instance's own counters (`received.<method or command>`), read from the fixture or server itself. */
+  readInstanceStats(instance: string): Promise<Record<string, number>>;
   /** Resolves once the instance accepts TCP connections. */
   waitForInstance(instance: string, timeoutMs: number): Promise<void>;
   down(): Promise<void>;
@@ -97,9 +100,19 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
         // Real redis-server processes, started and stopped by the fixture (by PID).
         for (const version of Object.keys(service.versions)) {
           starting.push(
-            startRedisService(service, version).then((d) => {
+            startRedisService(service, version).then(async (d) => {
               redisDeployments.push(d);
-              for (const i of d.instances) instances.push({ service: service.name, version, instance: i.instance, host: "127.0.0.1", port: i.port, advertisedPort: i.port });
+              for (const i of d.instances) {
+                let advertisedPort = i.port;
+                if (faultKeys.has(`upstream:${i.instance}`)) {
+                  // Cluster-mode proxies learn node addresses from CLUSTER SLOTS, around any fault proxy.
+                  if (service.redis?.mode === "cluster") throw new MeshsimError("INVALID_INPUT", `network faults into ${i.instance}: not supported for Redis cluster mode (the proxy dials the addresses CLUSTER SLOTS names)`);
+                  const proxy = await startFaultProxy({ host: "127.0.0.1", port: i.port });
+                  faultProxies.set(`upstream:${i.instance}`, proxy);
+                  advertisedPort = proxy.port;
+                }
+                instances.push({ service: service.name, version, instance: i.instance, host: "127.0.0.1", port: i.port, advertisedPort });
+              }
             }),
           );
         }
@@ -213,6 +226,20 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
         const restartSpec = restartSpecs.get(instance);
         if (!restartSpec) throw new MeshsimError("INVALID_INPUT", `no instance named ${instance}`);
         await supervisor.restart(restartSpec());
+      },
+      async readInstanceStats(instance) {
+        const address = instances.find((i) => i.instance === instance);
+        if (!address) throw new MeshsimError("INVALID_INPUT", `no instance named ${instance}`);
+        const redis = redisDeployments.flatMap((d) => d.instances).find((i) => i.instance === instance);
+        if (redis) {
+          const password = spec.services.find((s) => s.name === address.service)?.redis?.password;
+          const calls = await commandCalls(address, password !== undefined ? ["AUTH", password] : undefined);
+          return Object.fromEntries(Object.entries(calls).map(([name, n]) => [`received.${name}`, n]));
+        }
+        const statsPort = supervisor.get(instance)?.ready.statsPort;
+        if (typeof statsPort !== "number") throw new MeshsimError("ENVIRONMENT", `${instance} does not report its own counts (not running, or its fixture has no stats port)`);
+        const res = await fetch(`http://127.0.0.1:${statsPort}/stats`);
+        return (await res.json()) as Record<string, number>;
       },
       async waitForInstance(instance, timeoutMs) {
         const address = instances.find((i) => i.instance === instance);

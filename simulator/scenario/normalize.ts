@@ -65,7 +65,9 @@ interface RawTraffic {
 }
 type RawCount = number | { min?: number; max?: number };
 interface RawMetric {
-  sidecar: string;
+  sidecar?: string;
+  service?: string;
+  version?: string;
   name: string;
   op: ComparisonOp;
   value: number;
@@ -303,11 +305,30 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
   }
 
   function normalizeMetric(m: RawMetric, path: FieldPath): MetricCondition {
-    if (!sidecarClients.includes(m.sidecar)) {
-      const guess = closest(m.sidecar, sidecarClients);
-      problem([...path, "sidecar"], `no client named "${m.sidecar}" with a sidecar${guess ? `; did you mean "${guess}"?` : sidecarClients.length ? ` (clients with sidecars: ${sidecarClients.join(", ")})` : ""}`);
+    const base = { name: m.name, op: m.op, value: m.value, delta: m.delta ?? false };
+    if ((m.service === undefined) === (m.sidecar === undefined)) {
+      problem(path, "a metric reads exactly one of sidecar (a client's proxy counters) and service (what the service's instances counted themselves)");
+      return { sidecar: m.sidecar ?? "", ...base };
     }
-    return { sidecar: m.sidecar, name: m.name, op: m.op, value: m.value, delta: m.delta ?? false };
+    if (m.service !== undefined) {
+      const service = services.find((s) => s.name === m.service);
+      if (!service) {
+        const guess = closest(m.service, services.map((s) => s.name));
+        problem([...path, "service"], `no service named "${m.service}"${guess ? `; did you mean "${guess}"?` : ""}`);
+      } else if (m.version !== undefined && !(m.version in service.versions)) {
+        problem([...path, "version"], `service ${m.service} has no version "${m.version}" (versions: ${Object.keys(service.versions).join(", ")})`);
+      } else if (service.protocol === "kafka") {
+        problem([...path, "service"], `Kafka brokers do not report their own request counts yet; read a sidecar counter instead`);
+      }
+      return { service: m.service, ...(m.version !== undefined ? { version: m.version } : {}), ...base };
+    }
+    if (m.version !== undefined) problem([...path, "version"], "version narrows a service: set service too");
+    const sidecar = m.sidecar ?? "";
+    if (!sidecarClients.includes(sidecar)) {
+      const guess = closest(sidecar, sidecarClients);
+      problem([...path, "sidecar"], `no client named "${sidecar}" with a sidecar${guess ? `; did you mean "${guess}"?` : sidecarClients.length ? ` (clients with sidecars: ${sidecarClients.join(", ")})` : ""}`);
+    }
+    return { sidecar, ...base };
   }
 
   function checkInstance(name: string, path: FieldPath): void {

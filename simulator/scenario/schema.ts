@@ -53,10 +53,16 @@ const countRange = {
 
 const metricCondition = {
   type: "object",
-  required: ["sidecar", "name", "op", "value"],
+  required: ["name", "op", "value"],
   additionalProperties: false,
   properties: {
-    sidecar: { type: "string", minLength: 1, description: "A client with a sidecar; its admin /stats is read." },
+    sidecar: { type: "string", minLength: 1, description: "A client with a sidecar; its admin /stats is read. Exactly one of sidecar and service." },
+    service: {
+      type: "string",
+      minLength: 1,
+      description: "A service whose instances' own counts are read and summed instead: received.<method> (Redis: received.<command>), what actually arrived.",
+    },
+    version: { type: "string", minLength: 1, description: "With service: only the instances of this version." },
     name: {
       type: "string",
       minLength: 1,

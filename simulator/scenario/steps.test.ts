@@ -98,6 +98,12 @@ steps:
       - successRate: 1.0
       - {of: c, successRate: 1.0}
       - eventually: {within: 1s, successRate: 1, errors: {total: 0}}
+  - name: fixture counts
+    sleep: 1s
+    expect:
+      - metric: {service: helo, name: received.sayHello, op: "==", value: 1}
+      - metric: {service: hello, version: v3, name: received.sayHello, op: "==", value: 1}
+      - metric: {sidecar: caller, service: hello, name: received.sayHello, op: "==", value: 1}
 `, { rate: "10/s" });
     expect(found).toEqual([
       '12 steps[0].fault[0].kill: no instance named "hello-v3-0"; did you mean "hello-v1-0"?; instances are named <service>-<version>-<index>',
@@ -109,6 +115,9 @@ steps:
       "22 steps[1].expect[0]: this step sends traffic 2 times; say which with of: <id> (ids: a, b)",
       '23 steps[1].expect[1].of: no branch with id "c" in this step (ids: a, b)',
       "24 steps[1].expect[2].eventually: eventually wraps exactly one assertion (successRate, distribution, thresholds, errors, connections, metric), found successRate, errors",
+      '28 steps[2].expect[0].metric.service: no service named "helo"; did you mean "hello"?',
+      '29 steps[2].expect[1].metric.version: service hello has no version "v3" (versions: v1, v2)',
+      "30 steps[2].expect[2].metric: a metric reads exactly one of sidecar (a client's proxy counters) and service (what the service's instances counted themselves)",
     ]);
   });
 

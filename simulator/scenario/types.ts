@@ -125,9 +125,13 @@ export interface Step {
   source: SourceRef;
 }
 
+/** Exactly one of `sidecar` and `service` says whose counters a metric reads. */
 export interface MetricCondition {
   /** A client with a sidecar; its admin `/stats` is read. */
-  sidecar: string;
+  sidecar?: string;
+  /** A service whose instances report their own counters (`received.<method>`), summed; `version` narrows it to one subset. */
+  service?: string;
+  version?: string;
   /** Counter name; `*` matches any run of characters and matching counters are summed. */
   name: string;
   op: ComparisonOp;
