@@ -9,6 +9,7 @@ import { resolveResourceList } from "./includes.ts";
 import { renderValue, type TemplateScope, type TemplateValue } from "./template.ts";
 import { instanceName } from "../topology/topology.ts";
 import { closest } from "./suggest.ts";
+import { vacuousCheck } from "./vacuous-checks.ts";
 import {
   ACTION_ORDER,
   DEFAULTS,
@@ -451,6 +452,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       for (const key of ASSERTION_KEYS) {
         if (e[key] === undefined) continue;
         const a = normalizeAssertion(e, key, ePath, step.traffic?.service ?? firstService(step));
+        rejectVacuous(a, [...ePath, key]);
         checkOf(e.of, a, ePath);
         out.push({ ...a, ...base(e.of) } as Expectation);
       }
@@ -464,6 +466,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
           continue;
         }
         const inner = normalizeAssertion(t, keys[0]!, tPath, step.traffic?.service ?? firstService(step));
+        rejectVacuous(inner, [...tPath, keys[0]!]);
         const of = t.of ?? e.of;
         checkOf(of, inner, t.of !== undefined ? tPath : ePath);
         if (temporal === "eventually") {
@@ -476,6 +479,11 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       }
     });
     return out;
+  }
+
+  function rejectVacuous(assertion: Assertion, path: FieldPath): void {
+    const vacuous = vacuousCheck(assertion);
+    if (vacuous) problem(vacuous.field !== undefined ? [...path, vacuous.field] : path, `this check cannot fail: ${vacuous.reason}`);
   }
 
   function firstService(step: Step): ServiceSpec | undefined {
