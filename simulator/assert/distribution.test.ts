@@ -196,4 +196,32 @@ describe("distribution assertion", () => {
     expect(r.passed).toBe(false);
     expect(r.message).toContain("no successful responses");
   });
+
+  describe("exact shares", () => {
+    const zeroOne = (shares: Record<string, number>): DistributionExpectation => ({ ...expectation(shares), exact: "zero-one" });
+    const all = (shares: Record<string, number>): DistributionExpectation => ({ ...expectation(shares), exact: "all" });
+
+    it("lets no response stray from deterministic routing (the statistics allowed 3%)", () => {
+      expect(checkDistribution(expectation({ v1: 1 }), { v1: 990, v2: 10 }).passed).toBe(true);
+      const stray = checkDistribution(zeroOne({ v1: 1 }), { v1: 990, v2: 10 });
+      expect(stray.passed).toBe(false);
+      expect(stray.message).toContain("off: v1 990 instead of 1000, v2 10 instead of 0");
+      expect(checkDistribution(zeroOne({ v1: 1 }), { v1: 1000 }).passed).toBe(true);
+    });
+
+    it("holds a share of 0 exactly while the others stay statistical", () => {
+      expect(checkDistribution(zeroOne({ v1: 0.5, v2: 0.5, v3: 0 }), { v1: 480, v2: 520, v3: 1 }).passed).toBe(false);
+      expect(checkDistribution(zeroOne({ v1: 0.5, v2: 0.5, v3: 0 }), { v1: 480, v2: 520 }).passed).toBe(true);
+    });
+
+    it("checks a round-robin split to one response", () => {
+      expect(checkDistribution(all({ a: 0.5, b: 0.5 }), { a: 150, b: 150 }).passed).toBe(true);
+      expect(checkDistribution(all({ a: 0.5, b: 0.5 }), { a: 151, b: 150 }).passed).toBe(true);
+      const skewed = checkDistribution(all({ a: 0.5, b: 0.5 }), { a: 152, b: 148 });
+      expect(skewed.passed).toBe(false);
+      expect(skewed.message).toContain("every share exact to one response; off: a 152 instead of 150, b 148 instead of 150");
+      // The statistical check passes this skew: it is not significant.
+      expect(checkDistribution({ ...expectation({ a: 0.5, b: 0.5 }), tolerance: 0.1 }, { a: 152, b: 148 }).passed).toBe(true);
+    });
+  });
 });

@@ -10,6 +10,11 @@
  * chi-square goodness of fit (df = k - 1). Observed categories that were not expected have expected share
  * 0, which no sample can come from, so they make the deviation significant (p = 0); they
  * still fail only when their share exceeds the tolerance.
+ *
+ * Deterministic routing is not a statistical question: with `exact: "zero-one"` (the default
+ * when the scenario gives no tolerance) a category expected at 0 or 1 — unexpected ones
+ * included — must get exactly that share, and with `exact: "all"` (round robin) every
+ * category must get its share of the total to within one response.
  */
 import type { DistributionKey } from "../scenario/types.ts";
 import type { TrafficResult } from "../traffic/traffic-result.ts";
@@ -21,7 +26,11 @@ export interface DistributionExpectation {
   expected: Record<string, number>;
   tolerance: number;
   confidence: number;
+  /** Which categories are held to their exact share (absent: none). */
+  exact?: DistributionExactness;
 }
+
+export type DistributionExactness = "all" | "zero-one" | "none";
 
 export interface CategoryOutcome {
   name: string;
@@ -70,6 +79,24 @@ export function checkDistribution(expectation: DistributionExpectation, counts: 
       message: `${name}: no successful responses to attribute (expected ${expectedText}) — ${verdict(false)}`,
       details: { by, total, categories, expected, tolerance, confidence, test: "none", pValue: null, significant: null },
     };
+  }
+
+  const exactness = expectation.exact ?? "none";
+  const heldExactly = categories.filter((c) => exactness === "all" || (exactness === "zero-one" && (c.expectedShare === 0 || c.expectedShare === 1)));
+  const missed = heldExactly.filter((c) => Math.abs(c.observed - c.expectedShare * total) >= 1);
+  if (heldExactly.length > 0 && exactness !== "none") {
+    const observedText = categories.map((c) => `${c.name}=${c.observed} (${percent(c.observedShare)})${c.name in expected ? "" : " (not expected)"}`).join(" ");
+    const exactText = exactness === "all" ? "every share exact to one response" : `exact where the share is 0 or 100% (${heldExactly.map((c) => c.name).join(", ")})`;
+    if (missed.length > 0 || heldExactly.length === categories.length) {
+      const passed = missed.length === 0;
+      const missText = passed ? "" : `; off: ${missed.map((c) => `${c.name} ${c.observed} instead of ${round(c.expectedShare * total)}`).join(", ")}`;
+      return {
+        name,
+        passed,
+        message: `${name}: observed ${observedText}, expected ${expectedText}, ${exactText}${missText} — ${verdict(passed)}`,
+        details: { by, total, categories, expected, tolerance, confidence, exact: exactness, test: "none", pValue: null, significant: null, missed: missed.map((c) => c.name) },
+      };
+    }
   }
 
   const { test, statistic, df, pValue } = significanceTest(categories);
@@ -121,6 +148,10 @@ function significanceTest(categories: readonly CategoryOutcome[]): { test: Distr
   }
   const r = chiSquareGoodnessOfFit(positive.map((c) => c.observed), positive.map((c) => c.expectedShare));
   return { test: "chi-square", ...r };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 export function formatP(p: number): string {

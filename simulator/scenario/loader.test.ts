@@ -198,4 +198,13 @@ describe("validateScenarioFiles", () => {
       '9 steps[0].sleeep unknown field "sleeep"; did you mean "sleep"?',
     ]);
   });
+
+  it("holds distribution shares of 0 and 1 exactly unless the scenario gives a tolerance", async () => {
+    const scenario = await loadScenario("scenarios/thrift/version-routing.yaml");
+    const checks = scenario.steps.flatMap((s) => s.expect).filter((e) => e.kind === "distribution");
+    expect(checks.map((e) => e.kind === "distribution" && e.exact)).toEqual(["zero-one", "all", "zero-one"]);
+    const split = await loadScenario("scenarios/thrift/traffic-split.yaml");
+    expect(split.steps.flatMap((s) => s.expect).find((e) => e.kind === "distribution")).toMatchObject({ exact: "none", tolerance: 0.03 });
+  });
 });
+

@@ -76,7 +76,7 @@ interface RawMetric {
 }
 interface RawAssertions {
   successRate?: number | { min: number };
-  distribution?: { by: "version" | "instance" | "service"; expected: Record<string, number>; tolerance?: number; confidence?: number };
+  distribution?: { by: "version" | "instance" | "service"; expected: Record<string, number>; tolerance?: number; confidence?: number; exact?: boolean };
   thresholds?: string[];
   errors?: Record<string, RawCount>;
   connections?: Record<"opened" | "closedByPeer" | "resets", RawCount>;
@@ -514,7 +514,10 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
             problem([...dPath, "expected", k], `service ${service.name} has no version "${k}" (versions: ${versions.join(", ")})${guess ? `; did you mean "${guess}"?` : ""}`);
           }
         }
-        return { kind: "distribution", by: d.by, expected, tolerance: d.tolerance ?? DEFAULTS.tolerance, confidence: d.confidence ?? DEFAULTS.confidence };
+        if (d.exact === true && d.tolerance !== undefined) problem([...dPath, "tolerance"], "exact: true checks every share to within one response; drop the tolerance or the exact");
+        // Deterministic routing has no statistical slack unless the scenario asks for some.
+        const exact = d.exact === true ? "all" : d.exact === false || d.tolerance !== undefined ? "none" : "zero-one";
+        return { kind: "distribution", by: d.by, expected, tolerance: d.tolerance ?? DEFAULTS.tolerance, confidence: d.confidence ?? DEFAULTS.confidence, exact };
       }
       case "thresholds": {
         const thresholds: Threshold[] = [];

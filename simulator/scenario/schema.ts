@@ -86,7 +86,7 @@ const assertionProperties = {
   },
   distribution: {
     description:
-      "Statistical test of how successful responses split across versions, instances or services. Fails only when the deviation is significant at `confidence` and larger than `tolerance`.",
+      "Statistical test of how successful responses split across versions, instances or services. Fails only when the deviation is significant at `confidence` and larger than `tolerance`; shares of 0 and 1 are exact unless a tolerance is given.",
     type: "object",
     required: ["by", "expected"],
     additionalProperties: false,
@@ -98,7 +98,11 @@ const assertionProperties = {
         minProperties: 1,
         additionalProperties: share,
       },
-      tolerance: { ...share, description: "Largest acceptable absolute difference of a share (default 0.03)." },
+      tolerance: { ...share, description: "Largest acceptable absolute difference of a share (default 0.03). Without it, shares of 0 and 1 are exact: deterministic routing lets nothing stray." },
+      exact: {
+        type: "boolean",
+        description: "true: every share exact to within one response (round robin), no statistics; false: even shares of 0 and 1 get the tolerance.",
+      },
       confidence: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1, description: "Confidence of the test (default 0.999)." },
     },
   },

@@ -226,6 +226,8 @@ export type Assertion =
       expected: Record<string, number>;
       tolerance: number;
       confidence: number;
+      /** Categories held to their exact share: all (round robin), those expected at 0 or 1, or none (absent). */
+      exact?: "all" | "zero-one" | "none";
     }
   | { kind: "thresholds"; thresholds: Threshold[] }
   | {
