@@ -1,10 +1,12 @@
 /**
  * The "local" commands that touch the client connection itself: QUIT, AUTH, HELLO, RESET and
  * INFO (forwarded where the catch-all has one server). The rest are answered by localReply.
+ * Inside MULTI these are queued and evaluated at EXEC (localCommandReply), except QUIT and
+ * RESET, which act at once as in Redis.
  */
 import { encodeCommand, errorReply, OK } from "../protocols/redis/resp.ts";
 import type { RedisDownstream } from "./downstream.ts";
-import { helloReply, localReply, RESET_REPLY } from "./local-commands.ts";
+import { BAD_CLIENT_NAME, helloReply, isValidClientName, localReply, RESET_REPLY } from "./local-commands.ts";
 import { releaseTransaction } from "./transactions.ts";
 
 const WRONGPASS = errorReply("WRONGPASS invalid username-password pair or user is disabled.");
@@ -14,16 +16,10 @@ export function connectionCommand(d: RedisDownstream, name: string, b: Buffer): 
   const args: Buffer[] = [];
   for (let i = 1; i < p.argc; i++) args.push(b.subarray(p.argStart[i], p.argEnd[i]));
   switch (name) {
-    case "quit": {
-      const q = d.replies.enqueueLocal(OK);
-      q.closeAfter = true;
+    case "quit":
+      d.replies.enqueueLocal(OK, true);
       d.ending = true;
       return;
-    }
-    case "auth":
-      return void d.replies.enqueueLocal(auth(d, args));
-    case "hello":
-      return void d.replies.enqueueLocal(hello(d, args));
     case "reset":
       releaseTransaction(d, true);
       d.local.protocol = 2;
@@ -41,7 +37,14 @@ export function connectionCommand(d: RedisDownstream, name: string, b: Buffer): 
       break;
     }
   }
-  d.replies.enqueueLocal(localReply(name, args, d.local) ?? errorReply(`ERR unsupported command '${name}'`));
+  d.replies.enqueueLocal(localCommandReply(d, name, args));
+}
+
+/** The reply to a local command other than QUIT and RESET, applying its effect; also used at EXEC. */
+export function localCommandReply(d: RedisDownstream, name: string, args: Buffer[]): Buffer {
+  if (name === "auth") return auth(d, args);
+  if (name === "hello") return hello(d, args);
+  return localReply(name, args, d.local) ?? errorReply(`ERR unsupported command '${name}'`);
 }
 
 function auth(d: RedisDownstream, args: Buffer[]): Buffer {
@@ -74,6 +77,7 @@ function hello(d: RedisDownstream, args: Buffer[]): Buffer {
       if (r !== OK) return r;
       i += 2;
     } else if (opt === "setname" && args[i + 1] !== undefined) {
+      if (!isValidClientName(args[i + 1]!)) return BAD_CLIENT_NAME;
       d.local.name = args[i + 1]!.toString();
       i += 1;
     } else return errorReply(`ERR Syntax error in HELLO option '${opt}'`);

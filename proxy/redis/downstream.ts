@@ -103,8 +103,7 @@ export class RedisDownstream {
           // The stream is out of step: answer, then close (what Redis does).
           this.countListener(end === TOO_LARGE ? "downstream_rq_too_large" : "downstream_cx_protocol_error");
           this.state.stats.inc("splitter.invalid_request");
-          const p = this.replies.enqueueLocal(errorReply(`ERR ${this.parser.problem}`));
-          p.closeAfter = true;
+          this.replies.enqueueLocal(errorReply(`ERR ${this.parser.problem}`), true);
           this.ending = true;
           break;
         }
@@ -140,7 +139,9 @@ export class RedisDownstream {
       return;
     }
     const txn = this.txn;
-    if (txn !== null && txn.multi && (info === undefined || (info.kind !== "transaction" && info.kind !== "unsupported"))) {
+    // Inside MULTI everything is queued but MULTI, EXEC, DISCARD and WATCH themselves, and QUIT
+    // and RESET, which act at once (as in Redis).
+    if (txn !== null && txn.multi && (info === undefined || ((info.kind !== "transaction" || name === "unwatch") && name !== "quit" && name !== "reset"))) {
       commandInTransaction(this, txn, name, info, b, start, end);
       return;
     }

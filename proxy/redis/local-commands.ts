@@ -15,6 +15,14 @@ export interface LocalState {
 
 const NULL3 = Buffer.from("_\r\n");
 
+export const BAD_CLIENT_NAME = errorReply("ERR Client names cannot contain spaces, newlines or special characters.");
+
+/** Redis allows only printable ASCII without spaces ('!' to '~') in client names. */
+export function isValidClientName(name: Buffer): boolean {
+  for (let i = 0; i < name.length; i++) if (name[i]! < 33 || name[i]! > 126) return false;
+  return true;
+}
+
 function nil(protocol: 2 | 3): Buffer {
   return protocol === 3 ? NULL3 : NULL_BULK;
 }
@@ -83,7 +91,9 @@ export function localReply(name: string, args: Buffer[], state: LocalState): Buf
       switch (sub) {
         case "setname":
           if (args.length !== 2) return errorReply("ERR wrong number of arguments for 'client|setname' command");
-          state.name = args[1]!.toString();
+          if (!isValidClientName(args[1]!)) return BAD_CLIENT_NAME;
+          // An empty name clears it, as in Redis.
+          state.name = args[1]!.length === 0 ? undefined : args[1]!.toString();
           return OK;
         case "getname":
           return state.name === undefined ? nil(state.protocol) : bulkString(state.name);

@@ -55,9 +55,13 @@ export class ReplyQueue implements ReplySink {
     return p;
   }
 
-  /** A place in the reply order, answered at once with `reply`. */
-  enqueueLocal(reply: Buffer): Pending {
+  /**
+   * A place in the reply order, answered at once with `reply`; `closeAfter` closes the client
+   * once it is written (set before completing: a reply at the head is written right away).
+   */
+  enqueueLocal(reply: Buffer, closeAfter = false): Pending {
     const p = this.enqueue("");
+    p.closeAfter = closeAfter;
     this.complete(p, reply);
     return p;
   }

@@ -78,6 +78,15 @@ export class RedisRouter {
     return undefined;
   }
 
+  /**
+   * Whether the catch-all's servers hold less than the whole keyspace: some prefix route sends
+   * its keys to another cluster, or stores them without their prefix.
+   */
+  splitsKeyspace(): boolean {
+    const all = this.catchAll?.cluster;
+    return this.routes.some((r) => r.cluster !== all || r.removePrefix);
+  }
+
   /** The clusters any route uses (for key-less commands and stats). */
   clusters(): string[] {
     return [...new Set([...this.routes.map((r) => r.cluster), ...(this.catchAll ? [this.catchAll.cluster] : [])])];

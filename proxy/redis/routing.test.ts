@@ -1,6 +1,7 @@
 /** Prefix routing, mirrors, faults, auth and live route changes, checked on the real backends. */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { command, startRedis, type RedisProcess } from "../../fixtures/redis/redis-server.ts";
+import { redisCli } from "./testing/redis-cli.ts";
 import { startRedisMesh, type RedisMesh } from "./testing/redis-mesh.ts";
 
 let a: RedisProcess;
@@ -62,6 +63,24 @@ describe("prefix routes", () => {
     expect(await c.exists("user:1", "o:1", "nope")).toBe(2);
     expect(await c.del("user:1", "o:1", "user:vip:3")).toBe(3);
     expect(mesh.stat("redis.redis.default.svc.cluster.local_6379.split_requests")).toBeGreaterThan(0);
+  });
+
+  it("refuses KEYS, SCAN and the other whole-keyspace commands while prefix routes split the keyspace", async () => {
+    await flush(a, b);
+    await mesh.setRedis({ routes: [{ prefix: "user:", removePrefix: false, cluster: "b", mirrors: [] }], catchAll: { cluster: "a", mirrors: [] } });
+    const c = mesh.client();
+    await c.set("user:1", "x");
+    await c.set("order:1", "y");
+    for (const cmd of [["KEYS", "*"], ["SCAN", "0"], ["DBSIZE"], ["RANDOMKEY"], ["FLUSHALL"], ["FLUSHDB"]]) {
+      const name = cmd[0]!.toLowerCase();
+      await expect(c.call(cmd[0]!, ...cmd.slice(1))).rejects.toThrow(`ERR '${name}' is not supported with prefix routes: the keyspace is split across clusters`);
+    }
+    expect(await redisCli(mesh.port, ["SCAN 0 MATCH *"])).toBe("ERR 'scan' is not supported with prefix routes: the keyspace is split across clusters\n\n");
+    // Nothing was flushed anywhere.
+    expect([...(await keys(a)), ...(await keys(b))]).toEqual(["order:1", "user:1"]);
+    // Prefix routes into the catch-all's own cluster leave its keyspace whole: KEYS answers.
+    await mesh.setRedis({ routes: [{ prefix: "user:", removePrefix: false, cluster: "a", mirrors: [] }], catchAll: { cluster: "a", mirrors: [] } });
+    expect(await c.keys("*")).toEqual(["order:1"]);
   });
 
   it("matches prefixes in any case when caseInsensitive is set", async () => {
