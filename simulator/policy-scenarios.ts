@@ -1,13 +1,28 @@
 /**
  * Shared by the per-protocol policy tests: each traffic-policy scenario passes as shipped, and
- * fails once its policy is taken out of the resources — so its assertions can fail.
+ * fails once its policy is taken out of the resources — on the expectations that policy guards,
+ * and on nothing else: not a timeout, a NACK or a step that could not run. Policies that share a
+ * scenario (retries and outlier detection) are taken out one at a time.
  */
 import { describe, expect, it } from "vitest";
 import { runScenario } from "./runner.ts";
 import { loadScenario } from "./scenario/loader.ts";
 import type { Scenario, ScenarioResource } from "./scenario/types.ts";
+import type { RunSummary } from "./report/summary.ts";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface PolicyCase {
+  scenario: string;
+  /** What is taken out, for the test's title. */
+  policy: string;
+  strip: (resource: Obj) => void;
+  /**
+   * The expectations the policy guards, as `<step>: <expectation name>` patterns. Without the
+   * policy each must fail, and every failure must be one of them.
+   */
+  guards: RegExp[];
+}
 
 function allResources(s: Scenario): ScenarioResource[] {
   return [...s.resources, ...s.steps.flatMap((step) => step.apply)];
@@ -18,43 +33,74 @@ function withoutPolicy(s: Scenario, strip: (r: Obj) => void): Scenario {
   return s;
 }
 
-const CASES: Array<[string, (r: Obj) => void]> = [
-  ["fault-injection", (r) => delete r.metadata?.annotations?.["meshsim.dev/route-policies"]],
-  ["local-rate-limit", (r) => delete r.spec?.localRateLimit],
-  [
-    "mirror",
-    (r) => {
+const CASES: PolicyCase[] = [
+  {
+    scenario: "fault-injection",
+    policy: "its faults",
+    strip: (r) => delete r.metadata?.annotations?.["meshsim.dev/route-policies"],
+    guards: [/^abort half of getUser: errors fault_abort/, /^abort half of getUser: metric .*fault\.aborts_injected/, /^delay every getOrder: thresholds p\(50\) >= 100ms/],
+  },
+  {
+    scenario: "local-rate-limit",
+    policy: "its rate limit",
+    strip: (r) => delete r.spec?.localRateLimit,
+    guards: [/^getUser has its own bucket of 10: errors rate_limited/, /^the default bucket holds 100: errors rate_limited/, /^the default bucket holds 100: metric .*local_rate_limit\.rate_limited/],
+  },
+  {
+    scenario: "mirror",
+    policy: "its mirror",
+    strip: (r) => {
       for (const route of r.spec?.routes ?? []) {
         delete route.mirror;
         delete route.mirrorPercentage;
       }
     },
-  ],
-  [
-    "resilience",
-    (r) => {
-      delete r.metadata?.annotations?.["meshsim.dev/route-policies"];
-      delete r.spec?.trafficPolicy;
-    },
-  ],
-  ["circuit-breaker", (r) => delete r.spec?.trafficPolicy],
+    guards: [/mirrored: eventually metric .*\.mirror_rq_completed/, /mirrored: metric service hello v2 received\.sayHello/],
+  },
+  {
+    scenario: "resilience",
+    policy: "its retries",
+    // The scenario's only route policy is its retry policy; outlier detection stays.
+    strip: (r) => delete r.metadata?.annotations?.["meshsim.dev/route-policies"],
+    guards: [/^one instance down, no failed call: success rate$/, /^one instance down, no failed call: metric .*\.upstream_rq_retry >= 1$/],
+  },
+  {
+    scenario: "resilience",
+    policy: "its outlier detection",
+    strip: (r) => delete r.spec?.trafficPolicy?.outlierDetection,
+    guards: [/^one instance down, no failed call: metric .*\.outlier_detection_ejections >= 1$/, /^one instance down, no failed call: metric .*\.upstream_rq_retry <= 10$/],
+  },
+  {
+    scenario: "circuit-breaker",
+    policy: "its connection pool limits",
+    strip: (r) => delete r.spec?.trafficPolicy,
+    guards: [/^burst of slow calls: errors overflow/, /^burst of slow calls: metric .*\.upstream_rq_pending_overflow/],
+  },
 ];
 
-export function describePolicyScenarios(protocol: "thrift" | "dubbo"): void {
-  describe.each(CASES)(`${protocol} policy scenario %s`, (name, strip) => {
-    const file = `scenarios/${protocol}/${name}.yaml`;
+function failures(summary: RunSummary): string[] {
+  return summary.steps.flatMap((s) => s.expectations.filter((e) => !e.passed).map((e) => `${s.name}: ${e.name}`));
+}
 
-    it("passes with the policy", async () => {
-      const summary = await runScenario(file, { noReports: true });
-      const failed = summary.steps.flatMap((s) => s.expectations.filter((e) => !e.passed).map((e) => `${s.name}: ${e.message}`));
+export function describePolicyScenarios(protocol: "thrift" | "dubbo"): void {
+  const shipped = [...new Set(CASES.map((c) => c.scenario))];
+  describe.each(shipped)(`${protocol} policy scenario %s`, (name) => {
+    it("passes with its policies", async () => {
+      const summary = await runScenario(`scenarios/${protocol}/${name}.yaml`, { noReports: true });
       expect(summary.error).toBeUndefined();
-      expect(failed).toEqual([]);
+      expect(failures(summary)).toEqual([]);
       expect(summary.passed).toBe(true);
     });
+  });
 
-    it("fails without it", async () => {
-      const summary = await runScenario(withoutPolicy(await loadScenario(file), strip), { noReports: true });
+  describe.each(CASES)(`${protocol} policy scenario $scenario`, ({ scenario, policy, strip, guards }) => {
+    it(`fails without ${policy}, on the expectations it guards`, async () => {
+      const summary = await runScenario(withoutPolicy(await loadScenario(`scenarios/${protocol}/${scenario}.yaml`), strip), { noReports: true });
       expect(summary.error).toBeUndefined();
+      expect(summary.steps.filter((s) => s.error !== undefined).map((s) => `${s.name}: ${s.error}`)).toEqual([]);
+      const failed = failures(summary);
+      for (const guard of guards) expect(failed.some((f) => guard.test(f)), `no failure matches ${guard}; failures: ${failed.join(" | ")}`).toBe(true);
+      expect(failed.filter((f) => !guards.some((g) => g.test(f)))).toEqual([]);
       expect(summary.passed).toBe(false);
     });
   });
