@@ -14,6 +14,8 @@ import { closeRedisUpstreams } from "./redis/index.ts";
 
 export interface ProxyOptions {
   redirects?: Record<string, { host: string; port: number }>;
+  /** How long a request may wait for its response when its route sets no timeout (default 15 s). */
+  defaultTimeoutMs?: number;
   codecs?: CodecRegistry;
 }
 
@@ -39,7 +41,7 @@ export class Proxy implements ConfigSink {
     // Kafka's codec publishes per-API stats into this proxy's store.
     if (!this.codecs.get("kafka")) this.codecs.register("kafka", kafkaCodecWithStats(this.stats));
     this.clusters = new ClusterManager(this.stats);
-    this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, options.redirects);
+    this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, options.redirects, options.defaultTimeoutMs);
   }
 
   async setListeners(listeners: ListenerConfig[]): Promise<void> {

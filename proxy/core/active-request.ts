@@ -17,6 +17,8 @@ export interface Downstream {
   localReply(request: Message, kind: LocalErrorKind, text: string): void;
   /** Back-pressure: stop reading requests until `upstream` has flushed its socket. */
   waitForUpstream(upstream: UpstreamClient): void;
+  /** Requests not finished yet, released when the connection closes. */
+  readonly requests: Set<ActiveRequest>;
 }
 
 type RetryOn = RetryPolicy["retryOn"][number];
@@ -25,6 +27,8 @@ type RetryOn = RetryPolicy["retryOn"][number];
 const MIN_RETRY_CONCURRENCY = 3;
 /** How long a mirrored request may stay unanswered when its route sets no timeout. */
 const MIRROR_TIMEOUT_MS = 15_000;
+/** How long a request may wait for its response when its route sets no timeout (Envoy's default route timeout). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /**
  * One request from decode to reply: runs the listener's filter chain, then (as the router, the
@@ -66,6 +70,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     this.originalId = message.requestId;
     this.requestMutation = route?.requestMutation ? [...route.requestMutation] : [];
     this.responseMutation = route?.responseMutation ? [...route.responseMutation] : [];
+    downstream.requests.add(this);
   }
 
   get metadata(): Metadata {
@@ -102,9 +107,9 @@ export class ActiveRequest implements RequestContext, ResponseSink {
       this.reply("no_route", `no route for ${describe(this.message.metadata)} in ${this.listener.routeConfigName}`);
       return;
     }
-    if (route.timeoutMs !== undefined && this.message.kind !== "oneway") {
-      this.routeTimer = setTimeout(onRouteTimeout, route.timeoutMs, this);
-    }
+    // No timeout on the route: the listener's default; an explicit 0 waits for ever (as Envoy).
+    const timeoutMs = route.timeoutMs ?? this.listenerContext.defaultTimeoutMs;
+    if (timeoutMs > 0 && this.message.kind !== "oneway") this.routeTimer = setTimeout(onRouteTimeout, timeoutMs, this);
     if (route.mirror !== undefined && Math.random() * 100 < route.mirror.percentage) this.mirror(route.mirror.cluster);
     this.sendAttempt();
   }
@@ -173,7 +178,22 @@ export class ActiveRequest implements RequestContext, ResponseSink {
       this.attemptDone();
     }
     this.upstream?.stats.inc("upstream_rq_timeout");
-    this.reply("timeout", `no response within the route timeout of ${this.route!.timeoutMs} ms`);
+    const explicit = this.route!.timeoutMs;
+    this.reply("timeout", explicit !== undefined ? `no response within the route timeout of ${explicit} ms` : `no response within the default timeout of ${this.listenerContext.defaultTimeoutMs} ms`);
+  }
+
+  /**
+   * The client went away: nobody will read the response, so the request stops holding its
+   * upstream slot (`upstream_rq_active`) and its retry, and is counted as cancelled.
+   */
+  cancel(): void {
+    if (this.finished) return;
+    if (this.client && this.upstreamId !== -1) {
+      this.client.cancel(this.upstreamId);
+      this.attemptDone();
+      this.upstream!.stats.inc("upstream_rq_cancelled");
+    }
+    this.finish();
   }
 
   private mayRetry(cause: RetryOn): boolean {
@@ -212,6 +232,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
 
   private finish(): void {
     this.finished = true;
+    this.downstream.requests.delete(this);
     clearTimeout(this.tryTimer);
     clearTimeout(this.routeTimer);
     if (this.retrying) {

@@ -31,6 +31,8 @@ export class DownstreamConnection implements MessageHandler, Downstream {
   /** This connection's own upstream connections, when the codec asks for them. */
   readonly upstreamAffinity: UpstreamAffinity | undefined;
   closed = false;
+  readonly requests = new Set<ActiveRequest>();
+  private destroyedLocally = false;
   /** Reasons reading is paused (a full write buffer, saturated upstream sockets); reading resumes at 0. */
   private holds = 0;
   private waitingForDrain = false;
@@ -57,6 +59,11 @@ export class DownstreamConnection implements MessageHandler, Downstream {
       this.upstreamAffinity?.release();
       stats.dec("downstream_cx_active");
       listener.connections.delete(this);
+      if (this.requests.size > 0) {
+        // Nobody is left to read these responses: release their upstream slots now.
+        if (!this.destroyedLocally) stats.inc("downstream_cx_destroy_remote_active_rq");
+        for (const r of this.requests) r.cancel();
+      }
       const counters = this.codec.counters;
       if (counters) for (const [k, v] of Object.entries(counters)) listener.retiredCodecCounters.set(k, (listener.retiredCodecCounters.get(k) ?? 0) + v);
     });
@@ -84,7 +91,7 @@ export class DownstreamConnection implements MessageHandler, Downstream {
     stats.inc(error.code === "too_large" ? "downstream_rq_too_large" : "downstream_cx_protocol_error");
     stats.inc("downstream_cx_destroy_local");
     // The stream is no longer in sync, so no reply can be framed: close this connection only.
-    this.socket.destroy();
+    this.close();
   }
 
   write(bytes: Buffer): void {
@@ -132,6 +139,7 @@ export class DownstreamConnection implements MessageHandler, Downstream {
   }
 
   close(): void {
+    this.destroyedLocally = true;
     this.socket.destroy();
   }
 }

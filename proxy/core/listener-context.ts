@@ -16,6 +16,8 @@ export interface ListenerContext {
   /** The route table current now, looked up per request. */
   routes(): RouteTable | undefined;
   connections: Set<{ close(): void; readonly codec: { readonly counters?: Readonly<Record<string, number>> } }>;
+  /** How long a request may wait for its response when its route sets no timeout. */
+  defaultTimeoutMs: number;
   /** Codec counters of connections already closed. */
   retiredCodecCounters: Map<string, number>;
 }

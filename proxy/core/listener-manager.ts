@@ -6,6 +6,7 @@ import type { CodecRegistry } from "../codec/registry.ts";
 import { buildFilterChain } from "../filters/chain.ts";
 import type { RouteTable } from "../route/route-table.ts";
 import { PROXY_STATS, type StatsStore } from "../stats/stats.ts";
+import { DEFAULT_REQUEST_TIMEOUT_MS } from "./active-request.ts";
 import { DownstreamConnection } from "./downstream-connection.ts";
 import { handleRedisConnection } from "../redis/index.ts";
 import type { ListenerContext } from "./listener-context.ts";
@@ -30,6 +31,7 @@ export class ListenerManager {
     private readonly stats: StatsStore,
     private readonly routeTables: Map<string, RouteTable>,
     private readonly redirects: Record<string, { host: string; port: number }> = {},
+    private readonly defaultTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
   ) {
     stats.addProvider(() => this.codecCounters());
   }
@@ -127,6 +129,7 @@ export class ListenerManager {
         return routeTables.get(this.config.routeConfigName);
       },
       connections: new Set(),
+      defaultTimeoutMs: this.defaultTimeoutMs,
       retiredCodecCounters: new Map(),
     };
     // Redis routes on keys and slots, beyond what a codec expresses: it has a path of its own.
