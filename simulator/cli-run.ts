@@ -23,6 +23,7 @@ export const RUN_OPTIONS = {
   bail: { value: false, repeat: false, help: "stop after the first scenario that fails" },
   quiet: { value: false, repeat: false, help: "no progress, only the summaries" },
   "data-plane": { value: true, repeat: false, help: "sidecars: meshsim (default), envoy, or both (each scenario once on each, compared)" },
+  backend: { value: true, repeat: false, help: "processes or containers (default: MESHSIM_BACKEND, else the scenario's topology.backend, else processes)" },
 } as const;
 export type RunOptionName = keyof typeof RUN_OPTIONS;
 
@@ -137,6 +138,7 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
         reporters: fileReporters,
         ...(fileReporters.length === 0 ? { noReports: true } : {}),
         signal: controller.signal,
+        ...(values.backend ? { backend: values.backend[0]! } : {}),
         onEvent: (e) => {
           if (quiet || !consoleOut) return;
           if (e.type === "step-start") say(`  • ${e.step.name}\n`);
@@ -171,12 +173,17 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
 
 /** `meshsim up <scenario>`: the topology and the scenario's resources, addresses printed, until Ctrl-C. */
 export async function upCommand(args: string[]): Promise<number> {
-  const { values, positional } = parseRunArgs(args, ["var", "data-plane"]);
+  const { values, positional } = parseRunArgs(args, ["var", "data-plane", "backend"]);
   if (positional.length !== 1) throw new MeshsimError("INVALID_INPUT", "up: name exactly one scenario file");
   const [dataPlane, more] = parseDataPlanes(values["data-plane"]?.[0]);
   if (more !== undefined) throw new MeshsimError("INVALID_INPUT", "up: --data-plane both is for run; bring up meshsim or envoy");
-  const topology = await upScenario(positional[0]!, { vars: parseVars(values.var), ...(dataPlane !== undefined && { dataPlane }) });
+  const topology = await upScenario(positional[0]!, {
+    vars: parseVars(values.var),
+    ...(dataPlane !== undefined && { dataPlane }),
+    ...(values.backend ? { backend: values.backend[0]! } : {}),
+  });
   const lines: string[] = [];
+  lines.push(`${topology.backend} backend`);
   lines.push(`control plane   ${topology.controlPlane.baseUrl}/status  (xDS 127.0.0.1:${topology.controlPlaneXdsPort})`);
   for (const s of topology.sidecars.values()) {
     lines.push(`sidecar ${s.client} (${s.dataPlane})  admin http://127.0.0.1:${s.adminPort}/stats  /config_dump  (node ${s.nodeId})`);

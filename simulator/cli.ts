@@ -21,7 +21,9 @@ commands:
       --reporter <name>      console, json, junit, html (repeatable, or a,b; default all)
       --bail                 stop after the first failing scenario
       --quiet                print only the summaries
-  up <scenario> [--var k=v]  bring the topology up, print every address, run until Ctrl-C
+      --backend <name>       processes (default) or containers; also MESHSIM_BACKEND or topology.backend
+  up <scenario> [--var k=v] [--backend <name>]
+                             bring the topology up, print every address, run until Ctrl-C
   validate <files|dirs...>   check scenario and resource YAML without running anything
   doctor [--fix]             check (and install) what scenarios need on this machine
   control-plane [files...]   run the control plane (--xds-port, --http-port)

@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { command, commandCalls } from "../fixtures/redis/redis-server.ts";
 import { runScenario, upScenario } from "./runner.ts";
-import type { RunningTopology } from "./runtime/process-backend.ts";
+import type { RunningTopology } from "./runtime/backend.ts";
 import { loadScenario } from "./scenario/loader.ts";
 
 const SCENARIOS = ["prefix-routing", "mirror", "faults", "auth", "cluster", "read-policy", "route-change"];

@@ -14,8 +14,7 @@ import { loadScenario } from "./scenario/loader.ts";
 import type { Assertion, DataPlane, Expectation, FaultSpec, LinkSpec, MetricCondition, Scenario, ScenarioResource, Step, TrafficAssertion } from "./scenario/types.ts";
 import { writeReports } from "./report/write-reports.ts";
 import type { RunSummary, StepSummary } from "./report/summary.ts";
-import { upProcessTopology, type RunningTopology } from "./runtime/process-backend.ts";
-import { readSidecarStats } from "./runtime/sidecar-stats.ts";
+import { backendNamed, chooseBackend, type BackendName, type RunningTopology, type UpOptions } from "./runtime/backend.ts";
 import { toTopologySpec } from "./scenario-topology.ts";
 import { unsupportedOnDataPlanes, validateScenarioResources } from "./scenario-resources.ts";
 import { driverFor } from "./traffic/drivers.ts";
@@ -40,6 +39,8 @@ export interface RunOptions {
   reporters?: readonly FileReporterName[];
   /** The sidecar for clients that do not name their own (`--data-plane`; default: the scenario's, else meshsim). */
   dataPlane?: DataPlane;
+  /** Overrides `MESHSIM_BACKEND` and the scenario's `topology.backend` (like `--backend`). */
+  backend?: string;
 }
 
 export type RunEvent =
@@ -54,7 +55,7 @@ export type RunEvent =
  */
 export async function upScenario(
   scenarioOrFile: Scenario | string,
-  options: { vars?: Readonly<Record<string, TemplateValue>>; logDir?: string; dataPlane?: DataPlane } = {},
+  options: { vars?: Readonly<Record<string, TemplateValue>>; logDir?: string; dataPlane?: DataPlane; backend?: string } = {},
 ): Promise<RunningTopology> {
   const scenario = typeof scenarioOrFile === "string" ? await loadScenario(scenarioOrFile, { vars: options.vars }) : scenarioOrFile;
   const problems = validateScenarioResources(scenario);
@@ -63,11 +64,7 @@ export async function upScenario(
   if (unsupported.length > 0) throw new InvalidInputError(unsupported);
   const missing = missingEnvironment(scenario, options.dataPlane);
   if (missing.length > 0) throw new MeshsimError("ENVIRONMENT", missing.join("\n"));
-  const topology = await upProcessTopology(toTopologySpec(scenario, options.dataPlane), {
-    ...(options.logDir !== undefined ? { logDir: options.logDir } : {}),
-    ownDestinationRules: destinationRuleHosts(scenario),
-    faultLinks: faultLinks(scenario),
-  });
+  const topology = await upTopology(scenario, chooseBackend(options.backend, scenario.topology.backend), options.dataPlane, options.logDir);
   try {
     if (scenario.resources.length > 0) await topology.controlPlane.apply(scenario.resources.map((r) => r.object));
     await topology.controlPlane.waitForAcked(topology.proxyIds(), 15_000);
@@ -87,6 +84,7 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
   const scenario = typeof scenarioOrFile === "string" ? await loadScenario(scenarioOrFile, { vars: options.vars }) : scenarioOrFile;
   const problems = validateScenarioResources(scenario);
   if (problems.length > 0) throw new InvalidInputError(problems);
+  const backend = chooseBackend(options.backend, scenario.topology.backend);
   const dataPlane = options.dataPlane ?? scenario.topology.dataPlane ?? "meshsim";
   // What the chosen data plane cannot do is reported, and nothing is started for it.
   const unsupported = unsupportedOnDataPlanes(scenario, options.dataPlane);
@@ -100,11 +98,7 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
   let setupError: string | undefined;
   if (unsupported.length === 0) {
     try {
-      topology = await upProcessTopology(toTopologySpec(scenario, options.dataPlane), {
-        logDir: options.noReports ? undefined : join(runDir, "logs"),
-        ownDestinationRules: destinationRuleHosts(scenario),
-        faultLinks: faultLinks(scenario),
-      });
+      topology = await upTopology(scenario, backend, options.dataPlane, options.noReports ? undefined : join(runDir, "logs"));
       options.onEvent?.({ type: "topology-up", topology });
       if (scenario.resources.length > 0) await topology.controlPlane.apply(scenario.resources.map((r) => r.object));
       await topology.controlPlane.waitForAcked(topology.proxyIds(), 15_000);
@@ -142,11 +136,20 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
     ...(unsupported.length > 0 ? { unsupported: unsupported.map(formatProblem) } : {}),
     ...(setupError !== undefined ? { error: setupError } : {}),
     steps,
-    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, backend: "process" },
+    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, backend },
   };
   if (options.noReports) return summary;
   await writeReports(summary, runDir, options.reporters);
   return { ...summary, reportDir: runDir };
+}
+
+async function upTopology(scenario: Scenario, backend: BackendName, dataPlane: DataPlane | undefined, logDir: string | undefined): Promise<RunningTopology> {
+  const options: UpOptions = {
+    ...(logDir !== undefined ? { logDir } : {}),
+    ownDestinationRules: destinationRuleHosts(scenario),
+    faultLinks: faultLinks(scenario),
+  };
+  return (await backendNamed(backend)).up(toTopologySpec(scenario, dataPlane), options);
 }
 
 /** What one step (and everything under it) observed while it ran. */
@@ -361,9 +364,7 @@ async function readStats(topology: RunningTopology, metric: MetricCondition): Pr
     }
     return sum;
   }
-  const sidecar = topology.sidecars.get(metric.sidecar!);
-  if (!sidecar) throw new MeshsimError("INVALID_INPUT", `client ${metric.sidecar} has no sidecar to read metrics from`);
-  return readSidecarStats(sidecar);
+  return topology.sidecarStats(metric.sidecar!);
 }
 
 /** Counters at the start of the step for every source a `delta: true` metric reads, by `metricSource`. */
@@ -395,9 +396,9 @@ async function waitForMetric(metric: MetricCondition, topology: RunningTopology,
 async function applyFault(f: FaultSpec, topology: RunningTopology): Promise<void> {
   switch (f.kind) {
     case "kill":
-      return topology.killInstance(f.instance, f.signal);
+      return topology.kill(f.instance, f.signal);
     case "restart":
-      return topology.restartInstance(f.instance);
+      return topology.restart(f.instance);
     case "network":
       return topology.setNetworkFault(f.link, f.fault);
   }

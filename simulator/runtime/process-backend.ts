@@ -22,52 +22,9 @@ import { connect } from "node:net";
 import { MeshsimError } from "../../common/errors.ts";
 import { startFaultProxy, type FaultProxy } from "../faults/tcp-fault-proxy.ts";
 import { envoySidecarSpawn } from "./envoy/sidecar.ts";
-import type { LinkSpec, NetworkFault } from "../scenario/types.ts";
-
-export interface SidecarInfo {
-  client: string;
-  nodeId: string;
-  /** Which proxy this sidecar is: meshsim's or real Envoy. */
-  dataPlane: "meshsim" | "envoy";
-  adminPort: number;
-  /** Service name → the local address the client dials (the sidecar's listener). */
-  outbound: Map<string, { host: string; port: number }>;
-}
-
-export interface RunningTopology {
-  controlPlane: ControlPlaneClient;
-  controlPlaneXdsPort: number;
-  /** Every instance with the address the fixture listens on (`port`) and, when a fault proxy fronts it, the proxy's (`advertisedPort`, the ServiceEntry endpoint). */
-  instances: Array<InstanceAddress & { advertisedPort: number }>;
-  sidecars: Map<string, SidecarInfo>;
-  /** Resources that describe the topology (ServiceEntry, default DestinationRules). */
-  generatedResources: Array<Record<string, unknown>>;
-  /** Where `client` sends traffic for `service`: its sidecar if it has one, else the first instance. */
-  addressFor(client: string, service: string): { host: string; port: number };
-  proxyIds(): string[];
-  supervisor: ProcessSupervisor;
-  /** Switches the fault on a link declared in `UpOptions.faultLinks` (null: clean). */
-  setNetworkFault(link: LinkSpec, fault: NetworkFault | null): void;
-  /** Fault proxies by link key (`upstream:<instance>`, `client:<client>`). */
-  faultProxies: Map<string, FaultProxy>;
-  /** Stops an instance by PID (SIGKILL: a crash). */
-  killInstance(instance: string, signal: "SIGKILL" | "SIGTERM"): Promise<void>;
-  /** Starts an instance again on the port it had (stopping it first if it runs). */
-  restartInstance(instance: string): Promise<void>;
-  /** The instance's own counters (`received.<method or command>`), read from the fixture or server itself. */
-  readInstanceStats(instance: string): Promise<Record<string, number>>;
-  /** Resolves once the instance accepts TCP connections. */
-  waitForInstance(instance: string, timeoutMs: number): Promise<void>;
-  down(): Promise<void>;
-}
-
-export interface UpOptions {
-  logDir?: string;
-  /** Hosts for which the scenario brings its own DestinationRule. */
-  ownDestinationRules?: ReadonlySet<string>;
-  /** Links the scenario puts network faults on; only these get a fault proxy, the rest stay direct. */
-  faultLinks?: ReadonlyArray<LinkSpec>;
-}
+import type { LinkSpec } from "../scenario/types.ts";
+import { readSidecarStats } from "./sidecar-stats.ts";
+import type { Backend, RunningTopology, SidecarInfo, UpOptions } from "./backend.ts";
 
 /** The fault proxy key of a link's hop (one per instance for upstream links). */
 export function faultProxyKeys(link: LinkSpec): string[] {
@@ -80,7 +37,9 @@ export function faultProxyKeys(link: LinkSpec): string[] {
  * routing happens (as in Aeraki, outbound); the server side needs no proxy for that.
  * On any failure everything already started is stopped before the error propagates.
  */
-export async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): Promise<RunningTopology> {
+export const processBackend: Backend = { name: "processes", up: upProcessTopology };
+
+async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): Promise<RunningTopology> {
   const supervisor = new ProcessSupervisor(options.logDir);
   const faultProxies = new Map<string, FaultProxy>();
   const redisDeployments: RedisServiceDeployment[] = [];
@@ -197,13 +156,18 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
       sidecars.set(client.name, { client: client.name, nodeId, dataPlane, adminPort: Number(p.ready.adminPort), outbound });
     }
 
+    const pid = (instance: string) => {
+      const p = supervisor.get(instance);
+      if (!p) throw new MeshsimError("INVALID_INPUT", `no running instance named ${instance}`);
+      return p.child;
+    };
     return {
+      backend: "processes",
       controlPlane,
       controlPlaneXdsPort: xdsPort,
       instances,
       sidecars,
       generatedResources,
-      supervisor,
       addressFor(client, service) {
         const sidecar = sidecars.get(client);
         const viaSidecar = sidecar?.outbound.get(service);
@@ -213,16 +177,15 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
         return { host: direct.host, port: direct.advertisedPort };
       },
       proxyIds: () => [...sidecars.values()].map((s) => s.nodeId),
-      faultProxies,
-      setNetworkFault(link, fault) {
+      async setNetworkFault(link, fault) {
         for (const key of faultProxyKeys(link)) {
           const proxy = faultProxies.get(key);
           if (!proxy) throw new MeshsimError("INVALID_INPUT", `no fault proxy on ${key}; the scenario did not declare faults on that link before the run`);
           proxy.setFault(fault);
         }
       },
-      killInstance: (instance, signal) => supervisor.stop(instance, signal),
-      async restartInstance(instance) {
+      kill: (instance, signal) => supervisor.stop(instance, signal),
+      async restart(instance) {
         const restartSpec = restartSpecs.get(instance);
         if (!restartSpec) throw new MeshsimError("INVALID_INPUT", `no instance named ${instance}`);
         await supervisor.restart(restartSpec());
@@ -240,6 +203,19 @@ export async function upProcessTopology(spec: TopologySpec, options: UpOptions =
         if (typeof statsPort !== "number") throw new MeshsimError("ENVIRONMENT", `${instance} does not report its own counts (not running, or its fixture has no stats port)`);
         const res = await fetch(`http://127.0.0.1:${statsPort}/stats`);
         return (await res.json()) as Record<string, number>;
+      },
+      // SIGSTOP freezes the process; the kernel still accepts connections into its backlog.
+      pause: async (instance) => void pid(instance).kill("SIGSTOP"),
+      unpause: async (instance) => void pid(instance).kill("SIGCONT"),
+      async logs(part) {
+        const p = supervisor.get(part);
+        if (!p) throw new MeshsimError("INVALID_INPUT", `no running part named ${part}`);
+        return p.tail();
+      },
+      async sidecarStats(client) {
+        const sidecar = sidecars.get(client);
+        if (!sidecar) throw new MeshsimError("INVALID_INPUT", `client ${client} has no sidecar to read metrics from`);
+        return readSidecarStats(sidecar);
       },
       async waitForInstance(instance, timeoutMs) {
         const address = instances.find((i) => i.instance === instance);

@@ -8,6 +8,7 @@ import { parseThreshold, ThresholdSyntaxError, type Threshold } from "../assert/
 import { resolveResourceList } from "./includes.ts";
 import { renderValue, type TemplateScope, type TemplateValue } from "./template.ts";
 import { instanceName } from "../topology/topology.ts";
+import type { BackendName } from "../runtime/backend.ts";
 import { closest } from "./suggest.ts";
 import { vacuousCheck } from "./vacuous-checks.ts";
 import {
@@ -119,7 +120,7 @@ interface RawStep {
 interface RawScenario {
   metadata: { name: string; tags?: string[]; description?: string };
   vars?: Record<string, TemplateValue>;
-  topology: { services: RawService[]; clients?: RawClient[]; dataPlane?: DataPlane };
+  topology: { services: RawService[]; clients?: RawClient[]; dataPlane?: DataPlane; backend?: BackendName };
   resources?: unknown;
   steps: RawStep[];
 }
@@ -217,7 +218,12 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       tags: raw.metadata.tags ?? [],
       ...(raw.metadata.description !== undefined ? { description: raw.metadata.description } : {}),
     },
-    topology: { services, clients, ...(raw.topology.dataPlane !== undefined && { dataPlane: raw.topology.dataPlane }) },
+    topology: {
+      services,
+      clients,
+      ...(raw.topology.dataPlane !== undefined && { dataPlane: raw.topology.dataPlane }),
+      ...(raw.topology.backend !== undefined && { backend: raw.topology.backend }),
+    },
     resources,
     steps,
   };

@@ -388,6 +388,7 @@ export const SCENARIO_SCHEMA = {
             },
           },
         },
+        backend: { enum: ["processes", "containers"], description: "What runs the topology (default processes); --backend and MESHSIM_BACKEND override it." },
       },
     },
     vars: {

@@ -4,6 +4,7 @@
  */
 import type { FieldPath } from "../../common/yaml-source.ts";
 import type { Threshold } from "../assert/thresholds.ts";
+import type { BackendName } from "../runtime/backend.ts";
 
 export const SCENARIO_API_VERSION = "meshsim.dev/v1alpha1";
 export const PROTOCOLS = ["thrift", "dubbo", "redis", "kafka"] as const;
@@ -49,6 +50,8 @@ export interface Topology {
   clients: ClientSpec[];
   /** The sidecar for clients that do not name their own (default meshsim). */
   dataPlane?: DataPlane;
+  /** What runs the topology, unless `--backend` or MESHSIM_BACKEND says otherwise. */
+  backend?: BackendName;
 }
 
 export interface ServiceSpec {
