@@ -22,6 +22,7 @@ function timeline(shares: Array<Record<string, number>>, errorSeconds: number[] 
       p50Ms: 1,
       p99Ms: 5,
       maxMs: 9,
+      opened: second === 0 ? 4 : 0,
       closedByPeer: 0,
       resets: 0,
     };
@@ -69,6 +70,20 @@ describe("consistently", () => {
     expect(evaluateConsistently(toV2, 2000, late).passed).toBe(true);
     const r = evaluateConsistently({ ...toV2, expected: { v1: 0.5, v2: 0.5 }, tolerance: 0.1 }, undefined, timeline(Array(10).fill({ v1: 0.5, v2: 0.5 })));
     expect(r.message).toContain("each second tested at confidence 0.999900");
+  });
+});
+
+describe("connections over time", () => {
+  it("counts the connections each second opened, so a reconnect storm cannot pass as zero", () => {
+    const steady = timeline(Array(4).fill({ v1: 1 }));
+    expect(trafficWindow(steady, 0, 4).connections.opened).toBe(4);
+    const noNewConnections = { kind: "connections", counts: { opened: { min: 0, max: 0 } } } as const;
+    const r = evaluateConsistently(noNewConnections, undefined, steady);
+    expect(r.passed).toBe(false);
+    expect(r.message).toContain("failed in second 0 of 4: connections: opened=4 (expected 0) violated");
+    expect(evaluateEventually(noNewConnections, 1000, 0, steady)).toMatchObject({ passed: true, details: { heldFromSecond: 1 } });
+    steady.timeline[2]!.opened = 3;
+    expect(evaluateEventually(noNewConnections, 1000, 0, steady)).toMatchObject({ passed: false });
   });
 });
 

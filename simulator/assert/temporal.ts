@@ -47,7 +47,7 @@ export function trafficWindow(result: TrafficResult, from: number, to: number): 
     byIdentity: { version: sum((s) => s.byVersion), instance: sum((s) => s.byInstance), service: sum((s) => s.byService) },
     latency,
     latencyRaw: latency,
-    connections: { opened: 0, closedByPeer: seconds.reduce((n, s) => n + s.closedByPeer, 0), resets: seconds.reduce((n, s) => n + s.resets, 0) },
+    connections: { opened: seconds.reduce((n, s) => n + s.opened, 0), closedByPeer: seconds.reduce((n, s) => n + s.closedByPeer, 0), resets: seconds.reduce((n, s) => n + s.resets, 0) },
     durationMs: seconds.length * 1000,
     rate: seconds.length ? requests / seconds.length : 0,
     timeline: seconds,

@@ -34,6 +34,7 @@ const second = {
     p50Ms: ms,
     p99Ms: ms,
     maxMs: ms,
+    opened: { type: "integer", minimum: 0 },
     closedByPeer: { type: "integer", minimum: 0 },
     resets: { type: "integer", minimum: 0 },
   },

@@ -28,17 +28,17 @@ export class ConnectionSet {
     private readonly mode: ConnectionMode,
     size: number,
     private readonly driverOptions: Record<string, unknown>,
-    onEvent?: (kind: "closedByPeer" | "resets") => void,
+    private readonly onEvent?: (kind: keyof ConnectionCounters) => void,
   ) {
     this.slots = mode === "per-request" ? [] : new Array(Math.max(1, size)).fill(null);
     this.events = {
       onClosedByPeer: () => {
         this.counters.closedByPeer++;
-        onEvent?.("closedByPeer");
+        this.onEvent?.("closedByPeer");
       },
       onReset: () => {
         this.counters.resets++;
-        onEvent?.("resets");
+        this.onEvent?.("resets");
       },
     };
   }
@@ -75,6 +75,7 @@ export class ConnectionSet {
 
   private open(): Promise<DriverConnection> {
     this.counters.opened++;
+    this.onEvent?.("opened");
     return this.driver.connect(this.address, this.events, this.driverOptions).catch((err: unknown) => {
       throw err instanceof CallError ? err : new CallError("connect_failed", (err as Error).message);
     });

@@ -34,6 +34,7 @@ interface SecondBucket {
   byInstance: Record<string, number>;
   byService: Record<string, number>;
   latency: LatencyRecorder;
+  opened: number;
   closedByPeer: number;
   resets: number;
 }
@@ -53,6 +54,7 @@ export const secondHistograms = new WeakMap<TrafficResult, LatencyRecorder[]>();
 export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
   const connections = new ConnectionSet(run.driver, run.address, run.connections.mode, run.connections.size, run.driverOptions ?? {}, (kind) => {
     if (start !== undefined) bucketAt(performance.now())[kind]++;
+    else if (kind === "opened") openedBeforeStart++;
   });
   const corrected = new LatencyRecorder();
   const raw = new LatencyRecorder();
@@ -65,10 +67,11 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
   let errorCount = 0;
 
   let start: number | undefined;
+  let openedBeforeStart = 0;
   const bucketAt = (t: number): SecondBucket => {
     const s = Math.max(0, Math.floor((t - (start ?? t)) / 1000));
     while (buckets.length <= s) {
-      buckets.push({ requests: 0, errors: 0, errorsByKind: {}, byVersion: {}, byInstance: {}, byService: {}, latency: new LatencyRecorder(), closedByPeer: 0, resets: 0 });
+      buckets.push({ requests: 0, errors: 0, errorsByKind: {}, byVersion: {}, byInstance: {}, byService: {}, latency: new LatencyRecorder(), opened: 0, closedByPeer: 0, resets: 0 });
     }
     return buckets[s]!;
   };
@@ -76,6 +79,8 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
   const startedAt = new Date();
   start = performance.now();
   const origin = start;
+  // The warm-up's connections belong to the traffic: count them in its first second.
+  bucketAt(start).opened += openedBeforeStart;
 
   const record = (intended: number, actual: number, identity: Identity | undefined, error: unknown) => {
     const end = performance.now();
@@ -195,6 +200,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
         p50Ms: l.p50Ms,
         p99Ms: l.p99Ms,
         maxMs: l.maxMs,
+        opened: b.opened,
         closedByPeer: b.closedByPeer,
         resets: b.resets,
       };

@@ -55,7 +55,8 @@ export interface TimelineSecond {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Connection events that happened in this second. */
+  /** Connection events that happened in this second (connections opened before the first request count in second 0). */
+  opened: number;
   closedByPeer: number;
   resets: number;
 }
