@@ -2,7 +2,7 @@
  * Route and cluster changes under load: nothing is dropped, in-flight requests finish on the
  * route they started on, and a removed cluster drains instead of failing its requests.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startThriftMesh, tally, type ThriftMesh } from "../testing/thrift-mesh.ts";
 import type { RouteEntry } from "../config/types.ts";
 
@@ -16,6 +16,7 @@ describe("route changes under load", () => {
     mesh = await startThriftMesh({ v1: 1, v2: 1 }, { connectionsPerEndpoint: 2 });
   });
   afterAll(() => mesh.close());
+  const slowCalls = (version: string) => mesh.servers[version]![0]!.calls.sayHelloSlowly ?? 0;
 
   it("shifts v1 → v2 in ten steps and back on long-lived connections with no failure and no close", async () => {
     const clients = Array.from({ length: 4 }, () => mesh.client());
@@ -41,8 +42,9 @@ describe("route changes under load", () => {
   it("finishes in-flight requests on the route they started on", async () => {
     mesh.setRoutes(split(100));
     const c = mesh.client();
+    const started = slowCalls("v1");
     const slow = Array.from({ length: 10 }, () => c.sayHelloSlowly("x", 150));
-    await new Promise((r) => setTimeout(r, 30));
+    await vi.waitFor(() => expect(slowCalls("v1") - started).toBe(10)); // all ten are at the server
     mesh.setRoutes(split(0));
     const after = await c.sayHello("y");
     const slowReplies = await Promise.all(slow);
@@ -54,8 +56,9 @@ describe("route changes under load", () => {
     mesh.setCluster("temp", {}, [{ host: "127.0.0.1", port: mesh.servers.v1![0]!.port }]);
     mesh.setRoutes([{ name: "t", match: [], action: { kind: "cluster", cluster: "temp" } }]);
     const c = mesh.client();
+    const started = slowCalls("v1");
     const inFlight = Array.from({ length: 10 }, () => c.sayHelloSlowly("x", 150));
-    await new Promise((r) => setTimeout(r, 30));
+    await vi.waitFor(() => expect(slowCalls("v1") - started).toBe(10)); // all ten are at the server
     // Remove the cluster while its requests are in flight (as a CDS update without it would).
     mesh.proxy.setClusters(mesh.proxy.clusters.clusterNames().filter((n) => n !== "temp").map((name) => ({ name, lbPolicy: "round_robin", connectTimeoutMs: 500, connectionsPerEndpoint: 1 })));
     mesh.setRoutes(split(50));

@@ -2,7 +2,7 @@
  * The data path with real parts: the npm thrift client → Proxy (configured directly through its
  * ConfigSink, no control plane) → real Thrift servers v1 and v2.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connect } from "node:net";
 import { Proxy } from "../proxy.ts";
 import { startThriftServer, type RunningThriftServer, type ThriftProtocolName, type ThriftTransportName } from "../../fixtures/thrift/hello-server.ts";
@@ -166,7 +166,7 @@ describe("codec counters", () => {
       for (let i = 0; i < 3; i++) await c.sayHello("x");
       expect(proxy.stats.get(`listener.${LISTENER}.codec.mutationsIgnored`)).toBe(3);
       await c.close();
-      await new Promise((r) => setTimeout(r, 20));
+      await vi.waitFor(() => expect(proxy.stats.get(`listener.${LISTENER}.downstream_cx_active`)).toBe(0));
       expect(proxy.stats.snapshot()[`listener.${LISTENER}.codec.mutationsIgnored`]).toBe(3); // kept after the connection closed
     } finally {
       await proxy.close();

@@ -3,7 +3,7 @@
  * after a minute) gets its answer from the proxy, and no in-flight request mistakes it for a
  * response.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createRequire } from "node:module";
 import { createServer, type Socket } from "node:net";
 import { Proxy } from "../proxy.ts";
@@ -48,8 +48,7 @@ describe("upstream heartbeats", () => {
       if (hb.status !== "message") throw new Error("cannot decode heartbeat fixture");
       hb.message.kind = "oneway"; // send it as a oneway so the client opens the socket without tracking it
       pick.client.send(hb.message, probe, { onUpstreamResponse() {}, onUpstreamFailure() {} });
-      await new Promise((r) => setTimeout(r, 50));
-      expect(upstream).toBeDefined();
+      await vi.waitFor(() => expect(upstream).toBeDefined());
       received.length = 0;
       // The provider sends a heartbeat request up the link; the proxy must answer it.
       const answer = new Promise<Buffer>((r) => upstream!.once("data", (d: Buffer) => r(d)));

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startThriftMesh, tally, type ThriftMesh } from "../testing/thrift-mesh.ts";
 
 describe("fault injection", () => {
@@ -43,8 +43,9 @@ describe("fault injection", () => {
     mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "v1" }, fault: { delay: { percentage: 100, fixedDelayMs: 150 } } }]);
     await mesh.setListener({ authorization: [{ name: "all", action: "ALLOW", rules: [[{ name: "method", kind: "present" }]] }] });
     const c = mesh.client();
+    const delayed = mesh.stat("listener.hello.default.svc.cluster.local_9090.fault.delays_injected");
     const pending = c.sayHello("held");
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(mesh.stat("listener.hello.default.svc.cluster.local_9090.fault.delays_injected")).toBe(delayed + 1));
     await mesh.setListener({ authorization: undefined }); // a shorter chain while the request waits in the fault filter
     expect((await pending).message).toBe("hello held");
   });

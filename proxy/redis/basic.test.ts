@@ -1,10 +1,16 @@
 /** The Redis path against one real redis-server: commands, pipelining, RESP3, inline, errors. */
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedis, type RedisProcess } from "../../fixtures/redis/redis-server.ts";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { command, startRedis, type RedisProcess } from "../../fixtures/redis/redis-server.ts";
 import { startRedisMesh, type RedisMesh } from "./testing/redis-mesh.ts";
 
 let server: RedisProcess;
+
+/** Clients the server holds in a blocking command (BLPOP ...), from INFO clients. */
+async function blockedClients(p: RedisProcess): Promise<number> {
+  const [info] = await command(p.host, p.port, [["INFO", "clients"]]);
+  return Number(/blocked_clients:(\d+)/.exec(String(info))?.[1] ?? 0);
+}
 let mesh: RedisMesh;
 
 beforeAll(async () => {
@@ -113,7 +119,7 @@ describe("redis proxy, single server", () => {
     const b = mesh.client();
     await a.del("q");
     const popped = a.blpop("q", 5);
-    await new Promise((r) => setTimeout(r, 100));
+    await vi.waitFor(async () => expect(await blockedClients(server)).toBe(1));
     expect(await b.ping()).toBe("PONG");
     await b.rpush("q", "item");
     expect(await popped).toEqual(["q", "item"]);

@@ -84,7 +84,7 @@ describe("read policies", () => {
     const before = await commandCalls(replicated.replicas[0]!);
     const primaryBefore = await commandCalls(replicated.primary);
     for (let i = 0; i < 20; i++) await c.set(`rp${i}`, "v");
-    await new Promise((r) => setTimeout(r, 100)); // replication
+    await command(replicated.primary.host, replicated.primary.port, [["WAIT", "1", "5000"]]); // the replica has the writes
     for (let i = 0; i < 50; i++) await c.get(`rp${i % 20}`);
     const after = await commandCalls(replicated.replicas[0]!);
     const primaryAfter = await commandCalls(replicated.primary);

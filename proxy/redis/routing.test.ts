@@ -104,9 +104,11 @@ describe("prefix routes", () => {
         await c.set(`k${i}`, String(i)).catch(() => failures++);
       }
     });
-    await new Promise((r) => setTimeout(r, 200));
+    // Commands flow before and after the change.
+    await vi.waitFor(() => expect(n).toBeGreaterThan(200));
     await mesh.setRedis({ catchAll: { cluster: "b", mirrors: [] } });
-    await new Promise((r) => setTimeout(r, 200));
+    const atChange = n;
+    await vi.waitFor(() => expect(n).toBeGreaterThan(atChange + 200));
     stop = true;
     await Promise.all(loops);
     expect(failures).toBe(0);
@@ -201,23 +203,28 @@ describe("auth", () => {
 describe("failures", () => {
   it("answers in-flight commands with errors when a server dies, and recovers when it is back", async () => {
     const s = await startRedis();
-    mesh.setClusters([
-      { name: "a", endpoints: ep(a) },
-      { name: "b", endpoints: ep(b) },
-      { name: "m", endpoints: ep(m) },
-      { name: "locked", endpoints: ep(locked), redis: { mode: "proxy", auth: { password: "s3cret" } } },
-      { name: "doomed", endpoints: ep(s) },
-    ]);
-    await mesh.setRedis({ catchAll: { cluster: "doomed", mirrors: [] } });
-    const c = mesh.client();
-    await c.del("bq");
-    const blocked = c.blpop("bq", 10).catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 50));
-    await s.stop("SIGKILL");
-    expect(String(await blocked)).toMatch(/ERR upstream connection closed/);
-    await expect(c.get("x")).rejects.toThrow(/ERR cannot connect|ERR upstream/);
-    const again = await startRedis({ port: s.port });
-    expect(await c.set("back", "1")).toBe("OK");
-    await again.stop();
+    let again: RedisProcess | undefined;
+    try {
+      mesh.setClusters([
+        { name: "a", endpoints: ep(a) },
+        { name: "b", endpoints: ep(b) },
+        { name: "m", endpoints: ep(m) },
+        { name: "locked", endpoints: ep(locked), redis: { mode: "proxy", auth: { password: "s3cret" } } },
+        { name: "doomed", endpoints: ep(s) },
+      ]);
+      await mesh.setRedis({ catchAll: { cluster: "doomed", mirrors: [] } });
+      const c = mesh.client();
+      await c.del("bq");
+      const blocked = c.blpop("bq", 10).catch((e: Error) => e);
+      await vi.waitFor(async () => expect(String((await command(s.host, s.port, [["INFO", "clients"]]))[0])).toMatch(/blocked_clients:1\b/));
+      await s.stop("SIGKILL");
+      expect(String(await blocked)).toMatch(/ERR upstream connection closed/);
+      await expect(c.get("x")).rejects.toThrow(/ERR cannot connect|ERR upstream/);
+      again = await startRedis({ port: s.port });
+      expect(await c.set("back", "1")).toBe("OK");
+    } finally {
+      await s.stop();
+      await again?.stop();
+    }
   });
 });

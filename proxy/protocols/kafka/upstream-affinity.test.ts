@@ -31,9 +31,10 @@ function apiVersionsRequest(correlationId: number, clientId: string): Buffer {
 }
 
 /** A broker stand-in: one request at a time per connection, answers for client id "slow" after SLOW_MS. */
-async function startBroker(): Promise<{ server: Server; port: number; open: () => number; accepted: () => number }> {
+async function startBroker(): Promise<{ server: Server; port: number; open: () => number; accepted: () => number; received: () => number }> {
   const sockets = new Set<Socket>();
   let accepted = 0;
+  let received = 0;
   const server = createServer((socket) => {
     accepted++;
     sockets.add(socket);
@@ -46,6 +47,7 @@ async function startBroker(): Promise<{ server: Server; port: number; open: () =
       while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
         const frame = pending.subarray(0, 4 + pending.readInt32BE(0));
         pending = pending.subarray(frame.length);
+        received++;
         const correlationId = frame.readInt32BE(8);
         const slow = frame.subarray(14, 14 + frame.readInt16BE(12)).toString() === "slow";
         busy = busy.then(async () => {
@@ -60,7 +62,7 @@ async function startBroker(): Promise<{ server: Server; port: number; open: () =
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  return { server, port: (server.address() as { port: number }).port, open: () => sockets.size, accepted: () => accepted };
+  return { server, port: (server.address() as { port: number }).port, open: () => sockets.size, accepted: () => accepted, received: () => received };
 }
 
 async function client(port: number): Promise<{ socket: Socket; request(correlationId: number, clientId: string): Promise<number> }> {
@@ -126,7 +128,7 @@ describe("kafka upstream connections per client connection", () => {
     const slow = await client(port);
     const fast = await client(port);
     const slowDone = slow.request(1, "slow");
-    await new Promise((r) => setTimeout(r, 20));
+    expect(await until(() => broker!.received() === 1)).toBe(true); // the slow request is at the broker first
     const fastMs = await fast.request(1, "fast");
     expect(fastMs).toBeLessThan(SLOW_MS / 2);
     expect(await slowDone).toBeGreaterThanOrEqual(SLOW_MS - 5);
@@ -159,7 +161,7 @@ describe("kafka upstream connections per client connection", () => {
     const slow = await client(port);
     const fast = await client(port);
     const slowDone = slow.request(1, "slow");
-    await new Promise((r) => setTimeout(r, 20));
+    expect(await until(() => broker!.received() === 1)).toBe(true); // the slow request is at the broker first
     const fastMs = await fast.request(1, "fast");
     await slowDone;
     expect(broker!.accepted()).toBe(1);
