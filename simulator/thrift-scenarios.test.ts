@@ -38,6 +38,24 @@ describe("thrift scenarios", () => {
     expect(summary.passed).toBe(true);
   });
 
+  // One name per option from the scenario schema to the fixture command and the client: every
+  // transport the schema accepts starts and carries traffic through the sidecar.
+  it.each([
+    ["unframed", "compact"],
+    ["header", "binary"],
+  ] as const)("version-routing runs end to end with transport %s, protocol %s", async (transport, protocol) => {
+    const scenario = await loadScenario("scenarios/thrift/version-routing.yaml");
+    const service = scenario.topology.services.find((s) => s.name === "hello")!;
+    service.transport = transport;
+    service.protocolVariant = protocol;
+    const summary = await runScenario(scenario, { noReports: true });
+    expect(summary.error).toBeUndefined();
+    const byStep = Object.fromEntries(summary.steps.map((s) => [s.name, s]));
+    expect(byStep["traffic on v1"]!.traffic[0]!.byIdentity.version).toEqual({ v1: 400 });
+    expect(byStep["traffic on v2"]!.traffic[0]!.byIdentity.version).toEqual({ v2: 400 });
+    expect(summary.passed).toBe(true);
+  });
+
   it("method-routing: exact, prefix and regex matches and a local no_route reply", async () => {
     const summary = await runScenario("scenarios/thrift/method-routing.yaml", { noReports: true });
     expect(summary.error).toBeUndefined();

@@ -16,8 +16,8 @@ const testdata = join(dirname(fileURLToPath(import.meta.url)), "../../proxy/prot
 const groups: Record<string, (name: string) => boolean> = {
   "framed binary": (n) => n.startsWith("framed-binary-"),
   "framed compact": (n) => n.startsWith("framed-compact-"),
-  "buffered binary": (n) => n.startsWith("buffered-binary-"),
-  "buffered compact": (n) => n.startsWith("buffered-compact-"),
+  "unframed binary": (n) => n.startsWith("unframed-binary-"),
+  "unframed compact": (n) => n.startsWith("unframed-compact-"),
   "lax binary": (n) => n.includes("-laxbinary-"),
 };
 const fmt = (n: number) => `${(n / 1e3).toFixed(0)}k`.padStart(8);

@@ -19,8 +19,10 @@ function weighted(v1: number, v2: number): RouteConfig {
 const variants: Array<[ThriftTransportName, ThriftProtocolName]> = [
   ["framed", "binary"],
   ["framed", "compact"],
-  ["buffered", "binary"],
-  ["buffered", "compact"],
+  ["unframed", "binary"],
+  ["unframed", "compact"],
+  ["header", "binary"],
+  ["header", "compact"],
 ];
 
 describe.each(variants)("thrift through the proxy (%s, %s)", (transport, protocol) => {
@@ -168,6 +170,24 @@ describe("codec counters", () => {
       await c.close();
       await vi.waitFor(() => expect(proxy.stats.get(`listener.${LISTENER}.downstream_cx_active`)).toBe(0));
       expect(proxy.stats.snapshot()[`listener.${LISTENER}.codec.mutationsIgnored`]).toBe(3); // kept after the connection closed
+    } finally {
+      await proxy.close();
+      await v1.close();
+    }
+  });
+
+  it("writes mutations into THeader info headers, which the npm THeader server accepts", async () => {
+    const v1 = await startThriftServer({ service: "hello", version: "v1", instance: "hello-v1-0", transport: "header" });
+    const proxy = new Proxy();
+    try {
+      proxy.setClusters([{ name: "c", lbPolicy: "round_robin", connectTimeoutMs: 1000, connectionsPerEndpoint: 1 }]);
+      proxy.setEndpoints([{ clusterName: "c", endpoints: [{ host: "127.0.0.1", port: v1.port }] }]);
+      proxy.setRoutes([{ name: ROUTE, routes: [{ name: "all", match: [], action: { kind: "cluster", cluster: "c" }, requestMutation: [{ key: "x-env", value: "test" }] }] }]);
+      await proxy.setListeners([{ name: LISTENER, address: { host: "127.0.0.1", port: 0 }, codec: "thrift", routeConfigName: ROUTE, statPrefix: "hello" }]);
+      const c = createHelloClient({ port: proxy.listeners.addresses()[LISTENER]!.port, transport: "header" });
+      for (let i = 0; i < 3; i++) expect((await c.sayHello(`h${i}`)).message).toBe(`hello h${i}`);
+      expect(proxy.stats.get(`listener.${LISTENER}.codec.mutationsIgnored`)).toBe(0);
+      await c.close();
     } finally {
       await proxy.close();
       await v1.close();

@@ -5,6 +5,7 @@
  * mistake produces one precise error rather than one per branch.
  */
 import { BANDWIDTH_PATTERN, DURATION_PATTERN, RATE_PATTERN } from "./units.ts";
+import { THRIFT_PROTOCOLS, THRIFT_TRANSPORTS } from "../../proxy/protocols/thrift/wire.ts";
 
 const duration = (description: string) =>
   ({ type: "string", pattern: DURATION_PATTERN, description }) as const;
@@ -347,8 +348,8 @@ export const SCENARIO_SCHEMA = {
                   properties: { replicas: { type: "integer", minimum: 0 } },
                 },
               },
-              transport: { enum: ["framed", "unframed", "header"], description: "Thrift transport (default framed)." },
-              protocolVariant: { enum: ["binary", "compact"], description: "Thrift protocol (default binary)." },
+              transport: { enum: [...THRIFT_TRANSPORTS], description: "Thrift transport (default framed)." },
+              protocolVariant: { enum: [...THRIFT_PROTOCOLS], description: "Thrift protocol (default binary)." },
               redis: {
                 type: "object",
                 additionalProperties: false,

@@ -14,7 +14,7 @@ export const thriftDriver: ProtocolDriver = {
     const handle = createHelloClient({
       host: address.host,
       port: address.port,
-      transport: (options.transport === "unframed" ? "buffered" : options.transport) as ThriftTransportName | undefined,
+      transport: options.transport as ThriftTransportName | undefined,
       protocol: options.protocol as ThriftProtocolName | undefined,
       onError: (err) => {
         if ((err as NodeJS.ErrnoException).code === "ECONNRESET") events.onReset();

@@ -14,7 +14,7 @@ const testdata = join(dirname(fileURLToPath(import.meta.url)), "testdata");
 /** A private copy: binary seqid rewrites write into the frame. */
 const load = (name: string): Buffer => Buffer.from(readFileSync(join(testdata, name)));
 
-type Transport = "framed" | "buffered";
+type Transport = "framed" | "unframed";
 type CaptureProtocol = "binary" | "compact" | "laxbinary";
 interface Expected {
   method: string;
@@ -22,7 +22,7 @@ interface Expected {
   seqid: number;
 }
 
-const TRANSPORTS: Transport[] = ["framed", "buffered"];
+const TRANSPORTS: Transport[] = ["framed", "unframed"];
 const PROTOCOLS: CaptureProtocol[] = ["binary", "compact", "laxbinary"];
 const req = (method: string, seqid = 1): Expected => ({ method, kind: method === "notify" ? "oneway" : "request", seqid });
 const res = (method: string, seqid = 1): Expected => ({ method, kind: "response", seqid });
@@ -165,7 +165,7 @@ describe("decode captured traffic", () => {
     decodeAll(load("framed-binary-sayHello.request"), codec);
     expect(codec.detectedTransport).toBe("framed");
     expect(codec.detectedProtocol).toBe("binary");
-    expectError(codec.decode(load("buffered-compact-sayHello.request"), 0), "malformed");
+    expectError(codec.decode(load("unframed-compact-sayHello.request"), 0), "malformed");
     expectError(codec.decode(load("framed-compact-sayHello.request"), 0), "malformed");
   });
 });
@@ -306,7 +306,7 @@ describe("localReply", () => {
 
   it("maps other error kinds to INTERNAL_ERROR and keeps method, seqid and transport", async () => {
     const port = await startLocalReplyServer("timeout");
-    const client = createHelloClient({ port, transport: "buffered", protocol: "compact" });
+    const client = createHelloClient({ port, transport: "unframed", protocol: "compact" });
     try {
       const error = (await client.sayHello("x").catch((e: unknown) => e)) as { name: string; type: number; message: string };
       expect(error.name).toBe("TApplicationException");
@@ -381,7 +381,7 @@ describe("malformed and oversize input", () => {
     const many = binaryMessage(Array(10).fill([8, 0, 1, 0, 0, 0, 7]).flat());
     expect(createThriftCodec({ maxFrameSize: 128 }).decode(many, 0).status).toBe("need_more_data");
     expectError(createThriftCodec({ maxFrameSize: 64 }).decode(many, 0), "too_large");
-    const whole = load("buffered-binary-sayHello.request");
+    const whole = load("unframed-binary-sayHello.request");
     expect(createThriftCodec({ maxFrameSize: whole.length }).decode(whole, 0).status).toBe("message");
     expectError(createThriftCodec({ maxFrameSize: whole.length - 1 }).decode(whole, 0), "too_large");
   });

@@ -46,7 +46,7 @@ let proxy: Proxy;
 let port: number;
 
 beforeAll(async () => {
-  const reply = message("buffered-binary-sayHello.response");
+  const reply = message("unframed-binary-sayHello.response");
   upstream = createServer((socket) => {
     let pending = Buffer.alloc(0);
     socket.on("data", (chunk) => {
@@ -117,7 +117,7 @@ function exchange(bytes: Buffer, until: (received: Buffer) => boolean): Promise<
 
 it("writes request and response mutations into THeader info headers and keeps seq ids consistent", async () => {
   seenByUpstream.length = 0;
-  const requests = [5, 6, 7].map((id) => frame(message("buffered-binary-sayHello.request"), id, [["x-user", "alice"]]));
+  const requests = [5, 6, 7].map((id) => frame(message("unframed-binary-sayHello.request"), id, [["x-user", "alice"]]));
   const { received } = await exchange(Buffer.concat(requests), (r) => decodeAll(r).length === 3);
   // Upstream: the client's header plus the route's, message seqid and frame seq id equal.
   expect(seenByUpstream).toHaveLength(3);
@@ -137,7 +137,7 @@ it("writes request and response mutations into THeader info headers and keeps se
 });
 
 it("answers an unrouted THeader request with a TApplicationException in a THeader frame", async () => {
-  const { received } = await exchange(frame(message("buffered-binary-sayHello.request"), 9, [["x-user", "bob"]]), (r) => decodeAll(r).length === 1);
+  const { received } = await exchange(frame(message("unframed-binary-sayHello.request"), 9, [["x-user", "bob"]]), (r) => decodeAll(r).length === 1);
   const [reply] = decodeAll(received);
   expect(reply!.kind).toBe("error");
   expect(reply!.requestId).toBe(9);
@@ -146,7 +146,7 @@ it("answers an unrouted THeader request with a TApplicationException in a THeade
 
 it("refuses a frame above the listener's maxFrameSize without forwarding it", async () => {
   seenByUpstream.length = 0;
-  const big = frame(message("buffered-binary-sayHello.request"), 1, [["x-user", "alice"], ["pad", "p".repeat(5000)]]);
+  const big = frame(message("unframed-binary-sayHello.request"), 1, [["x-user", "alice"], ["pad", "p".repeat(5000)]]);
   const { closed } = await exchange(big, () => false);
   expect(closed).toBe(true);
   expect(seenByUpstream).toHaveLength(0);

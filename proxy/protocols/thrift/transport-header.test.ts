@@ -38,8 +38,8 @@ function decodeOne(input: Buffer, codec = createThriftCodec()): Message {
   return r.message;
 }
 
-const sayHelloBinary = () => load("buffered-binary-sayHello.request");
-const sayHelloCompact = () => load("buffered-compact-sayHello.request");
+const sayHelloBinary = () => load("unframed-binary-sayHello.request");
+const sayHelloCompact = () => load("unframed-compact-sayHello.request");
 
 describe("THeader transport", () => {
   it("matches a frame written byte by byte from the spec", () => {
@@ -66,7 +66,7 @@ describe("THeader transport", () => {
 
   it("needs more data at every split point and decodes pipelined frames", () => {
     const a = headerFrame(sayHelloBinary(), { seqid: 1, headers: [["k", "v"]] });
-    const b = headerFrame(load("buffered-binary-echo.request"), { seqid: 1 });
+    const b = headerFrame(load("unframed-binary-echo.request"), { seqid: 1 });
     const both = Buffer.concat([a, b]);
     for (let cut = 0; cut < a.length; cut++) {
       expect(createThriftCodec().decode(both.subarray(0, cut), 0).status).toBe("need_more_data");

@@ -10,8 +10,11 @@ export const REPLY = 2;
 export const EXCEPTION = 3;
 export const ONEWAY = 4;
 
-export type TransportKind = "framed" | "unframed" | "header";
-export type ProtocolKind = "binary" | "compact";
+/** Transport and protocol names, the same in scenario YAML, fixtures and clients. */
+export const THRIFT_TRANSPORTS = ["framed", "unframed", "header"] as const;
+export type TransportKind = (typeof THRIFT_TRANSPORTS)[number];
+export const THRIFT_PROTOCOLS = ["binary", "compact"] as const;
+export type ProtocolKind = (typeof THRIFT_PROTOCOLS)[number];
 
 /** Nesting of structs and containers allowed inside a body before it counts as malformed. */
 export const MAX_DEPTH = 64;

@@ -143,7 +143,7 @@ async function captureMultiplexed(): Promise<void> {
 }
 
 await captureMultiplexed();
-for (const transport of ["framed", "buffered"] as const) {
+for (const transport of ["framed", "unframed"] as const) {
   for (const protocol of ["binary", "compact", "laxbinary"] as const) {
     for (const testCase of cases) {
       if (protocol === "laxbinary" && testCase.name !== "sayHello" && testCase.name !== "echoAll") continue;

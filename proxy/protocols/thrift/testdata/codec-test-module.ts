@@ -26,7 +26,7 @@ export const codec = createThriftCodec;
 function headerSamples(captured: CodecSample[]): CodecSample[] {
   const out: CodecSample[] = [];
   for (const s of captured) {
-    const m = /^buffered-(binary|compact)-(.*)$/.exec(s.name);
+    const m = /^unframed-(binary|compact)-(.*)$/.exec(s.name);
     if (m === null) continue;
     const protocol = m[1] as "binary" | "compact";
     const c = createThriftCodec();
