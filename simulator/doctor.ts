@@ -6,6 +6,7 @@ import { onPath } from "./runtime/environment.ts";
 import { kafkaLibMissing, PREPARE_COMMAND } from "../fixtures/kafka/broker.ts";
 import { JAVA_JAR as THRIFT_JAVA_JAR } from "../fixtures/thrift/java-peer.ts";
 import { JAVA_JAR as DUBBO_JAVA_JAR } from "../fixtures/dubbo/java-peer.ts";
+import { ENVOY_INSTALL, ENVOY_VERSION, envoyMissing, envoyPath, envoyVersion } from "./runtime/envoy/binary.ts";
 
 interface Check {
   name: string;
@@ -94,6 +95,19 @@ const CHECKS: Check[] = [
     async run() {
       const ok = existsSync(projectPath(".cache/bin/ratelimit"));
       return { ok, detail: ok ? ".cache/bin/ratelimit" : "missing", fix: `${RATELIMIT_BUILD} (needs Go 1.25+ and redis-server)` };
+    },
+  },
+  {
+    name: `Envoy (the --data-plane envoy sidecar; pinned ${ENVOY_VERSION}, or MESHSIM_ENVOY)`,
+    setup: ENVOY_INSTALL,
+    async run() {
+      const path = envoyPath();
+      const version = path ? envoyVersion(path) : undefined;
+      return {
+        ok: version !== undefined,
+        detail: path === undefined ? (envoyMissing() ?? "missing") : version === undefined ? `${path} does not run` : `${version} at ${path}`,
+        fix: `${ENVOY_INSTALL} (needs python3 with pip; or set MESHSIM_ENVOY=/path/to/envoy)`,
+      };
     },
   },
   {

@@ -48,7 +48,15 @@ export class SotwStream extends AdsStream<DiscoveryRequest> {
     let sub = this.subs.get(typeUrl);
     const sameRaw = sub?.namesRaw !== undefined && req.names_raw !== undefined && sub.namesRaw.equals(req.names_raw);
     if (sub && req.response_nonce) {
+      // The latest response was acknowledged already, yet the proxy asks again: Envoy does this when
+      // clusters it holds were replaced and warm up again, and they need their endpoints resent.
+      const asksAgain = req.response_nonce === sub.lastNonce && !sub.pendingAck && !FULL_STATE_TYPES.has(typeUrl);
       if (!this.answer(sub, req.response_nonce, req.error_detail)) return;
+      if (asksAgain) {
+        sub.forgetAll();
+        this.push(sub, this.cache.current());
+        return;
+      }
       if (sameRaw || (req.names_raw === undefined && sub.namesRaw === undefined)) return;
     }
     const all = req.resource_names ?? decodeNames(req.names_raw);

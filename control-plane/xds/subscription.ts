@@ -97,6 +97,13 @@ export class Subscription {
     this.held = undefined;
   }
 
+  /** Forgets everything the proxy holds, so the next push sends all it wants again. */
+  forgetAll(): void {
+    this.held = undefined;
+    this.explicit = undefined;
+    this.wireVersion = undefined;
+  }
+
   /** Forgets a resource the proxy dropped (delta unsubscribe). */
   forget(name: string): void {
     if (!this.explicit && this.held) this.explicit = this.materialize();

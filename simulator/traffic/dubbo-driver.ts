@@ -20,6 +20,9 @@ export const dubboDriver: ProtocolDriver = {
     const consumer = createDubboConsumer({
       host: address.host,
       port: address.port,
+      // What a Java consumer sends when no version is configured. apache-dubbo-js would send a
+      // null version, which Envoy's dubbo_proxy cannot decode (it closes the connection).
+      serviceVersion: "0.0.0",
       timeoutMs: 30_000,
       onClose: () => {
         if (!closedByUs) events.onClosedByPeer();

@@ -57,7 +57,22 @@ export async function callWithTimeout<T>(call: Promise<T>, timeoutMs: number, cl
   }
 }
 
-/** A meshsim local reply carries `meshsim: <kind>: <text>`; its kind is the error kind. */
+/**
+ * Envoy's Thrift and Dubbo routers answer with fixed texts where meshsim writes its kind
+ * (`no route for method 'x'`, `dubbo router: no route for interface 'x'`, `no healthy upstream`,
+ * `unknown cluster 'x'`, `too many connections` for an overflowing pool): the same kinds, so one
+ * scenario's `errors:` expectations hold on either data plane.
+ */
+const ENVOY_LOCAL_REPLIES: ReadonlyArray<[RegExp, string]> = [
+  [/\bno route for (method|interface)\b/, "no_route"],
+  [/\bunknown cluster\b/, "no_cluster"],
+  [/\bno healthy upstream\b/, "no_healthy_endpoint"],
+  [/\btoo many connections\b|\bpending overflow\b/, "overflow"],
+];
+
+/** A local reply's error kind: meshsim writes `meshsim: <kind>: <text>`; Envoy's texts map to the same kinds. */
 export function localReplyKind(message: string): string | undefined {
-  return /meshsim: ([a-z_]+):/.exec(message)?.[1];
+  const meshsim = /meshsim: ([a-z_]+):/.exec(message)?.[1];
+  if (meshsim !== undefined) return meshsim;
+  return ENVOY_LOCAL_REPLIES.find(([re]) => re.test(message))?.[1];
 }

@@ -11,6 +11,7 @@
 import type { InputProblem } from "../../../common/errors.ts";
 import type { FieldPath } from "../../../common/yaml-source.ts";
 import type { Resource } from "../../resources/kinds.ts";
+import type { TrafficPolicySpec } from "../../resources/destination-rule.ts";
 import type { MetaRouter } from "../../resources/meta-router.ts";
 import { resourceLabel } from "../../resources/resource.ts";
 import { ROUTE_POLICIES_ANNOTATION } from "../../resources/route-policy.ts";
@@ -43,6 +44,8 @@ const REASON = {
     app === "thrift"
       ? "thrift_proxy's rate limit filter (envoy.filters.thrift.rate_limit) needs route rate_limits actions, which meshsim does not generate yet"
       : "dubbo_proxy has no rate limit filter",
+  maxRequests: (filter: string) =>
+    `${filter} holds one pooled TCP connection per request, so Envoy enforces only max_connections and max_pending_requests (http1MaxPendingRequests); max_requests is never checked`,
   consistentHash: (filter: string) => `${filter} routes carry no hash policy, so a ring-hash or Maglev cluster would have no request key to hash`,
   authorization: "upstream Envoy has no dubbo_proxy filter that authorizes by interface or method (envoy.filters.network.rbac sees connections, not Dubbo calls)",
   redisCluster: "meshsim does not translate Redis cluster mode to Envoy's envoy.clusters.redis cluster type yet",
@@ -118,6 +121,15 @@ export function envoyUnsupported(resources: readonly Resource[]): UnsupportedFea
           (tp) => tp?.loadBalancer?.consistentHash || tp?.portLevelSettings?.some((p) => p.loadBalancer?.consistentHash),
         );
         if (hashed) out.push({ resource: r, path: ["spec"], reason: REASON.consistentHash(filterOf(app)) });
+        const policies: Array<[FieldPath, TrafficPolicySpec | undefined]> = [
+          [["spec", "trafficPolicy"], r.spec.trafficPolicy],
+          ...r.spec.subsets.map((s, i): [FieldPath, TrafficPolicySpec | undefined] => [["spec", "subsets", i, "trafficPolicy"], s.trafficPolicy]),
+        ];
+        for (const [path, tp] of policies) {
+          if (tp?.connectionPool?.http?.http2MaxRequests !== undefined) {
+            out.push({ resource: r, path: [...path, "connectionPool", "http", "http2MaxRequests"], reason: REASON.maxRequests(filterOf(app)) });
+          }
+        }
         break;
       }
       case "DubboAuthorizationPolicy":

@@ -14,6 +14,8 @@ export function envoySidecarSpawn(name: string, bootstrap: EnvoyBootstrapOptions
       "--envoy", binary,
       "--bootstrap-json", JSON.stringify(envoyBootstrap(bootstrap)),
       "--concurrency", String(options.concurrency ?? 1),
+      // MESHSIM_ENVOY_LOG_LEVEL=debug puts Envoy's debug log in the sidecar's log file.
+      "--log-level", process.env.MESHSIM_ENVOY_LOG_LEVEL ?? "warn",
     ]),
     // Envoy is ready once its first clusters and listeners arrived; a first start also maps the binary.
     readyTimeoutMs: 30_000,
