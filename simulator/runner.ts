@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { formatProblem, InvalidInputError, MeshsimError, type InputProblem } from "../common/errors.ts";
 import { evaluateExpectation } from "./assert/evaluate.ts";
 import { evaluateMetric, metricSource, type StatsSnapshot } from "./assert/metric.ts";
+import { envoyLacksCounter } from "./runtime/sidecar-stats.ts";
 import { evaluateConsistently, evaluateEventually } from "./assert/temporal.ts";
 import { formatMs } from "./scenario/units.ts";
 import { allSteps } from "./scenario/steps.ts";
@@ -308,6 +309,11 @@ function lastId(ids: ReadonlySet<string>): string | undefined {
 async function checkExpectation(expectation: Expectation, observed: Collector, topology: RunningTopology, baseline: Map<string, StatsSnapshot>): Promise<AssertionResult> {
   const inner: Assertion = expectation.kind === "eventually" || expectation.kind === "consistently" ? expectation.inner : expectation;
   if (inner.kind === "metric") {
+    const lacking = inner.metric.sidecar !== undefined && topology.sidecars.get(inner.metric.sidecar)?.dataPlane === "envoy" ? envoyLacksCounter(inner.metric.name) : undefined;
+    if (lacking !== undefined) {
+      const name = `metric ${inner.metric.sidecar} ${inner.metric.name} ${inner.metric.op} ${inner.metric.value}`;
+      return { name, passed: true, message: `metric: ${inner.metric.sidecar} ${inner.metric.name}: not applicable on envoy: ${lacking}`, details: {}, notApplicable: lacking };
+    }
     const read = async (): Promise<AssertionResult> => {
       const stats = await readStats(topology, inner.metric).catch((err: unknown) => err as Error);
       if (stats instanceof Error) {

@@ -7,6 +7,11 @@ export interface AssertionResult {
   message: string;
   /** Machine-readable numbers behind the message (JSON-serializable). */
   details: Record<string, unknown>;
+  /**
+   * Why this expectation was not checked on this run's data plane (a counter only meshsim's proxy
+   * keeps, read from an Envoy sidecar). Such a result does not fail the step; reports show it.
+   */
+  notApplicable?: string;
 }
 
 export function verdict(passed: boolean): string {

@@ -35,7 +35,7 @@ export function renderConsoleSummary(summary: RunSummary, options: ConsoleOption
     lines.push(`  ${mark(step.passed)} ${paint("bold", step.name)} ${paint("dim", `${stepKind(step)} · ${formatMs(step.durationMs)}`)}`);
     if (step.error !== undefined) lines.push(`      ${paint("red", "error:")} ${indent(step.error, "             ")}`);
     for (const t of step.traffic) lines.push(...trafficLines(t, paint));
-    for (const e of step.expectations) lines.push(`      ${mark(e.passed)} ${e.passed ? e.message : paint("red", e.message)}`);
+    for (const e of step.expectations) lines.push(e.notApplicable !== undefined ? `      ${paint("yellow", "○")} ${paint("yellow", e.message)}` : `      ${mark(e.passed)} ${e.passed ? e.message : paint("red", e.message)}`);
   }
 
   const expectations = summary.steps.flatMap((s) => s.expectations);

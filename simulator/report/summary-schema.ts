@@ -85,6 +85,7 @@ const assertion = {
     passed: { type: "boolean" },
     message: { type: "string", description: "One line: what was seen, what was expected, pass or FAIL." },
     details: { type: "object", description: "The numbers behind the message; shape depends on the assertion." },
+    notApplicable: { type: "string", description: "Why the expectation was not checked on this data plane (e.g. a counter only meshsim keeps, on an Envoy sidecar)." },
   },
 } as const;
 

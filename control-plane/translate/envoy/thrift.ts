@@ -48,7 +48,14 @@ export function thriftRouteConfiguration(
       match: source ? routeMatch(source) : { method_name: "" },
       route: {
         ...clusterSpecifier(action),
-        ...(action.request_mirror_policies && { request_mirror_policies: action.request_mirror_policies }),
+        ...(action.request_mirror_policies && {
+          // thrift_proxy mirrors every request unless the fraction has a runtime key; an unset key
+          // falls back to the default fraction, which is the MetaRouter's mirrorPercentage.
+          request_mirror_policies: action.request_mirror_policies.map((m) => ({
+            cluster: m.cluster,
+            runtime_fraction: { ...m.runtime_fraction, runtime_key: `meshsim.mirror.${name}.${source?.name ?? "route"}` },
+          })),
+        }),
       },
     })),
   };
