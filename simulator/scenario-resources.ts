@@ -5,9 +5,8 @@ import { parseResourceDocument } from "../control-plane/resources/parse.ts";
 import { validateResources } from "../control-plane/resources/validate.ts";
 import { resourceKey, type Resource } from "../control-plane/resources/index.ts";
 import { parseResources } from "../control-plane/resources/parse.ts";
-import type { DataPlane, Scenario, ScenarioResource } from "./scenario/types.ts";
-import { clientDataPlane, toTopologySpec } from "./scenario-topology.ts";
-import { envoyUnsupported, unsupportedProblem } from "../control-plane/translate/envoy/index.ts";
+import type { Scenario, ScenarioResource } from "./scenario/types.ts";
+import { toTopologySpec } from "./scenario-topology.ts";
 import { destinationRuleFor, instanceName, serviceEntryFor, serviceHost } from "./topology/topology.ts";
 
 /**
@@ -48,13 +47,13 @@ export function validateScenarioResources(scenario: Scenario): InputProblem[] {
   return problems;
 }
 
-function parseScenarioResource(sr: ScenarioResource, problems: InputProblem[]): Resource | undefined {
+export function parseScenarioResource(sr: ScenarioResource, problems: InputProblem[]): Resource | undefined {
   const doc: SourceDocument = { file: sr.source.file, value: sr.object, locate: (path) => sr.source.locate(path) };
   return parseResourceDocument(doc, problems);
 }
 
 /** The ServiceEntries and DestinationRules the runtime will generate, with placeholder endpoints. */
-function topologyResources(scenario: Scenario, problems: InputProblem[]): Resource[] {
+export function topologyResources(scenario: Scenario, problems: InputProblem[]): Resource[] {
   const spec = toTopologySpec(scenario);
   const ownDr = new Set(
     [...scenario.resources, ...allSteps(scenario.steps).flatMap((s) => s.apply)]
@@ -72,29 +71,3 @@ function topologyResources(scenario: Scenario, problems: InputProblem[]): Resour
   return parsed.resources;
 }
 
-/**
- * What the scenario asks of a data plane its sidecars cannot do: for Envoy sidecars, every
- * resource field that Envoy's native filters cannot express (file:line of the field and the
- * missing Envoy capability). Empty when every sidecar is meshsim's or all is expressible.
- */
-export function unsupportedOnDataPlanes(scenario: Scenario, dataPlane?: DataPlane): InputProblem[] {
-  const envoy = scenario.topology.clients.some((c) => c.sidecar && clientDataPlane(scenario, c, dataPlane) === "envoy");
-  if (!envoy) return [];
-  const ignored: InputProblem[] = [];
-  const all = [...topologyResources(scenario, ignored)];
-  for (const sr of [...scenario.resources, ...allSteps(scenario.steps).flatMap((s) => s.apply)]) {
-    const r = parseScenarioResource(sr, ignored);
-    if (r) all.push(r);
-  }
-  const seen = new Set<string>();
-  const out: InputProblem[] = [];
-  for (const u of envoyUnsupported(all)) {
-    const p = unsupportedProblem(u);
-    const key = `${p.file}:${p.line}:${p.column}:${p.message}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(p);
-    }
-  }
-  return out;
-}
