@@ -9,6 +9,8 @@ import { renderConsoleSummary, renderDataPlaneComparison, renderRunTable } from 
 import { isFileReporter, isReporterName, REPORTER_NAMES, type ReporterName } from "./report/reporters.ts";
 import type { RunSummary } from "./report/summary.ts";
 import { FILE_REPORTERS, type FileReporterName } from "./report/write-reports.ts";
+import { configSteps, describeConfigStep } from "./config-steps.ts";
+import { watchParent } from "./parent-watch.ts";
 import { runScenario, upScenario } from "./runner.ts";
 import { loadScenario } from "./scenario/loader.ts";
 import { parseVarValue, type TemplateValue } from "./scenario/template.ts";
@@ -24,6 +26,7 @@ export const RUN_OPTIONS = {
   quiet: { value: false, repeat: false, help: "no progress, only the summaries" },
   "data-plane": { value: true, repeat: false, help: "sidecars: meshsim (default), envoy, or both (each scenario once on each, compared)" },
   backend: { value: true, repeat: false, help: "processes or containers (default: MESHSIM_BACKEND, else the scenario's topology.backend, else processes)" },
+  apply: { value: false, repeat: false, help: "up: also apply what the scenario's apply/delete steps do, in order" },
 } as const;
 export type RunOptionName = keyof typeof RUN_OPTIONS;
 
@@ -125,6 +128,7 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  const stopWatching = watchParent(onSignal);
   const summaries: RunSummary[] = [];
   try {
     for (const scenario of scenarios) {
@@ -164,6 +168,7 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    stopWatching();
   }
   if (summaries.length > 1) say(renderRunTable(summaries, scenarios.length * dataPlanes.length));
   if (controller.signal.aborted) return 130;
@@ -171,14 +176,20 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
   return summaries.every((s) => s.passed) && summaries.length === scenarios.length * dataPlanes.length ? 0 : 1;
 }
 
-/** `meshsim up <scenario>`: the topology and the scenario's resources, addresses printed, until Ctrl-C. */
+/**
+ * `meshsim up <scenario>`: the topology and the scenario's resources, addresses printed, until
+ * Ctrl-C (or until the process that started it is gone). The steps' apply/delete run only with
+ * --apply; either way the output says which were applied.
+ */
 export async function upCommand(args: string[]): Promise<number> {
-  const { values, positional } = parseRunArgs(args, ["var", "data-plane", "backend"]);
+  const { values, positional } = parseRunArgs(args, ["var", "data-plane", "backend", "apply"]);
   if (positional.length !== 1) throw new MeshsimError("INVALID_INPUT", "up: name exactly one scenario file");
   const [dataPlane, more] = parseDataPlanes(values["data-plane"]?.[0]);
   if (more !== undefined) throw new MeshsimError("INVALID_INPUT", "up: --data-plane both is for run; bring up meshsim or envoy");
-  const topology = await upScenario(positional[0]!, {
-    vars: parseVars(values.var),
+  const scenario = await loadScenario(positional[0]!, { vars: parseVars(values.var) });
+  const applySteps = values.apply !== undefined;
+  const topology = await upScenario(scenario, {
+    applySteps,
     ...(dataPlane !== undefined && { dataPlane }),
     ...(values.backend ? { backend: values.backend[0]! } : {}),
   });
@@ -192,10 +203,17 @@ export async function upCommand(args: string[]): Promise<number> {
   for (const i of topology.instances) {
     lines.push(`instance ${i.instance}  ${i.host}:${i.port}${i.advertisedPort !== i.port ? `  (through fault proxy ${i.host}:${i.advertisedPort})` : ""}  ${i.service} ${i.version}`);
   }
+  lines.push(`resources: ${scenario.resources.length} from the scenario's resources: section, applied`);
+  const steps = configSteps(scenario);
+  if (steps.length > 0) {
+    lines.push(applySteps ? `steps applied in order (--apply):` : `steps NOT applied (run with --apply to apply them in order):`);
+    for (const step of steps) lines.push(`  ${describeConfigStep(step)}`);
+  }
   process.stdout.write(`${lines.join("\n")}\nup; press Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
+    watchParent(resolve);
   });
   process.stderr.write("stopping...\n");
   await topology.down();

@@ -1,9 +1,11 @@
-import { describe, expect, it } from "vitest";
-import { spawn, spawnSync } from "node:child_process";
+import { describe, expect, it, vi } from "vitest";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createHelloClient } from "../fixtures/thrift/hello-client.ts";
 import { validateSummary } from "./report/summary-schema.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -92,6 +94,8 @@ describe("meshsim CLI", () => {
     expect(out).toMatch(/^control plane   http:\/\/127\.0\.0\.1:\d+\/status  \(xDS 127\.0\.0\.1:\d+\)$/m);
     expect(out).toMatch(/^  caller → hello  127\.0\.0\.1:\d+$/m);
     expect(out).toMatch(/^instance hello-v1-0  127\.0\.0\.1:\d+  hello v1$/m);
+    // Without --apply the steps' resources are not applied, and the output says which.
+    expect(out).toMatch(/^steps NOT applied \(run with --apply to apply them in order\):\n  "split 20\/80" \+MetaRouter\/hello$/m);
     const admin = /admin (http:\/\/127\.0\.0\.1:\d+\/stats)/.exec(out)![1]!;
     const stats = (await (await fetch(admin)).json()) as Record<string, number>;
     expect(Object.keys(stats).some((k) => k.startsWith("listener."))).toBe(true);
@@ -100,4 +104,89 @@ describe("meshsim CLI", () => {
     up.kill("SIGINT");
     expect(await exited).toBe(0);
   });
+
+  it("up --apply: applies the steps' resources in order, says so, and the sidecar routes by them", async () => {
+    const up = spawn(process.execPath, ["bin/meshsim.mjs", "up", "--apply", "scenarios/thrift/version-routing.yaml"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => up.on("exit", (code) => resolve(code)));
+    try {
+      const out = await outputUntil(up, "press Ctrl-C");
+      expect(out).toMatch(/^steps applied in order \(--apply\):\n  "route to v1" \+MetaRouter\/hello\n  "switch to v2" \+MetaRouter\/hello$/m);
+      const [, host, port] = /^ {2}caller → hello {2}(127\.0\.0\.1):(\d+)$/m.exec(out)!;
+      const client = createHelloClient({ host, port: Number(port) });
+      const versions = new Set<string>();
+      for (let i = 0; i < 20; i++) versions.add((await client.sayHello(`c${i}`)).identity.version);
+      await client.close();
+      // The last step's route: everything on v2.
+      expect([...versions]).toEqual(["v2"]);
+    } finally {
+      up.kill("SIGINT");
+    }
+    expect(await exited).toBe(0);
+  });
+
+  // SIGINT: the project's .npmrc has npm run bins through bash, which execs meshsim, so npm's
+  // forwarded signal reaches it. SIGTERM through sh (what npm uses elsewhere): sh dies of it and
+  // meshsim, seeing its parent gone, stops.
+  it.each([
+    ["SIGINT", "the project's script shell"],
+    ["SIGTERM", "sh"],
+  ] as const)("stops everything when %s is sent to the npx wrapper's PID (%s)", async (signal, shell) => {
+    const env = shell === "sh" ? { ...process.env, npm_config_script_shell: "sh" } : process.env;
+    const npx = spawn("npx", ["meshsim", "up", "scenarios/thrift/traffic-split.yaml"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => npx.on("exit", (code) => resolve(code)));
+    let started: number[] = [];
+    try {
+      const out = await outputUntil(npx, "press Ctrl-C");
+      const instance = /^instance hello-v1-0 {2}127\.0\.0\.1:(\d+)/m.exec(out)!;
+      started = descendants(npx.pid!);
+      expect(await accepts(Number(instance[1]))).toBe(true);
+      npx.kill(signal);
+      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r(`npx still running 20 s after ${signal}`), 20_000))]);
+      expect(code).not.toBe(`npx still running 20 s after ${signal}`);
+      // npx may exit before meshsim has stopped what it started: give the teardown its time.
+      await vi.waitFor(() => expect(started.filter(isAlive), `processes still running 10 s after ${signal} to npx`).toEqual([]), { timeout: 10_000, interval: 200 });
+      expect(await accepts(Number(instance[1]))).toBe(false);
+    } finally {
+      for (const pid of [npx.pid!, ...started].filter(isAlive)) process.kill(pid, "SIGKILL");
+    }
+  });
 });
+
+/** Collects a child's stdout until it contains `marker` (30 s at most). */
+async function outputUntil(child: ChildProcess, marker: string): Promise<string> {
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes(marker) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+  expect(out).toContain(marker);
+  return out;
+}
+
+/** Every process below `pid`, from /proc. */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+    for (const c of children ? children.split(" ").map(Number) : []) out.push(c, ...descendants(c));
+  }
+  return out;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z");
+  } catch {
+    return false;
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: "127.0.0.1", port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on("error", () => resolve(false));
+  });
+}

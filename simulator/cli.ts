@@ -22,8 +22,10 @@ commands:
       --bail                 stop after the first failing scenario
       --quiet                print only the summaries
       --backend <name>       processes (default) or containers; also MESHSIM_BACKEND or topology.backend
-  up <scenario> [--var k=v] [--backend <name>]
-                             bring the topology up, print every address, run until Ctrl-C
+  up <scenario> [--var k=v] [--backend <name>] [--apply]
+                             bring the topology up with the scenario's resources, print every
+                             address, run until Ctrl-C; --apply also applies what its steps
+                             apply and delete, in order (the output lists those steps either way)
   validate <files|dirs...>   check scenario and resource YAML without running anything
   doctor [--fix]             check (and install) what scenarios need on this machine
   control-plane [files...]   run the control plane (--xds-port, --http-port)

@@ -15,6 +15,7 @@ import { loadScenario } from "./scenario/loader.ts";
 import type { Assertion, DataPlane, Expectation, FaultSpec, LinkSpec, MetricCondition, Scenario, ScenarioResource, Step, TrafficAssertion } from "./scenario/types.ts";
 import { writeReports } from "./report/write-reports.ts";
 import type { RunSummary, StepSummary } from "./report/summary.ts";
+import { applyConfigSteps, configSteps } from "./config-steps.ts";
 import { backendNamed, chooseBackend, type BackendName, type RunningTopology, type UpOptions } from "./runtime/backend.ts";
 import { toTopologySpec } from "./scenario-topology.ts";
 import { validateScenarioResources } from "./scenario-resources.ts";
@@ -57,7 +58,7 @@ export type RunEvent =
  */
 export async function upScenario(
   scenarioOrFile: Scenario | string,
-  options: { vars?: Readonly<Record<string, TemplateValue>>; logDir?: string; dataPlane?: DataPlane; backend?: string } = {},
+  options: { vars?: Readonly<Record<string, TemplateValue>>; logDir?: string; dataPlane?: DataPlane; backend?: string; applySteps?: boolean } = {},
 ): Promise<RunningTopology> {
   const scenario = typeof scenarioOrFile === "string" ? await loadScenario(scenarioOrFile, { vars: options.vars }) : scenarioOrFile;
   const problems = validateScenarioResources(scenario);
@@ -69,6 +70,7 @@ export async function upScenario(
   const topology = await upTopology(scenario, chooseBackend(options.backend, scenario.topology.backend), options.dataPlane, options.logDir);
   try {
     if (scenario.resources.length > 0) await topology.controlPlane.apply(scenario.resources.map((r) => r.object));
+    if (options.applySteps) await applyConfigSteps(configSteps(scenario), topology.controlPlane);
     await topology.controlPlane.waitForAcked(topology.proxyIds(), 15_000);
     return topology;
   } catch (err) {
