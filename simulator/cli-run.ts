@@ -24,6 +24,7 @@ export const RUN_OPTIONS = {
   reporter: { value: true, repeat: true, help: `${REPORTER_NAMES.join(", ")} (repeat or comma-separate; default all)` },
   bail: { value: false, repeat: false, help: "stop after the first scenario that fails" },
   quiet: { value: false, repeat: false, help: "no progress, only the summaries" },
+  "no-fail-fast": { value: false, repeat: false, help: "run every step's traffic to the end even once an expectation can no longer hold" },
   "data-plane": { value: true, repeat: false, help: "sidecars: meshsim (default), envoy, or both (each scenario once on each, compared)" },
   backend: { value: true, repeat: false, help: "processes or containers (default: MESHSIM_BACKEND, else the scenario's topology.backend, else processes)" },
   apply: { value: false, repeat: false, help: "up: also apply what the scenario's apply/delete steps do, in order" },
@@ -143,6 +144,7 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
         ...(fileReporters.length === 0 ? { noReports: true } : {}),
         signal: controller.signal,
         ...(values.backend ? { backend: values.backend[0]! } : {}),
+        ...(values["no-fail-fast"] !== undefined ? { failFast: false } : {}),
         onEvent: (e) => {
           if (quiet || !consoleOut) return;
           if (e.type === "step-start") say(`  • ${e.step.name}\n`);

@@ -21,6 +21,8 @@ commands:
       --reporter <name>      console, json, junit, html (repeatable, or a,b; default all)
       --bail                 stop after the first failing scenario
       --quiet                print only the summaries
+      --no-fail-fast         let traffic run on after an expectation can no longer hold
+                             (default: the step stops at once, and the scenario with it)
       --backend <name>       processes (default) or containers; also MESHSIM_BACKEND or topology.backend
   up <scenario> [--var k=v] [--backend <name>] [--apply]
                              bring the topology up with the scenario's resources, print every

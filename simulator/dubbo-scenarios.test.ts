@@ -66,7 +66,10 @@ describe("dubbo scenarios", () => {
     step.traffic!.call!.headers = { "meshsim-expect-response-attachment": "x-meshsim-served=elsewhere" };
     const summary = await runScenario(scenario, { noReports: true });
     expect(summary.passed).toBe(false);
-    expect(byStep(summary)["request mutation reaches the provider, response mutation the consumer"]!.errors).toEqual({ response_attachment_missing: 100 });
+    // Fail fast: the step stops at the first reply without the attachment.
+    const ran = summary.steps.find((s) => s.name === step.name)!;
+    expect(ran.aborted).toMatch(/success rate 100% can no longer hold: 1 of at most 100 requests failed \(response_attachment_missing=1\)$/);
+    expect(ran.traffic[0]!.errors).toEqual({ response_attachment_missing: 1 });
   });
 
   it("authorization: a DubboAuthorizationPolicy DENY answers unauthorized, other methods pass", async () => {

@@ -4,6 +4,7 @@ import { evaluateExpectation } from "./assert/evaluate.ts";
 import { evaluateMetric, metricSource, type StatsSnapshot } from "./assert/metric.ts";
 import { envoyLacksCounter } from "./runtime/sidecar-stats.ts";
 import { evaluateConsistently, evaluateEventually } from "./assert/temporal.ts";
+import { alreadyFailed, type LiveCounts } from "./assert/already-failed.ts";
 import { formatMs } from "./scenario/units.ts";
 import { allSteps } from "./scenario/steps.ts";
 import type { TemplateValue } from "./scenario/template.ts";
@@ -44,6 +45,11 @@ export interface RunOptions {
   dataPlane?: DataPlane;
   /** Overrides `MESHSIM_BACKEND` and the scenario's `topology.backend` (like `--backend`). */
   backend?: string;
+  /**
+   * Stop a traffic step as soon as one of its expectations can no longer hold, and the scenario
+   * with it (default true; `--no-fail-fast`).
+   */
+  failFast?: boolean;
 }
 
 export type RunEvent =
@@ -100,6 +106,7 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
   const steps: StepSummary[] = [];
   let topology: RunningTopology | undefined;
   let setupError: string | undefined;
+  let notRun: string[] = [];
   if (unsupported.length === 0) {
     try {
       topology = await upTopology(scenario, backend, options.dataPlane, options.noReports ? undefined : join(runDir, "logs"));
@@ -112,6 +119,11 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
         const summary = await runStep(step, topology, options, started);
         steps.push(summary);
         options.onEvent?.({ type: "step-end", step: summary });
+        // Fail fast: later steps build on this one, and the scenario has failed already.
+        if (summary.aborted !== undefined) {
+          notRun = scenario.steps.slice(steps.length).map((s) => s.name);
+          break;
+        }
       }
     } catch (err) {
       if (err instanceof InvalidInputError) throw err;
@@ -140,6 +152,7 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
     ...(unsupported.length > 0 ? { unsupported: unsupported.map(formatProblem) } : {}),
     ...(setupError !== undefined ? { error: setupError } : {}),
     steps,
+    ...(notRun.length > 0 ? { notRun } : {}),
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, backend },
   };
   if (options.noReports) return summary;
@@ -182,12 +195,14 @@ async function runStep(step: Step, topology: RunningTopology, options: RunOption
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
+  const aborted = collector.traffic.find((t) => t.result.aborted !== undefined)?.result.aborted;
   return {
     name: step.name,
     actions: step.actions,
     durationMs: Date.now() - begin,
-    passed: error === undefined && ctx.expectations.every((e) => e.passed),
+    passed: error === undefined && aborted === undefined && ctx.expectations.every((e) => e.passed),
     ...(error !== undefined ? { error } : {}),
+    ...(aborted !== undefined ? { aborted: `stopped after ${aborted.sent} requests: ${aborted.reason}` } : {}),
     traffic: collector.traffic.map((t) => t.result),
     expectations: ctx.expectations,
     events: ctx.events,
@@ -272,6 +287,7 @@ async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids
             driverOptions: { transport: spec.service.transport, protocol: spec.service.protocolVariant },
             onProgress: (p) => options.onEvent?.({ type: "progress", step: step.name, ...p }),
             signal: options.signal,
+            ...(options.failFast !== false ? { abortWhen: abortWhenDoomed(step) } : {}),
           });
           for (const c of chain) c.traffic.push({ result, ids: myIds });
         });
@@ -303,6 +319,12 @@ async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids
     const result = await checkExpectation(expectation, mine, topology, baseline);
     ctx.expectations.push(topLevel ? result : { ...result, name: `${result.name} (${step.name})`, message: `${step.name}: ${result.message}` });
   }
+}
+
+/** The step's own expectations on this traffic, checked as it runs: a reason to stop once one can no longer hold. */
+function abortWhenDoomed(step: Step): (live: LiveCounts, maxRequests: number) => string | undefined {
+  const mine = step.expect.filter((e) => e.of === undefined || e.of === step.id);
+  return (live, maxRequests) => alreadyFailed(mine, live, maxRequests);
 }
 
 function lastId(ids: ReadonlySet<string>): string | undefined {

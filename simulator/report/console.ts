@@ -34,10 +34,12 @@ export function renderConsoleSummary(summary: RunSummary, options: ConsoleOption
   for (const step of summary.steps) {
     lines.push(`  ${mark(step.passed)} ${paint("bold", step.name)} ${paint("dim", `${stepKind(step)} · ${formatMs(step.durationMs)}`)}`);
     if (step.error !== undefined) lines.push(`      ${paint("red", "error:")} ${indent(step.error, "             ")}`);
+    if (step.aborted !== undefined) lines.push(`      ${paint("red", "aborted:")} ${step.aborted}`);
     for (const t of step.traffic) lines.push(...trafficLines(t, paint));
     for (const e of step.expectations) lines.push(e.notApplicable !== undefined ? `      ${paint("yellow", "○")} ${paint("yellow", e.message)}` : `      ${mark(e.passed)} ${e.passed ? e.message : paint("red", e.message)}`);
   }
 
+  if (summary.notRun !== undefined) lines.push(`  ${paint("dim", `not run (an earlier step was aborted): ${summary.notRun.join(", ")}`)}`);
   const expectations = summary.steps.flatMap((s) => s.expectations);
   const failed = expectations.filter((e) => !e.passed).length;
   const errored = summary.steps.filter((s) => s.error !== undefined).length;

@@ -89,6 +89,7 @@ export function renderHtml(summary: RunSummary): string {
 function expectationList(steps: readonly StepSummary[]): string {
   const items = steps.flatMap((s) => [
     ...(s.error !== undefined ? [`<li class="fail">${esc(s.name)} › ${esc(stepKind(s))}: ${esc(s.error.split("\n")[0] ?? "")}</li>`] : []),
+    ...(s.aborted !== undefined ? [`<li class="fail">${esc(s.name)} › aborted: ${esc(s.aborted)}</li>`] : []),
     ...s.expectations.map((e) => `<li class="${e.passed ? "pass" : "fail"}">${esc(s.name)} › ${esc(e.message)}</li>`),
   ]);
   return items.length ? `<ul class="expect">${items.join("")}</ul>` : `<p class="muted">No expectations.</p>`;
@@ -99,6 +100,7 @@ function stepSection(step: StepSummary, summary: RunSummary): string {
   out.push(`<section class="step" data-step="${esc(step.name)}">`);
   out.push(`<h2>${esc(step.name)} <span class="badge ${step.passed ? "pass" : "fail"}">${step.passed ? "pass" : "fail"}</span> <span class="muted">${esc(stepKind(step))} · ${esc(formatMs(step.durationMs))}</span></h2>`);
   if (step.error !== undefined) out.push(`<div class="error">${esc(step.error)}</div>`);
+  if (step.aborted !== undefined) out.push(`<div class="error">aborted: ${esc(step.aborted)}</div>`);
   if (step.expectations.length) out.push(`<ul class="expect">${step.expectations.map((e) => `<li class="${e.passed ? "pass" : "fail"}">${esc(e.message)}</li>`).join("")}</ul>`);
   const events = step.events ?? [];
   if (events.length > 1 || events.some((e) => e.action !== "traffic")) out.push(eventTable(events));

@@ -63,6 +63,9 @@ function stepCases(step: StepSummary): Case[] {
   if (step.error !== undefined) {
     cases.push({ name: `${step.name} › ${stepKind(step)}`, timeMs: 0, error: { message: firstLine(step.error), type: "StepError", body: step.error } });
   }
+  if (step.aborted !== undefined) {
+    cases.push({ name: `${step.name} › traffic`, timeMs: 0, failure: { message: `aborted: ${step.aborted}`, type: "Aborted", body: step.aborted } });
+  }
   for (const e of step.expectations) {
     cases.push({
       name: `${step.name} › ${e.name}`,

@@ -73,6 +73,17 @@ const traffic = {
     durationMs: ms,
     rate: { type: "number", minimum: 0, description: "Achieved requests per second." },
     timeline: { type: "array", items: second },
+    aborted: {
+      type: "object",
+      description: "The traffic stopped early: its expectations could no longer hold (fail fast).",
+      required: ["reason", "sent", "abandoned"],
+      additionalProperties: false,
+      properties: {
+        reason: { type: "string" },
+        sent: { type: "integer", minimum: 0, description: "Requests sent before it stopped." },
+        abandoned: { type: "integer", minimum: 0, description: "Of those, still in flight and not recorded." },
+      },
+    },
   },
 } as const;
 
@@ -147,12 +158,14 @@ export const SUMMARY_SCHEMA = {
           durationMs: ms,
           passed: { type: "boolean" },
           error: { type: "string", description: "The step could not complete." },
+          aborted: { type: "string", description: "Its traffic stopped early: an expectation could no longer hold (after how many requests, which, why)." },
           traffic: { type: "array", items: traffic, description: "Every traffic action under the step, nested ones included." },
           expectations: { type: "array", items: assertion },
           events: { type: "array", items: event, description: "Every action under the step, in start order." },
         },
       },
     },
+    notRun: { type: "array", items: { type: "string" }, description: "Steps left out because an earlier one was aborted (fail fast)." },
     environment: {
       type: "object",
       required: ["node", "platform"],

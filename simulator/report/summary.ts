@@ -26,6 +26,8 @@ export interface RunSummary {
   /** Why the run stopped outside any step (topology could not come up, ...). */
   error?: string;
   steps: StepSummary[];
+  /** Steps left out because an earlier one was aborted (fail fast). */
+  notRun?: string[];
   /** The run's sidecar data plane: meshsim's proxy or real Envoy (clients may name their own). */
   dataPlane?: "meshsim" | "envoy";
   /** What the data plane cannot do (`file:line: Kind/name field: not supported on envoy: ...`); nothing ran. */
@@ -42,6 +44,8 @@ export interface StepSummary {
   passed: boolean;
   /** The step could not complete (timeout waiting for ACKs, traffic could not start, ...). */
   error?: string;
+  /** Its traffic stopped early because an expectation could no longer hold: after how many requests, and which. */
+  aborted?: string;
   traffic: TrafficResult[];
   expectations: AssertionResult[];
   /** Every action that ran under this step (nested ones included), in start order. */

@@ -15,6 +15,7 @@ export const DEFAULTS = {
   replicas: 1,
   sidecar: true,
   waitForTimeoutMs: 10_000,
+  /** Stated in docs/scenarios.md; with fail fast one lost reply costs a scenario one timeout. */
   requestTimeoutMs: 5_000,
   connections: { mode: "pooled", size: 4 },
   tolerance: 0.03,

@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { TrafficResult } from "./traffic-result.ts";
 import { CallError, type CallSpec, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
 import { ConnectionSet, type ConnectionMode } from "./connection-set.ts";
+import type { LiveCounts } from "../assert/already-failed.ts";
 import { LatencyRecorder } from "./latency-recorder.ts";
 
 export type ExecutorSpec =
@@ -24,6 +25,11 @@ export interface TrafficRun {
   onProgress?: (p: { sent: number; completed: number; errors: number; elapsedMs: number }) => void;
   /** Stops sending new requests; those in flight still complete. */
   signal?: AbortSignal;
+  /**
+   * Asked after every failed request: a reason to stop the traffic now because its
+   * expectations can no longer hold. Requests still in flight are abandoned, not waited for.
+   */
+  abortWhen?: (live: LiveCounts, maxRequests: number) => string | undefined;
 }
 
 interface SecondBucket {
@@ -82,7 +88,17 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
   // The warm-up's connections belong to the traffic: count them in its first second.
   bucketAt(start).opened += openedBeforeStart;
 
+  const exec = run.executor;
+  const maxRequests = Math.min(
+    exec.count ?? Number.POSITIVE_INFINITY,
+    exec.type === "constant-arrival-rate" && exec.durationMs !== undefined ? Math.ceil((exec.rate * exec.durationMs) / 1000) : Number.POSITIVE_INFINITY,
+  );
+  let abortReason: string | undefined;
+  let stopAbandoned: () => void = () => undefined;
+  const abandoned = new Promise<void>((resolve) => (stopAbandoned = resolve));
+
   const record = (intended: number, actual: number, identity: Identity | undefined, error: unknown) => {
+    if (abortReason !== undefined) return;
     const end = performance.now();
     completed++;
     const bucket = bucketAt(intended);
@@ -106,6 +122,8 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
       const kind = error instanceof CallError ? error.kind : "client_error";
       inc(errors, kind);
       inc(bucket.errorsByKind, kind);
+      abortReason = run.abortWhen?.({ completed, failures: errorCount, errors }, maxRequests);
+      if (abortReason !== undefined) stopAbandoned();
     }
   };
 
@@ -135,7 +153,6 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     };
-    const exec = run.executor;
     const limitCount = exec.count ?? Number.POSITIVE_INFINITY;
     const endAt = exec.durationMs !== undefined ? origin + exec.durationMs : Number.POSITIVE_INFINITY;
     if (exec.type === "constant-arrival-rate") {
@@ -143,7 +160,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
       await new Promise<void>((resolve) => {
         const tick = () => {
           const now = performance.now();
-          if (run.signal?.aborted) return resolve();
+          if (run.signal?.aborted || abortReason !== undefined) return resolve();
           while (sent < limitCount) {
             const due = origin + sent * interval;
             if (due > now || due >= endAt) break;
@@ -158,14 +175,14 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
       });
     } else {
       const worker = async () => {
-        while (sent < limitCount && performance.now() < endAt && !run.signal?.aborted) {
+        while (sent < limitCount && performance.now() < endAt && !run.signal?.aborted && abortReason === undefined) {
           sent++;
           await callOnce(performance.now());
         }
       };
-      await Promise.all(Array.from({ length: Math.max(1, exec.concurrency) }, worker));
+      await Promise.race([Promise.all(Array.from({ length: Math.max(1, exec.concurrency) }, worker)), abandoned]);
     }
-    while (inFlight.size > 0) await Promise.all([...inFlight]);
+    while (inFlight.size > 0 && abortReason === undefined) await Promise.race([Promise.all([...inFlight]), abandoned]);
   } finally {
     if (progressTimer) clearInterval(progressTimer);
     await connections.close();
@@ -187,6 +204,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
     startedAt: startedAt.toISOString(),
     durationMs,
     rate: durationMs > 0 ? (completed * 1000) / durationMs : 0,
+    ...(abortReason !== undefined ? { aborted: { reason: abortReason, sent, abandoned: sent - completed } } : {}),
     timeline: buckets.map((b, second) => {
       const l = b.latency.summary();
       return {

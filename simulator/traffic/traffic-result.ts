@@ -40,6 +40,11 @@ export interface TrafficResult {
   rate: number;
   /** Per-second series (by intended send time) for reports and `eventually` / `consistently`. */
   timeline: TimelineSecond[];
+  /**
+   * Set when the traffic stopped early because its expectations could no longer hold: why, how
+   * many requests were sent, and how many of those were still in flight and left unrecorded.
+   */
+  aborted?: { reason: string; sent: number; abandoned: number };
 }
 
 export interface TimelineSecond {
