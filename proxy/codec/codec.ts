@@ -122,6 +122,11 @@ export interface Codec {
    * means one client's slow request holds up every other client.
    */
   readonly upstreamAffinity?: "shared" | "per-downstream";
+  /**
+   * How long a request may wait for its response when its route sets no timeout, in ms; 0: no
+   * limit. Absent: the proxy's default (15 s). For protocols whose requests carry their own waits.
+   */
+  readonly defaultTimeoutMs?: number;
 }
 
 export interface CodecOptions {

@@ -108,7 +108,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
       return;
     }
     // No timeout on the route: the listener's default; an explicit 0 waits for ever (as Envoy).
-    const timeoutMs = route.timeoutMs ?? this.listenerContext.defaultTimeoutMs;
+    const timeoutMs = route.timeoutMs ?? this.defaultTimeoutMs();
     if (timeoutMs > 0 && this.message.kind !== "oneway") this.routeTimer = setTimeout(onRouteTimeout, timeoutMs, this);
     if (route.mirror !== undefined && Math.random() * 100 < route.mirror.percentage) this.mirror(route.mirror.cluster);
     this.sendAttempt();
@@ -179,7 +179,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     }
     this.upstream?.stats.inc("upstream_rq_timeout");
     const explicit = this.route!.timeoutMs;
-    this.reply("timeout", explicit !== undefined ? `no response within the route timeout of ${explicit} ms` : `no response within the default timeout of ${this.listenerContext.defaultTimeoutMs} ms`);
+    this.reply("timeout", explicit !== undefined ? `no response within the route timeout of ${explicit} ms` : `no response within the default timeout of ${this.defaultTimeoutMs()} ms`);
   }
 
   /**
@@ -265,6 +265,11 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     stats.inc("mirror_rq_sent");
     // Nobody waits for a mirrored response, so nothing else would ever give up on a lost one.
     if (sink.id !== -1) sink.timer = setTimeout(onMirrorTimeout, this.route?.timeoutMs ?? MIRROR_TIMEOUT_MS, sink);
+  }
+
+  /** The codec's own default where it has one (Kafka: none), else the listener's. */
+  private defaultTimeoutMs(): number {
+    return this.downstream.codec.defaultTimeoutMs ?? this.listenerContext.defaultTimeoutMs;
   }
 
   private hashKey(): string | undefined {

@@ -68,6 +68,12 @@ export class KafkaCodec implements Codec {
    * up every other client's. So each client connection gets broker connections of its own.
    */
   readonly upstreamAffinity = "per-downstream" as const;
+  /**
+   * Kafka requests say themselves how long they may wait (Fetch max_wait_ms, Produce timeout_ms,
+   * JoinGroup up to the rebalance timeout, minutes), and clients time them out themselves: no
+   * proxy default on top.
+   */
+  readonly defaultTimeoutMs = 0;
 
   constructor(
     readonly side: "downstream" | "upstream",
