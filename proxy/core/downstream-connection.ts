@@ -60,9 +60,11 @@ export class DownstreamConnection implements MessageHandler, Downstream {
       stats.dec("downstream_cx_active");
       listener.connections.delete(this);
       if (this.requests.size > 0) {
-        // Nobody is left to read these responses: release their upstream slots now.
         if (!this.destroyedLocally) stats.inc("downstream_cx_destroy_remote_active_rq");
-        for (const r of this.requests) r.cancel();
+        // Nobody is left to read these responses: release their upstream slots now. Requests on
+        // this connection's own upstream connections (Kafka) finish there instead: those drain,
+        // so the answer still comes (and is dropped) before the connection closes.
+        if (this.upstreamAffinity === undefined) for (const r of this.requests) r.cancel();
       }
       const counters = this.codec.counters;
       if (counters) for (const [k, v] of Object.entries(counters)) listener.retiredCodecCounters.set(k, (listener.retiredCodecCounters.get(k) ?? 0) + v);
