@@ -106,6 +106,15 @@ try {
   const viaProxy = await run("meshsim", [`127.0.0.1:${listenerPort}`], "bench-proxy");
   const proxyCpu = cpuSeconds(proxy.pid) - cpuBefore;
   const proxyRss = peakRssMiB(proxy.pid);
+  // A throughput number means nothing if clients went around the proxy: every send must have
+  // crossed it, and every broker address it handed out must be its own.
+  const stats = (await (await fetch(`http://127.0.0.1:${Number(proxy.ready.adminPort)}/stats`)).json()) as Record<string, number>;
+  const sends = Math.ceil(viaProxy.messages / batch);
+  const bypass = [
+    ...(stats["kafka.broker_address_unknown"] !== 0 ? [`kafka.broker_address_unknown=${stats["kafka.broker_address_unknown"]}`] : []),
+    ...(stats["kafka.broker_address_unparsed"] !== 0 ? [`kafka.broker_address_unparsed=${stats["kafka.broker_address_unparsed"]}`] : []),
+    ...((stats["kafka.api.Produce.rq_total"] ?? 0) < sends ? [`kafka.api.Produce.rq_total=${stats["kafka.api.Produce.rq_total"] ?? 0} < ${sends} sends`] : []),
+  ];
   const ratio = viaProxy.messagesPerSecond / direct.messagesPerSecond;
   const line = (r: Result) =>
     `${r.path.padEnd(8)} ${r.messagesPerSecond.toFixed(0).padStart(8)} msg/s ${r.mbPerSecond.toFixed(1).padStart(7)} MB/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms`;
@@ -113,12 +122,14 @@ try {
     `Kafka produce, ${producers} producers, ${batch} x ${messageBytes} B per send, acks=all, ${durationMs / 1000} s per path, ${upstreamConnections} upstream connection(s) (Apache Kafka on the JVM, same machine)\n` +
       `${line(direct)}\n${line(viaProxy)}\n` +
       `throughput ratio meshsim/direct: ${ratio.toFixed(2)}   added p50: ${(viaProxy.p50Ms - direct.p50Ms).toFixed(2)} ms   added p99: ${(viaProxy.p99Ms - direct.p99Ms).toFixed(2)} ms\n` +
-      `proxy: ${proxyCpu.toFixed(2)} s CPU during its run, peak RSS ${proxyRss.toFixed(0)} MiB\n`,
+      `proxy: ${proxyCpu.toFixed(2)} s CPU during its run, peak RSS ${proxyRss.toFixed(0)} MiB\n` +
+      (bypass.length === 0 ? `every send crossed the proxy; no broker address left unmapped or unparsed\n` : `PROXY BYPASSED: ${bypass.join(", ")}\n`),
   );
+  if (bypass.length > 0) process.exitCode = 1;
   const dir = join("reports", "bench");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `kafka-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ producers, batch, messageBytes, durationMs, direct, meshsim: viaProxy, ratio, proxyCpuSeconds: proxyCpu, proxyPeakRssMiB: proxyRss }, null, 2));
+  writeFileSync(file, JSON.stringify({ producers, batch, messageBytes, durationMs, direct, meshsim: viaProxy, ratio, proxyCpuSeconds: proxyCpu, proxyPeakRssMiB: proxyRss, bypass }, null, 2));
   process.stdout.write(`written ${file}\n`);
 } finally {
   await supervisor.stopAll();

@@ -5,12 +5,12 @@
  * Kafka issue, with assertions that fail when the behaviour is wrong.
  */
 import { Kafka, logLevel, type Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kafkaLibMissing, startKafkaCluster, type KafkaCluster } from "../fixtures/kafka/broker.ts";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startKafkaCluster, type KafkaCluster } from "../fixtures/kafka/broker.ts";
+import { describeWithKafka } from "../fixtures/kafka/describe-with-kafka.ts";
 import { startKafkaMesh, type KafkaMesh } from "../fixtures/kafka/kafka-mesh.ts";
 import type { RouteEntry } from "../proxy/config/types.ts";
 
-const missing = kafkaLibMissing();
 let nextGroup = 0;
 
 function client(mesh: KafkaMesh, clientId = "scenario") {
@@ -87,7 +87,7 @@ async function sendLatencies(producer: Producer, topic: string, count: number): 
 const median = (sorted: number[]) => sorted[Math.floor(sorted.length / 2)]!;
 const listenerStat = (mesh: KafkaMesh, stat: string) => mesh.brokers.reduce((sum, b) => sum + mesh.stat(`listener.${b.listenerName}.${stat}`), 0);
 
-describe.skipIf(missing !== undefined)("kafka through meshsim, one broker", () => {
+describeWithKafka("kafka through meshsim, one broker", () => {
   let kafka: KafkaCluster;
   let mesh: KafkaMesh;
 
@@ -224,7 +224,7 @@ describe.skipIf(missing !== undefined)("kafka through meshsim, one broker", () =
   }, 120_000);
 });
 
-describe.skipIf(missing !== undefined)("kafka through meshsim, three brokers", () => {
+describeWithKafka("kafka through meshsim, three brokers", () => {
   let kafka: KafkaCluster;
   let mesh: KafkaMesh;
 

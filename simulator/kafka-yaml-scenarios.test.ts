@@ -5,14 +5,14 @@
  * (programmatic: a proxy configured directly, see docs/kafka.md for what it can and cannot do).
  */
 import { Kafka, logLevel } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kafkaLibMissing, startKafkaCluster, type KafkaCluster } from "../fixtures/kafka/broker.ts";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startKafkaCluster, type KafkaCluster } from "../fixtures/kafka/broker.ts";
+import { describeWithKafka } from "../fixtures/kafka/describe-with-kafka.ts";
 import { startKafkaMesh, type KafkaMesh } from "../fixtures/kafka/kafka-mesh.ts";
 import { runScenario } from "./runner.ts";
 import { loadScenario } from "./scenario/loader.ts";
 import type { Scenario } from "./scenario/types.ts";
 
-const missing = kafkaLibMissing();
 
 function failures(summary: Awaited<ReturnType<typeof runScenario>>): string[] {
   return summary.steps.flatMap((s) => s.expectations.filter((e) => !e.passed).map((e) => `${s.name}: ${e.message}`));
@@ -25,7 +25,7 @@ function stripped(s: Scenario, strip: (r: Obj) => void): Scenario {
   return s;
 }
 
-describe.skipIf(missing !== undefined)("kafka scenarios", () => {
+describeWithKafka("kafka scenarios", () => {
   it.each(["produce", "delay-fault", "error-fault", "rate-limit"])("%s passes", async (name) => {
     const summary = await runScenario(`scenarios/kafka/${name}.yaml`, { noReports: true });
     expect(summary.error).toBeUndefined();
@@ -50,7 +50,7 @@ describe.skipIf(missing !== undefined)("kafka scenarios", () => {
   }, 90_000);
 });
 
-describe.skipIf(missing !== undefined)("kafka topic-prefix routing to a second cluster", () => {
+describeWithKafka("kafka topic-prefix routing to a second cluster", () => {
   let main: KafkaCluster;
   let audit: KafkaCluster;
   let mesh: KafkaMesh;

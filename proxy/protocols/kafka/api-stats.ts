@@ -7,7 +7,7 @@
 import { apiName } from "./api-keys.ts";
 
 export const KAFKA_API_STATS = ["rq_total", "rs_total", "rs_error", "local_reply", "latency_ms_sum", "latency_ms_p50", "latency_ms_p99", "latency_ms_max"] as const;
-export const KAFKA_STATS = ["broker_address_rewritten", "broker_address_unknown", "responses_held", "request_body_unread"] as const;
+export const KAFKA_STATS = ["broker_address_rewritten", "broker_address_unknown", "broker_address_unparsed", "responses_held", "request_body_unread"] as const;
 
 const SAMPLES = 4096;
 
@@ -24,7 +24,7 @@ class ApiCounters {
 
 export class KafkaApiStats {
   private readonly byKey = new Map<number, ApiCounters>();
-  readonly codec: Record<(typeof KAFKA_STATS)[number], number> = { broker_address_rewritten: 0, broker_address_unknown: 0, responses_held: 0, request_body_unread: 0 };
+  readonly codec: Record<(typeof KAFKA_STATS)[number], number> = { broker_address_rewritten: 0, broker_address_unknown: 0, broker_address_unparsed: 0, responses_held: 0, request_body_unread: 0 };
 
   private api(key: number): ApiCounters {
     let c = this.byKey.get(key);
@@ -57,7 +57,8 @@ export class KafkaApiStats {
       const p = `kafka.api.${apiName(key)}`;
       const n = Math.min(c.recorded, SAMPLES);
       const sorted = Array.from(c.recent.subarray(0, n)).sort((a, b) => a - b);
-      const q = (f: number) => (n === 0 ? 0 : round(sorted[Math.min(n - 1, Math.floor(f * n))]!));
+      // Nearest rank: the p-th percentile of n samples is the ceil(p·n)-th smallest.
+      const q = (f: number) => (n === 0 ? 0 : round(sorted[Math.max(0, Math.ceil(f * n) - 1)]!));
       yield [`${p}.rq_total`, c.rqTotal];
       yield [`${p}.rs_total`, c.rsTotal];
       yield [`${p}.rs_error`, c.rsError];

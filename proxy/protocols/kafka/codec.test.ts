@@ -11,6 +11,7 @@ import type { Message } from "../../codec/codec.ts";
 import { codecConformance, formatConformanceReport } from "../../codec/conformance.ts";
 import type { ListenerConfig } from "../../config/types.ts";
 import { API_KEY, API_KEYS, responseHeaderVersion } from "./api-keys.ts";
+import { KafkaApiStats } from "./api-stats.ts";
 import { KafkaCodec } from "./codec.ts";
 import { createKafkaCodec } from "./index.ts";
 import { writeErrorBody } from "./requests/error-response.ts";
@@ -139,6 +140,39 @@ describe("kafka codec", () => {
       const expected = responseFrame(apiKey, version, 7, JSON.parse(JSON.stringify(values).replaceAll('"10.0.0.1","Port":9092', '"127.0.0.1","Port":15001').replaceAll('"10.0.0.2","Port":9092', '"127.0.0.1","Port":15002')));
       expect(out.equals(expected), `api ${apiKey} v${version}`).toBe(true);
     }
+  });
+
+  it("counts a broker list it could not parse, which the client would use to bypass the proxy", () => {
+    const map = { "10.0.0.1:9092": { host: "127.0.0.1", port: 15001 } };
+    const stats = new KafkaApiStats();
+    const down = new KafkaCodec("downstream", stats);
+    const request = decodeOne(down, requestFrame(API_KEY.Metadata, 9, 7));
+    const whole = responseFrame(API_KEY.Metadata, 9, 7, { Brokers: [{ NodeId: 1, Host: "10.0.0.1", Port: 9092, Rack: null }], Topics: [] });
+    // Cut inside the broker list, frame length fixed up: a response the rewriter cannot walk.
+    const cut = Buffer.from(whole.subarray(0, 24));
+    cut.writeInt32BE(cut.length - 4, 0);
+    const response = decodeOne(down.upstreamCodecFactory!() as KafkaCodec, cut);
+    const out = down.rewriteResponse(response, request, { ...LISTENER, kafkaBrokerAddresses: map });
+    expect(out.equals(cut)).toBe(true); // passed on as the broker sent it
+    expect(stats.codec.broker_address_unparsed).toBe(1);
+    expect(stats.codec.broker_address_rewritten).toBe(0);
+    // A response that parses is not counted.
+    const again = decodeOne(down, requestFrame(API_KEY.Metadata, 9, 8));
+    down.rewriteResponse(decodeOne(down.upstreamCodecFactory!() as KafkaCodec, responseFrame(API_KEY.Metadata, 9, 8, { Brokers: [{ NodeId: 1, Host: "10.0.0.1", Port: 9092, Rack: null }], Topics: [] })), again, { ...LISTENER, kafkaBrokerAddresses: map });
+    expect(stats.codec.broker_address_unparsed).toBe(1);
+    expect(stats.codec.broker_address_rewritten).toBe(1);
+  });
+
+  it("reports per-API latency percentiles by nearest rank", () => {
+    const stats = new KafkaApiStats();
+    for (const ms of [1, 2, 3, 4]) stats.response(API_KEY.Produce, ms, 0, false);
+    const produce = Object.fromEntries([...stats.entries()].filter(([k]) => k.startsWith("kafka.api.Produce.")));
+    // p50 of 4 samples is the 2nd smallest, p99 the 4th.
+    expect(produce["kafka.api.Produce.latency_ms_p50"]).toBe(2);
+    expect(produce["kafka.api.Produce.latency_ms_p99"]).toBe(4);
+    const two = new KafkaApiStats();
+    for (const ms of [10, 20]) two.response(API_KEY.Produce, ms, 0, false);
+    expect(Object.fromEntries(two.entries())["kafka.api.Produce.latency_ms_p50"]).toBe(10);
   });
 
   it("answers every captured request with a local error kafkajs decodes as that error", async () => {

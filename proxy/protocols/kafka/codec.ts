@@ -150,13 +150,16 @@ export class KafkaCodec implements Codec {
     let frame = this.encode(response);
     const flexible = isFlexible(info.apiKey, info.apiVersion);
     let errorCode = 0;
+    let rewriting = false;
     try {
       const c = new Cursor(frame, 8);
       if (responseHeaderVersion(info.apiKey, info.apiVersion) >= 1) c.skipTaggedFields();
       const bodyOffset = c.at;
       const map = listener.kafkaBrokerAddresses;
       if (map !== undefined) {
+        rewriting = true;
         const rb = rewriteBrokerAddresses(info.apiKey, info.apiVersion, flexible, frame, bodyOffset, map);
+        rewriting = false;
         if (rb !== undefined) {
           frame = rb.finish();
           if (this.stats) {
@@ -168,6 +171,8 @@ export class KafkaCodec implements Codec {
       if (this.stats) errorCode = responseErrorCode(info.apiKey, info.apiVersion, flexible, frame, bodyOffset);
     } catch {
       // Not the layout the request's version promises: pass the broker's bytes on as they are.
+      // A broker list left unrewritten lets the client dial brokers around the proxy: count it.
+      if (rewriting && this.stats) this.stats.codec.broker_address_unparsed++;
     }
     this.stats?.response(info.apiKey, performance.now() - info.receivedAt, errorCode, false);
     return this.release(info.correlationId, frame);
