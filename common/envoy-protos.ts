@@ -87,7 +87,11 @@ export interface AnyMessage {
 
 /** The message name of a type URL: `Cluster`, `ClusterLoadAssignment`, `Listener`, `RouteConfiguration`. */
 export function shortTypeName(typeUrl: string): string {
-  return typeUrl.slice(typeUrl.lastIndexOf(".") + 1);
+  const name = typeUrl.slice(typeUrl.lastIndexOf(".") + 1);
+  // Envoy's Thrift and Dubbo filters have route configurations of their own.
+  if (typeUrl.includes(".thrift_proxy.")) return `Thrift${name}`;
+  if (typeUrl.includes(".dubbo_proxy.")) return `Dubbo${name}`;
+  return name;
 }
 
 function lookup(typeUrl: string): protobuf.Type {

@@ -19,7 +19,7 @@ const REDIS_DEPLOYMENT: Record<string, string> = {
   cluster: "meshsim does not translate Redis cluster mode to Envoy's envoy.clusters.redis cluster type yet",
 };
 const REDIS_ROUTE_CHANGE =
-  "redis_proxy's routes live in its listener (no route discovery): a RedisService change replaces the listener, and open connections keep the old routes until they are drained and closed";
+  "redis_proxy's routes live in its listener (no route discovery): a RedisService change while clients are connected replaces the listener, and open connections keep the old routes until they are drained and closed";
 
 export function usesEnvoy(scenario: Scenario, dataPlane?: DataPlane): boolean {
   return scenario.topology.clients.some((c) => c.sidecar && clientDataPlane(scenario, c, dataPlane) === "envoy");
@@ -40,14 +40,17 @@ export function unsupportedOnDataPlanes(scenario: Scenario, dataPlane?: DataPlan
     const reason = s.redis ? REDIS_DEPLOYMENT[s.redis.mode] : undefined;
     if (reason) out.push({ ...at(s.source), resource: `Scenario/${scenario.metadata.name}`, path: `topology.services.${i}.redis.mode`, message: `not supported on envoy: ${reason}` });
   });
-  // A RedisService applied once traffic may be flowing (after or beside a traffic step, in
-  // document order) replaces redis_proxy's listener under open connections.
-  let trafficSeen = false;
+  // A RedisService applied while traffic flows (in a parallel block beside a traffic branch)
+  // replaces redis_proxy's listener under open connections. Between traffic steps it is fine:
+  // each traffic step opens its own connections.
   for (const step of allSteps(scenario.steps)) {
-    for (const r of step.apply) {
-      if (r.kind === "RedisService" && trafficSeen) out.push({ ...at(r.source), resource: `RedisService/${r.name}`, path: "", message: `not supported on envoy: ${REDIS_ROUTE_CHANGE}` });
+    const branches = step.parallel ?? [];
+    if (!branches.some((b) => allSteps([b]).some((d) => d.traffic))) continue;
+    for (const d of allSteps(branches)) {
+      for (const r of d.apply) {
+        if (r.kind === "RedisService") out.push({ ...at(r.source), resource: `RedisService/${r.name}`, path: "", message: `not supported on envoy: ${REDIS_ROUTE_CHANGE}` });
+      }
     }
-    if (step.traffic) trafficSeen = true;
   }
   const seen = new Set<string>();
   return out.filter((p) => {

@@ -4,25 +4,15 @@
  * expectations, while the primary traffic still passes. Before the copies were checked where
  * they land, these runs passed: the sidecar counted a copy before sending it.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
 import { runScenario } from "./runner.ts";
+import { withMirrorTargetDown } from "./testing/mirror-target-down.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "meshsim-mirror-"));
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-/** The scenario up to step `last`, after a first step that resets every connection into `target`. */
-async function withTargetDown(file: string, target: string, last: string): Promise<string> {
-  const doc = parse(await readFile(file, "utf8")) as { steps: Array<Record<string, unknown>> };
-  doc.steps = doc.steps.slice(0, doc.steps.findIndex((s) => s.name === last) + 1);
-  doc.steps.unshift({ name: "mirror target down", fault: { network: { link: { to: target }, reset: { probability: 1 } } } });
-  const out = join(dir, file.replaceAll("/", "-"));
-  await writeFile(out, stringify(doc));
-  return out;
-}
 
 const CASES = [
   { file: "scenarios/thrift/mirror.yaml", target: "hello-v2-0", arrived: "metric service hello v2 received.sayHello == 500", step: "all mirrored" },
@@ -32,7 +22,7 @@ const CASES = [
 
 describe.each(CASES)("$file with the mirror target down", ({ file, target, arrived, step: name }) => {
   it("fails on the copies that did not arrive, and on nothing else", async () => {
-    const summary = await runScenario(await withTargetDown(file, target, name), { noReports: true });
+    const summary = await runScenario(await withMirrorTargetDown(dir, file, target, name), { noReports: true });
     expect(summary.error).toBeUndefined();
     expect(summary.passed).toBe(false);
     const step = summary.steps.find((s) => s.name === name)!;
