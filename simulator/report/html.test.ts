@@ -56,15 +56,26 @@ describe("HTML report", () => {
     mkdirSync(outDir, { recursive: true });
     const page = join(outDir, "report.html");
     writeFileSync(page, html);
+    // The same page plus a probe that asks the browser what it laid out: each chart's marks
+    // (lines, areas, bars) with their rendered boxes, visibility and paint.
+    const probed = join(outDir, "report-probed.html");
+    writeFileSync(probed, html.replace("</body>", `<script>${CHART_PROBE}</script></body>`));
     const profile = mkdtempSync(join(tmpdir(), "meshsim-chromium-"));
     const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", `--user-data-dir=${profile}`];
     try {
-      const dom = spawnSync(chromium!, [...flags, "--dump-dom", pathToFileURL(page).href], { encoding: "utf8", timeout: 60_000 });
+      const dom = spawnSync(chromium!, [...flags, "--dump-dom", pathToFileURL(probed).href], { encoding: "utf8", timeout: 60_000 });
       expect(dom.status, dom.stderr).toBe(0);
-      const svgs = [...dom.stdout.matchAll(/<svg class="chart"[\s\S]*?<\/svg>/g)].map((m) => m[0]);
-      expect(svgs.length).toBe(4); // latency, requests, split, connection events
-      for (const svg of svgs) expect(svg).toMatch(/<(path|rect) [^>]*(d="M[\d.]+,[\d.]+ L|height="[1-9])/);
       expect(dom.stdout).toContain('data-passed="false"');
+      const measured = /data-charts="([^"]*)"/.exec(dom.stdout)?.[1];
+      expect(measured, "the probe did not run").toBeDefined();
+      const charts = JSON.parse(measured!.replaceAll("&quot;", '"')) as Array<{ title: string; width: number; height: number; marks: number; painted: number; area: number }>;
+      expect(charts.map((c) => c.title)).toHaveLength(4); // latency, requests, split, connection events
+      for (const c of charts) {
+        expect(c.width, c.title).toBeGreaterThan(100); // the chart itself has room on the page
+        expect(c.painted, `${c.title}: visible, painted marks`).toBeGreaterThan(0);
+        // The marks cover real ground inside the chart: not collapsed to a point or a line.
+        expect(c.area, `${c.title}: area covered by its marks`).toBeGreaterThan(0.02 * c.width * c.height);
+      }
 
       const shot = join(outDir, "screenshot.png");
       rmSync(shot, { force: true });
@@ -77,3 +88,26 @@ describe("HTML report", () => {
     }
   });
 });
+
+/**
+ * Runs in the page: for each chart, its box and the union of its marks' rendered boxes, counting
+ * only marks the browser shows (displayed, not transparent, with a fill or stroke). Written to
+ * body[data-charts] so --dump-dom carries it out.
+ */
+const CHART_PROBE = `
+const out = [...document.querySelectorAll("svg.chart")].map((svg) => {
+  const box = svg.getBoundingClientRect();
+  const marks = [...svg.querySelectorAll("path.series, path.area, rect")];
+  let painted = 0, x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const m of marks) {
+    const style = getComputedStyle(m);
+    const paint = (style.fill !== "none" && style.fillOpacity !== "0") || (style.stroke !== "none" && style.strokeOpacity !== "0");
+    const r = m.getBoundingClientRect();
+    if (style.display === "none" || style.visibility === "hidden" || style.opacity === "0" || !paint || (r.width === 0 && r.height === 0)) continue;
+    painted++;
+    x0 = Math.min(x0, r.left); y0 = Math.min(y0, r.top); x1 = Math.max(x1, r.right); y1 = Math.max(y1, r.bottom);
+  }
+  return { title: svg.getAttribute("aria-label"), width: box.width, height: box.height, marks: marks.length, painted, area: painted ? (x1 - x0) * (y1 - y0) : 0 };
+});
+document.body.dataset.charts = JSON.stringify(out);
+`;

@@ -18,11 +18,13 @@ describe("scenario JSON Schema", () => {
 
   it("accepts the repository's scenarios", async () => {
     const root = fileURLToPath(new URL("../../scenarios", import.meta.url));
-    if (!existsSync(root)) return;
+    expect(existsSync(root), `${root} is missing`).toBe(true);
     const files = readdirSync(root, { recursive: true, encoding: "utf8" })
       .filter((f) => f.endsWith(".yaml"))
       .map((f) => join(root, f))
       .filter((f) => /^kind:\s*Scenario\s*$/m.test(readFileSync(f, "utf8")));
+    // Every protocol ships scenarios; an empty or misread folder must not pass.
+    for (const protocol of ["thrift", "dubbo", "redis", "kafka"]) expect(files.filter((f) => f.includes(`/${protocol}/`)).length, protocol).toBeGreaterThan(2);
     for (const file of files) await expect(loadScenario(file)).resolves.toMatchObject({ kind: "Scenario" });
   });
 });
