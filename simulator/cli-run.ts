@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { InvalidInputError, MeshsimError, type InputProblem } from "../common/errors.ts";
 import { renderConsoleSummary, renderDataPlaneComparison, renderRunTable } from "./report/console.ts";
+import { writeComparison } from "./report/comparison-html.ts";
 import { isFileReporter, isReporterName, REPORTER_NAMES, type ReporterName } from "./report/reporters.ts";
 import type { RunSummary } from "./report/summary.ts";
 import { FILE_REPORTERS, type FileReporterName } from "./report/write-reports.ts";
@@ -133,33 +134,36 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
   const summaries: RunSummary[] = [];
   try {
     for (const scenario of scenarios) {
-      const pair: RunSummary[] = [];
+      const pair: Array<RunSummary & { reportDir?: string }> = [];
       for (const dataPlane of dataPlanes) {
-      if (controller.signal.aborted) break;
-      if (!quiet) say(`▶ ${scenario.file}${dataPlane !== undefined ? ` on ${dataPlane}` : ""}\n`);
-      const summary = await runScenario(scenario, {
-        ...(dataPlane !== undefined && { dataPlane }),
-        outDir: values.out?.[0] ?? "reports",
-        reporters: fileReporters,
-        ...(fileReporters.length === 0 ? { noReports: true } : {}),
-        signal: controller.signal,
-        ...(values.backend ? { backend: values.backend[0]! } : {}),
-        ...(values["no-fail-fast"] !== undefined ? { failFast: false } : {}),
-        onEvent: (e) => {
-          if (quiet || !consoleOut) return;
-          if (e.type === "step-start") say(`  • ${e.step.name}\n`);
-          if (e.type === "progress" && live) {
-            say(`\r\x1b[K    ${e.step}: ${e.sent} sent, ${e.completed} done, ${e.errors} errors, ${(e.elapsedMs / 1000).toFixed(0)}s`);
-          }
-          if (e.type === "step-end" && live) say("\r\x1b[K");
-        },
-      });
-      summaries.push(summary);
-      pair.push(summary);
-      say(renderConsoleSummary(summary));
-      if (summary.reportDir) say(`reports: ${summary.reportDir}/ (${fileReporters.map((r) => FILE_REPORTERS[r].file).join(", ")})\n`);
+        if (controller.signal.aborted) break;
+        if (!quiet) say(`▶ ${scenario.file}${dataPlane !== undefined ? ` on ${dataPlane}` : ""}\n`);
+        const summary = await runScenario(scenario, {
+          ...(dataPlane !== undefined && { dataPlane }),
+          outDir: values.out?.[0] ?? "reports",
+          reporters: fileReporters,
+          ...(fileReporters.length === 0 ? { noReports: true } : {}),
+          signal: controller.signal,
+          ...(values.backend ? { backend: values.backend[0]! } : {}),
+          ...(values["no-fail-fast"] !== undefined ? { failFast: false } : {}),
+          onEvent: (e) => {
+            if (quiet || !consoleOut) return;
+            if (e.type === "step-start") say(`  • ${e.step.name}\n`);
+            if (e.type === "progress" && live) {
+              say(`\r\x1b[K    ${e.step}: ${e.sent} sent, ${e.completed} done, ${e.errors} errors, ${(e.elapsedMs / 1000).toFixed(0)}s`);
+            }
+            if (e.type === "step-end" && live) say("\r\x1b[K");
+          },
+        });
+        summaries.push(summary);
+        pair.push(summary);
+        say(renderConsoleSummary(summary));
+        if (summary.reportDir) say(`reports: ${summary.reportDir}/ (${fileReporters.map((r) => FILE_REPORTERS[r].file).join(", ")})\n`);
       }
-      if (pair.length === 2) say(renderDataPlaneComparison(pair[0]!, pair[1]!));
+      if (pair.length === 2) {
+        say(renderDataPlaneComparison(pair[0]!, pair[1]!));
+        if (fileReporters.includes("html")) say(`comparison: ${writeComparison(pair[0]!, pair[1]!, values.out?.[0] ?? "reports")}\n`);
+      }
       if (controller.signal.aborted) break;
       if (pair.some((s) => !s.passed) && values.bail) {
         const run = summaries.length / dataPlanes.length;

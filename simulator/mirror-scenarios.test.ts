@@ -15,9 +15,9 @@ const dir = await mkdtemp(join(tmpdir(), "meshsim-mirror-"));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const CASES = [
-  { file: "scenarios/thrift/mirror.yaml", target: "hello-v2-0", arrived: "metric service hello v2 received.sayHello == 500", step: "all mirrored" },
-  { file: "scenarios/dubbo/mirror.yaml", target: "hello-v2-0", arrived: "metric service hello v2 received.sayHello == 500", step: "all mirrored" },
-  { file: "scenarios/redis/mirror.yaml", target: "shadow", arrived: "metric service shadow received.set == 400", step: "writes at 100%" },
+  { file: "scenarios/thrift/mirror.yaml", target: "hello-v2-0", arrived: "eventually metric service hello v2 received.sayHello == 500", step: "all mirrored" },
+  { file: "scenarios/dubbo/mirror.yaml", target: "hello-v2-0", arrived: "eventually metric service hello v2 received.sayHello == 500", step: "all mirrored" },
+  { file: "scenarios/redis/mirror.yaml", target: "shadow", arrived: "eventually metric service shadow received.set == 400", step: "writes at 100%" },
 ];
 
 describe.each(CASES)("$file with the mirror target down", ({ file, target, arrived, step: name }) => {

@@ -1,7 +1,7 @@
 /** The run as a person reads it at the end of `meshsim run`. */
 import { formatMs } from "../scenario/units.ts";
 import type { TrafficResult } from "../traffic/traffic-result.ts";
-import { stepKind, type RunSummary, type StepSummary } from "./summary.ts";
+import { runOutcome, stepKind, type RunSummary, type StepSummary } from "./summary.ts";
 import { compareDataPlanes } from "../assert/differential.ts";
 
 export interface ConsoleOptions {
@@ -110,10 +110,6 @@ export function renderRunTable(summaries: readonly RunSummary[], planned = summa
   return `\n${out.join("\n")}\n`;
 }
 
-function outcome(s: RunSummary): string {
-  return s.unsupported ? "unsupported" : s.passed ? "passed" : "FAILED";
-}
-
 /**
  * The two runs of `--data-plane both` side by side: per step, pass/fail and what clients saw on
  * each data plane; then the differential findings (significant disagreements) with the side to
@@ -122,7 +118,7 @@ function outcome(s: RunSummary): string {
 export function renderDataPlaneComparison(meshsim: RunSummary, envoy: RunSummary, options: ConsoleOptions = {}): string {
   const color = options.color ?? shouldUseColor();
   const paint: Paint = (style, s) => (color ? `\u001b[${CODES[style][0]}m${s}\u001b[${CODES[style][1]}m` : s);
-  const lines = [paint("bold", `${meshsim.scenario.name}: meshsim ${outcome(meshsim)} · envoy ${outcome(envoy)}`)];
+  const lines = [paint("bold", `${meshsim.scenario.name}: meshsim ${runOutcome(meshsim)} · envoy ${runOutcome(envoy)}`)];
   const seen = (t: TrafficResult | undefined) =>
     t ? `${t.successes}/${t.requests} ok${Object.keys(t.byIdentity.version).length > 0 ? ` ${Object.entries(t.byIdentity.version).map(([v, n]) => `${v}=${n}`).join(" ")}` : ""}` : "—";
   const width = Math.max(...meshsim.steps.map((s) => s.name.length), 4);

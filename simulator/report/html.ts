@@ -9,12 +9,12 @@ import type { TrafficResult } from "../traffic/traffic-result.ts";
 import { stepKind, type RunSummary, type StepEvent, type StepSummary } from "./summary.ts";
 import { lineChart, PALETTE, stackedBars, stackedShares, type Marker } from "./svg-chart.ts";
 
-const CSS = `
-:root { --ok: #15803d; --bad: #b91c1c; --muted: #6b7280; --line: #e5e7eb; }
+export const CSS = `
+:root { --ok: #15803d; --bad: #b91c1c; --na: #b45309; --muted: #6b7280; --line: #e5e7eb; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #111827; background: #f9fafb; }
 header { padding: 18px 28px; color: #fff; }
-header.pass { background: var(--ok); } header.fail { background: var(--bad); }
+header.pass { background: var(--ok); } header.fail { background: var(--bad); } header.na { background: var(--na); }
 header h1 { margin: 0 0 4px; font-size: 22px; }
 header .verdict { font-weight: 700; letter-spacing: .05em; }
 header .meta { opacity: .9; font-size: 13px; }
@@ -29,6 +29,7 @@ ul.expect li { padding: 3px 0 3px 22px; position: relative; font-family: ui-mono
 ul.expect li::before { position: absolute; left: 2px; font-weight: 700; }
 ul.expect li.pass::before { content: "✓"; color: var(--ok); } ul.expect li.fail::before { content: "✗"; color: var(--bad); }
 ul.expect li.fail { color: var(--bad); }
+ul.expect li.na::before { content: "○"; color: var(--na); } ul.expect li.na { color: var(--na); }
 table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
 th, td { text-align: left; padding: 3px 10px 3px 0; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; }
@@ -47,14 +48,14 @@ pre.source .ln { color: #64748b; user-select: none; display: inline-block; width
 details > summary { cursor: pointer; color: #374151; font-weight: 600; margin: 6px 0; }
 `;
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 export function renderHtml(summary: RunSummary): string {
   const expectations = summary.steps.flatMap((s) => s.expectations);
   const failed = expectations.filter((e) => !e.passed).length;
-  const verdict = summary.passed ? "PASSED" : "FAILED";
+  const verdict = summary.unsupported ? `UNSUPPORTED ON ${(summary.dataPlane ?? "").toUpperCase()}` : summary.passed ? "PASSED" : "FAILED";
   const tags = summary.scenario.tags.length ? ` · tags: ${summary.scenario.tags.map(esc).join(", ")}` : "";
   const vars = summary.scenario.vars && Object.keys(summary.scenario.vars).length
     ? ` · vars: ${Object.entries(summary.scenario.vars).map(([k, v]) => `${esc(k)}=${esc(String(v))}`).join(", ")}`
@@ -62,14 +63,17 @@ export function renderHtml(summary: RunSummary): string {
   const out: string[] = [];
   out.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`);
   out.push(`<title>${esc(verdict)} · ${esc(summary.scenario.name)} · meshsim</title><style>${CSS}</style></head><body>`);
-  out.push(`<header class="${summary.passed ? "pass" : "fail"}" id="verdict" data-passed="${summary.passed}">`);
+  out.push(`<header class="${summary.unsupported ? "na" : summary.passed ? "pass" : "fail"}" id="verdict" data-passed="${summary.passed}">`);
   out.push(`<h1><span class="verdict">${verdict}</span> · ${esc(summary.scenario.name)}</h1>`);
   out.push(
-    `<div class="meta">${esc(summary.scenario.file)} · started ${esc(summary.startedAt)} · ${esc(formatMs(summary.durationMs))} · ${expectations.length - failed}/${expectations.length} expectations held${tags}${vars}</div>`,
+    `<div class="meta">${esc(summary.scenario.file)} · started ${esc(summary.startedAt)} · ${esc(formatMs(summary.durationMs))} · ${expectations.length - failed}/${expectations.length} expectations held${summary.dataPlane ? ` · data plane: ${esc(summary.dataPlane)}` : ""}${tags}${vars}</div>`,
   );
   if (summary.scenario.description) out.push(`<div class="meta">${esc(summary.scenario.description)}</div>`);
   out.push(`</header><main>`);
   if (summary.error !== undefined) out.push(`<section class="step"><h2>Run error</h2><div class="error">${esc(summary.error)}</div></section>`);
+  if (summary.unsupported) {
+    out.push(`<section class="step"><h2>Not supported on ${esc(summary.dataPlane ?? "this data plane")}: nothing ran</h2><ul class="expect">${summary.unsupported.map((u) => `<li class="na">${esc(u)}</li>`).join("")}</ul></section>`);
+  }
 
   out.push(`<section class="step"><h2>Expectations</h2>${expectationList(summary.steps)}</section>`);
   for (const step of summary.steps) out.push(stepSection(step, summary));
@@ -86,11 +90,15 @@ export function renderHtml(summary: RunSummary): string {
   return out.join("\n");
 }
 
+function expectationClass(e: { passed: boolean; notApplicable?: string }): string {
+  return e.notApplicable !== undefined ? "na" : e.passed ? "pass" : "fail";
+}
+
 function expectationList(steps: readonly StepSummary[]): string {
   const items = steps.flatMap((s) => [
     ...(s.error !== undefined ? [`<li class="fail">${esc(s.name)} › ${esc(stepKind(s))}: ${esc(s.error.split("\n")[0] ?? "")}</li>`] : []),
     ...(s.aborted !== undefined ? [`<li class="fail">${esc(s.name)} › aborted: ${esc(s.aborted)}</li>`] : []),
-    ...s.expectations.map((e) => `<li class="${e.passed ? "pass" : "fail"}">${esc(s.name)} › ${esc(e.message)}</li>`),
+    ...s.expectations.map((e) => `<li class="${expectationClass(e)}">${esc(s.name)} › ${esc(e.message)}</li>`),
   ]);
   return items.length ? `<ul class="expect">${items.join("")}</ul>` : `<p class="muted">No expectations.</p>`;
 }
@@ -101,7 +109,7 @@ function stepSection(step: StepSummary, summary: RunSummary): string {
   out.push(`<h2>${esc(step.name)} <span class="badge ${step.passed ? "pass" : "fail"}">${step.passed ? "pass" : "fail"}</span> <span class="muted">${esc(stepKind(step))} · ${esc(formatMs(step.durationMs))}</span></h2>`);
   if (step.error !== undefined) out.push(`<div class="error">${esc(step.error)}</div>`);
   if (step.aborted !== undefined) out.push(`<div class="error">aborted: ${esc(step.aborted)}</div>`);
-  if (step.expectations.length) out.push(`<ul class="expect">${step.expectations.map((e) => `<li class="${e.passed ? "pass" : "fail"}">${esc(e.message)}</li>`).join("")}</ul>`);
+  if (step.expectations.length) out.push(`<ul class="expect">${step.expectations.map((e) => `<li class="${expectationClass(e)}">${esc(e.message)}</li>`).join("")}</ul>`);
   const events = step.events ?? [];
   if (events.length > 1 || events.some((e) => e.action !== "traffic")) out.push(eventTable(events));
   for (const t of step.traffic) out.push(trafficBlock(t, events, summary));

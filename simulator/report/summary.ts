@@ -65,6 +65,11 @@ export interface StepEvent {
 }
 
 /** e.g. "apply+waitFor"; "step" when the step did nothing. */
+/** A run in one word: passed, failed, or unsupported on its data plane (nothing ran). */
+export function runOutcome(s: Pick<RunSummary, "passed" | "unsupported">): "passed" | "failed" | "unsupported" {
+  return s.unsupported ? "unsupported" : s.passed ? "passed" : "failed";
+}
+
 export function stepKind(step: Pick<StepSummary, "actions">): string {
   return step.actions.length ? step.actions.join("+") : "step";
 }
