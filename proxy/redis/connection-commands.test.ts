@@ -59,6 +59,15 @@ describe("QUIT", () => {
   });
 });
 
+describe("protocol errors", () => {
+  it("answers a malformed request with an error, then closes, as Redis does", async () => {
+    const c = await connection();
+    c.writeRaw("*1\r\n$x\r\nPING\r\n");
+    expect(await c.reply("a malformed request")).toMatch(/^-ERR Protocol error/);
+    await c.closedWithin();
+  });
+});
+
 describe("client names", () => {
   it("refuses names with spaces or newlines as Redis does, and keeps the old one", async () => {
     const out = await redisCli(mesh.port, ["CLIENT SETNAME good", 'CLIENT SETNAME "a b"', "CLIENT GETNAME"]);

@@ -45,6 +45,11 @@ export class OneAtATime {
     this.socket.write(encodeCommand(args.map((a) => (typeof a === "string" ? Buffer.from(a) : a))));
   }
 
+  /** Sends bytes as they are (malformed input, inline commands). */
+  writeRaw(bytes: string): void {
+    this.socket.write(bytes);
+  }
+
   /** The next whole reply; `what` names the command in the timeout error. */
   reply(what: string, timeoutMs = 2000): Promise<string> {
     return new Promise((resolve, reject) => {
