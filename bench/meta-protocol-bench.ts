@@ -1,13 +1,14 @@
 /**
  * The shared harness of the meta-protocol proxy benchmarks (`npm run bench`, `bench:dubbo`):
- * calls straight to a fixture server, through a meshsim proxy with a plain route, and through a
+ * calls straight to a fixture server, through a meshsim proxy with a plain route, through a
  * proxy with every policy configured (authorization, local rate limit, fault at 0%, mirror at 0%,
- * retries, timeout, outlier detection, circuit breakers), with the same client load in one run.
- * Prints requests/s, p50/p99, each proxy's CPU share and peak memory, and the ratios; writes
- * reports/bench/<codec>-<time>.json.
+ * retries, timeout, outlier detection, circuit breakers), and through Envoy with its native
+ * filter (when installed), with the same client load in one run, in interleaved rounds.
+ * Prints requests/s, p50/p99, each proxy's CPU share, CPU per 1000 req/s and peak memory, and the
+ * ratios; writes reports/bench/<codec>-<time>.json.
  *
  * Environment: BENCH_DURATION (s, default 5), BENCH_CONNECTIONS (default 64), BENCH_RATE
- * (open-loop requests/s, default 3000), BENCH_PROXY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * (open-loop requests/s, default 3000), BENCH_ROUNDS (default 3), BENCH_PROXY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,11 +19,14 @@ import { runTraffic, type ExecutorSpec } from "../simulator/traffic/executor.ts"
 import type { ProtocolDriver } from "../simulator/traffic/protocol-driver.ts";
 import type { TrafficResult } from "../simulator/traffic/traffic-result.ts";
 import { cpuSeconds, peakRssMiB } from "./process-usage.ts";
+import { startEnvoyBaseline } from "./envoy-baseline.ts";
+import { envoyPath } from "../simulator/runtime/envoy/binary.ts";
 
 const durationMs = Number(process.env.BENCH_DURATION ?? 5) * 1000;
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const rate = Number(process.env.BENCH_RATE ?? 3000);
 const extraNodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 export interface MetaProtocolBench {
   /** Codec name, also the report file's prefix. */
@@ -79,6 +83,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
     const serverPort = Number(server.ready.port);
     const plain = await startProxy(supervisor, "proxy-plain", bootstrap(bench.codec, serverPort, false));
     const policies = await startProxy(supervisor, "proxy-policies", bootstrap(bench.codec, serverPort, true));
+    const envoy = envoyPath() ? await startEnvoyBaseline(supervisor, bench.codec as "thrift" | "dubbo", serverPort) : undefined;
 
     const drive = (port: number, executor: ExecutorSpec) =>
       runTraffic({
@@ -99,32 +104,52 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
       return { result, cpu: pid ? cpuSeconds(pid) - cpu0 : 0 };
     };
 
-    const warmUp: ExecutorSpec = { type: "constant-concurrency", concurrency: 8, durationMs: 1000 };
-    for (const port of [serverPort, plain.port, policies.port]) await drive(port, warmUp); // JIT warm-up
-
-    const closed: ExecutorSpec = { type: "constant-concurrency", concurrency: connections, durationMs };
-    const open: ExecutorSpec = { type: "constant-arrival-rate", rate, durationMs };
-    const runs = [
-      { name: "direct, closed loop", ...(await measured(serverPort, closed)) },
-      { name: "proxy, closed loop", ...(await measured(plain.port, closed, plain.process.pid)) },
-      { name: "proxy+policies, closed loop", ...(await measured(policies.port, closed, policies.process.pid)) },
-      { name: `direct, open ${rate}/s`, ...(await measured(serverPort, open)) },
-      { name: `proxy, open ${rate}/s`, ...(await measured(plain.port, open, plain.process.pid)) },
-      { name: `proxy+policies, open ${rate}/s`, ...(await measured(policies.port, open, policies.process.pid)) },
+    const targets = [
+      { name: "direct", port: serverPort },
+      { name: "meshsim", port: plain.port, pid: plain.process.pid },
+      { name: "meshsim+policies", port: policies.port, pid: policies.process.pid },
+      ...(envoy ? [{ name: "envoy", port: envoy.port, pid: envoy.envoyPid }] : []),
     ];
-    const peak = { plain: peakRssMiB(plain.process.pid), policies: peakRssMiB(policies.process.pid) };
+    const warmUp: ExecutorSpec = { type: "constant-concurrency", concurrency: 8, durationMs: 1000 };
+    for (const t of targets) await drive(t.port, warmUp); // JIT and connection warm-up
 
-    const row = (name: string, r: TrafficResult, cpu: number) =>
-      `${name.padEnd(30)} ${r.rate.toFixed(0).padStart(8)} ${r.latency.p50Ms.toFixed(2).padStart(8)} ${r.latency.p99Ms.toFixed(2).padStart(8)} ${String(r.requests - r.successes).padStart(7)} ${cpu ? `${((cpu / (r.durationMs / 1000)) * 100).toFixed(0)}%`.padStart(10) : "".padStart(10)}`;
-    const [dc, pc, fc, dopen, popen, fopen] = runs.map((r) => r.result) as [TrafficResult, TrafficResult, TrafficResult, TrafficResult, TrafficResult, TrafficResult];
+    // Rounds interleave the targets (A B C D, A B C D, ...) so that no target always runs first
+    // or last on a machine whose load drifts; each row is the median round.
+    const modes: Array<{ mode: string; executor: ExecutorSpec }> = [
+      { mode: "closed loop", executor: { type: "constant-concurrency", concurrency: connections, durationMs } },
+      { mode: `open ${rate}/s`, executor: { type: "constant-arrival-rate", rate, durationMs } },
+    ];
+    const runs: Array<{ name: string; target: string; mode: string; result: TrafficResult; cpu: number }> = [];
+    for (const { mode, executor } of modes) {
+      const rounds = new Map<string, Array<{ result: TrafficResult; cpu: number }>>(targets.map((t) => [t.name, []]));
+      for (let round = 0; round < ROUNDS; round++) for (const t of targets) rounds.get(t.name)!.push(await measured(t.port, executor, t.pid));
+      for (const t of targets) {
+        const sorted = rounds.get(t.name)!.sort((a, b) => (mode === "closed loop" ? a.result.rate - b.result.rate : a.result.latency.p99Ms - b.result.latency.p99Ms));
+        runs.push({ name: `${t.name}, ${mode}`, target: t.name, mode, ...sorted[Math.floor(sorted.length / 2)]! });
+      }
+    }
+    const peak: Record<string, number> = Object.fromEntries(targets.filter((t) => t.pid !== undefined).map((t) => [t.name, peakRssMiB(t.pid!)]));
+
+    const get = (target: string, mode: string) => runs.find((r) => r.target === target && r.mode === mode)!;
+    const cpuPer1000 = (r: { result: TrafficResult; cpu: number }) => (r.cpu ? ((r.cpu / (r.result.durationMs / 1000)) / (r.result.rate / 1000)).toFixed(3) : "");
+    const row = (r: (typeof runs)[number]) =>
+      `${r.name.padEnd(30)} ${r.result.rate.toFixed(0).padStart(8)} ${r.result.latency.p50Ms.toFixed(2).padStart(8)} ${r.result.latency.p99Ms.toFixed(2).padStart(8)} ${String(r.result.requests - r.result.successes).padStart(7)} ${r.cpu ? `${((r.cpu / (r.result.durationMs / 1000)) * 100).toFixed(0)}%`.padStart(10) : "".padStart(10)} ${cpuPer1000(r).padStart(14)} ${peak[r.target] !== undefined ? peak[r.target]!.toFixed(0).padStart(9) : "".padStart(9)}`;
+    const closedName = modes[0]!.mode;
+    const openName = modes[1]!.mode;
+    const ratio = (target: string) => (get(target, closedName).result.rate / get("direct", closedName).result.rate).toFixed(2);
+    const added = (target: string, pick: (l: TrafficResult["latency"]) => number) => {
+      const ms = pick(get(target, openName).result.latency) - pick(get("direct", openName).result.latency);
+      return `${ms >= 0 ? "+" : ""}${ms.toFixed(2)}`;
+    };
     const lines = [
-      `${bench.title}, ${connections} connections, ${durationMs / 1000}s per run`,
-      `${"run".padEnd(30)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)} ${"proxy CPU".padStart(10)}`,
-      ...runs.map((r) => row(r.name, r.result, r.cpu)),
+      `${bench.title}, ${connections} connections, ${durationMs / 1000}s per run, median of ${ROUNDS} interleaved rounds`,
+      `${"run".padEnd(30)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)} ${"proxy CPU".padStart(10)} ${"vCPU/1000rps".padStart(14)} ${"peak MiB".padStart(9)}`,
+      ...runs.map(row),
       "",
-      `throughput proxy/direct (closed loop): ${(pc.rate / dc.rate).toFixed(2)}; with policies: ${(fc.rate / dc.rate).toFixed(2)}`,
-      `added p99 at ${rate}/s: ${(popen.latency.p99Ms - dopen.latency.p99Ms).toFixed(2)} ms; with policies: ${(fopen.latency.p99Ms - dopen.latency.p99Ms).toFixed(2)} ms`,
-      `peak RSS: proxy ${peak.plain.toFixed(1)} MiB, proxy+policies ${peak.policies.toFixed(1)} MiB`,
+      ...targets.filter((t) => t.name !== "direct").map((t) =>
+        `${t.name.padEnd(17)} throughput × direct ${ratio(t.name)}; added p50 / p99 at ${rate}/s: ${added(t.name, (l) => l.p50Ms)} / ${added(t.name, (l) => l.p99Ms)} ms`,
+      ),
+      ...(envoy ? [`meshsim / envoy throughput (closed loop): ${(get("meshsim", closedName).result.rate / get("envoy", closedName).result.rate).toFixed(2)}`] : ["envoy row skipped: Envoy is not installed (npx meshsim doctor --fix)"]),
     ];
     process.stdout.write(lines.join("\n") + "\n");
     const outDir = join("reports", "bench");

@@ -1,5 +1,5 @@
 /**
- * Redis through meshsim vs redis-server directly vs twemproxy (nutcracker), in one run:
+ * Redis through meshsim vs redis-server directly vs twemproxy (nutcracker) vs Envoy's redis_proxy, in one run:
  * `redis-benchmark` GET and SET at pipeline 1 and 16 with 50 connections against each path.
  * Prints requests/s, p50/p99, the proxy's CPU seconds and peak RSS, and the ratios.
  *
@@ -19,6 +19,9 @@ import { nodeScript } from "../simulator/runtime/node-command.ts";
 import { allocatePort } from "../simulator/topology/ports.ts";
 import { cpuSeconds, peakRssMiB } from "./process-usage.ts";
 import { DEFAULT_REDIS_LISTENER } from "../proxy/redis/listener-state.ts";
+import { ProcessSupervisor } from "../simulator/runtime/process-supervisor.ts";
+import { envoyPath } from "../simulator/runtime/envoy/binary.ts";
+import { startEnvoyBaseline } from "./envoy-baseline.ts";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 200_000);
 const CLIENTS = Number(process.env.CLIENTS ?? 50);
@@ -121,20 +124,27 @@ async function main(): Promise<void> {
     process.stderr.write(`twemproxy skipped: ${e.message} (apt-get install -y nutcracker)\n`);
     return undefined;
   });
+  const supervisor = new ProcessSupervisor();
+  const envoy = envoyPath() ? await startEnvoyBaseline(supervisor, "redis", redis.port) : undefined;
+  if (!envoy) process.stderr.write("envoy skipped: not installed (npx meshsim doctor --fix)\n");
+  const proxies = [
+    { path: "meshsim", port: meshsim.port, pid: meshsim.child.pid! },
+    ...(twemproxy ? [{ path: "twemproxy", port: twemproxy.port, pid: twemproxy.child.pid! }] : []),
+    ...(envoy ? [{ path: "envoy", port: envoy.port, pid: envoy.envoyPid }] : []),
+  ];
   const rows: Row[] = [];
   try {
     for (const pipeline of PIPELINES) {
       for (const test of TESTS) {
         rows.push({ path: "direct", test, pipeline, ...benchmark(redis.port, test, pipeline) });
-        const cpu0 = cpuSeconds(meshsim.child.pid!);
-        rows.push({ path: "meshsim", test, pipeline, ...benchmark(meshsim.port, test, pipeline), cpu: cpuSeconds(meshsim.child.pid!) - cpu0, rssMiB: peakRssMiB(meshsim.child.pid!) });
-        if (twemproxy) {
-          const t0 = cpuSeconds(twemproxy.child.pid!);
-          rows.push({ path: "twemproxy", test, pipeline, ...benchmark(twemproxy.port, test, pipeline), cpu: cpuSeconds(twemproxy.child.pid!) - t0, rssMiB: peakRssMiB(twemproxy.child.pid!) });
+        for (const p of proxies) {
+          const cpu0 = cpuSeconds(p.pid);
+          rows.push({ path: p.path, test, pipeline, ...benchmark(p.port, test, pipeline), cpu: cpuSeconds(p.pid) - cpu0, rssMiB: peakRssMiB(p.pid) });
         }
       }
     }
   } finally {
+    await supervisor.stopAll();
     await stop(meshsim.child);
     if (twemproxy) {
       await stop(twemproxy.child);
@@ -145,15 +155,17 @@ async function main(): Promise<void> {
   const find = (path: string, test: string, pipeline: number) => rows.find((r) => r.path === path && r.test === test && r.pipeline === pipeline);
   const lines = [
     `redis-benchmark: ${REQUESTS} requests, ${CLIENTS} connections, random keys from 100k`,
-    "| test | pipeline | path | req/s | p50 ms | p99 ms | proxy CPU s | proxy CPU µs/req | proxy peak RSS MiB | vs direct | meshsim/twemproxy |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| test | pipeline | path | req/s | p50 ms | p99 ms | proxy CPU s | proxy CPU µs/req | proxy peak RSS MiB | vs direct | meshsim/twemproxy | meshsim/envoy |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
     const direct = find("direct", r.test, r.pipeline)!;
     const tw = find("twemproxy", r.test, r.pipeline);
+    const ev = find("envoy", r.test, r.pipeline);
     const ratio = r.path === "meshsim" && tw ? (r.rps / tw.rps).toFixed(2) : "";
+    const vsEnvoy = r.path === "meshsim" && ev ? (r.rps / ev.rps).toFixed(2) : "";
     lines.push(
-      `| ${r.test.toUpperCase()} | ${r.pipeline} | ${r.path} | ${Math.round(r.rps)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.cpu?.toFixed(2) ?? ""} | ${r.cpu === undefined ? "" : ((r.cpu / REQUESTS) * 1e6).toFixed(1)} | ${r.rssMiB?.toFixed(0) ?? ""} | ${(r.rps / direct.rps).toFixed(2)} | ${ratio} |`,
+      `| ${r.test.toUpperCase()} | ${r.pipeline} | ${r.path} | ${Math.round(r.rps)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.cpu?.toFixed(2) ?? ""} | ${r.cpu === undefined ? "" : ((r.cpu / REQUESTS) * 1e6).toFixed(1)} | ${r.rssMiB?.toFixed(0) ?? ""} | ${(r.rps / direct.rps).toFixed(2)} | ${ratio} | ${vsEnvoy} |`,
     );
   }
   process.stdout.write(lines.join("\n") + "\n");
