@@ -7,7 +7,7 @@ import { existsSync, statSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidInputError, MeshsimError } from "../common/errors.ts";
 import { parseFlags } from "../common/child-process-protocol.ts";
-import { runCommand, upCommand } from "./cli-run.ts";
+import { parseDataPlanes, runCommand, upCommand } from "./cli-run.ts";
 import { validateFiles } from "./validate-files.ts";
 import { runDoctor } from "./doctor.ts";
 
@@ -24,11 +24,14 @@ commands:
       --no-fail-fast         let traffic run on after an expectation can no longer hold
                              (default: the step stops at once, and the scenario with it)
       --backend <name>       processes (default) or containers; also MESHSIM_BACKEND or topology.backend
-  up <scenario> [--var k=v] [--backend <name>] [--apply]
+      --data-plane <name>    sidecars: meshsim (default), envoy, or both (each scenario on each,
+                             compared); also topology.dataPlane and clients[].dataPlane
+  up <scenario> [--var k=v] [--backend <name>] [--apply] [--data-plane meshsim|envoy]
                              bring the topology up with the scenario's resources, print every
                              address, run until Ctrl-C; --apply also applies what its steps
                              apply and delete, in order (the output lists those steps either way)
   validate <files|dirs...>   check scenario and resource YAML without running anything
+      --data-plane envoy     also report what Envoy's filters cannot express
   doctor [--fix]             check (and install) what scenarios need on this machine
   control-plane [files...]   run the control plane (--xds-port, --http-port)
   proxy --bootstrap <file>   run a sidecar proxy
@@ -100,10 +103,12 @@ export function expandYamlArgs(paths: string[]): string[] {
 }
 
 async function validateCommand(args: string[]): Promise<number> {
-  const { positional } = parseFlags(args);
+  const { flags, positional } = parseFlags(args);
   const files = expandYamlArgs(positional);
   if (files.length === 0) throw new MeshsimError("INVALID_INPUT", "validate: name at least one file or folder");
-  const problems = await validateFiles(files);
+  const [dataPlane, more] = parseDataPlanes(flags["data-plane"]);
+  if (more !== undefined) throw new MeshsimError("INVALID_INPUT", "validate: --data-plane takes meshsim or envoy");
+  const problems = await validateFiles(files, dataPlane !== undefined ? { dataPlane } : {});
   if (problems.length > 0) throw new InvalidInputError(problems);
   process.stdout.write(`${files.length} file(s) valid\n`);
   return 0;

@@ -124,6 +124,14 @@ describe("meshsim run --data-plane", () => {
     expect(out.stdout).toMatch(/scenarios\/thrift\/fault-injection\.yaml:\d+:\d+: MetaRouter\/hello metadata\.annotations\.meshsim\.dev\/route-policies: not supported on envoy: .*fault: Envoy has no fault-injection filter for thrift_proxy/);
   });
 
+  it("validate --data-plane envoy: the same problems, before anything runs; plain validate accepts the file", () => {
+    const validate = (...args: string[]) => spawnSync(process.execPath, [projectPath("bin/meshsim.mjs"), "validate", ...args], { encoding: "utf8", cwd: projectPath("") });
+    const envoyCheck = validate("scenarios/dubbo/mirror.yaml", "--data-plane", "envoy");
+    expect(envoyCheck.status).toBe(2);
+    expect(envoyCheck.stderr).toMatch(/^scenarios\/dubbo\/mirror\.yaml:28:23: MetaRouter\/hello spec\.routes\.0\.mirror: not supported on envoy: dubbo_proxy's RouteAction has no request mirror policy$/m);
+    expect(validate("scenarios/dubbo/mirror.yaml").status).toBe(0);
+  });
+
   it("both: runs the scenario on each data plane and compares what clients saw", () => {
     const out = cli("scenarios/dubbo/version-routing.yaml", "--data-plane", "both");
     expect(out.stdout).toMatch(/on meshsim\n/);

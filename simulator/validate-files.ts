@@ -6,7 +6,9 @@ import { parseResources } from "../control-plane/resources/parse.ts";
 import { validateResources } from "../control-plane/resources/validate.ts";
 import { InvalidInputError } from "../common/errors.ts";
 import { loadScenario } from "./scenario/loader.ts";
-import type { Scenario } from "./scenario/types.ts";
+import type { DataPlane, Scenario } from "./scenario/types.ts";
+import { unsupportedOnDataPlanes } from "./data-plane-support.ts";
+import { envoyUnsupported, unsupportedProblem } from "../control-plane/translate/envoy/index.ts";
 import { validateScenarioResources } from "./scenario-resources.ts";
 
 /**
@@ -14,7 +16,7 @@ import { validateScenarioResources } from "./scenario-resources.ts";
  * scenario applies them. Other YAML files are checked together as one set of Aeraki/Istio
  * resources — except files a scenario includes, which only make sense inside it.
  */
-export async function validateFiles(files: string[]): Promise<InputProblem[]> {
+export async function validateFiles(files: string[], options: { dataPlane?: DataPlane } = {}): Promise<InputProblem[]> {
   const problems: InputProblem[] = [];
   const included = new Set<string>();
   const others: string[] = [];
@@ -27,6 +29,8 @@ export async function validateFiles(files: string[]): Promise<InputProblem[]> {
       const scenario = await loadScenario(file);
       for (const f of includedFiles(scenario)) included.add(f);
       problems.push(...validateScenarioResources(scenario));
+      // With --data-plane envoy, what Envoy cannot express is a problem too (exit 2).
+      problems.push(...unsupportedOnDataPlanes(scenario, options.dataPlane));
     } catch (err) {
       if (err instanceof InvalidInputError) problems.push(...err.problems);
       else throw err;
@@ -35,7 +39,11 @@ export async function validateFiles(files: string[]): Promise<InputProblem[]> {
   const resourceFiles = others.filter((f) => !included.has(resolve(f)));
   const parsed = resourceFiles.map((f) => parseResources(readFileSync(f, "utf8"), f));
   for (const r of parsed) problems.push(...r.problems);
-  if (resourceFiles.length > 0) problems.push(...validateResources(parsed.flatMap((r) => r.resources)));
+  if (resourceFiles.length > 0) {
+    const resources = parsed.flatMap((r) => r.resources);
+    problems.push(...validateResources(resources));
+    if (options.dataPlane === "envoy") problems.push(...envoyUnsupported(resources).map(unsupportedProblem));
+  }
   return problems;
 }
 
