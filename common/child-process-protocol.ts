@@ -19,9 +19,12 @@ export function exitWithParent(shutdown: () => Promise<void> | void): void {
       .catch(() => undefined)
       .finally(() => process.exit(0));
   };
-  process.stdin.on("end", stop);
-  process.stdin.on("close", stop);
-  process.stdin.resume();
+  // In a container the engine is the parent: it stops the process by signal, and stdin is empty.
+  if (process.env.MESHSIM_NO_PARENT !== "1") {
+    process.stdin.on("end", stop);
+    process.stdin.on("close", stop);
+    process.stdin.resume();
+  }
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 }

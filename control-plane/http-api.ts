@@ -15,6 +15,7 @@ import { resourceKey, resourceLabel } from "./resources/resource.ts";
 import { validateResources } from "./resources/validate.ts";
 import type { MemoryStore } from "./sources/memory-store.ts";
 import type { XdsStatus } from "./xds/xds-status.ts";
+import { bindHost } from "../common/bind-host.ts";
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -103,7 +104,7 @@ export async function startHttpApi(deps: HttpApiDeps, port: number): Promise<{ p
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.listen(port, bindHost(), () => resolve());
   });
   const address = server.address();
   return { port: typeof address === "object" && address ? address.port : port, server };

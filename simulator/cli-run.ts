@@ -13,6 +13,7 @@ import { FILE_REPORTERS, type FileReporterName } from "./report/write-reports.ts
 import { configSteps, describeConfigStep } from "./config-steps.ts";
 import { watchParent } from "./parent-watch.ts";
 import { runScenario, upScenario } from "./runner.ts";
+import { closeEngine } from "./runtime/containers/engine.ts";
 import { loadScenario } from "./scenario/loader.ts";
 import { parseVarValue, type TemplateValue } from "./scenario/template.ts";
 import { DATA_PLANES, type DataPlane, type Scenario } from "./scenario/types.ts";
@@ -175,6 +176,7 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     stopWatching();
+    await closeEngine();
   }
   if (summaries.length > 1) say(renderRunTable(summaries, scenarios.length * dataPlanes.length));
   if (controller.signal.aborted) return 130;
@@ -223,5 +225,6 @@ export async function upCommand(args: string[]): Promise<number> {
   });
   process.stderr.write("stopping...\n");
   await topology.down();
+  await closeEngine();
   return 0;
 }

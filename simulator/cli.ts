@@ -33,6 +33,7 @@ commands:
   validate <files|dirs...>   check scenario and resource YAML without running anything
       --data-plane envoy     also report what Envoy's filters cannot express
   doctor [--fix]             check (and install) what scenarios need on this machine
+  images build [--base IMG]  build the container image (--backend containers, docker-compose.yml)
   control-plane [files...]   run the control plane (--xds-port, --http-port)
   proxy --bootstrap <file>   run a sidecar proxy
   codec-test <module>        run the codec conformance suite on a codec module (--runs, --seed, --json)
@@ -48,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
         return await upCommand(rest);
       case "validate":
         return await validateCommand(rest);
+      case "images":
+        return await (await import("./runtime/containers/images-command.ts")).imagesCommand(rest);
       case "doctor":
         return await runDoctor(parseFlags(rest, ["fix"]).flags.fix === "true");
       case "control-plane": {

@@ -7,6 +7,8 @@ import { kafkaLibMissing, PREPARE_COMMAND } from "../fixtures/kafka/broker.ts";
 import { JAVA_JAR as THRIFT_JAVA_JAR } from "../fixtures/thrift/java-peer.ts";
 import { JAVA_JAR as DUBBO_JAVA_JAR } from "../fixtures/dubbo/java-peer.ts";
 import { ENVOY_INSTALL, ENVOY_VERSION, envoyMissing, envoyPath, envoyVersion } from "./runtime/envoy/binary.ts";
+import { podmanEnv } from "./runtime/containers/engine.ts";
+import { DEFAULT_BASE_IMAGE } from "./runtime/containers/images.ts";
 
 interface Check {
   name: string;
@@ -20,6 +22,9 @@ interface Check {
 const THRIFT_JAVA_BUILD = "cd fixtures/thrift/java && mvn -q -B package";
 const DUBBO_JAVA_BUILD = "cd fixtures/dubbo/java && mvn -q -B package";
 const RATELIMIT_BUILD = "bash fixtures/ratelimit/build.sh";
+const BASE_IMAGE_BUILD = "bash images/build-base.sh";
+/** Debian packages named after the command each provides. */
+const CONTAINER_PACKAGES = ["podman", "runc", "mmdebstrap", "podman-compose"];
 
 const CHECKS: Check[] = [
   {
@@ -134,6 +139,25 @@ const CHECKS: Check[] = [
       return { ok: path !== undefined, detail: path ?? "not found", fix: aptCommand(["chromium"]) };
     },
   },
+  {
+    name: "container engine (--backend containers, docker-compose.yml): podman, runc, podman-compose, or DOCKER_HOST",
+    aptPackages: CONTAINER_PACKAGES,
+    async run() {
+      if (process.env.DOCKER_HOST) return { ok: true, detail: `DOCKER_HOST=${process.env.DOCKER_HOST}` };
+      const missing = CONTAINER_PACKAGES.filter((b) => sbinPath(b) === undefined);
+      return { ok: missing.length === 0, detail: missing.length === 0 ? `${sbinPath("podman")} with ${podmanEnv().CONTAINERS_CONF}` : `${missing.join(", ")} not found`, fix: aptCommand(CONTAINER_PACKAGES) };
+    },
+  },
+  {
+    name: `container base image (${DEFAULT_BASE_IMAGE}, built with mmdebstrap)`,
+    setup: BASE_IMAGE_BUILD,
+    async run() {
+      if (process.env.DOCKER_HOST || process.env.MESHSIM_BASE_IMAGE) return { ok: true, detail: `not needed: ${process.env.MESHSIM_BASE_IMAGE ? `MESHSIM_BASE_IMAGE=${process.env.MESHSIM_BASE_IMAGE}` : "DOCKER_HOST is set"}` };
+      if (sbinPath("podman") === undefined) return { ok: false, detail: "podman not found", fix: `${aptCommand(CONTAINER_PACKAGES)} && ${BASE_IMAGE_BUILD}` };
+      const ok = spawnSync("podman", ["image", "exists", DEFAULT_BASE_IMAGE], { env: podmanEnv() }).status === 0;
+      return { ok, detail: ok ? DEFAULT_BASE_IMAGE : "missing", fix: `sudo ${BASE_IMAGE_BUILD}` };
+    },
+  },
 ];
 
 /** The headless browser the HTML report test uses: $CHROMIUM, else chromium on PATH. */
@@ -141,6 +165,11 @@ export function chromiumPath(): string | undefined {
   const fromEnv = process.env.CHROMIUM;
   if (fromEnv && existsSync(fromEnv)) return fromEnv;
   return onPath("chromium") ?? onPath("chromium-browser");
+}
+
+/** On PATH, or in /usr/sbin (where Debian puts runc, outside a user's PATH). */
+function sbinPath(binary: string): string | undefined {
+  return onPath(binary) ?? (existsSync(`/usr/sbin/${binary}`) ? `/usr/sbin/${binary}` : undefined);
 }
 
 function isRoot(): boolean {

@@ -12,6 +12,7 @@ import type { SnapshotCache } from "./snapshot-cache.ts";
 import { SotwStream } from "./sotw-stream.ts";
 import { adsServiceDefinition, type DeltaDiscoveryRequest, type DiscoveryRequest, type RequestNode } from "./wire.ts";
 import type { XdsStatusTracker } from "./xds-status.ts";
+import { bindHost } from "../../common/bind-host.ts";
 
 export interface XdsServer {
   port: number;
@@ -76,7 +77,7 @@ export async function startXdsServer(options: {
     for (const s of streams) s.pushAll();
   });
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`127.0.0.1:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(`${bindHost()}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
   return {
     port,

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { Proxy } from "../proxy.ts";
+import { bindHost } from "../../common/bind-host.ts";
 
 export interface AdminServer {
   port: number;
@@ -34,7 +35,7 @@ export async function startAdminServer(proxy: Proxy, port: number, ready: () => 
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.listen(port, bindHost(), () => resolve());
   });
   const address = server.address();
   return {

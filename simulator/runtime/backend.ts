@@ -96,6 +96,6 @@ export function isBackendName(value: string): value is BackendName {
 
 /** The backend by name; the container backend (and testcontainers) is loaded only when asked for. */
 export async function backendNamed(name: BackendName): Promise<Backend> {
-  if (name === "containers") throw new MeshsimError("ENVIRONMENT", "the containers backend is not available yet; use --backend processes");
+  if (name === "containers") return (await import("./container-backend.ts")).containerBackend;
   return (await import("./process-backend.ts")).processBackend;
 }

@@ -7,17 +7,23 @@ import { MeshsimError } from "../../common/errors.ts";
  * port; a restart passes the port the instance had, so the ServiceEntry stays valid).
  */
 export function fixtureCommand(service: ServiceSpec, version: string, instance: string, port = 0): { command: string; args: string[] } {
+  const { script, args } = fixtureScript(service, version, instance, port);
+  return nodeScript(script, args);
+}
+
+/** The fixture's entry point and arguments, for a process or a container. */
+export function fixtureScript(service: ServiceSpec, version: string, instance: string, port: number): { script: "fixtures/thrift/server.ts" | "fixtures/dubbo/server.ts"; args: string[] } {
   switch (service.protocol) {
     case "thrift":
-      return nodeScript("fixtures/thrift/server.ts", [
+      return { script: "fixtures/thrift/server.ts", args: [
         "--service", service.name,
         "--version", version,
         "--instance", instance,
         "--port", String(port),
         "--transport", service.transport ?? "framed",
         "--protocol", service.wireProtocol ?? "binary",
-      ]);
-    case "dubbo": return nodeScript("fixtures/dubbo/server.ts", ["--service", service.name, "--version", version, "--instance", instance, "--port", String(port)]);
+      ] };
+    case "dubbo": return { script: "fixtures/dubbo/server.ts", args: ["--service", service.name, "--version", version, "--instance", instance, "--port", String(port)] };
     default:
       throw new MeshsimError("ENVIRONMENT", `no fixture service for protocol "${service.protocol}" yet`);
   }

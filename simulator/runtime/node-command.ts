@@ -11,8 +11,8 @@ const tsxLoader = pathToFileURL(join(dirname(require.resolve("tsx/package.json")
 
 /** Entry points run as plain JavaScript bundles (see `bundledEntry`). */
 const BUNDLED = new Set(["proxy/main.ts", "control-plane/main.ts"]);
-/** Source folders those bundles are built from; a change in any of them rebuilds. */
-const BUNDLE_SOURCES = ["proxy", "control-plane", "common"];
+/** Source folders bundles are built from; a change in any of them rebuilds. */
+const BUNDLE_SOURCES = ["proxy", "control-plane", "common", "fixtures"];
 
 /** Absolute path of a file in this package. */
 export function projectPath(relative: string): string {
@@ -38,7 +38,7 @@ const built = new Map<string, string | undefined>();
  * package's node_modules. Returns undefined — and the caller falls back to the loader — when the
  * folder is not writable or esbuild fails.
  */
-function bundledEntry(relativeScript: string): string | undefined {
+export function bundledEntry(relativeScript: string): string | undefined {
   if (built.has(relativeScript)) return built.get(relativeScript);
   let out: string | undefined;
   try {

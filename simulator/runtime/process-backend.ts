@@ -1,29 +1,21 @@
 import { join } from "node:path";
 import type { Bootstrap } from "../../proxy/config/types.ts";
-import {
-  destinationRuleFor,
-  instanceName,
-  kafkaBrokerInstance,
-  listenerNames,
-  serviceEntryFor,
-  serviceHost,
-  type InstanceAddress,
-  type TopologySpec,
-} from "../topology/topology.ts";
+import { instanceName, kafkaBrokerInstance, listenerNames, type InstanceAddress, type TopologySpec } from "../topology/topology.ts";
 import { allocatePort } from "../topology/ports.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { fixtureCommand } from "./fixture-commands.ts";
-import { redisDestinationFor, startRedisService, type RedisServiceDeployment } from "../../fixtures/redis/service.ts";
+import { startRedisService, type RedisServiceDeployment } from "../../fixtures/redis/service.ts";
 import { commandCalls } from "../../fixtures/redis/redis-server.ts";
 import { startKafkaCluster, type KafkaCluster } from "../../fixtures/kafka/broker.ts";
 import { nodeScript } from "./node-command.ts";
 import { ProcessSupervisor, type SpawnSpec } from "./process-supervisor.ts";
-import { connect } from "node:net";
 import { MeshsimError } from "../../common/errors.ts";
 import { startFaultProxy, type FaultProxy } from "../faults/tcp-fault-proxy.ts";
 import { envoySidecarSpawn } from "./envoy/sidecar.ts";
 import type { LinkSpec } from "../scenario/types.ts";
 import { readSidecarStats } from "./sidecar-stats.ts";
+import { topologyResources } from "./generated-resources.ts";
+import { waitForPort } from "./wait-for-port.ts";
 import type { Backend, RunningTopology, SidecarInfo, UpOptions } from "./backend.ts";
 
 /** The fault proxy key of a link's hop (one per instance for upstream links). */
@@ -110,13 +102,7 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
     await Promise.all(starting);
     instances.sort((a, b) => a.instance.localeCompare(b.instance));
 
-    const generatedResources: Array<Record<string, unknown>> = [];
-    for (const service of spec.services) {
-      generatedResources.push(serviceEntryFor(service, instances.map((i) => ({ ...i, port: i.advertisedPort }))));
-      if (!options.ownDestinationRules?.has(serviceHost(service))) generatedResources.push(destinationRuleFor(service));
-      const redisDestination = service.protocol === "redis" ? redisDestinationFor(service, serviceHost(service)) : undefined;
-      if (redisDestination) generatedResources.push(redisDestination);
-    }
+    const generatedResources = topologyResources(spec, instances.map((i) => ({ ...i, port: i.advertisedPort })), options.ownDestinationRules);
     await controlPlane.apply(generatedResources);
 
     const sidecars = new Map<string, SidecarInfo>();
@@ -220,11 +206,7 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
       async waitForInstance(instance, timeoutMs) {
         const address = instances.find((i) => i.instance === instance);
         if (!address) throw new MeshsimError("INVALID_INPUT", `no instance named ${instance}`);
-        const deadline = Date.now() + timeoutMs;
-        while (!(await canConnect(address.host, address.port))) {
-          if (Date.now() > deadline) throw new MeshsimError("TIMEOUT", `${instance} did not accept connections on ${address.host}:${address.port} within ${timeoutMs} ms`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await waitForPort(address.host, address.port, timeoutMs, instance);
       },
       down: async () => {
         await Promise.all([...faultProxies.values()].map((p) => p.close()));
@@ -247,17 +229,6 @@ function meshsimBootstrap(nodeId: string, client: string, xdsPort: number, redir
     admin: { host: "127.0.0.1", port: 0 },
     redirects,
   };
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 export function defaultLogDir(outDir: string): string {

@@ -1,0 +1,135 @@
+/**
+ * The container backend (tag: containers) against the engine `meshsim doctor --fix` sets up:
+ * shipped scenarios in containers, engine faults (kill, restart, pause), network faults inside a
+ * container's namespace, and clean-up — after every case nothing carrying this process's session
+ * label is left, and a simulator killed with SIGKILL leaves nothing once its reaper has run.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createHelloClient } from "../fixtures/thrift/hello-client.ts";
+import { runScenario, upScenario } from "./runner.ts";
+import { loadScenario } from "./scenario/loader.ts";
+import type { RunningTopology } from "./runtime/backend.ts";
+import { MESHSIM_LABEL, openEngine, SESSION_LABEL, type Engine } from "./runtime/containers/engine.ts";
+import { ensureImage } from "./runtime/containers/images.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const run = (file: string) => runScenario(file, { backend: "containers", noReports: true });
+/**
+ * Failed expectations, latency thresholds aside: what they measure here is how busy the machine
+ * is (the suite runs beside other tests on 2 cores), not what the container backend does.
+ */
+const failed = (summary: Awaited<ReturnType<typeof run>>) =>
+  summary.steps.flatMap((s) => s.expectations.filter((e) => !e.passed && !e.name.startsWith("thresholds")).map((e) => `${s.name}: ${e.name}`));
+
+describe("containers backend", () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await openEngine();
+    await ensureImage(engine); // the first build takes about a minute
+  }, 240_000);
+
+  afterEach(async () => {
+    expect(await engine.api.listLabelled(`${SESSION_LABEL}=${engine.sessionId}`)).toEqual({ containers: [], networks: [] });
+  });
+
+  it("runs the 20/80 split: control plane, hello v1 and v2, the caller's pod with its sidecar", async () => {
+    const summary = await run("scenarios/thrift/traffic-split.yaml");
+    expect(summary.error).toBeUndefined();
+    expect(summary.environment.backend).toBe("containers");
+    expect(failed(summary)).toEqual([]);
+  });
+
+  it("kills and restarts an instance through the engine", async () => {
+    const summary = await run("scenarios/thrift/kill-restart.yaml");
+    expect(summary.error).toBeUndefined();
+    expect(failed(summary)).toEqual([]);
+  });
+
+  it("shifts a route under load without failed requests", async () => {
+    const summary = await run("scenarios/thrift/route-shift-under-load.yaml");
+    expect(summary.error).toBeUndefined();
+    expect(failed(summary)).toEqual([]);
+  }, 90_000);
+
+  it("routes Redis keys by prefix to real redis-server containers", async () => {
+    const summary = await run("scenarios/redis/prefix-routing.yaml");
+    expect(summary.error).toBeUndefined();
+    expect(failed(summary)).toEqual([]);
+  });
+
+  it("applies resets and a partition inside the instance's namespace; without the faults their checks fail", async () => {
+    const summary = await run("scenarios/thrift/fault-namespace.yaml");
+    expect(summary.error).toBeUndefined();
+    expect(failed(summary)).toEqual([]);
+
+    // The same scenario with the fault steps left out: the checks that see the faults fail, nothing else does.
+    const scenario = await loadScenario("scenarios/thrift/fault-namespace.yaml");
+    const unfaulted = await runScenario({ ...scenario, steps: scenario.steps.filter((s) => !s.actions.includes("fault")) }, { backend: "containers", noReports: true });
+    expect(failed(unfaulted).sort()).toEqual(["traffic into the partition: errors timeout", "traffic with resets: errors total"]);
+  }, 90_000);
+
+  it("refuses what it cannot do in containers before starting anything", async () => {
+    const summary = await run("scenarios/thrift/fault-network.yaml");
+    expect(summary.error).toMatch(/faults between caller and its sidecar need the TCP fault proxy .* use --backend processes/);
+    expect(summary.steps).toEqual([]);
+  });
+
+  it("leaves nothing behind when the simulator is killed with SIGKILL", async () => {
+    const up = spawn(process.execPath, ["bin/meshsim.mjs", "up", "scenarios/thrift/traffic-split.yaml", "--backend", "containers"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      up.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("press Ctrl-C")) resolve();
+      });
+      up.once("exit", (code) => reject(new Error(`meshsim up exited early (${code}): ${out}`)));
+    });
+    const mine = await engine.api.listLabelled(`${SESSION_LABEL}=${engine.sessionId}`);
+    const theirs = async () => {
+      const all = await engine.api.listLabelled(`${MESHSIM_LABEL}=true`);
+      return { containers: all.containers.filter((c) => !mine.containers.includes(c)), networks: all.networks.filter((n) => !mine.networks.includes(n)) };
+    };
+    expect((await theirs()).containers.length).toBe(5); // control plane, hello v1 and v2, the pod, the sidecar
+    up.kill("SIGKILL");
+    const deadline = Date.now() + 30_000;
+    while ((await theirs()).containers.length + (await theirs()).networks.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect(await theirs()).toEqual({ containers: [], networks: [] });
+  });
+});
+
+describe.each(["processes", "containers"] as const)("pause and unpause (%s)", (backend) => {
+  let topology: RunningTopology | undefined;
+  afterEach(async () => {
+    await topology?.down();
+    topology = undefined;
+  });
+
+  it("a paused instance answers nothing until it is unpaused", async () => {
+    topology = await upScenario("scenarios/thrift/traffic-split.yaml", { backend });
+    const v1 = topology.instances.find((i) => i.instance === "hello-v1-0")!;
+    const client = createHelloClient({ host: v1.host, port: v1.port });
+    try {
+      await client.connected;
+      expect((await client.sayHello("before")).identity.instance).toBe("hello-v1-0");
+      await topology.pause("hello-v1-0");
+      const during = client.sayHello("while paused");
+      const outcome = await Promise.race([during.then(() => "answered"), new Promise((r) => setTimeout(() => r("silent"), 1000))]);
+      expect(outcome).toBe("silent");
+      await topology.unpause("hello-v1-0");
+      expect((await during).identity.instance).toBe("hello-v1-0");
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("without a container engine", () => {
+  it("--backend containers exits 2 with the command that sets one up", () => {
+    const env = { ...process.env, PATH: "/nonexistent", DOCKER_HOST: "" };
+    const r = spawnSync(process.execPath, ["bin/meshsim.mjs", "run", "scenarios/thrift/traffic-split.yaml", "--backend", "containers"], { cwd: root, env, encoding: "utf8", timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stdout + r.stderr).toContain("no container engine: run `sudo npx meshsim doctor --fix`");
+  });
+});

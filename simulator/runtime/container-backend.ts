@@ -1,0 +1,252 @@
+/**
+ * Brings a topology up in containers (testcontainers over the Docker API; podman here), one
+ * network per run:
+ * - the control plane, alias `control-plane`;
+ * - each fixture instance, alias = its instance name (`hello-v1-0`), listening on the service's
+ *   port; the ServiceEntry endpoints name these aliases;
+ * - per client with a sidecar, a pod: a container that owns the network namespace (alias = the
+ *   client's name) and the sidecar proxy started inside that namespace (`container:<pod>`), its
+ *   outbound listeners on fixed ports there. The client driver runs in the simulator, on the
+ *   host, so the pod publishes those listener ports on 127.0.0.1 and the driver dials them: the
+ *   hop the process backend makes on loopback. A program in the pod (docker-compose.yml's
+ *   client) dials the same listeners on the pod's own 127.0.0.1.
+ * Everything carries the run's labels and is removed by label: by `down()`, or by the reaper
+ * when the simulator dies first.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { StartedTestContainer } from "testcontainers";
+import { MeshsimError } from "../../common/errors.ts";
+import type { Bootstrap } from "../../proxy/config/types.ts";
+import { instanceName, listenerNames, type InstanceAddress, type TopologySpec } from "../topology/topology.ts";
+import { readSidecarStats } from "./sidecar-stats.ts";
+import { type Backend, type RunningTopology, type SidecarInfo, type UpOptions } from "./backend.ts";
+import { CLEAR_COMMANDS, explainFailure, faultCommands } from "./containers/network-faults.ts";
+import { openEngine, RUN_LABEL } from "./containers/engine.ts";
+import { ensureImage, entryInImage } from "./containers/images.ts";
+import { MeshsimContainer } from "./containers/meshsim-container.ts";
+import { ControlPlaneClient } from "./control-plane-client.ts";
+import { commandCalls } from "../../fixtures/redis/redis-server.ts";
+import { fixtureScript } from "./fixture-commands.ts";
+import { topologyResources } from "./generated-resources.ts";
+import { faultProxyKeys } from "./process-backend.ts";
+import { waitForPort } from "./wait-for-port.ts";
+
+/** Fixed ports inside containers: each part has its own address on the run's network. */
+const XDS_PORT = 15010;
+const CONTROL_PLANE_HTTP_PORT = 15011;
+const SIDECAR_ADMIN_PORT = 15000;
+const FIRST_LISTENER_PORT = 15001;
+
+export const containerBackend: Backend = { name: "containers", up: upContainerTopology };
+
+async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}): Promise<RunningTopology> {
+  unsupported(spec, options);
+  const engine = await openEngine();
+  const image = (await ensureImage(engine)).name;
+  const runId = randomBytes(5).toString("hex");
+  const labels = engine.labels(runId);
+  const network = `meshsim-${runId}`;
+  const parts = new Map<string, StartedTestContainer>();
+  const container = (part: string) => new MeshsimContainer(image).withName(`meshsim-${runId}-${part}`).withLabels(labels);
+  const removeAll = async () => {
+    if (options.logDir) await saveLogs(options.logDir).catch(() => undefined);
+    await engine.api.removeLabelled(`${RUN_LABEL}=${runId}`);
+  };
+  const saveLogs = async (dir: string) => {
+    mkdirSync(dir, { recursive: true });
+    await Promise.all([...parts].map(async ([part, c]) => writeFileSync(join(dir, `${part}.log`), await engine.api.logs(c.getId(), 10_000))));
+  };
+  try {
+    await engine.api.createNetwork(network, labels);
+    const start = async (part: string, c: MeshsimContainer) => {
+      const started = await c.start();
+      parts.set(part, started);
+      return started;
+    };
+
+    const cp = await start(
+      "control-plane",
+      container("control-plane")
+        .onNetwork(network, ["control-plane"])
+        .withCommand([entryInImage("control-plane/main.ts"), "--xds-port", String(XDS_PORT), "--http-port", String(CONTROL_PLANE_HTTP_PORT)])
+        .withLoopbackPorts(XDS_PORT, CONTROL_PLANE_HTTP_PORT),
+    );
+    const controlPlane = new ControlPlaneClient(`http://127.0.0.1:${cp.getMappedPort(CONTROL_PLANE_HTTP_PORT)}`);
+
+    const faultKeys = new Set((options.faultLinks ?? []).flatMap(faultProxyKeys));
+    const instances: Array<InstanceAddress & { advertisedPort: number }> = [];
+    const endpoints: InstanceAddress[] = [];
+    const starting: Array<Promise<void>> = [];
+    for (const service of spec.services) {
+      for (const [version, { replicas }] of Object.entries(service.versions)) {
+        for (let i = 0; i < replicas; i++) {
+          const instance = instanceName(service.name, version, i);
+          const c = container(instance).onNetwork(network, [instance]).withLoopbackPorts(service.port);
+          if (service.protocol === "redis") {
+            c.withEntrypoint(["redis-server"])
+              .withCommand(["--port", String(service.port), "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no", ...(service.redis?.password !== undefined ? ["--requirepass", service.redis.password] : [])])
+              .withWaitStrategy((await import("testcontainers")).Wait.forLogMessage(/Ready to accept connections/));
+          } else {
+            const { script, args } = fixtureScript(service, version, instance, service.port);
+            c.withCommand([entryInImage(script), ...args]);
+          }
+          if (faultKeys.has(`upstream:${instance}`)) c.withAddedCapabilities("NET_ADMIN");
+          starting.push(
+            start(instance, c).then((started) => {
+              const port = started.getMappedPort(service.port);
+              instances.push({ service: service.name, version, instance, host: "127.0.0.1", port, advertisedPort: port });
+              endpoints.push({ service: service.name, version, instance, host: instance, port: service.port });
+            }),
+          );
+        }
+      }
+    }
+    await Promise.all(starting);
+    instances.sort((a, b) => a.instance.localeCompare(b.instance));
+    endpoints.sort((a, b) => a.instance.localeCompare(b.instance));
+
+    const generatedResources = topologyResources(spec, endpoints, options.ownDestinationRules);
+    await controlPlane.apply(generatedResources);
+
+    const sidecars = new Map<string, SidecarInfo>();
+    await Promise.all(
+      spec.clients
+        .filter((client) => client.sidecar)
+        .map(async (client) => {
+          const redirects: Bootstrap["redirects"] = {};
+          const listenerPorts = new Map<string, number>();
+          let next = FIRST_LISTENER_PORT;
+          for (const service of spec.services) {
+            for (const name of listenerNames(service)) {
+              redirects[name] = { host: "0.0.0.0", port: next };
+              if (!listenerPorts.has(service.name)) listenerPorts.set(service.name, next);
+              next++;
+            }
+          }
+          const pod = await start(
+            client.name,
+            container(client.name)
+              .onNetwork(network, [client.name])
+              .withCommand(["-e", `process.on("SIGTERM", () => process.exit(0)); console.log('{"ready":true}'); setInterval(() => {}, 3600e3);`])
+              .withLoopbackPorts(SIDECAR_ADMIN_PORT, ...Object.values(redirects).map((r) => r.port)),
+          );
+          const nodeId = `sidecar~${client.name}~${client.name}.default~default.svc.cluster.local`;
+          const bootstrap: Bootstrap = {
+            node: { id: nodeId, cluster: client.name, metadata: { CLIENT: client.name } },
+            xds: { address: `control-plane:${XDS_PORT}` },
+            admin: { host: "0.0.0.0", port: SIDECAR_ADMIN_PORT },
+            redirects,
+          };
+          await start(
+            `sidecar-${client.name}`,
+            container(`sidecar-${client.name}`)
+              .withNetworkMode(`container:${pod.getId()}`)
+              .withCommand([entryInImage("proxy/main.ts"), "--bootstrap-json", JSON.stringify(bootstrap)]),
+          );
+          const outbound = new Map([...listenerPorts].map(([service, port]) => [service, { host: "127.0.0.1", port: pod.getMappedPort(port) }]));
+          sidecars.set(client.name, { client: client.name, dataPlane: "meshsim", nodeId, adminPort: pod.getMappedPort(SIDECAR_ADMIN_PORT), outbound });
+        }),
+    );
+
+    const partId = (part: string) => {
+      const c = parts.get(part);
+      if (!c) throw new MeshsimError("INVALID_INPUT", `no part named ${part} (parts: ${[...parts.keys()].join(", ")})`);
+      return c.getId();
+    };
+    const instanceOf = (name: string) => {
+      const i = instances.find((x) => x.instance === name);
+      if (!i) throw new MeshsimError("INVALID_INPUT", `no instance named ${name}`);
+      return i;
+    };
+    const servicePort = (name: string) => spec.services.find((s) => s.name === instanceOf(name).service)!.port;
+
+    return {
+      backend: "containers",
+      controlPlane,
+      controlPlaneXdsPort: cp.getMappedPort(XDS_PORT),
+      instances,
+      sidecars,
+      generatedResources,
+      addressFor(client, service) {
+        const viaSidecar = sidecars.get(client)?.outbound.get(service);
+        if (viaSidecar) return viaSidecar;
+        const direct = instances.find((i) => i.service === service);
+        if (!direct) throw new Error(`no instance of service ${service}`);
+        return { host: direct.host, port: direct.port };
+      },
+      proxyIds: () => [...sidecars.values()].map((s) => s.nodeId),
+      kill: (instance, signal) => (signal === "SIGKILL" ? engine.api.kill(partId(instance)) : engine.api.stop(partId(instance), 3)),
+      async restart(instance) {
+        await engine.api.restart(partId(instance), 3);
+        // The engine may publish the port anew; the run's network keeps the alias.
+        const published = (await engine.api.inspect(partId(instance))).NetworkSettings.Ports?.[`${servicePort(instance)}/tcp`]?.[0]?.HostPort;
+        const entry = instanceOf(instance);
+        if (published) entry.port = entry.advertisedPort = Number(published);
+        await waitForPort(entry.host, entry.port, 30_000, instance);
+      },
+      pause: (instance) => engine.api.pause(partId(instance)),
+      unpause: (instance) => engine.api.unpause(partId(instance)),
+      async waitForInstance(instance, timeoutMs) {
+        const entry = instanceOf(instance);
+        await waitForPort(entry.host, entry.port, timeoutMs, instance);
+      },
+      async setNetworkFault(link, fault) {
+        if (link.kind === "client") throw new MeshsimError("INVALID_INPUT", clientLinkUnsupported(link.client));
+        for (const instance of link.instances) {
+          if (!faultKeys.has(`upstream:${instance}`)) throw new MeshsimError("INVALID_INPUT", `${instance} was started without NET_ADMIN; the scenario did not declare faults on that link before the run`);
+          const c = parts.get(instance)!;
+          for (const command of CLEAR_COMMANDS) await c.exec(command);
+          for (const command of fault ? faultCommands(fault, servicePort(instance)) : []) {
+            const r = await c.exec(command);
+            if (r.exitCode !== 0) throw new MeshsimError("ENVIRONMENT", `in ${instance}: ${explainFailure(command, r.output)}`);
+          }
+        }
+      },
+      async readInstanceStats(instance) {
+        const entry = instanceOf(instance);
+        const service = spec.services.find((x) => x.name === entry.service)!;
+        if (service.protocol === "redis") {
+          const calls = await commandCalls(entry, service.redis?.password !== undefined ? ["AUTH", service.redis.password] : undefined);
+          return Object.fromEntries(Object.entries(calls).map(([name, n]) => [`received.${name}`, n]));
+        }
+        // The fixture serves its counts on its own loopback: read them from inside the container.
+        const ready = (await engine.api.logs(partId(instance), 10_000)).split("\n").find((l) => l.startsWith('{"ready":true'));
+        const statsPort = ready ? (JSON.parse(ready) as { statsPort?: number }).statsPort : undefined;
+        if (typeof statsPort !== "number") throw new MeshsimError("ENVIRONMENT", `${instance} does not report its own counts (its fixture has no stats port)`);
+        const r = await parts.get(instance)!.exec(["node", "-e", `fetch("http://127.0.0.1:${statsPort}/stats").then((r) => r.text()).then((t) => process.stdout.write(t))`]);
+        if (r.exitCode !== 0) throw new MeshsimError("ENVIRONMENT", `cannot read ${instance}'s counts: ${r.output.trim()}`);
+        return JSON.parse(r.stdout) as Record<string, number>;
+      },
+      logs: async (part) => engine.api.logs(partId(part), 40),
+      async sidecarStats(client) {
+        const sidecar = sidecars.get(client);
+        if (!sidecar) throw new MeshsimError("INVALID_INPUT", `client ${client} has no sidecar to read metrics from`);
+        return readSidecarStats(sidecar);
+      },
+      down: removeAll,
+    };
+  } catch (err) {
+    await removeAll();
+    throw err;
+  }
+}
+
+/** What the container backend does not run yet, refused before anything starts. */
+function unsupported(spec: TopologySpec, options: UpOptions): void {
+  for (const s of spec.services) {
+    if (s.protocol === "kafka") throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Kafka brokers do not run in containers yet; use --backend processes`);
+    if (s.protocol === "redis" && (s.redis?.mode ?? "single") !== "single") throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Redis ${s.redis?.mode} deployments do not run in containers yet (single does); use --backend processes`);
+  }
+  for (const c of spec.clients) {
+    if (c.sidecar && (c.dataPlane ?? "meshsim") !== "meshsim") throw new MeshsimError("ENVIRONMENT", `client ${c.name}: ${c.dataPlane} sidecars do not run in containers yet (meshsim's do); use --backend processes`);
+  }
+  for (const link of options.faultLinks ?? []) {
+    if (link.kind === "client") throw new MeshsimError("ENVIRONMENT", clientLinkUnsupported(link.client));
+  }
+}
+
+function clientLinkUnsupported(client: string): string {
+  return `faults between ${client} and its sidecar need the TCP fault proxy (in containers that hop is the host's published port); use --backend processes`;
+}

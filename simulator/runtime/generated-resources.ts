@@ -1,0 +1,18 @@
+import { redisDestinationFor } from "../../fixtures/redis/service.ts";
+import { destinationRuleFor, serviceEntryFor, serviceHost, type InstanceAddress, type TopologySpec } from "../topology/topology.ts";
+
+/**
+ * What the simulator tells the control plane about a topology it brought up: a ServiceEntry per
+ * service with `endpoints` (the addresses sidecars dial), a DestinationRule with one subset per
+ * version unless the scenario brings its own, and a RedisDestination where a Redis service needs one.
+ */
+export function topologyResources(spec: TopologySpec, endpoints: ReadonlyArray<InstanceAddress>, ownDestinationRules?: ReadonlySet<string>): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const service of spec.services) {
+    out.push(serviceEntryFor(service, endpoints));
+    if (!ownDestinationRules?.has(serviceHost(service))) out.push(destinationRuleFor(service));
+    const redisDestination = service.protocol === "redis" ? redisDestinationFor(service, serviceHost(service)) : undefined;
+    if (redisDestination) out.push(redisDestination);
+  }
+  return out;
+}
