@@ -19,7 +19,8 @@ import type { MetaRoute, StringMatch } from "../../resources/meta-router.ts";
 import type { RoutedService } from "../meta-protocol-services.ts";
 import { headerMatchers } from "../route.ts";
 import { clusterSpecifier } from "./cluster-specifier.ts";
-import { TYPED_STRUCT_TYPE_URL, type EnvoyListener, type EnvoyRouteAction } from "../envoy-types.ts";
+import type { EnvoyListener, EnvoyRouteAction } from "../envoy-types.ts";
+import { nativeListener } from "./native-listener.ts";
 
 export const DUBBO_PROXY_FILTER = "envoy.filters.network.dubbo_proxy";
 const DUBBO_PROXY_TYPE_URL = "type.googleapis.com/envoy.extensions.filters.network.dubbo_proxy.v3.DubboProxy";
@@ -66,28 +67,10 @@ export function dubboRouteConfiguration(
 }
 
 export function dubboListener(svc: RoutedService, name: string, address: { address: string; port: number }): EnvoyListener {
-  return {
-    name,
-    address: { socket_address: { address: address.address, port_value: address.port } },
-    traffic_direction: "OUTBOUND",
-    filter_chains: [
-      {
-        filters: [
-          {
-            name: DUBBO_PROXY_FILTER,
-            typed_config: {
-              "@type": TYPED_STRUCT_TYPE_URL,
-              type_url: DUBBO_PROXY_TYPE_URL,
-              value: {
-                stat_prefix: `outbound|${svc.port.number}||${svc.host}`,
-                protocol_type: "Dubbo",
-                serialization_type: "Hessian2",
-                drds: { route_config_name: name, config_source: { ads: {}, resource_api_version: "V3" } },
-              },
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return nativeListener(name, address, DUBBO_PROXY_FILTER, DUBBO_PROXY_TYPE_URL, {
+    stat_prefix: `outbound|${svc.port.number}||${svc.host}`,
+    protocol_type: "Dubbo",
+    serialization_type: "Hessian2",
+    drds: { route_config_name: name, config_source: { ads: {}, resource_api_version: "V3" } },
+  });
 }

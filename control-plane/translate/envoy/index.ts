@@ -9,7 +9,7 @@ import type { Resource } from "../../resources/kinds.ts";
 import { translateClusters } from "../cluster.ts";
 import { translateEndpoints } from "../endpoint.ts";
 import type { EnvoyListener, EnvoyResources } from "../envoy-types.ts";
-import { isKafkaPort } from "../kafka.ts";
+import { kafkaHosts } from "./native-listener.ts";
 import { metaProtocolServices, routeConfigName, type RoutedService } from "../meta-protocol-services.ts";
 import { routersByHost, translateRoutes } from "../route.ts";
 import { translateRedis } from "../redis.ts";
@@ -39,9 +39,8 @@ function serviceAddress(svc: { serviceEntry: { spec: { addresses: string[] } }; 
 }
 
 export function translateForEnvoy(resources: readonly Resource[], options: EnvoyNodeOptions = {}): EnvoyResources {
-  const kafkaHosts = new Set<string>();
-  for (const r of resources) if (r.kind === "ServiceEntry" && r.spec.ports.some(isKafkaPort)) for (const h of r.spec.hosts) kafkaHosts.add(h);
-  const services = metaProtocolServices(resources).filter((s) => !kafkaHosts.has(s.host) && (s.applicationProtocol === "thrift" || s.applicationProtocol === "dubbo"));
+  const kafka = kafkaHosts(resources);
+  const services = metaProtocolServices(resources).filter((s) => !kafka.has(s.host) && (s.applicationProtocol === "thrift" || s.applicationProtocol === "dubbo"));
   const rds = new Map(translateRoutes(resources).map((rc) => [rc.name, rc.virtual_hosts[0]?.routes ?? []]));
   const routers = routersByHost(resources);
 

@@ -13,7 +13,8 @@ import type { MetaRoute, StringMatch } from "../../resources/meta-router.ts";
 import type { RoutedService } from "../meta-protocol-services.ts";
 import { headerMatchers } from "../route.ts";
 import { clusterSpecifier } from "./cluster-specifier.ts";
-import { TYPED_STRUCT_TYPE_URL, type EnvoyListener, type EnvoyRouteAction } from "../envoy-types.ts";
+import type { EnvoyListener, EnvoyRouteAction } from "../envoy-types.ts";
+import { nativeListener } from "./native-listener.ts";
 
 export const THRIFT_PROXY_FILTER = "envoy.filters.network.thrift_proxy";
 const THRIFT_PROXY_TYPE_URL = "type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy";
@@ -62,28 +63,10 @@ export function thriftRouteConfiguration(
 }
 
 export function thriftListener(svc: RoutedService, name: string, address: { address: string; port: number }): EnvoyListener {
-  return {
-    name,
-    address: { socket_address: { address: address.address, port_value: address.port } },
-    traffic_direction: "OUTBOUND",
-    filter_chains: [
-      {
-        filters: [
-          {
-            name: THRIFT_PROXY_FILTER,
-            typed_config: {
-              "@type": TYPED_STRUCT_TYPE_URL,
-              type_url: THRIFT_PROXY_TYPE_URL,
-              value: {
-                stat_prefix: `outbound|${svc.port.number}||${svc.host}`,
-                transport: "AUTO_TRANSPORT",
-                protocol: "AUTO_PROTOCOL",
-                trds: { route_config_name: name, config_source: { ads: {}, resource_api_version: "V3" } },
-              },
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return nativeListener(name, address, THRIFT_PROXY_FILTER, THRIFT_PROXY_TYPE_URL, {
+    stat_prefix: `outbound|${svc.port.number}||${svc.host}`,
+    transport: "AUTO_TRANSPORT",
+    protocol: "AUTO_PROTOCOL",
+    trds: { route_config_name: name, config_source: { ads: {}, resource_api_version: "V3" } },
+  });
 }

@@ -16,7 +16,8 @@ import type { MetaRouter } from "../../resources/meta-router.ts";
 import { resourceLabel } from "../../resources/resource.ts";
 import { ROUTE_POLICIES_ANNOTATION } from "../../resources/route-policy.ts";
 import { isKafkaPort } from "../kafka.ts";
-import { metaProtocolOfPort } from "../meta-protocol-services.ts";
+import { metaProtocolOfPort, metaProtocolServices } from "../meta-protocol-services.ts";
+import { kafkaHosts } from "./native-listener.ts";
 
 export interface UnsupportedFeature {
   resource: Resource;
@@ -58,18 +59,8 @@ function filterOf(app: string): string {
 /** Application protocol of each MetaProtocol host (first port wins), and the Kafka hosts. */
 function protocolsByHost(resources: readonly Resource[]): { meta: Map<string, string>; kafka: Set<string> } {
   const meta = new Map<string, string>();
-  const kafka = new Set<string>();
-  for (const r of resources) {
-    if (r.kind !== "ServiceEntry") continue;
-    for (const host of r.spec.hosts) {
-      for (const port of r.spec.ports) {
-        const app = metaProtocolOfPort(port.name);
-        if (app && !meta.has(host)) meta.set(host, app);
-        if (isKafkaPort(port)) kafka.add(host);
-      }
-    }
-  }
-  return { meta, kafka };
+  for (const s of metaProtocolServices(resources)) if (!meta.has(s.host)) meta.set(s.host, s.applicationProtocol);
+  return { meta, kafka: kafkaHosts(resources) };
 }
 
 function routerFeatures(router: MetaRouter, app: string, out: UnsupportedFeature[]): void {
