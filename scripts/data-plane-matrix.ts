@@ -4,7 +4,8 @@
  * failing expectation) or unsupported (the Envoy capability that is missing). The file is
  * committed; `data-plane-matrix.test.ts` checks it still lists exactly the shipped scenarios.
  *
- * usage: node --import tsx scripts/data-plane-matrix.ts [--out docs/data-planes.md] [scenario files or folders...]
+ * usage: npm run matrix [-- scenario files...]   (named files are rerun; without any, all are;
+ *        a shipped scenario missing from the file is always run) [--out docs/data-planes.md]
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -51,6 +52,28 @@ function escape(s: string): string {
   return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
+/** The rows of an existing matrix file, to keep those of scenarios not rerun. */
+function readRows(file: string): Map<string, Record<DataPlane, Cell>> {
+  const out = new Map<string, Record<DataPlane, Cell>>();
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return out;
+  }
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("| scenarios/")) continue;
+    const [file, meshsim, envoy, why] = line.slice(2, -2).split(" | ");
+    const m = /^(\w+)(?: \((.*)\))?$/.exec(meshsim ?? "");
+    const unescape = (v: string | undefined) => (v ? v.replace(/\\\|/g, "|") : undefined);
+    out.set(file!, {
+      meshsim: { outcome: (m?.[1] ?? "fail") as Cell["outcome"], ...(m?.[2] ? { why: unescape(m[2]) } : {}) },
+      envoy: { outcome: (envoy ?? "fail") as Cell["outcome"], ...(why ? { why: unescape(why) } : {}) },
+    });
+  }
+  return out;
+}
+
 export function renderMatrix(rows: ReadonlyArray<{ file: string; cells: Record<DataPlane, Cell> }>, envoy: string): string {
   const count = (plane: DataPlane, outcome: Cell["outcome"]) => rows.filter((r) => r.cells[plane].outcome === outcome).length;
   const lines = [
@@ -75,11 +98,19 @@ export function renderMatrix(rows: ReadonlyArray<{ file: string; cells: Record<D
 
 async function main(): Promise<void> {
   const { flags, positional } = parseFlags(process.argv.slice(2));
-  const files = positional.length > 0 ? positional : matrixScenarios();
+  const out = flags.out ?? MATRIX_FILE;
+  // Named files are rerun; the other shipped scenarios keep their rows from the existing file.
+  const rerun = new Set(positional.length > 0 ? positional.map((f) => relative(projectPath(""), projectPath(f))) : matrixScenarios());
+  const kept = readRows(projectPath(out));
   const binary = envoyPath();
   if (!binary) throw new Error("Envoy is not installed: run npx meshsim doctor --fix");
   const rows: Array<{ file: string; cells: Record<DataPlane, Cell> }> = [];
-  for (const file of files) {
+  for (const file of matrixScenarios()) {
+    const old = kept.get(file);
+    if (!rerun.has(file) && old) {
+      rows.push({ file, cells: old });
+      continue;
+    }
     const cells = {} as Record<DataPlane, Cell>;
     for (const dataPlane of ["meshsim", "envoy"] as const) {
       const summary = await runScenario(projectPath(file), { dataPlane, noReports: true });
@@ -88,7 +119,6 @@ async function main(): Promise<void> {
     }
     rows.push({ file, cells });
   }
-  const out = flags.out ?? MATRIX_FILE;
   writeFileSync(projectPath(out), renderMatrix(rows, envoyVersion(binary) ?? "unknown"));
   process.stdout.write(`wrote ${out}\n`);
 }
