@@ -5,43 +5,15 @@
  */
 import { createRequire } from "node:module";
 import { expect, it } from "vitest";
-import { codecConformance, formatConformanceReport, type CodecSample } from "../../codec/conformance.ts";
-import { encoderV2 } from "../../../fixtures/dubbo/hessian-peer.ts";
+import { codecConformance, formatConformanceReport } from "../../codec/conformance.ts";
 import { createDubboCodec } from "./index.ts";
+import { dubboSamples } from "./testdata/samples.ts";
 
 const require = createRequire(import.meta.url);
-const Context = require("apache-dubbo-js/es7/context.js").default as { create(): Record<string, unknown> };
-const DubboEncoder = require("apache-dubbo-js/es7/encode.js").default as new (ctx: unknown) => { encode(): Buffer };
-const HeartBeat = require("apache-dubbo-js/es7/heartbeat.js").default as { encode(): Buffer };
 const { decode } = require("apache-dubbo-js/es7/decode.js") as { decode(b: Buffer): { err: Error | null; requestId: number } };
-const java = require("js-to-java") as Record<string, (...a: unknown[]) => unknown> & { combine(c: string, v: unknown): unknown };
-
-function request(id: number, method: string, args: unknown[], attachments: Record<string, string> = {}): Buffer {
-  const ctx = Context.create();
-  Object.assign(ctx, { requestId: id, dubboVersion: "2.0.2", dubboInterface: "meshsim.dubbo.HelloService", path: "meshsim.dubbo.HelloService", methodName: method, methodArgs: args, attachments });
-  return new DubboEncoder(ctx).encode();
-}
-
-function errorResponse(): Buffer {
-  const body = encoderV2().write("Not found exported service").get();
-  const out = Buffer.alloc(16 + body.length);
-  out.writeUInt16BE(0xdabb, 0);
-  out[2] = 0x02;
-  out[3] = 60;
-  out.writeBigInt64BE(9n, 4);
-  out.writeInt32BE(body.length, 12);
-  body.copy(out, 16);
-  return out;
-}
 
 it("passes the codec conformance suite", async () => {
-  const samples: CodecSample[] = [
-    { name: "dubbojs-sayHello.request", bytes: request(1, "sayHello", [java.String("meshsim")], { tenant: "acme" }) },
-    { name: "dubbojs-getUser-object.request", bytes: request(2, "getUser", [java.combine("meshsim.dubbo.User", { id: 1, tags: ["a"] }), java.long(2 ** 40)]) },
-    { name: "dubbojs-pipelined.request", bytes: Buffer.concat([request(3, "a", []), request(4, "b", [java.int(5)])]) },
-    { name: "dubbojs-heartbeat.request", bytes: HeartBeat.encode(), mutation: "ignored" },
-    { name: "service-not-found.response", bytes: errorResponse(), mutation: "ignored" },
-  ];
+  const samples = dubboSamples();
   const report = await codecConformance(createDubboCodec, samples, {
     throughputMs: 50,
     realClient: (reply) => {
