@@ -76,15 +76,16 @@ describe("containers backend", () => {
     expect(summary.steps).toEqual([]);
   });
 
-  it("leaves nothing behind when the simulator is killed with SIGKILL", async () => {
-    const up = spawn(process.execPath, ["bin/meshsim.mjs", "up", "scenarios/thrift/traffic-split.yaml", "--backend", "containers"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  /** `meshsim up --backend containers` in a child process, and what it (not this process) has running. */
+  async function upInAChild() {
+    const child = spawn(process.execPath, ["bin/meshsim.mjs", "up", "scenarios/thrift/traffic-split.yaml", "--backend", "containers"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     await new Promise<void>((resolve, reject) => {
       let out = "";
-      up.stdout!.on("data", (d: Buffer) => {
+      child.stdout!.on("data", (d: Buffer) => {
         out += d.toString();
         if (out.includes("press Ctrl-C")) resolve();
       });
-      up.once("exit", (code) => reject(new Error(`meshsim up exited early (${code}): ${out}`)));
+      child.once("exit", (code) => reject(new Error(`meshsim up exited early (${code}): ${out}`)));
     });
     const mine = await engine.api.listLabelled(`${SESSION_LABEL}=${engine.sessionId}`);
     const theirs = async () => {
@@ -92,10 +93,28 @@ describe("containers backend", () => {
       return { containers: all.containers.filter((c) => !mine.containers.includes(c)), networks: all.networks.filter((n) => !mine.networks.includes(n)) };
     };
     expect((await theirs()).containers.length).toBe(5); // control plane, hello v1 and v2, the pod, the sidecar
-    up.kill("SIGKILL");
-    const deadline = Date.now() + 30_000;
-    while ((await theirs()).containers.length + (await theirs()).networks.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    return { child, theirs };
+  }
+
+  it("leaves nothing behind after Ctrl-C", async () => {
+    const { child, theirs } = await upInAChild();
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
     expect(await theirs()).toEqual({ containers: [], networks: [] });
+  });
+
+  it("leaves nothing behind when the simulator is killed with SIGKILL", async () => {
+    const { child, theirs } = await upInAChild();
+    child.kill("SIGKILL");
+    // The reaper notices its stdin close and removes everything by label.
+    const deadline = Date.now() + 30_000;
+    let left = await theirs();
+    while (left.containers.length + left.networks.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      left = await theirs();
+    }
+    expect(left).toEqual({ containers: [], networks: [] });
   });
 });
 
