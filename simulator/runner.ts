@@ -430,6 +430,10 @@ async function applyFault(f: FaultSpec, topology: RunningTopology): Promise<void
       return topology.kill(f.instance, f.signal);
     case "restart":
       return topology.restart(f.instance);
+    case "pause":
+      return topology.pause(f.instance);
+    case "unpause":
+      return topology.unpause(f.instance);
     case "network":
       return topology.setNetworkFault(f.link, f.fault);
   }
@@ -441,6 +445,9 @@ export function describeFault(f: FaultSpec): string {
       return `kill ${f.instance} (${f.signal})`;
     case "restart":
       return `restart ${f.instance}`;
+    case "pause":
+    case "unpause":
+      return `${f.kind} ${f.instance}`;
     case "network": {
       const link = f.link.kind === "client" ? `${f.link.client} → sidecar` : `→ ${f.link.target}`;
       if (!f.fault) return `clear ${link}`;

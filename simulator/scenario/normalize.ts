@@ -101,6 +101,8 @@ interface RawFault {
   kill?: string;
   signal?: "SIGKILL" | "SIGTERM";
   restart?: string;
+  pause?: string;
+  unpause?: string;
   network?: RawNetworkFault;
 }
 interface RawStep {
@@ -345,9 +347,9 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
   }
 
   function normalizeFault(f: RawFault, path: FieldPath): FaultSpec | undefined {
-    const kinds = (["kill", "restart", "network"] as const).filter((k) => f[k] !== undefined);
+    const kinds = (["kill", "restart", "pause", "unpause", "network"] as const).filter((k) => f[k] !== undefined);
     if (kinds.length !== 1) {
-      problem(path, `a fault is exactly one of kill, restart, network${kinds.length ? ` (found ${kinds.join(", ")})` : ""}`);
+      problem(path, `a fault is exactly one of kill, restart, pause, unpause, network${kinds.length ? ` (found ${kinds.join(", ")})` : ""}`);
       return undefined;
     }
     if (f.signal !== undefined && f.kill === undefined) problem([...path, "signal"], "signal applies to kill");
@@ -358,6 +360,12 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     if (f.restart !== undefined) {
       checkInstance(f.restart, [...path, "restart"]);
       return { kind: "restart", instance: f.restart };
+    }
+    for (const kind of ["pause", "unpause"] as const) {
+      const instance = f[kind];
+      if (instance === undefined) continue;
+      checkInstance(instance, [...path, kind]);
+      return { kind, instance };
     }
     const n = f.network!;
     const nPath = [...path, "network"];

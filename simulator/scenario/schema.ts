@@ -249,7 +249,7 @@ const networkFault = {
 
 const fault = {
   type: "object",
-  description: "Exactly one of kill, restart, network.",
+  description: "Exactly one of kill, restart, pause, unpause, network.",
   minProperties: 1,
   maxProperties: 2,
   additionalProperties: false,
@@ -257,6 +257,8 @@ const fault = {
     kill: { type: "string", minLength: 1, description: "Instance to stop (e.g. hello-v1-0); SIGKILL unless signal: SIGTERM." },
     signal: { enum: ["SIGKILL", "SIGTERM"] },
     restart: { type: "string", minLength: 1, description: "Instance to (re)start on the port it had, so the ServiceEntry stays valid." },
+    pause: { type: "string", minLength: 1, description: "Instance to freeze: its connections stay open and nothing answers (SIGSTOP; the engine's pause in containers)." },
+    unpause: { type: "string", minLength: 1, description: "Instance to let run again after pause." },
     network: networkFault,
   },
 } as const;

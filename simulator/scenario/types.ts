@@ -173,6 +173,7 @@ export type LinkSpec = { kind: "upstream"; target: string; instances: string[] }
 
 export type FaultSpec =
   | { kind: "kill"; instance: string; signal: "SIGKILL" | "SIGTERM" }
+  | { kind: "pause" | "unpause"; instance: string }
   | { kind: "restart"; instance: string }
   | { kind: "network"; link: LinkSpec; fault: NetworkFault | null };
 
