@@ -202,7 +202,7 @@ export async function upCommand(args: string[]): Promise<number> {
     ...(values.backend ? { backend: values.backend[0]! } : {}),
   });
   const lines: string[] = [];
-  lines.push(`${topology.backend} backend`);
+  lines.push(`${topology.backend} backend${topology.runLabel ? `, everything labelled ${topology.runLabel}` : ""}`);
   lines.push(`control plane   ${topology.controlPlane.baseUrl}/status  (xDS 127.0.0.1:${topology.controlPlaneXdsPort})`);
   for (const s of topology.sidecars.values()) {
     lines.push(`sidecar ${s.client} (${s.dataPlane})  admin http://127.0.0.1:${s.adminPort}/stats  /config_dump  (node ${s.nodeId})`);
@@ -218,11 +218,14 @@ export async function upCommand(args: string[]): Promise<number> {
     for (const step of steps) lines.push(`  ${describeConfigStep(step)}`);
   }
   process.stdout.write(`${lines.join("\n")}\nup; press Ctrl-C to stop\n`);
+  // Signal listeners do not keep Node running; child processes do, containers do not.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
     watchParent(resolve);
   });
+  clearInterval(keepAlive);
   process.stderr.write("stopping...\n");
   await topology.down();
   await closeEngine();

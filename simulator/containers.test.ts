@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runScenario } from "./runner.ts";
 import { loadScenario } from "./scenario/loader.ts";
-import { MESHSIM_LABEL, openEngine, SESSION_LABEL, type Engine } from "./runtime/containers/engine.ts";
+import { openEngine, SESSION_LABEL, type Engine } from "./runtime/containers/engine.ts";
 import { ensureImage } from "./runtime/containers/images.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -74,45 +74,42 @@ describe("containers backend", () => {
     expect(summary.steps).toEqual([]);
   });
 
-  /** `meshsim up --backend containers` in a child process, and what it (not this process) has running. */
+  /** `meshsim up --backend containers` in a child process, and what of its run is still there. */
   async function upInAChild() {
     const child = spawn(process.execPath, ["bin/meshsim.mjs", "up", "scenarios/thrift/traffic-split.yaml", "--backend", "containers"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-    await new Promise<void>((resolve, reject) => {
+    const label = await new Promise<string>((resolve, reject) => {
       let out = "";
       child.stdout!.on("data", (d: Buffer) => {
         out += d.toString();
-        if (out.includes("press Ctrl-C")) resolve();
+        const labelled = /everything labelled (\S+)/.exec(out);
+        if (out.includes("press Ctrl-C") && labelled) resolve(labelled[1]!);
       });
       child.once("exit", (code) => reject(new Error(`meshsim up exited early (${code}): ${out}`)));
     });
-    const mine = await engine.api.listLabelled(`${SESSION_LABEL}=${engine.sessionId}`);
-    const theirs = async () => {
-      const all = await engine.api.listLabelled(`${MESHSIM_LABEL}=true`);
-      return { containers: all.containers.filter((c) => !mine.containers.includes(c)), networks: all.networks.filter((n) => !mine.networks.includes(n)) };
-    };
-    expect((await theirs()).containers.length).toBe(5); // control plane, hello v1 and v2, the pod, the sidecar
-    return { child, theirs };
+    const left = () => engine.api.listLabelled(label);
+    expect((await left()).containers.length).toBe(5); // control plane, hello v1 and v2, the pod, the sidecar
+    return { child, left };
   }
 
   it("leaves nothing behind after Ctrl-C", async () => {
-    const { child, theirs } = await upInAChild();
+    const { child, left } = await upInAChild();
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     child.kill("SIGINT");
     expect(await exited).toBe(0);
-    expect(await theirs()).toEqual({ containers: [], networks: [] });
+    expect(await left()).toEqual({ containers: [], networks: [] });
   });
 
   it("leaves nothing behind when the simulator is killed with SIGKILL", async () => {
-    const { child, theirs } = await upInAChild();
+    const { child, left } = await upInAChild();
     child.kill("SIGKILL");
     // The reaper notices its stdin close and removes everything by label.
     const deadline = Date.now() + 30_000;
-    let left = await theirs();
-    while (left.containers.length + left.networks.length > 0 && Date.now() < deadline) {
+    let remaining = await left();
+    while (remaining.containers.length + remaining.networks.length > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      left = await theirs();
+      remaining = await left();
     }
-    expect(left).toEqual({ containers: [], networks: [] });
+    expect(remaining).toEqual({ containers: [], networks: [] });
   });
 });
 

@@ -25,6 +25,8 @@ export interface SidecarInfo {
 
 export interface RunningTopology {
   backend: BackendName;
+  /** The label every container and network of this run carries (containers only). */
+  runLabel?: string;
   controlPlane: ControlPlaneClient;
   /** The control plane's xDS port as the simulator reaches it, on 127.0.0.1. */
   controlPlaneXdsPort: number;

@@ -164,6 +164,7 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
 
     return {
       backend: "containers",
+      runLabel: `${RUN_LABEL}=${runId}`,
       controlPlane,
       controlPlaneXdsPort: cp.getMappedPort(XDS_PORT),
       instances,

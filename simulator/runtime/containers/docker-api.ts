@@ -52,9 +52,9 @@ export class DockerApi {
     await this.ok("POST", `/images/${encodeURIComponent(name)}/tag?repo=${encodeURIComponent(repo)}&tag=${encodeURIComponent(tag)}`);
   }
 
-  /** Removes the images of `repo` other than `keep`; one still used by a container stays. */
-  async removeOtherImages(repo: string, keep: string): Promise<void> {
-    const filters = encodeURIComponent(JSON.stringify({ reference: [repo] }));
+  /** Removes the images of `repo` labelled `label` other than `keep`; one still used by a container stays. */
+  async removeOtherImages(repo: string, keep: string, label: string): Promise<void> {
+    const filters = encodeURIComponent(JSON.stringify({ reference: [repo], label: [label] }));
     const images = (await this.ok("GET", `/images/json?filters=${filters}`)) as Array<{ Id: string; RepoTags?: string[] }>;
     const stale = images.filter((i) => !(i.RepoTags ?? []).some((t) => t === keep || t === `${repo}:latest`));
     await Promise.all(stale.map((i) => this.call("DELETE", `/images/${i.Id}`)));

@@ -97,10 +97,10 @@ async function buildUnlessPresent(
     writeFileSync(join(context, "app/package.json"), readFileSync(projectPath("package.json")));
     for (const pkg of productionPackages()) cpSync(projectPath(`node_modules/${pkg}`), join(context, "app/node_modules", pkg), { recursive: true, dereference: true });
     const { GenericContainer } = await import("testcontainers");
-    await GenericContainer.fromDockerfile(context, "Containerfile").withBuildArgs({ BASE: base }).build(name, { deleteOnExit: false });
+    await GenericContainer.fromDockerfile(context, "Containerfile").withBuildArgs({ BASE: base, CHECKOUT: projectPath("") }).build(name, { deleteOnExit: false });
     await engine.api.tagImage(name, IMAGE_REPO, "latest");
-    // Earlier builds are stale now (each holds a few hundred MB of its own).
-    await engine.api.removeOtherImages(IMAGE_REPO, name).catch(() => undefined);
+    // This checkout's earlier builds are stale now (each holds a few hundred MB of its own).
+    await engine.api.removeOtherImages(IMAGE_REPO, name, `dev.meshsim.checkout=${projectPath("")}`).catch(() => undefined);
     return { name, built: true };
   } finally {
     rmSync(context, { recursive: true, force: true });
