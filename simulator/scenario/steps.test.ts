@@ -109,7 +109,7 @@ steps:
       '12 steps[0].fault[0].kill: no instance named "hello-v3-0"; did you mean "hello-v1-0"?; instances are named <service>-<version>-<index>',
       '13 steps[0].fault[1].network.link.to: "helo" is not a service, an instance or "sidecar"; did you mean "hello"?',
       "14 steps[0].fault[2].network.link.from: to: sidecar is the hop from a client to its own sidecar; from must name a client with a sidecar (caller)",
-      "15 steps[0].fault[3]: a fault is exactly one of kill, restart, network (found kill, restart)",
+      "15 steps[0].fault[3]: a fault is exactly one of kill, restart, pause, unpause, network (found kill, restart)",
       '16 steps[0].waitFor.fixture: no instance named "hello-v1-9"; did you mean "hello-v1-0"?; instances are named <service>-<version>-<index>',
       '16 steps[0].waitFor.metric.sidecar: no client named "calller" with a sidecar; did you mean "caller"?',
       "22 steps[1].expect[0]: this step sends traffic 2 times; say which with of: <id> (ids: a, b)",
