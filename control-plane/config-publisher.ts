@@ -42,9 +42,11 @@ export class ConfigPublisher {
     this.waiters = [];
     try {
       const resources = this.store.list();
+      // Translated first: when it throws, no cache moves to the next version.
+      const meshsim = translate(resources);
       const version = this.cache.nextVersion();
       this.dataPlanes?.publishEnvoy(resources, version);
-      const snapshot = this.cache.set(translate(resources), version);
+      const snapshot = this.cache.set(meshsim, version);
       for (const w of waiters) w.resolve(snapshot);
       return snapshot;
     } catch (err) {

@@ -7,6 +7,7 @@
  */
 import type { InputProblem } from "../common/errors.ts";
 import { envoyUnsupported, unsupportedProblem } from "../control-plane/translate/envoy/index.ts";
+import { REDIS_CLUSTER_MODE } from "../control-plane/translate/envoy/unsupported.ts";
 import type { Resource } from "../control-plane/resources/index.ts";
 import { allSteps } from "./scenario/steps.ts";
 import type { DataPlane, Scenario } from "./scenario/types.ts";
@@ -16,10 +17,10 @@ import { clientDataPlane } from "./scenario-topology.ts";
 const REDIS_DEPLOYMENT: Record<string, string> = {
   replicated:
     "redis_proxy treats every endpoint of a plain cluster as a primary shard and hashes keys across them, so writes would reach the replica; roles and read policies need Redis Cluster discovery (envoy.clusters.redis), which meshsim does not generate",
-  cluster: "meshsim does not translate Redis cluster mode to Envoy's envoy.clusters.redis cluster type yet",
+  cluster: REDIS_CLUSTER_MODE,
 };
 const REDIS_ROUTE_CHANGE =
-  "redis_proxy's routes live in its listener (no route discovery): a RedisService change while clients are connected replaces the listener, and open connections keep the old routes until they are drained and closed";
+  "redis_proxy's routes live in its listener (no route discovery): a RedisService applied or deleted while clients are connected replaces the listener, and open connections keep the old routes until they are drained and closed";
 
 export function usesEnvoy(scenario: Scenario, dataPlane?: DataPlane): boolean {
   return scenario.topology.clients.some((c) => c.sidecar && clientDataPlane(scenario, c, dataPlane) === "envoy");
@@ -47,7 +48,7 @@ export function unsupportedOnDataPlanes(scenario: Scenario, dataPlane?: DataPlan
     const branches = step.parallel ?? [];
     if (!branches.some((b) => allSteps([b]).some((d) => d.traffic))) continue;
     for (const d of allSteps(branches)) {
-      for (const r of d.apply) {
+      for (const r of [...d.apply, ...d.delete]) {
         if (r.kind === "RedisService") out.push({ ...at(r.source), resource: `RedisService/${r.name}`, path: "", message: `not supported on envoy: ${REDIS_ROUTE_CHANGE}` });
       }
     }

@@ -48,9 +48,10 @@ export class SotwStream extends AdsStream<DiscoveryRequest> {
     let sub = this.subs.get(typeUrl);
     const sameRaw = sub?.namesRaw !== undefined && req.names_raw !== undefined && sub.namesRaw.equals(req.names_raw);
     if (sub && req.response_nonce) {
-      // The latest response was acknowledged already, yet the proxy asks again: Envoy does this when
-      // clusters it holds were replaced and warm up again, and they need their endpoints resent.
-      const asksAgain = req.response_nonce === sub.lastNonce && !sub.pendingAck && !FULL_STATE_TYPES.has(typeUrl);
+      // The latest response was acknowledged already, yet the proxy asks again for the same names:
+      // Envoy does this when clusters it holds were replaced and warm up again, and they need their
+      // endpoints resent (a request with other names is a resubscription, handled below).
+      const asksAgain = sameRaw && req.response_nonce === sub.lastNonce && !sub.pendingAck && !FULL_STATE_TYPES.has(typeUrl);
       if (!this.answer(sub, req.response_nonce, req.error_detail)) return;
       if (asksAgain) {
         sub.forgetAll();
@@ -79,6 +80,12 @@ export class SotwStream extends AdsStream<DiscoveryRequest> {
   protected push(sub: Subscription, snapshot: Snapshot): void {
     const fresh = sub.holdsNothing();
     const diff = sub.diff(snapshot);
+    if (sub.typeUrl === TYPE_URL.cluster && diff.upserts.length > 0) {
+      // Envoy replaces a changed cluster with a new one that warms until it gets endpoints, even
+      // unchanged ones: the endpoint push that follows (TYPE_ORDER) resends them.
+      const endpoints = this.subs.get(TYPE_URL.endpoint);
+      for (const c of diff.upserts) endpoints?.forget(c.name);
+    }
     const nothing = diff.upserts.length === 0 && (diff.removals.length === 0 || !FULL_STATE_TYPES.has(sub.typeUrl));
     if (nothing && sub.wireVersion !== undefined) {
       sub.synced(snapshot);

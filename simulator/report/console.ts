@@ -1,7 +1,7 @@
 /** The run as a person reads it at the end of `meshsim run`. */
 import { formatMs } from "../scenario/units.ts";
 import type { TrafficResult } from "../traffic/traffic-result.ts";
-import { runOutcome, stepKind, type RunSummary, type StepSummary } from "./summary.ts";
+import { held, runOutcome, stepKind, type RunSummary, type StepSummary } from "./summary.ts";
 import { compareDataPlanes } from "../assert/differential.ts";
 
 export interface ConsoleOptions {
@@ -45,7 +45,7 @@ export function renderConsoleSummary(summary: RunSummary, options: ConsoleOption
   const errored = summary.steps.filter((s) => s.error !== undefined).length;
   const tally = [
     `${summary.steps.length} step${summary.steps.length === 1 ? "" : "s"}`,
-    `${expectations.length - failed}/${expectations.length} expectations held`,
+    held(expectations, summary.dataPlane),
     ...(errored ? [`${errored} step${errored === 1 ? "" : "s"} errored`] : []),
   ].join(", ");
   lines.push(`  ${failed || errored || summary.error ? paint("red", tally) : paint("green", tally)}`);

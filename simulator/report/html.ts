@@ -6,7 +6,7 @@
  */
 import { formatMs } from "../scenario/units.ts";
 import type { TrafficResult } from "../traffic/traffic-result.ts";
-import { stepKind, type RunSummary, type StepEvent, type StepSummary } from "./summary.ts";
+import { held, stepKind, type RunSummary, type StepEvent, type StepSummary } from "./summary.ts";
 import { lineChart, PALETTE, stackedBars, stackedShares, type Marker } from "./svg-chart.ts";
 
 export const CSS = `
@@ -54,7 +54,6 @@ export function esc(s: string): string {
 
 export function renderHtml(summary: RunSummary): string {
   const expectations = summary.steps.flatMap((s) => s.expectations);
-  const failed = expectations.filter((e) => !e.passed).length;
   const verdict = summary.unsupported ? `UNSUPPORTED ON ${(summary.dataPlane ?? "").toUpperCase()}` : summary.passed ? "PASSED" : "FAILED";
   const tags = summary.scenario.tags.length ? ` · tags: ${summary.scenario.tags.map(esc).join(", ")}` : "";
   const vars = summary.scenario.vars && Object.keys(summary.scenario.vars).length
@@ -66,7 +65,7 @@ export function renderHtml(summary: RunSummary): string {
   out.push(`<header class="${summary.unsupported ? "na" : summary.passed ? "pass" : "fail"}" id="verdict" data-passed="${summary.passed}">`);
   out.push(`<h1><span class="verdict">${verdict}</span> · ${esc(summary.scenario.name)}</h1>`);
   out.push(
-    `<div class="meta">${esc(summary.scenario.file)} · started ${esc(summary.startedAt)} · ${esc(formatMs(summary.durationMs))} · ${expectations.length - failed}/${expectations.length} expectations held${summary.dataPlane ? ` · data plane: ${esc(summary.dataPlane)}` : ""}${tags}${vars}</div>`,
+    `<div class="meta">${esc(summary.scenario.file)} · started ${esc(summary.startedAt)} · ${esc(formatMs(summary.durationMs))} · ${held(expectations, summary.dataPlane)}${summary.dataPlane ? ` · data plane: ${esc(summary.dataPlane)}` : ""}${tags}${vars}</div>`,
   );
   if (summary.scenario.description) out.push(`<div class="meta">${esc(summary.scenario.description)}</div>`);
   out.push(`</header><main>`);

@@ -65,6 +65,14 @@ export interface StepEvent {
 }
 
 /** e.g. "apply+waitFor"; "step" when the step did nothing. */
+/** "8/12 expectations held" — checks not applicable on the data plane counted apart. */
+export function held(expectations: ReadonlyArray<{ passed: boolean; notApplicable?: string }>, dataPlane: string | undefined): string {
+  const na = expectations.filter((e) => e.notApplicable !== undefined).length;
+  const checked = expectations.length - na;
+  const ok = expectations.filter((e) => e.passed && e.notApplicable === undefined).length;
+  return `${ok}/${checked} expectations held${na > 0 ? `, ${na} not applicable on ${dataPlane ?? "this data plane"}` : ""}`;
+}
+
 /** A run in one word: passed, failed, or unsupported on its data plane (nothing ran). */
 export function runOutcome(s: Pick<RunSummary, "passed" | "unsupported">): "passed" | "failed" | "unsupported" {
   return s.unsupported ? "unsupported" : s.passed ? "passed" : "failed";

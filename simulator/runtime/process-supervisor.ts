@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { MeshsimError } from "../../common/errors.ts";
-import { killOnExit, stopChild } from "../../common/child-processes.ts";
+import { killOnExit, killWithChild, stopChild, stopGrandchildren } from "../../common/child-processes.ts";
 
 export interface ManagedProcess {
   name: string;
@@ -93,6 +93,10 @@ export class ProcessSupervisor {
       await stopChild(child);
       throw err;
     });
+    // A child may announce processes it started for us (a launcher's Envoy): they die with it.
+    const pids = Array.isArray(ready.pids) ? ready.pids.filter((p): p is number => typeof p === "number") : [];
+    killWithChild(pids);
+    child.once("exit", () => stopGrandchildren(pids));
     const managed: ManagedProcess = { name: spec.name, pid: child.pid!, ready, child, tail: () => lines.join("\n") };
     this.processes.set(spec.name, managed);
     return managed;

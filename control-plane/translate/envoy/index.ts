@@ -13,6 +13,7 @@ import { kafkaHosts } from "./native-listener.ts";
 import { metaProtocolServices, routeConfigName, type RoutedService } from "../meta-protocol-services.ts";
 import { routersByHost, translateRoutes } from "../route.ts";
 import { translateRedis } from "../redis.ts";
+import { hostVisibility } from "../index.ts";
 import { dubboListener, dubboRouteConfiguration } from "./dubbo.ts";
 import { thriftListener, thriftRouteConfiguration } from "./thrift.ts";
 
@@ -71,6 +72,7 @@ export function translateForEnvoy(resources: readonly Resource[], options: Envoy
     if (address) listeners.push({ ...l, address: { socket_address: { address: address.address, port_value: address.port } } });
   }
 
+  const visibility = hostVisibility(resources);
   const routed = new Set(services.map((s) => s.host));
   const keep = (clusterName: string) => routed.has(clusterName.split("|")[3] ?? "");
   return {
@@ -80,5 +82,6 @@ export function translateForEnvoy(resources: readonly Resource[], options: Envoy
     routes: [],
     thriftRoutes,
     dubboRoutes,
+    ...(visibility && { visibility }),
   };
 }

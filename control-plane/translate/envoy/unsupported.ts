@@ -26,6 +26,8 @@ export interface UnsupportedFeature {
   reason: string;
 }
 
+export const REDIS_CLUSTER_MODE = "meshsim does not translate Redis cluster mode to Envoy's envoy.clusters.redis cluster type yet";
+
 /** The meta protocols that have a native Envoy filter in the official build. */
 export const ENVOY_META_PROTOCOLS: ReadonlySet<string> = new Set(["thrift", "dubbo"]);
 
@@ -35,6 +37,7 @@ const REASON = {
   otherProtocol: (app: string) => `Envoy has no native filter for "${app}" (Aeraki's meta_protocol_proxy is not part of upstream Envoy)`,
   thriftMatch: "thrift_proxy matches method and service names exactly (RouteMatch.method_name / service_name); prefix and regex apply only to THeader headers",
   dubboInterfaceRegex: "dubbo_proxy matches the interface exactly or with a leading/trailing '*' (RouteConfiguration.interface); no regular expressions",
+  dubboVersion: "dubbo_proxy matches the service version exactly (RouteConfiguration.version); no prefix or regex",
   dubboMirror: "dubbo_proxy's RouteAction has no request mirror policy",
   mutation: (filter: string) => `${filter} routes cannot add headers or attachments (no request/response_headers_to_add in its RouteAction)`,
   timeout: (filter: string) => `${filter}'s RouteAction has no timeout; only the cluster's connect timeout applies`,
@@ -49,7 +52,7 @@ const REASON = {
     `${filter} holds one pooled TCP connection per request, so Envoy enforces only max_connections and max_pending_requests (http1MaxPendingRequests); max_requests is never checked`,
   consistentHash: (filter: string) => `${filter} routes carry no hash policy, so a ring-hash or Maglev cluster would have no request key to hash`,
   authorization: "upstream Envoy has no dubbo_proxy filter that authorizes by interface or method (envoy.filters.network.rbac sees connections, not Dubbo calls)",
-  redisCluster: "meshsim does not translate Redis cluster mode to Envoy's envoy.clusters.redis cluster type yet",
+  redisCluster: REDIS_CLUSTER_MODE,
 } as const;
 
 function filterOf(app: string): string {
@@ -72,6 +75,7 @@ function routerFeatures(router: MetaRouter, app: string, out: UnsupportedFeature
       const form = "exact" in m ? "exact" : "prefix" in m ? "prefix" : "regex";
       if (app === "thrift" && (key === "method" || key === "service") && form !== "exact") add([...base, "match", "attributes", key, form], REASON.thriftMatch);
       if (app === "dubbo" && key === "interface" && form === "regex") add([...base, "match", "attributes", key, form], REASON.dubboInterfaceRegex);
+      if (app === "dubbo" && key === "version" && form !== "exact") add([...base, "match", "attributes", key, form], REASON.dubboVersion);
     }
     if (route.mirror && app === "dubbo") add([...base, "mirror"], REASON.dubboMirror);
     if (route.requestMutation.length > 0) add([...base, "requestMutation"], REASON.mutation(filter));
@@ -117,8 +121,14 @@ export function envoyUnsupported(resources: readonly Resource[]): UnsupportedFea
           ...r.spec.subsets.map((s, i): [FieldPath, TrafficPolicySpec | undefined] => [["spec", "subsets", i, "trafficPolicy"], s.trafficPolicy]),
         ];
         for (const [path, tp] of policies) {
-          if (tp?.connectionPool?.http?.http2MaxRequests !== undefined) {
-            out.push({ resource: r, path: [...path, "connectionPool", "http", "http2MaxRequests"], reason: REASON.maxRequests(filterOf(app)) });
+          const levels: Array<[FieldPath, Omit<TrafficPolicySpec, "portLevelSettings"> | undefined]> = [
+            [path, tp],
+            ...(tp?.portLevelSettings ?? []).map((p, i): [FieldPath, Omit<TrafficPolicySpec, "portLevelSettings">] => [[...path, "portLevelSettings", i], p]),
+          ];
+          for (const [at, level] of levels) {
+            if (level?.connectionPool?.http?.http2MaxRequests !== undefined) {
+              out.push({ resource: r, path: [...at, "connectionPool", "http", "http2MaxRequests"], reason: REASON.maxRequests(filterOf(app)) });
+            }
           }
         }
         break;

@@ -1,9 +1,9 @@
 /**
  * Real Envoy against meshsim's control plane, without the simulator: Envoy ACKs the Envoy-native
- * configuration, and a cluster change whose endpoints did not change is ACKed too. (Envoy warms
- * replaced clusters and asks again for their endpoints with the nonce it already acknowledged; a
- * server that answers only changes leaves the clusters warming and the CDS update unacknowledged
- * for ever — which is how this control plane behaved before it answered such requests.)
+ * configuration, and cluster changes are ACKed at once — also when their endpoints did not change,
+ * or changed in the same push. (Envoy replaces a changed cluster by one that warms until it gets
+ * its endpoints again; a server that sends only what changed leaves it warming, and the CDS update
+ * unacknowledged, until Envoy's 15 s initial fetch timeout — as this control plane did.)
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startControlPlane, type ControlPlane } from "../../../control-plane/server.ts";
@@ -84,5 +84,38 @@ describe("Envoy fed by meshsim's control plane", () => {
     await cp.settled();
     expect(await acked(cp, 5_000)).toBe(true);
     expect(cp.status().proxies[0]!.types.Cluster).toMatchObject({ ackedVersion: cp.status().version });
+
+    // A cluster policy change and an endpoint change in one push.
+    cp.store.apply(
+      resources(
+        SERVICES.replace("subsets: [{name: v1, labels: {version: v1}}]", "trafficPolicy: {connectionPool: {tcp: {maxConnections: 3}}}\n  subsets: [{name: v1, labels: {version: v1}}]").replace(
+          "endpoints: [{address: 127.0.0.1, ports: {tcp-metaprotocol-thrift-hello: 7001}, labels: {version: v1}}]",
+          "endpoints: [{address: 127.0.0.1, ports: {tcp-metaprotocol-thrift-hello: 7001}, labels: {version: v1}}, {address: 127.0.0.1, ports: {tcp-metaprotocol-thrift-hello: 7004}, labels: {version: v1}}]",
+        ),
+      ),
+    );
+    await cp.settled();
+    expect(await acked(cp, 5_000)).toBe(true);
+  });
+
+  it("takes Envoy down with its launcher, even when the launcher is killed outright", async () => {
+    cp = await startControlPlane();
+    cp.store.apply(resources(SERVICES));
+    const p = await supervisor.start(envoySidecarSpawn("envoy", { nodeId: "envoy-2", cluster: "test", xdsAddress: { host: "127.0.0.1", port: cp.xdsPort }, listenerPorts: {} }));
+    const envoyPid = Number(p.ready.envoyPid);
+    expect(alive(envoyPid)).toBe(true);
+    await supervisor.stop("envoy", "SIGKILL");
+    const deadline = Date.now() + 3000;
+    while (alive(envoyPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(envoyPid)).toBe(false);
   });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -76,5 +76,11 @@ async function waitLive(): Promise<number> {
   }
 }
 
+// Also on exitWithParent's forced exit: Envoy never outlives this process when it can help it,
+// and `pids` tells the supervisor to kill Envoy should this process be killed outright.
+process.on("exit", () => {
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
+
 const adminPort = await waitLive();
-announceReady({ adminPort, envoyPid: child.pid });
+announceReady({ adminPort, envoyPid: child.pid, pids: [child.pid] });
