@@ -6,15 +6,17 @@
  * own process, for its CPU time and peak memory.
  */
 import type { ProcessSupervisor } from "../simulator/runtime/process-supervisor.ts";
-import { nodeScript } from "../simulator/runtime/node-command.ts";
-import { envoyMissing, envoyPath } from "../simulator/runtime/envoy/binary.ts";
+import { envoySpawn } from "../simulator/runtime/envoy/sidecar.ts";
+import { THRIFT_PROXY_FILTER, THRIFT_PROXY_TYPE_URL } from "../control-plane/translate/envoy/thrift.ts";
+import { DUBBO_PROXY_FILTER, DUBBO_PROXY_TYPE_URL } from "../control-plane/translate/envoy/dubbo.ts";
+import { REDIS_PROXY_FILTER, REDIS_PROXY_TYPE_URL } from "../control-plane/translate/redis.ts";
 import { allocatePort } from "../simulator/topology/ports.ts";
 
 const FILTERS: Record<string, (cluster: string) => { name: string; typed_config: Record<string, unknown> }> = {
   thrift: (cluster) => ({
-    name: "envoy.filters.network.thrift_proxy",
+    name: THRIFT_PROXY_FILTER,
     typed_config: {
-      "@type": "type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy",
+      "@type": THRIFT_PROXY_TYPE_URL,
       stat_prefix: "bench",
       transport: "AUTO_TRANSPORT",
       protocol: "AUTO_PROTOCOL",
@@ -22,17 +24,17 @@ const FILTERS: Record<string, (cluster: string) => { name: string; typed_config:
     },
   }),
   dubbo: (cluster) => ({
-    name: "envoy.filters.network.dubbo_proxy",
+    name: DUBBO_PROXY_FILTER,
     typed_config: {
-      "@type": "type.googleapis.com/envoy.extensions.filters.network.dubbo_proxy.v3.DubboProxy",
+      "@type": DUBBO_PROXY_TYPE_URL,
       stat_prefix: "bench",
       multiple_route_config: { name: "bench", route_config: [{ name: "bench", interface: "*", routes: [{ match: { method: { name: { safe_regex: { regex: ".*" } } } }, route: { cluster } }] }] },
     },
   }),
   redis: (cluster) => ({
-    name: "envoy.filters.network.redis_proxy",
+    name: REDIS_PROXY_FILTER,
     typed_config: {
-      "@type": "type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProxy",
+      "@type": REDIS_PROXY_TYPE_URL,
       stat_prefix: "bench",
       settings: { op_timeout: "5s" },
       prefix_routes: { catch_all_route: { cluster } },
@@ -47,8 +49,6 @@ export interface EnvoyBaseline {
 }
 
 export async function startEnvoyBaseline(supervisor: ProcessSupervisor, protocol: keyof typeof FILTERS, upstreamPort: number): Promise<EnvoyBaseline> {
-  const binary = envoyPath();
-  if (!binary) throw new Error(envoyMissing());
   const port = await allocatePort();
   const bootstrap = {
     admin: { address: { socket_address: { address: "127.0.0.1", port_value: 0 } } },
@@ -64,6 +64,6 @@ export async function startEnvoyBaseline(supervisor: ProcessSupervisor, protocol
       ],
     },
   };
-  const p = await supervisor.start({ name: `envoy-${protocol}`, ...nodeScript("simulator/runtime/envoy/launcher.ts", ["--envoy", binary, "--bootstrap-json", JSON.stringify(bootstrap)]), readyTimeoutMs: 30_000 });
+  const p = await supervisor.start(envoySpawn(`envoy-${protocol}`, bootstrap));
   return { port, envoyPid: Number(p.ready.envoyPid) };
 }

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { InvalidInputError, MeshsimError, type InputProblem } from "../common/errors.ts";
 import { renderConsoleSummary, renderDataPlaneComparison, renderRunTable } from "./report/console.ts";
 import { writeComparison } from "./report/comparison-html.ts";
+import { compareDataPlanes } from "./assert/differential.ts";
 import { isFileReporter, isReporterName, REPORTER_NAMES, type ReporterName } from "./report/reporters.ts";
 import type { RunSummary } from "./report/summary.ts";
 import { FILE_REPORTERS, type FileReporterName } from "./report/write-reports.ts";
@@ -133,6 +134,7 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
   process.once("SIGTERM", onSignal);
   const stopWatching = watchParent(onSignal);
   const summaries: RunSummary[] = [];
+  let disagreements = 0;
   try {
     for (const scenario of scenarios) {
       const pair: Array<RunSummary & { reportDir?: string }> = [];
@@ -162,8 +164,12 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
         if (summary.reportDir) say(`reports: ${summary.reportDir}/ (${fileReporters.map((r) => FILE_REPORTERS[r].file).join(", ")})\n`);
       }
       if (pair.length === 2) {
-        say(renderDataPlaneComparison(pair[0]!, pair[1]!));
-        if (fileReporters.includes("html")) say(`comparison: ${writeComparison(pair[0]!, pair[1]!, values.out?.[0] ?? "reports")}\n`);
+        const [meshsim, envoy] = pair as [RunSummary, RunSummary];
+        const findings = meshsim.unsupported || envoy.unsupported ? [] : compareDataPlanes(meshsim, envoy);
+        // A significant disagreement fails the gate even when both runs passed.
+        if (findings.length > 0) disagreements++;
+        say(renderDataPlaneComparison(meshsim, envoy, findings));
+        if (fileReporters.includes("html")) say(`comparison: ${writeComparison(meshsim, envoy, findings, values.out?.[0] ?? "reports")}\n`);
       }
       if (controller.signal.aborted) break;
       if (pair.some((s) => !s.passed) && values.bail) {
@@ -181,7 +187,7 @@ export async function runCommand(args: string[], expand: (paths: string[]) => st
   if (summaries.length > 1) say(renderRunTable(summaries, scenarios.length * dataPlanes.length));
   if (controller.signal.aborted) return 130;
   if (summaries.some((s) => s.error !== undefined || s.unsupported !== undefined)) return 2;
-  return summaries.every((s) => s.passed) && summaries.length === scenarios.length * dataPlanes.length ? 0 : 1;
+  return summaries.every((s) => s.passed) && summaries.length === scenarios.length * dataPlanes.length && disagreements === 0 ? 0 : 1;
 }
 
 /**

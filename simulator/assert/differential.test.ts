@@ -31,6 +31,11 @@ describe("compareDataPlanes", () => {
     expect(kinds.map((f) => f.aspect)).toEqual(["error kinds"]);
   });
 
+  it("reports traffic that ran on one data plane only", () => {
+    const stopped = { steps: [] } as unknown as RunSummary;
+    expect(compareDataPlanes(run({ v1: 10 }), stopped)).toEqual([expect.objectContaining({ step: "drive", aspect: "traffic", message: "ran on meshsim only (10 requests)" })]);
+  });
+
   it("ignores a significant but small difference (within tolerance)", () => {
     expect(compareDataPlanes(run({ v1: 200_000, v2: 800_000 }), run({ v1: 210_000, v2: 790_000 }))).toEqual([]);
   });

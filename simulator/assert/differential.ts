@@ -71,20 +71,44 @@ function compareCounts(
   return { step, aspect, message: `meshsim ${show(va, ta)} vs envoy ${show(vb, tb)}`, p: test.p };
 }
 
+
 function label(t: TrafficResult): string {
   return t.id !== undefined ? `${t.step} (${t.id})` : t.step;
 }
 
-/** Findings, one per aspect of each traffic action where the two runs disagree. */
+/** Each traffic action keyed by its step, its `id` and its place among the step's actions of that id. */
+function trafficByKey(s: RunSummary): Map<string, { t: TrafficResult; passed: boolean }> {
+  const out = new Map<string, { t: TrafficResult; passed: boolean }>();
+  for (const step of s.steps) {
+    const seen = new Map<string, number>();
+    for (const t of step.traffic) {
+      const base = `${step.name}\u0000${label(t)}`;
+      const n = seen.get(base) ?? 0;
+      seen.set(base, n + 1);
+      out.set(`${base}\u0000${n}`, { t, passed: step.passed });
+    }
+  }
+  return out;
+}
+
+/**
+ * Findings, one per aspect of each traffic action where the two runs disagree; traffic that ran
+ * on one data plane only (a step stopped early on the other) is a finding too.
+ */
 export function compareDataPlanes(meshsim: RunSummary, envoy: RunSummary, options: DifferentialOptions = {}): DifferentialFinding[] {
   const opts = { confidence: options.confidence ?? 0.999, tolerance: options.tolerance ?? 0.03 };
-  const traffic = (s: RunSummary) => s.steps.flatMap((step) => step.traffic.map((t) => ({ t, passed: step.passed })));
-  const a = traffic(meshsim);
-  const b = traffic(envoy);
+  const a = trafficByKey(meshsim);
+  const b = trafficByKey(envoy);
   const out: DifferentialFinding[] = [];
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const x = a[i]!;
-    const y = b[i]!;
+  for (const [key, only, other] of [...[...a.keys()].map((k) => [k, a, b] as const), ...[...b.keys()].map((k) => [k, b, a] as const)]) {
+    if (other.has(key)) continue;
+    const side = only === a ? "meshsim" : "envoy";
+    const t = only.get(key)!.t;
+    out.push({ step: label(t), aspect: "traffic", message: `ran on ${side} only (${t.requests} requests)`, p: 0, hint: "one run stopped before this traffic: read that run's errors first" });
+  }
+  for (const [key, x] of a) {
+    const y = b.get(key);
+    if (!y) continue;
     const suspect = x.passed === y.passed ? undefined : x.passed ? ("envoy" as const) : ("meshsim" as const);
     const hint =
       suspect === "meshsim"

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { compareDataPlanes } from "../assert/differential.ts";
+import type { DifferentialFinding } from "../assert/differential.ts";
 import type { TrafficResult } from "../traffic/traffic-result.ts";
 import { CSS, esc } from "./html.ts";
 import { runOutcome, type RunSummary, type StepSummary } from "./summary.ts";
@@ -23,7 +23,12 @@ function cell(step: StepSummary | undefined): string {
   return `<td><span class="badge ${step.passed ? "pass" : "fail"}">${step.passed ? "pass" : "fail"}</span> ${esc(step.traffic.map(seen).join("; "))}</td>`;
 }
 
-export function renderComparisonHtml(meshsim: RunSummary & { reportDir?: string }, envoy: RunSummary & { reportDir?: string }, dir: string): string {
+export function renderComparisonHtml(
+  meshsim: RunSummary & { reportDir?: string },
+  envoy: RunSummary & { reportDir?: string },
+  findings: readonly DifferentialFinding[],
+  dir: string,
+): string {
   const both = meshsim.passed && envoy.passed;
   const out: string[] = [];
   out.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${esc(meshsim.scenario.name)} · meshsim vs envoy</title><style>${CSS}</style></head><body>`);
@@ -35,7 +40,6 @@ export function renderComparisonHtml(meshsim: RunSummary & { reportDir?: string 
   if (envoy.unsupported) out.push(`<ul class="expect">${envoy.unsupported.map((u) => `<li class="na">${esc(u)}</li>`).join("")}</ul>`);
   out.push(`</section>`);
   if (!meshsim.unsupported && !envoy.unsupported) {
-    const findings = compareDataPlanes(meshsim, envoy);
     out.push(`<section class="step"><h2>Differential check</h2>`);
     if (findings.length === 0) out.push(`<p>No significant difference in version split, success rate or error kinds.</p>`);
     else {
@@ -48,10 +52,15 @@ export function renderComparisonHtml(meshsim: RunSummary & { reportDir?: string 
 }
 
 /** Writes `<outDir>/<scenario>-both-<time>/comparison.html`; returns its path. */
-export function writeComparison(meshsim: RunSummary & { reportDir?: string }, envoy: RunSummary & { reportDir?: string }, outDir: string): string {
+export function writeComparison(
+  meshsim: RunSummary & { reportDir?: string },
+  envoy: RunSummary & { reportDir?: string },
+  findings: readonly DifferentialFinding[],
+  outDir: string,
+): string {
   const dir = join(outDir, `${meshsim.scenario.name}-both-${meshsim.startedAt.replace(/[:.]/g, "-").replace("Z", "")}`);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "comparison.html");
-  writeFileSync(file, renderComparisonHtml(meshsim, envoy, dir));
+  writeFileSync(file, renderComparisonHtml(meshsim, envoy, findings, dir));
   return file;
 }

@@ -2,7 +2,7 @@
 import { formatMs } from "../scenario/units.ts";
 import type { TrafficResult } from "../traffic/traffic-result.ts";
 import { held, runOutcome, stepKind, type RunSummary, type StepSummary } from "./summary.ts";
-import { compareDataPlanes } from "../assert/differential.ts";
+import type { DifferentialFinding } from "../assert/differential.ts";
 
 export interface ConsoleOptions {
   /** Default: `shouldUseColor()` for stdout. */
@@ -113,9 +113,9 @@ export function renderRunTable(summaries: readonly RunSummary[], planned = summa
 /**
  * The two runs of `--data-plane both` side by side: per step, pass/fail and what clients saw on
  * each data plane; then the differential findings (significant disagreements) with the side to
- * suspect.
+ * suspect (`compareDataPlanes`).
  */
-export function renderDataPlaneComparison(meshsim: RunSummary, envoy: RunSummary, options: ConsoleOptions = {}): string {
+export function renderDataPlaneComparison(meshsim: RunSummary, envoy: RunSummary, findings: readonly DifferentialFinding[], options: ConsoleOptions = {}): string {
   const color = options.color ?? shouldUseColor();
   const paint: Paint = (style, s) => (color ? `\u001b[${CODES[style][0]}m${s}\u001b[${CODES[style][1]}m` : s);
   const lines = [paint("bold", `${meshsim.scenario.name}: meshsim ${runOutcome(meshsim)} · envoy ${runOutcome(envoy)}`)];
@@ -129,7 +129,6 @@ export function renderDataPlaneComparison(meshsim: RunSummary, envoy: RunSummary
     lines.push(`  ${step.name.padEnd(width)}  ${cell(step).padEnd(32)}  ${cell(other)}`);
   }
   if (meshsim.unsupported || envoy.unsupported) return `${lines.join("\n")}\n`;
-  const findings = compareDataPlanes(meshsim, envoy);
   if (findings.length === 0) lines.push(paint("green", "  no significant difference between the data planes"));
   for (const f of findings) {
     lines.push(paint("yellow", `  ≠ ${f.step}: ${f.aspect} differs (p=${f.p.toExponential(1)}): ${f.message}`));

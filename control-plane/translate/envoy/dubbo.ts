@@ -23,7 +23,7 @@ import type { EnvoyListener, EnvoyRouteAction } from "../envoy-types.ts";
 import { nativeListener } from "./native-listener.ts";
 
 export const DUBBO_PROXY_FILTER = "envoy.filters.network.dubbo_proxy";
-const DUBBO_PROXY_TYPE_URL = "type.googleapis.com/envoy.extensions.filters.network.dubbo_proxy.v3.DubboProxy";
+export const DUBBO_PROXY_TYPE_URL = "type.googleapis.com/envoy.extensions.filters.network.dubbo_proxy.v3.DubboProxy";
 
 function stringMatcher(m: StringMatch | undefined): Record<string, unknown> {
   if (!m) return { safe_regex: { regex: ".*" } };

@@ -17,7 +17,7 @@ import type { EnvoyListener, EnvoyRouteAction } from "../envoy-types.ts";
 import { nativeListener } from "./native-listener.ts";
 
 export const THRIFT_PROXY_FILTER = "envoy.filters.network.thrift_proxy";
-const THRIFT_PROXY_TYPE_URL = "type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy";
+export const THRIFT_PROXY_TYPE_URL = "type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy";
 
 function exactValue(m: StringMatch | undefined): string | undefined {
   return m && "exact" in m ? m.exact : undefined;
