@@ -77,6 +77,8 @@ describe("fail fast", () => {
     expect(aborted.map((s) => s.name)).toEqual(["exact match"]);
     expect(aborted[0]!.aborted).toMatch(/^stopped after \d+ requests: success rate 100% can no longer hold: 1 of at most 100 requests failed \(timeout=1\)$/);
     expect(summary.notRun).toEqual(["prefix match", "regex match", "no route"]);
+    const judged = aborted[0]!.expectations.find((e) => e.name === "success rate")!;
+    expect(judged.message).toMatch(/\(on the \d+ requests recorded before fail fast stopped the traffic\) — FAIL$/);
     // Topology up and down plus one 5 s call timeout; without fail fast, 50 timeouts per step.
     expect(elapsedMs).toBeLessThan(20_000);
   });

@@ -57,7 +57,7 @@ const CASES: PolicyCase[] = [
         delete route.mirrorPercentage;
       }
     },
-    guards: [/mirrored: eventually metric .*\.mirror_rq_completed/, /mirrored: metric service hello v2 received\.sayHello/],
+    guards: [/mirrored: eventually metric .*\.mirror_rq_completed/, /mirrored: (eventually )?metric service hello v2 received\.sayHello/],
   },
   {
     scenario: "resilience",

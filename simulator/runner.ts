@@ -315,8 +315,11 @@ async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids
     }
   }
 
+  const abortedAfter = mine.traffic.find((t) => t.result.aborted !== undefined)?.result.requests;
   for (const expectation of step.expect) {
-    const result = await checkExpectation(expectation, mine, topology, baseline);
+    let result = await checkExpectation(expectation, mine, topology, baseline);
+    // Judged on part of the traffic only: say so, so no one reads it as the whole step's verdict.
+    if (abortedAfter !== undefined && expectation.kind !== "metric") result = { ...result, message: result.message.replace(/( — (?:pass|FAIL))?$/, ` (on the ${abortedAfter} requests recorded before fail fast stopped the traffic)$1`) };
     ctx.expectations.push(topLevel ? result : { ...result, name: `${result.name} (${step.name})`, message: `${step.name}: ${result.message}` });
   }
 }
