@@ -82,6 +82,7 @@ async function start(): Promise<Engine> {
   closeReaper = () =>
     new Promise<void>((resolve) => {
       if (reaper.exitCode !== null) return resolve();
+      reaper.ref(); // waiting for it must keep this process alive
       reaper.once("exit", () => resolve());
       reaper.stdin!.end();
     });

@@ -39,10 +39,17 @@ let stopping = false;
 async function reap(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  try {
-    await api.removeLabelled(label!);
-  } catch (err) {
-    process.stderr.write(`reaper: removing ${label}: ${(err as Error).message}\n`);
+  // Again until a listing comes back empty: a container the simulator asked for just before it
+  // died may still be in creation when the first listing is taken.
+  for (let round = 0; round < 5; round++) {
+    try {
+      await api.removeLabelled(label!);
+      const left = await api.listLabelled(label!);
+      if (left.containers.length + left.networks.length === 0) break;
+    } catch (err) {
+      process.stderr.write(`reaper: removing ${label}: ${(err as Error).message}\n`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
   if (service?.exitCode === null) {
     const exited = new Promise((resolve) => service!.once("exit", resolve));
