@@ -67,7 +67,7 @@ describe("scenarios on Envoy", () => {
     const summary = await runScenario("scenarios/thrift/mirror.yaml", envoy);
     expect(failures(summary)).toEqual([]);
     const all = summary.steps.find((s) => s.name === "all mirrored")!.expectations;
-    expect(all.find((e) => e.name === "metric service hello v2 received.sayHello == 500")?.passed).toBe(true);
+    expect(all.find((e) => e.name === "eventually metric service hello v2 received.sayHello == 500")?.passed).toBe(true);
     expect(all.filter((e) => e.notApplicable !== undefined).map((e) => e.name)).toEqual([
       expect.stringContaining("mirror_rq_completed"),
       expect.stringContaining("mirror_rq_failed"),
@@ -108,7 +108,7 @@ describe("scenarios on Envoy", () => {
     spec.routes[0]!.match = { attributes: { tenant: { regex: "(?<=a)b" } } };
     const summary = await runScenario(scenario, envoy);
     expect(summary.passed).toBe(false);
-    expect(failures(summary).join("\n")).toMatch(/rejected RouteConfiguration version \d+: invalid perl operator: \(\?<=/);
+    expect(failures(summary).join("\n")).toMatch(/rejected ThriftRouteConfiguration version \d+: invalid perl operator: \(\?<=/);
     const meshsim = await runScenario(scenario, { noReports: true });
     expect(failures(meshsim).join("\n")).not.toMatch(/rejected/);
   });
