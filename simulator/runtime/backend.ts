@@ -70,6 +70,15 @@ export interface UpOptions {
   faultLinks?: ReadonlyArray<LinkSpec>;
 }
 
+/**
+ * The hops a link's faults apply to: `upstream:<instance>` for each instance of an upstream link,
+ * `client:<client>` for the client → sidecar hop. A backend prepares these before the run (a
+ * fault proxy in process mode, NET_ADMIN in containers) and nothing else.
+ */
+export function faultLinkKeys(link: LinkSpec): string[] {
+  return link.kind === "client" ? [`client:${link.client}`] : link.instances.map((i) => `upstream:${i}`);
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** Brings the topology up; on failure, everything already started is stopped before the error propagates. */

@@ -21,7 +21,7 @@ import { MeshsimError } from "../../common/errors.ts";
 import type { Bootstrap } from "../../proxy/config/types.ts";
 import { instanceName, listenerNames, type InstanceAddress, type TopologySpec } from "../topology/topology.ts";
 import { readSidecarStats } from "./sidecar-stats.ts";
-import { type Backend, type RunningTopology, type SidecarInfo, type UpOptions } from "./backend.ts";
+import { faultLinkKeys, type Backend, type RunningTopology, type SidecarInfo, type UpOptions } from "./backend.ts";
 import { CLEAR_COMMANDS, explainFailure, faultCommands } from "./containers/network-faults.ts";
 import { openEngine, RUN_LABEL } from "./containers/engine.ts";
 import { ensureImage, entryInImage } from "./containers/images.ts";
@@ -30,7 +30,6 @@ import { ControlPlaneClient } from "./control-plane-client.ts";
 import { commandCalls } from "../../fixtures/redis/redis-server.ts";
 import { fixtureScript } from "./fixture-commands.ts";
 import { topologyResources } from "./generated-resources.ts";
-import { faultProxyKeys } from "./process-backend.ts";
 import { waitForPort } from "./wait-for-port.ts";
 
 /** Fixed ports inside containers: each part has its own address on the run's network. */
@@ -75,7 +74,7 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
     );
     const controlPlane = new ControlPlaneClient(`http://127.0.0.1:${cp.getMappedPort(CONTROL_PLANE_HTTP_PORT)}`);
 
-    const faultKeys = new Set((options.faultLinks ?? []).flatMap(faultProxyKeys));
+    const faultKeys = new Set((options.faultLinks ?? []).flatMap(faultLinkKeys));
     const instances: Array<InstanceAddress & { advertisedPort: number }> = [];
     const endpoints: InstanceAddress[] = [];
     const starting: Array<Promise<void>> = [];

@@ -12,16 +12,11 @@ import { ProcessSupervisor, type SpawnSpec } from "./process-supervisor.ts";
 import { MeshsimError } from "../../common/errors.ts";
 import { startFaultProxy, type FaultProxy } from "../faults/tcp-fault-proxy.ts";
 import { envoySidecarSpawn } from "./envoy/sidecar.ts";
-import type { LinkSpec } from "../scenario/types.ts";
 import { readSidecarStats } from "./sidecar-stats.ts";
 import { topologyResources } from "./generated-resources.ts";
 import { waitForPort } from "./wait-for-port.ts";
-import type { Backend, RunningTopology, SidecarInfo, UpOptions } from "./backend.ts";
+import { faultLinkKeys, type Backend, type RunningTopology, type SidecarInfo, type UpOptions } from "./backend.ts";
 
-/** The fault proxy key of a link's hop (one per instance for upstream links). */
-export function faultProxyKeys(link: LinkSpec): string[] {
-  return link.kind === "client" ? [`client:${link.client}`] : link.instances.map((i) => `upstream:${i}`);
-}
 
 /**
  * Brings a topology up as local processes on 127.0.0.1: the control plane, every fixture
@@ -42,7 +37,7 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
     const xdsPort = Number(cp.ready.xdsPort);
     const controlPlane = new ControlPlaneClient(`http://127.0.0.1:${Number(cp.ready.httpPort)}`);
 
-    const faultKeys = new Set((options.faultLinks ?? []).flatMap(faultProxyKeys));
+    const faultKeys = new Set((options.faultLinks ?? []).flatMap(faultLinkKeys));
     const instances: Array<InstanceAddress & { advertisedPort: number }> = [];
     const restartSpecs = new Map<string, () => SpawnSpec>();
     const starting: Promise<void>[] = [];
@@ -164,7 +159,7 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
       },
       proxyIds: () => [...sidecars.values()].map((s) => s.nodeId),
       async setNetworkFault(link, fault) {
-        for (const key of faultProxyKeys(link)) {
+        for (const key of faultLinkKeys(link)) {
           const proxy = faultProxies.get(key);
           if (!proxy) throw new MeshsimError("INVALID_INPUT", `no fault proxy on ${key}; the scenario did not declare faults on that link before the run`);
           proxy.setFault(fault);
