@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHelloClient } from "../fixtures/thrift/hello-client.ts";
 import { validateSummary } from "./report/summary-schema.ts";
+import { processAlive } from "./testing/processes.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -144,10 +145,10 @@ describe("meshsim CLI", () => {
       const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r(`npx still running 20 s after ${signal}`), 20_000))]);
       expect(code).not.toBe(`npx still running 20 s after ${signal}`);
       // npx may exit before meshsim has stopped what it started: give the teardown its time.
-      await vi.waitFor(() => expect(started.filter(isAlive), `processes still running 10 s after ${signal} to npx`).toEqual([]), { timeout: 10_000, interval: 200 });
+      await vi.waitFor(() => expect(started.filter(processAlive), `processes still running 10 s after ${signal} to npx`).toEqual([]), { timeout: 10_000, interval: 200 });
       expect(await accepts(Number(instance[1]))).toBe(false);
     } finally {
-      for (const pid of [npx.pid!, ...started].filter(isAlive)) process.kill(pid, "SIGKILL");
+      for (const pid of [npx.pid!, ...started].filter(processAlive)) process.kill(pid, "SIGKILL");
     }
   });
 });
@@ -172,14 +173,6 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z");
-  } catch {
-    return false;
-  }
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { processAlive } from "../testing/processes.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -19,14 +20,6 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -51,15 +44,15 @@ describe("process cleanup", () => {
     const exited = new Promise<number | null>((resolve) => run.on("exit", (code) => resolve(code)));
     process.kill(run.pid!, "SIGINT");
     expect(await exited).toBe(130);
-    await until(() => children.every((pid) => !alive(pid)), 3000); // let init reap any zombie
-    expect(children.filter(alive)).toEqual([]);
+    await until(() => children.every((pid) => !processAlive(pid)), 3000); // let init reap any zombie
+    expect(children.filter(processAlive)).toEqual([]);
   });
 
   it("leaves no orphan when the simulator is killed with SIGKILL", async () => {
     const { run, children } = await startRunWithTopologyUp();
     process.kill(run.pid!, "SIGKILL");
-    const gone = await until(() => children.every((pid) => !alive(pid)), 5000);
-    expect(children.filter(alive)).toEqual([]);
+    const gone = await until(() => children.every((pid) => !processAlive(pid)), 5000);
+    expect(children.filter(processAlive)).toEqual([]);
     expect(gone).toBe(true);
   });
 });

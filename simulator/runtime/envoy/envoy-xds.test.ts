@@ -11,6 +11,7 @@ import { parseResources } from "../../../control-plane/resources/parse.ts";
 import { ProcessSupervisor } from "../process-supervisor.ts";
 import { allocatePort } from "../../topology/ports.ts";
 import { envoySidecarSpawn } from "./sidecar.ts";
+import { processAlive } from "../../testing/processes.ts";
 
 const SERVICES = `
 apiVersion: networking.istio.io/v1beta1
@@ -103,19 +104,11 @@ describe("Envoy fed by meshsim's control plane", () => {
     cp.store.apply(resources(SERVICES));
     const p = await supervisor.start(envoySidecarSpawn("envoy", { nodeId: "envoy-2", cluster: "test", xdsAddress: { host: "127.0.0.1", port: cp.xdsPort }, listenerPorts: {} }));
     const envoyPid = Number(p.ready.envoyPid);
-    expect(alive(envoyPid)).toBe(true);
+    expect(processAlive(envoyPid)).toBe(true);
     await supervisor.stop("envoy", "SIGKILL");
     const deadline = Date.now() + 3000;
-    while (alive(envoyPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(alive(envoyPid)).toBe(false);
+    while (processAlive(envoyPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(processAlive(envoyPid)).toBe(false);
   });
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
