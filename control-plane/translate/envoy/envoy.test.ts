@@ -120,6 +120,12 @@ describe("translateForEnvoy", () => {
     expect(configs[1]!.routes[0].match).toEqual({ method: { name: { safe_regex: { regex: ".*" } } } });
   });
 
+  it("keeps ServiceEntry exportTo: Envoy nodes see only the hosts exported to their namespace", () => {
+    const { resources, problems } = parseResources(SERVICES.replace("  hosts: [hello.default.svc.cluster.local]", "  hosts: [hello.default.svc.cluster.local]\n  exportTo: [\".\"]"), "test.yaml");
+    expect(problems).toEqual([]);
+    expect(translateForEnvoy(resources).visibility).toEqual({ "hello.default.svc.cluster.local": ["default"] });
+  });
+
   it("leaves out listeners the node does not bind, and Kafka", () => {
     const out = translateForEnvoy(load(THRIFT_ROUTER), { listenerPorts: {} });
     expect(out.listeners).toEqual([]);
