@@ -213,6 +213,32 @@ spec:
     ]);
   });
 
+  it("reports a Dubbo version match that is not exact, and request limits set per port", () => {
+    const found = reasons(`
+apiVersion: metaprotocol.aeraki.io/v1alpha1
+kind: MetaRouter
+metadata: {name: orders}
+spec:
+  hosts: [orders.default.svc.cluster.local]
+  routes:
+    - name: v1x
+      match: {attributes: {version: {prefix: "1."}}}
+      route: [{destination: {host: orders.default.svc.cluster.local, subset: v1}}]
+---
+apiVersion: networking.istio.io/v1beta1
+kind: DestinationRule
+metadata: {name: hello-ports}
+spec:
+  host: hello.default.svc.cluster.local
+  trafficPolicy:
+    portLevelSettings: [{port: {number: 9090}, connectionPool: {http: {http2MaxRequests: 4}}}]
+`);
+    expect(found).toEqual([
+      expect.stringMatching(/^spec\.routes\.0\.match\.attributes\.version\.prefix: dubbo_proxy matches the service version exactly/),
+      expect.stringMatching(/^spec\.trafficPolicy\.portLevelSettings\.0\.connectionPool\.http\.http2MaxRequests: thrift_proxy holds one pooled TCP connection/),
+    ]);
+  });
+
   it("locates each problem at file:line of the field", () => {
     const [u] = envoyUnsupported(load(`
 apiVersion: metaprotocol.aeraki.io/v1alpha1
