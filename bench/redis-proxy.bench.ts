@@ -3,6 +3,7 @@
  * `redis-benchmark` GET and SET at pipeline 1 and 16 with 50 connections against each path.
  * Prints requests/s, p50/p99, the proxy's CPU seconds and peak RSS, and the ratios.
  *
+ * Paths are interleaved in BENCH_ROUNDS rounds (default 3), each row the median round.
  * Environment: REQUESTS (default 200000), CLIENTS (50), PIPELINES ("1,16"), TESTS ("get,set"),
  * SKIP_TWEMPROXY=1, BENCH_PROXY_NODE_ARGS (extra node flags for the proxy process, split on spaces:
  * "--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it). Needs redis-server, redis-benchmark and nutcracker (apt-get install -y
@@ -27,6 +28,7 @@ const REQUESTS = Number(process.env.REQUESTS ?? 200_000);
 const CLIENTS = Number(process.env.CLIENTS ?? 50);
 const PIPELINES = (process.env.PIPELINES ?? "1,16").split(",").map(Number);
 const TESTS = (process.env.TESTS ?? "get,set").split(",");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 interface Row {
   path: string;
@@ -136,11 +138,18 @@ async function main(): Promise<void> {
   try {
     for (const pipeline of PIPELINES) {
       for (const test of TESTS) {
-        rows.push({ path: "direct", test, pipeline, ...benchmark(redis.port, test, pipeline) });
-        for (const p of proxies) {
-          const cpu0 = cpuSeconds(p.pid);
-          rows.push({ path: p.path, test, pipeline, ...benchmark(p.port, test, pipeline), cpu: cpuSeconds(p.pid) - cpu0, rssMiB: peakRssMiB(p.pid) });
+        // Rounds interleave the paths (direct, meshsim, twemproxy, envoy, direct, ...) so that load
+        // drifting on the machine does not favour one; each row is the median round by req/s.
+        const rounds = new Map<string, Row[]>();
+        for (let round = 0; round < ROUNDS; round++) {
+          const take = (row: Row) => rounds.set(row.path, [...(rounds.get(row.path) ?? []), row]);
+          take({ path: "direct", test, pipeline, ...benchmark(redis.port, test, pipeline) });
+          for (const p of proxies) {
+            const cpu0 = cpuSeconds(p.pid);
+            take({ path: p.path, test, pipeline, ...benchmark(p.port, test, pipeline), cpu: cpuSeconds(p.pid) - cpu0, rssMiB: peakRssMiB(p.pid) });
+          }
         }
+        for (const list of rounds.values()) rows.push(list.sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)]!);
       }
     }
   } finally {
@@ -154,7 +163,7 @@ async function main(): Promise<void> {
   }
   const find = (path: string, test: string, pipeline: number) => rows.find((r) => r.path === path && r.test === test && r.pipeline === pipeline);
   const lines = [
-    `redis-benchmark: ${REQUESTS} requests, ${CLIENTS} connections, random keys from 100k`,
+    `redis-benchmark: ${REQUESTS} requests, ${CLIENTS} connections, random keys from 100k, median of ${ROUNDS} interleaved rounds`,
     "| test | pipeline | path | req/s | p50 ms | p99 ms | proxy CPU s | proxy CPU µs/req | proxy peak RSS MiB | vs direct | meshsim/twemproxy | meshsim/envoy |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
