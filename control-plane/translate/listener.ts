@@ -30,7 +30,8 @@ function codecName(resources: readonly Resource[], app: string): string {
   return indexOf(resources).codecs.get(app) ?? `aeraki.meta_protocol.codec.${app}`;
 }
 
-function listenAddress(addresses: readonly string[]): string {
+/** Where an outbound listener binds: the service's first address without its prefix length, else 0.0.0.0. */
+export function listenAddress(addresses: readonly string[]): string {
   const first = addresses[0];
   return first ? first.replace(/\/\d+$/, "") : "0.0.0.0";
 }

@@ -29,6 +29,7 @@ import {
 } from "./envoy-types.ts";
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from "./cluster.ts";
 import { outboundClusterName, routeConfigName } from "./meta-protocol-services.ts";
+import { listenAddress } from "./listener.ts";
 
 export const REDIS_PROXY_FILTER = "envoy.filters.network.redis_proxy";
 export const REDIS_PROXY_TYPE_URL = "type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProxy";
@@ -181,10 +182,9 @@ function listener(resources: readonly Resource[], svc: RedisServicePort, all: Re
       })),
     }),
   };
-  const first = svc.serviceEntry.spec.addresses[0];
   return {
     name,
-    address: { socket_address: { address: first ? first.replace(/\/\d+$/, "") : "0.0.0.0", port_value: svc.port.number } },
+    address: { socket_address: { address: listenAddress(svc.serviceEntry.spec.addresses), port_value: svc.port.number } },
     traffic_direction: "OUTBOUND",
     filter_chains: [{ filters: [{ name: REDIS_PROXY_FILTER, typed_config: { "@type": TYPED_STRUCT_TYPE_URL, type_url: REDIS_PROXY_TYPE_URL, value } }] }],
   };

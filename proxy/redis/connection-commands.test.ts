@@ -1,31 +1,10 @@
 /** QUIT, CLIENT SETNAME and HELLO SETNAME as Redis answers them, through the proxy to a real redis-server. */
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedis, type RedisProcess } from "../../fixtures/redis/redis-server.ts";
-import { OneAtATime } from "./testing/one-at-a-time.ts";
+import { describe, expect, it } from "vitest";
 import { redisCli } from "./testing/redis-cli.ts";
-import { startRedisMesh, type RedisMesh } from "./testing/redis-mesh.ts";
+import { useSingleServerMesh } from "./testing/single-server-mesh.ts";
 
-let server: RedisProcess;
-let mesh: RedisMesh;
-const open: OneAtATime[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-  mesh = await startRedisMesh([{ name: "single", endpoints: [{ host: server.host, port: server.port }] }], { catchAll: { cluster: "single", mirrors: [] } });
-});
-
-afterAll(async () => {
-  for (const c of open) c.close();
-  await mesh?.close();
-  await server?.stop();
-});
-
-async function connection(): Promise<OneAtATime> {
-  const c = await OneAtATime.open(mesh.port);
-  open.push(c);
-  return c;
-}
+const { port, connection } = useSingleServerMesh();
 
 describe("QUIT", () => {
   it("answers +OK and closes the connection", async () => {
@@ -52,7 +31,7 @@ describe("QUIT", () => {
   });
 
   it("ends ioredis's connection: quit() resolves and the client ends", async () => {
-    const c = new Redis({ host: "127.0.0.1", port: mesh.port, lazyConnect: true });
+    const c = new Redis({ host: "127.0.0.1", port: port(), lazyConnect: true });
     await c.connect();
     expect(await c.quit()).toBe("OK");
     await new Promise<void>((resolve) => (c.status === "end" ? resolve() : c.once("end", () => resolve())));
@@ -70,7 +49,7 @@ describe("protocol errors", () => {
 
 describe("client names", () => {
   it("refuses names with spaces or newlines as Redis does, and keeps the old one", async () => {
-    const out = await redisCli(mesh.port, ["CLIENT SETNAME good", 'CLIENT SETNAME "a b"', "CLIENT GETNAME"]);
+    const out = await redisCli(port(), ["CLIENT SETNAME good", 'CLIENT SETNAME "a b"', "CLIENT GETNAME"]);
     // redis-cli prints a blank line after an error, the same with redis-server itself.
     expect(out).toBe("OK\nERR Client names cannot contain spaces, newlines or special characters.\n\ngood\n");
     const c = await connection();

@@ -2,36 +2,15 @@
  * MULTI/EXEC as clients that wait for each reply send them (redis-cli, a raw socket), and
  * transactions holding commands the proxy answers itself, against one real redis-server.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedis, type RedisProcess } from "../../fixtures/redis/redis-server.ts";
-import { OneAtATime } from "./testing/one-at-a-time.ts";
+import { describe, expect, it } from "vitest";
 import { redisCli } from "./testing/redis-cli.ts";
-import { startRedisMesh, type RedisMesh } from "./testing/redis-mesh.ts";
+import { useSingleServerMesh } from "./testing/single-server-mesh.ts";
 
-let server: RedisProcess;
-let mesh: RedisMesh;
-const open: OneAtATime[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-  mesh = await startRedisMesh([{ name: "single", endpoints: [{ host: server.host, port: server.port }] }], { catchAll: { cluster: "single", mirrors: [] } });
-});
-
-afterAll(async () => {
-  for (const c of open) c.close();
-  await mesh?.close();
-  await server?.stop();
-});
-
-async function connection(): Promise<OneAtATime> {
-  const c = await OneAtATime.open(mesh.port);
-  open.push(c);
-  return c;
-}
+const { port, connection } = useSingleServerMesh();
 
 describe("transactions with clients that wait for each reply", () => {
   it("answers MULTI on its own, so redis-cli can send the rest", async () => {
-    const out = await redisCli(mesh.port, ["MULTI", "SET user:k 1", "EXEC", "GET user:k"]);
+    const out = await redisCli(port(), ["MULTI", "SET user:k 1", "EXEC", "GET user:k"]);
     // Piped, redis-cli prints one line per element, without numbering.
     expect(out).toBe("OK\nQUEUED\nOK\n1\n");
   });
@@ -63,7 +42,7 @@ describe("transactions with clients that wait for each reply", () => {
   });
 
   it("with redis-cli: MULTI, PING, TIME, EXEC prints both results", async () => {
-    const out = await redisCli(mesh.port, ["MULTI", "PING", "TIME", "EXEC"]);
+    const out = await redisCli(port(), ["MULTI", "PING", "TIME", "EXEC"]);
     expect(out).toMatch(/^OK\nQUEUED\nQUEUED\nPONG\n\d+\n\d+\n$/);
   });
 

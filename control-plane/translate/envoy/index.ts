@@ -13,6 +13,7 @@ import { kafkaHosts } from "./native-listener.ts";
 import { metaProtocolServices, routeConfigName, type RoutedService } from "../meta-protocol-services.ts";
 import { routersByHost, translateRoutes } from "../route.ts";
 import { translateRedis } from "../redis.ts";
+import { listenAddress } from "../listener.ts";
 import { hostVisibility } from "../index.ts";
 import { dubboListener, dubboRouteConfiguration } from "./dubbo.ts";
 import { thriftListener, thriftRouteConfiguration } from "./thrift.ts";
@@ -34,11 +35,6 @@ function bindAddress(name: string, fallback: { address: string; port: number }, 
   return port === undefined ? undefined : { address: "127.0.0.1", port };
 }
 
-function serviceAddress(svc: { serviceEntry: { spec: { addresses: string[] } }; port: { number: number } }): { address: string; port: number } {
-  const first = svc.serviceEntry.spec.addresses[0];
-  return { address: first ? first.replace(/\/\d+$/, "") : "0.0.0.0", port: svc.port.number };
-}
-
 export function translateForEnvoy(resources: readonly Resource[], options: EnvoyNodeOptions = {}): EnvoyResources {
   const kafka = kafkaHosts(resources);
   const services = metaProtocolServices(resources).filter((s) => !kafka.has(s.host) && (s.applicationProtocol === "thrift" || s.applicationProtocol === "dubbo"));
@@ -51,7 +47,7 @@ export function translateForEnvoy(resources: readonly Resource[], options: Envoy
   for (const s of services) {
     const svc: RoutedService = { ...s, kind: "meta" };
     const name = routeConfigName(svc.host, svc.port.number);
-    const address = bindAddress(name, serviceAddress(svc), options);
+    const address = bindAddress(name, { address: listenAddress(svc.serviceEntry.spec.addresses), port: svc.port.number }, options);
     if (!address) continue;
     // The RDS translation keeps the MetaRouter's routes that route somewhere, in order.
     const sources = routers.get(svc.host)?.spec.routes.filter((r) => r.route.length > 0) ?? [];
