@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { checkDistribution, type DistributionExpectation } from "./distribution.ts";
 import { binomialTwoSided, chiSquareGoodnessOfFit, chiSquareSurvival, logGamma, regularizedGammaQ } from "./statistics.ts";
+import { prng } from "../../proxy/codec/fuzz.ts";
 
-/** mulberry32: small, seedable, good enough to draw categories. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sample(shares: Record<string, number>, n: number, seed: number): Record<string, number> {
-  const random = rng(seed);
+  const random = prng(seed);
   const entries = Object.entries(shares);
   const counts: Record<string, number> = {};
   for (let i = 0; i < n; i++) {

@@ -2,6 +2,7 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFaultProxy, type FaultProxy } from "./tcp-fault-proxy.ts";
+import { prng } from "../../proxy/codec/fuzz.ts";
 
 let echo: Server;
 let echoPort: number;
@@ -44,21 +45,11 @@ function roundTrip(port: number, payload: Buffer, waitMs = 2000): Promise<{ data
   });
 }
 
-/** A seeded generator so probabilities are deterministic. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("tcp fault proxy", () => {
   let proxy: FaultProxy;
   beforeAll(async () => {
-    proxy = await startFaultProxy({ host: "127.0.0.1", port: echoPort }, { random: seeded(7) });
+    proxy = await startFaultProxy({ host: "127.0.0.1", port: echoPort }, { random: prng(7) });
   });
   afterAll(() => proxy.close());
 
