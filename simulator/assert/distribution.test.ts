@@ -3,7 +3,6 @@ import { checkDistribution, type DistributionExpectation } from "./distribution.
 import { binomialTwoSided, chiSquareGoodnessOfFit, chiSquareSurvival, logGamma, regularizedGammaQ } from "./statistics.ts";
 import { prng } from "../../proxy/codec/fuzz.ts";
 
-
 function sample(shares: Record<string, number>, n: number, seed: number): Record<string, number> {
   const random = prng(seed);
   const entries = Object.entries(shares);

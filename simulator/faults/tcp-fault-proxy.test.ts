@@ -45,7 +45,6 @@ function roundTrip(port: number, payload: Buffer, waitMs = 2000): Promise<{ data
   });
 }
 
-
 describe("tcp fault proxy", () => {
   let proxy: FaultProxy;
   beforeAll(async () => {
