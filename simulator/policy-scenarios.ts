@@ -104,6 +104,14 @@ const CASES: PolicyCase[] = [
     protocols: ["thrift"],
   },
   {
+    scenario: "consistent-hash",
+    policy: "its consistent hash",
+    // Round robin instead: each key's calls spread over the instances.
+    strip: (r) => delete r.spec?.trafficPolicy?.loadBalancer,
+    guards: [/^every key on one instance: affinity$/, /^only the crashed instance's keys move: affinity same as every key on one instance$/],
+    protocols: ["dubbo"],
+  },
+  {
     scenario: "circuit-breaker",
     policy: "its connection pool limits",
     strip: (r) => delete r.spec?.trafficPolicy,

@@ -116,7 +116,7 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
       for (const step of scenario.steps) {
         if (options.signal?.aborted) break;
         options.onEvent?.({ type: "step-start", step });
-        const summary = await runStep(step, topology, options, started);
+        const summary = await runStep(step, topology, options, started, (name) => keyedTrafficOf(steps, name));
         steps.push(summary);
         options.onEvent?.({ type: "step-end", step: summary });
         // Fail fast: later steps build on this one, and the scenario has failed already.
@@ -176,17 +176,23 @@ interface Collector {
   lastChangeAt?: number;
 }
 
+/** The last traffic with keys of an earlier top-level step, for `affinity` with `sameAs`. */
+function keyedTrafficOf(steps: readonly StepSummary[], name: string): TrafficResult | undefined {
+  return steps.find((s) => s.name === name)?.traffic.filter((t) => t.byKey !== undefined).pop();
+}
+
 interface RunContext {
   topology: RunningTopology;
+  earlier: (step: string) => TrafficResult | undefined;
   options: RunOptions;
   runStart: number;
   events: StepEvent[];
   expectations: AssertionResult[];
 }
 
-async function runStep(step: Step, topology: RunningTopology, options: RunOptions, runStart: number): Promise<StepSummary> {
+async function runStep(step: Step, topology: RunningTopology, options: RunOptions, runStart: number, earlier: RunContext["earlier"]): Promise<StepSummary> {
   const begin = Date.now();
-  const ctx: RunContext = { topology, options, runStart, events: [], expectations: [] };
+  const ctx: RunContext = { topology, earlier, options, runStart, events: [], expectations: [] };
   const collector: Collector = { traffic: [] };
   let error: string | undefined;
   try {
@@ -278,6 +284,7 @@ async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids
             driver: driverFor(spec.service.protocol),
             address: topology.addressFor(spec.from, spec.to),
             call: spec.call ?? { method: "sayHello", args: ["meshsim"] },
+            ...(spec.keys !== undefined ? { keys: spec.keys } : {}),
             executor:
               spec.executor.type === "constant-arrival-rate"
                 ? { type: "constant-arrival-rate", rate: spec.executor.ratePerSecond, count: spec.executor.count, durationMs: spec.executor.durationMs }
@@ -317,7 +324,7 @@ async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids
 
   const abortedAfter = mine.traffic.find((t) => t.result.aborted !== undefined)?.result.requests;
   for (const expectation of step.expect) {
-    let result = await checkExpectation(expectation, mine, topology, baseline);
+    let result = await checkExpectation(expectation, mine, topology, baseline, ctx.earlier);
     // Judged on part of the traffic only: say so, so no one reads it as the whole step's verdict.
     if (abortedAfter !== undefined && expectation.kind !== "metric") result = { ...result, message: result.message.replace(/( — (?:pass|FAIL))?$/, ` (on the ${abortedAfter} requests recorded before fail fast stopped the traffic)$1`) };
     ctx.expectations.push(topLevel ? result : { ...result, name: `${result.name} (${step.name})`, message: `${step.name}: ${result.message}` });
@@ -334,7 +341,13 @@ function lastId(ids: ReadonlySet<string>): string | undefined {
   return [...ids].pop();
 }
 
-async function checkExpectation(expectation: Expectation, observed: Collector, topology: RunningTopology, baseline: Map<string, StatsSnapshot>): Promise<AssertionResult> {
+async function checkExpectation(
+  expectation: Expectation,
+  observed: Collector,
+  topology: RunningTopology,
+  baseline: Map<string, StatsSnapshot>,
+  earlier: RunContext["earlier"],
+): Promise<AssertionResult> {
   const inner: Assertion = expectation.kind === "eventually" || expectation.kind === "consistently" ? expectation.inner : expectation;
   if (inner.kind === "metric") {
     const lacking = inner.metric.sidecar !== undefined && topology.sidecars.get(inner.metric.sidecar)?.dataPlane === "envoy" ? envoyLacksCounter(inner.metric.name) : undefined;
@@ -365,7 +378,7 @@ async function checkExpectation(expectation: Expectation, observed: Collector, t
     return evaluateEventually(assertion, expectation.withinMs, anchorMs, picked);
   }
   if (expectation.kind === "consistently") return evaluateConsistently(assertion, expectation.forMs, picked);
-  return evaluateExpectation(assertion, picked);
+  return evaluateExpectation(assertion, picked, earlier);
 }
 
 /** Polls every 100 ms: eventually passes at the first true reading, consistently fails at the first false one. */

@@ -61,6 +61,11 @@ const traffic = {
       properties: { service: counts, version: counts, instance: counts },
       description: "Successful responses by the identity the fixture that answered reported.",
     },
+    byKey: {
+      type: "object",
+      description: "Traffic with keys: successful responses per request key, by the instance that answered.",
+      additionalProperties: counts,
+    },
     latency: { ...latency, description: "Corrected: from the intended send time (open loop), no coordinated omission." },
     latencyRaw: { ...latency, description: "From the actual send time." },
     connections: {

@@ -159,6 +159,43 @@ steps:
     ]);
   });
 
+  it("checks traffic keys and affinity: a protocol that sends headers, keyed traffic, an earlier step to compare with", async () => {
+    const file = scenarioFile(`apiVersion: meshsim.dev/v1alpha1
+kind: Scenario
+metadata: {name: t}
+topology:
+  services:
+    - {name: hello, protocol: dubbo, port: 20880}
+    - {name: bye, protocol: thrift, port: 9090}
+  clients:
+    - {name: caller, protocol: dubbo}
+    - {name: t, protocol: thrift}
+steps:
+  - name: plain
+    traffic: {from: caller, to: hello, executor: {type: constant-concurrency, concurrency: 1, count: 1}}
+    expect:
+      - affinity: {except: [hello-v1-0]}
+  - name: keyed
+    traffic: {from: caller, to: hello, keys: {header: user, count: 4}, executor: {type: constant-concurrency, concurrency: 1, count: 1}}
+    expect:
+      - affinity: {sameAs: plain, except: [hello-v9-0]}
+      - affinity: {sameAs: keyd}
+      - eventually: {within: 1s, affinity: true}
+  - name: thrift
+    traffic: {from: t, to: bye, keys: {header: user, count: 4}, executor: {type: constant-concurrency, concurrency: 1, count: 1}}
+`);
+    const messages = (await problemsOf(file)).map((p) => `${p.line} ${p.path}: ${p.message}`);
+    expect(messages).toEqual([
+      "15 steps[0].expect[0].affinity: affinity reads responses per request key: give this step's traffic keys: {header, count}",
+      "15 steps[0].expect[0].affinity.except: except lists instances that left since the step named by sameAs; add sameAs",
+      '19 steps[1].expect[0].affinity.sameAs: step "plain" sends no traffic with keys to compare with',
+      '19 steps[1].expect[0].affinity.except[0]: no instance named "hello-v9-0"; did you mean "hello-v1-0"?; instances are named <service>-<version>-<index>',
+      '20 steps[1].expect[1].affinity.sameAs: no top-level step named "keyd" runs before this one (earlier steps: plain)',
+      "21 steps[1].expect[2].eventually.affinity: affinity is judged over all of the step's traffic (the keys it sent); write it without eventually",
+      "23 steps[2].traffic.keys: keys are sent as a request header, and thrift calls carry none here (protocols with headers: dubbo)",
+    ]);
+  });
+
   it("reports YAML syntax errors, empty files and several documents", async () => {
     expect((await problemsOf(scenarioFile("metadata: {name: [\n")))[0]).toMatchObject({ line: 2, message: expect.stringMatching(/^YAML syntax error/) });
     expect((await problemsOf(scenarioFile("")))[0]!.message).toMatch(/the file is empty/);

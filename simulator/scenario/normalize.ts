@@ -61,6 +61,7 @@ interface RawTraffic {
   from: string;
   to: string;
   call?: { method: string; args?: unknown[]; headers?: Record<string, string> };
+  keys?: { header: string; count: number };
   executor: { type: ExecutorSpec["type"]; rate?: string | number; count?: number; duration?: string; concurrency?: number };
   connections?: { mode?: ConnectionsSpec["mode"]; size?: number };
   timeout?: string;
@@ -82,6 +83,7 @@ interface RawAssertions {
   errors?: Record<string, RawCount>;
   connections?: Record<"opened" | "closedByPeer" | "resets", RawCount>;
   metric?: RawMetric;
+  affinity?: true | { sameAs?: string; except?: string[] };
 }
 interface RawExpectation extends RawAssertions {
   of?: string;
@@ -128,7 +130,9 @@ interface RawScenario {
 }
 
 const SHARE_SUM_SLACK = 0.01;
-const ASSERTION_KEYS = ["successRate", "distribution", "thresholds", "errors", "connections", "metric"] as const;
+const ASSERTION_KEYS = ["successRate", "distribution", "thresholds", "errors", "connections", "metric", "affinity"] as const;
+/** Protocols whose clients send per-request headers, so traffic `keys` reach the proxy. */
+const KEYED_PROTOCOLS: readonly Protocol[] = ["dubbo"];
 
 export interface NormalizeInput {
   doc: SourceDocument;
@@ -465,7 +469,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       const base = (of: string | undefined) => ({ source, ...(of !== undefined ? { of } : {}) });
       for (const key of ASSERTION_KEYS) {
         if (e[key] === undefined) continue;
-        const a = normalizeAssertion(e, key, ePath, step.traffic?.service ?? firstService(step));
+        const a = normalizeAssertion(e, key, ePath, step);
         rejectVacuous(a, [...ePath, key]);
         checkOf(e.of, a, ePath);
         out.push({ ...a, ...base(e.of) } as Expectation);
@@ -479,7 +483,11 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
           problem(tPath, `${temporal} wraps exactly one assertion (${ASSERTION_KEYS.join(", ")})${keys.length ? `, found ${keys.join(", ")}` : ""}`);
           continue;
         }
-        const inner = normalizeAssertion(t, keys[0]!, tPath, step.traffic?.service ?? firstService(step));
+        if (keys[0] === "affinity") {
+          problem([...tPath, "affinity"], `affinity is judged over all of the step's traffic (the keys it sent); write it without ${temporal}`);
+          continue;
+        }
+        const inner = normalizeAssertion(t, keys[0]!, tPath, step);
         rejectVacuous(inner, [...tPath, keys[0]!]);
         const of = t.of ?? e.of;
         checkOf(of, inner, t.of !== undefined ? tPath : ePath);
@@ -509,7 +517,32 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     return undefined;
   }
 
-  function normalizeAssertion(e: RawAssertions, key: (typeof ASSERTION_KEYS)[number], path: FieldPath, service: ServiceSpec | undefined): Assertion {
+  function keyedTraffic(step: Step): boolean {
+    if (step.traffic?.keys !== undefined) return true;
+    return [...(step.parallel ?? []), ...(step.sequence ?? []), ...(step.repeat?.iterations ?? [])].some(keyedTraffic);
+  }
+
+  function normalizeAffinity(raw: NonNullable<RawAssertions["affinity"]>, path: FieldPath, step: Step): Assertion {
+    const a = raw === true ? {} : raw;
+    if (!keyedTraffic(step)) problem(path, "affinity reads responses per request key: give this step's traffic keys: {header, count}");
+    if (a.sameAs !== undefined) {
+      const earlier = steps.find((s) => s.name === a.sameAs);
+      if (!earlier) {
+        const names = steps.map((s) => s.name);
+        const guess = closest(a.sameAs, names);
+        problem([...path, "sameAs"], `no top-level step named "${a.sameAs}" runs before this one${guess ? `; did you mean "${guess}"?` : names.length ? ` (earlier steps: ${names.join(", ")})` : ""}`);
+      } else if (!keyedTraffic(earlier)) {
+        problem([...path, "sameAs"], `step "${a.sameAs}" sends no traffic with keys to compare with`);
+      }
+    } else if (a.except !== undefined) {
+      problem([...path, "except"], "except lists instances that left since the step named by sameAs; add sameAs");
+    }
+    (a.except ?? []).forEach((name, k) => checkInstance(name, [...path, "except", k]));
+    return { kind: "affinity", ...(a.sameAs !== undefined ? { sameAs: a.sameAs } : {}), except: a.except ?? [] };
+  }
+
+  function normalizeAssertion(e: RawAssertions, key: (typeof ASSERTION_KEYS)[number], path: FieldPath, step: Step): Assertion {
+    const service = step.traffic?.service ?? firstService(step);
     switch (key) {
       case "successRate":
         return { kind: "successRate", min: typeof e.successRate === "number" ? e.successRate : e.successRate!.min };
@@ -551,6 +584,8 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
         return { kind: "connections", counts: countRanges(e.connections!, [...path, "connections"]) };
       case "metric":
         return { kind: "metric", metric: normalizeMetric(e.metric!, [...path, "metric"]) };
+      case "affinity":
+        return normalizeAffinity(e.affinity!, [...path, "affinity"], step);
     }
   }
 
@@ -616,12 +651,16 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     }
     const connections: ConnectionsSpec = { mode, size: mode === "per-request" ? 1 : (t.connections?.size ?? DEFAULTS.connections.size) };
 
+    if (t.keys !== undefined && service && !KEYED_PROTOCOLS.includes(service.protocol)) {
+      problem([...path, "keys"], `keys are sent as a request header, and ${service.protocol} calls carry none here (protocols with headers: ${KEYED_PROTOCOLS.join(", ")})`);
+    }
     if (!service) return undefined;
     return {
       from: t.from,
       to: service.name,
       service,
       ...(t.call ? { call: { method: t.call.method, args: t.call.args ?? [], headers: t.call.headers ?? {} } } : {}),
+      ...(t.keys !== undefined ? { keys: t.keys } : {}),
       executor,
       connections,
       timeoutMs: duration([...path, "timeout"], t.timeout, DEFAULTS.requestTimeoutMs),

@@ -127,6 +127,21 @@ const assertionProperties = {
     properties: { opened: countRange, closedByPeer: countRange, resets: countRange },
   },
   metric: { ...metricCondition, description: "A sidecar counter read from its admin /stats at the end of the step." },
+  affinity: {
+    description:
+      "Consistent hashing: every request key of the traffic (traffic `keys`) was answered by one instance. With sameAs, each key also kept the instance it had in that earlier step, unless that instance is listed in except (it left).",
+    oneOf: [
+      { const: true },
+      {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+          sameAs: { type: "string", minLength: 1, description: "An earlier top-level step whose traffic sent the same keys." },
+          except: { type: "array", items: { type: "string", minLength: 1 }, description: "Instances that left since then: their keys may move." },
+        },
+      },
+    ],
+  },
 } as const;
 
 const innerAssertion = (extra: Record<string, unknown>, required: string[], description: string) =>
@@ -140,7 +155,7 @@ const innerAssertion = (extra: Record<string, unknown>, required: string[], desc
   }) as const;
 
 const expectation = {
-  description: "One or more assertions (successRate, distribution, thresholds, errors, connections, metric, eventually, consistently), optionally `of: <branch id>`.",
+  description: "One or more assertions (successRate, distribution, thresholds, errors, connections, metric, affinity, eventually, consistently), optionally `of: <branch id>`.",
   type: "object",
   minProperties: 1,
   additionalProperties: false,
@@ -175,6 +190,16 @@ const traffic = {
         method: { type: "string", minLength: 1 },
         args: { type: "array" },
         headers: { type: "object", additionalProperties: { type: "string" }, description: "Protocol headers / attachments." },
+      },
+    },
+    keys: {
+      type: "object",
+      required: ["header", "count"],
+      additionalProperties: false,
+      description: "Request n carries the header `<header>: key-<n mod count>` (Dubbo: an attachment), and responses are recorded per key for `affinity`.",
+      properties: {
+        header: { type: "string", minLength: 1, description: "The header (metadata key) a consistent-hash DestinationRule hashes on (httpHeaderName)." },
+        count: { type: "integer", minimum: 1, description: "How many distinct keys, used in turn." },
       },
     },
     executor: {

@@ -185,10 +185,17 @@ export interface TrafficSpec {
   /** The resolved target service. */
   service: ServiceSpec;
   call?: { method: string; args: unknown[]; headers: Record<string, string> };
+  /** Request n carries header `header: key-<n mod count>`, and responses are recorded per key (for `affinity`). */
+  keys?: TrafficKeys;
   executor: ExecutorSpec;
   connections: ConnectionsSpec;
   /** Per-request timeout. */
   timeoutMs: number;
+}
+
+export interface TrafficKeys {
+  header: string;
+  count: number;
 }
 
 /** Stops at `count` requests or after `durationMs`, whichever comes first; at least one is set. */
@@ -241,7 +248,14 @@ export type Assertion =
       counts: Record<string, CountRange>;
     }
   | { kind: "connections"; counts: Partial<Record<"opened" | "closedByPeer" | "resets", CountRange>> }
-  | { kind: "metric"; metric: MetricCondition };
+  | { kind: "metric"; metric: MetricCondition }
+  | {
+      kind: "affinity";
+      /** A top-level step before this one whose keyed traffic each key must stay with... */
+      sameAs?: string;
+      /** ...unless that step's instance for the key is one of these (it left). */
+      except: string[];
+    };
 
 /** An assertion that reads traffic (everything but `metric`). */
 export type TrafficAssertion = Exclude<Assertion, { kind: "metric" }>;

@@ -27,6 +27,7 @@ export function vacuousCheck(assertion: Assertion): { field?: string; reason: st
       if (assertion.tolerance < 1) return undefined;
       return { field: "tolerance", reason: `a tolerance of ${assertion.tolerance * 100}% accepts any split; shares cannot deviate by more than 100%` };
     case "metric":
+    case "affinity":
       return undefined;
   }
 }

@@ -17,6 +17,8 @@ export interface TrafficRun {
   driver: ProtocolDriver;
   address: { host: string; port: number };
   call: CallSpec;
+  /** Request n carries header `header: key-<n mod count>`; successes are then counted per key. */
+  keys?: { header: string; count: number };
   executor: ExecutorSpec;
   connections: { mode: ConnectionMode; size: number };
   timeoutMs: number;
@@ -66,6 +68,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
   const raw = new LatencyRecorder();
   const errors: Record<string, number> = {};
   const byIdentity: TrafficResult["byIdentity"] = { service: {}, version: {}, instance: {} };
+  const byKey: Record<string, Record<string, number>> = {};
   const buckets: SecondBucket[] = [];
   let sent = 0;
   let completed = 0;
@@ -97,7 +100,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
   let stopAbandoned: () => void = () => undefined;
   const abandoned = new Promise<void>((resolve) => (stopAbandoned = resolve));
 
-  const record = (intended: number, actual: number, identity: Identity | undefined, error: unknown) => {
+  const record = (intended: number, actual: number, identity: Identity | undefined, error: unknown, key: string | undefined) => {
     if (abortReason !== undefined) return;
     const end = performance.now();
     completed++;
@@ -115,6 +118,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
         inc(bucket.byVersion, identity.version);
         inc(bucket.byInstance, identity.instance);
         inc(bucket.byService, identity.service);
+        if (key !== undefined) inc((byKey[key] ??= {}), identity.instance);
       }
     } else {
       errorCount++;
@@ -127,21 +131,23 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
     }
   };
 
-  const callOnce = async (intended: number): Promise<void> => {
+  const callOnce = async (intended: number, n: number): Promise<void> => {
     const actual = performance.now();
+    const key = run.keys !== undefined ? `key-${n % run.keys.count}` : undefined;
+    const call = key !== undefined ? { ...run.call, headers: { ...run.call.headers, [run.keys!.header]: key } } : run.call;
     let identity: Identity | undefined;
     let failure: unknown;
     try {
       const connection = await connections.acquire();
       try {
-        identity = await connection.call(run.call, run.timeoutMs);
+        identity = await connection.call(call, run.timeoutMs);
       } finally {
         connections.release(connection);
       }
     } catch (err) {
       failure = err ?? new CallError("client_error", "unknown failure");
     }
-    record(intended, actual, identity, failure);
+    record(intended, actual, identity, failure, key);
   };
 
   const progressTimer = run.onProgress
@@ -164,8 +170,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
           while (sent < limitCount) {
             const due = origin + sent * interval;
             if (due > now || due >= endAt) break;
-            sent++;
-            track(callOnce(due));
+            track(callOnce(due, sent++));
           }
           const nextDue = origin + sent * interval;
           if (sent >= limitCount || nextDue >= endAt) return resolve();
@@ -176,8 +181,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
     } else {
       const worker = async () => {
         while (sent < limitCount && performance.now() < endAt && !run.signal?.aborted && abortReason === undefined) {
-          sent++;
-          await callOnce(performance.now());
+          await callOnce(performance.now(), sent++);
         }
       };
       await Promise.race([Promise.all(Array.from({ length: Math.max(1, exec.concurrency) }, worker)), abandoned]);
@@ -198,6 +202,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
     successes,
     errors,
     byIdentity,
+    ...(run.keys !== undefined ? { byKey } : {}),
     latency: corrected.summary(),
     latencyRaw: raw.summary(),
     connections: { ...connections.counters },

@@ -5,6 +5,8 @@
 export interface CallSpec {
   method: string;
   args: unknown[];
+  /** Protocol headers (Dubbo attachments; Kafka's client_id). */
+  headers?: Record<string, string>;
 }
 
 export interface Identity {

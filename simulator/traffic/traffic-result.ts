@@ -28,6 +28,8 @@ export interface TrafficResult {
     version: Record<string, number>;
     instance: Record<string, number>;
   };
+  /** With `keys`: successful responses per request key, by the replying instance. */
+  byKey?: Record<string, Record<string, number>>;
   /** Latency from the intended send time (open loop) — corrected. */
   latency: LatencySummary;
   /** Latency from the actual send time. */
