@@ -480,7 +480,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
         const tPath = [...ePath, temporal];
         const keys = ASSERTION_KEYS.filter((k) => t[k] !== undefined);
         if (keys.length !== 1) {
-          problem(tPath, `${temporal} wraps exactly one assertion (${ASSERTION_KEYS.join(", ")})${keys.length ? `, found ${keys.join(", ")}` : ""}`);
+          problem(tPath, `${temporal} wraps exactly one assertion (${ASSERTION_KEYS.filter((k) => k !== "affinity").join(", ")})${keys.length ? `, found ${keys.join(", ")}` : ""}`);
           continue;
         }
         if (keys[0] === "affinity") {
