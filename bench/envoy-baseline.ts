@@ -10,7 +10,7 @@ import { envoySpawn } from "../simulator/runtime/envoy/sidecar.ts";
 import { THRIFT_PROXY_FILTER, THRIFT_PROXY_TYPE_URL } from "../control-plane/translate/envoy/thrift.ts";
 import { DUBBO_PROXY_FILTER, DUBBO_PROXY_TYPE_URL } from "../control-plane/translate/envoy/dubbo.ts";
 import { REDIS_PROXY_FILTER, REDIS_PROXY_TYPE_URL } from "../control-plane/translate/redis.ts";
-import { allocatePort } from "../simulator/topology/ports.ts";
+import { allocatePort } from "../common/ports.ts";
 
 const FILTERS: Record<string, (cluster: string) => { name: string; typed_config: Record<string, unknown> }> = {
   thrift: (cluster) => ({

@@ -18,7 +18,7 @@ import { startKafkaCluster } from "../fixtures/kafka/broker.ts";
 import type { Bootstrap } from "../proxy/config/types.ts";
 import { ProcessSupervisor } from "../simulator/runtime/process-supervisor.ts";
 import { nodeScript } from "../simulator/runtime/node-command.ts";
-import { allocatePort } from "../simulator/topology/ports.ts";
+import { allocatePort } from "../common/ports.ts";
 import { cpuSeconds, peakRssMiB } from "./process-usage.ts";
 
 const durationMs = Number(process.env.BENCH_DURATION ?? 5) * 1000;

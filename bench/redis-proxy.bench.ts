@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { startRedis } from "../fixtures/redis/redis-server.ts";
 import type { Bootstrap } from "../proxy/config/types.ts";
 import { nodeScript } from "../simulator/runtime/node-command.ts";
-import { allocatePort } from "../simulator/topology/ports.ts";
+import { allocatePort } from "../common/ports.ts";
 import { cpuSeconds, peakRssMiB } from "./process-usage.ts";
 import { DEFAULT_REDIS_LISTENER } from "../proxy/redis/listener-state.ts";
 import { ProcessSupervisor } from "../simulator/runtime/process-supervisor.ts";

@@ -13,7 +13,7 @@ import { createRedisCodec } from "./protocols/redis/index.ts";
 import { closeRedisUpstreams } from "./redis/index.ts";
 
 export interface ProxyOptions {
-  redirects?: Record<string, { host: string; port: number }>;
+  redirects?: Record<string, { host: string; port: number }> | undefined;
   /** How long a request may wait for its response when its route sets no timeout (default 15 s). */
   defaultTimeoutMs?: number;
   codecs?: CodecRegistry;

@@ -39,7 +39,7 @@ export function matrixScenarios(): string[] {
 
 interface Cell {
   outcome: "pass" | "fail" | "unsupported";
-  why?: string;
+  why?: string | undefined;
 }
 
 function cellOf(s: RunSummary): Cell {

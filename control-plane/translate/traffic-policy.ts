@@ -21,7 +21,7 @@ export function destinationRuleFor(resources: readonly Resource[], host: string)
 
 export function effectivePolicy(dr: DestinationRule | undefined, port: number, subset: Subset | undefined): Groups {
   const layers = [...layer(subset?.trafficPolicy, port), ...layer(dr?.spec.trafficPolicy, port)];
-  const pick = <K extends keyof Groups>(k: K): Groups[K] => layers.find((l) => l[k] !== undefined)?.[k];
+  const pick = <K extends keyof Groups>(k: K): Groups[K] | undefined => layers.find((l) => l[k] !== undefined)?.[k];
   const out: Groups = {};
   const loadBalancer = pick("loadBalancer");
   const connectionPool = pick("connectionPool");

@@ -119,7 +119,7 @@ function decodeSotwRequest(b: Buffer, Node: protobuf.Type, Status: protobuf.Type
         break;
       case 4: out.type_url = r.string(); break;
       case 5: out.response_nonce = r.string(); break;
-      case 6: out.error_detail = Status.toObject(Status.decode(r.bytes()), TO_OBJECT_OPTIONS) as DiscoveryRequest["error_detail"]; break;
+      case 6: out.error_detail = Status.toObject(Status.decode(r.bytes()), TO_OBJECT_OPTIONS) as NonNullable<DiscoveryRequest["error_detail"]>; break;
       default: r.skipType(tag & 7);
     }
   }

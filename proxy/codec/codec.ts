@@ -109,7 +109,7 @@ export interface Codec {
    * factory of the codec that reads this listener's upstream connections. Absent: the listener's
    * own factory serves both sides.
    */
-  readonly upstreamCodecFactory?: CodecFactory;
+  readonly upstreamCodecFactory?: CodecFactory | undefined;
   /**
    * How this listener's downstream connections share upstream connections. Absent or "shared":
    * every downstream connection multiplexes onto the endpoint's pool of upstream connections

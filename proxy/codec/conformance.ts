@@ -69,7 +69,7 @@ export interface ConformanceReport {
   messages: number;
   passed: boolean;
   properties: PropertyResult[];
-  throughput?: Throughput;
+  throughput?: Throughput | undefined;
   durationMs: number;
 }
 

@@ -212,7 +212,7 @@ export interface Bootstrap {
    * mode this plays the part iptables plays in a pod: it sends a client's traffic for
    * `hello.default.svc.cluster.local:9090` to the sidecar's local port.
    */
-  redirects?: Record<string, { host: string; port: number }>;
+  redirects?: Record<string, { host: string; port: number }> | undefined;
   /** Configuration applied at start, before (or instead of) anything from xDS — as Envoy's static_resources. */
   staticResources?: {
     listeners?: ListenerConfig[];

@@ -12,7 +12,7 @@ export interface Downstream {
   readonly codec: Codec;
   readonly closed: boolean;
   /** Set when the codec asks for per-downstream upstream connections: the owner of this connection's own. */
-  readonly upstreamAffinity?: UpstreamAffinity;
+  readonly upstreamAffinity?: UpstreamAffinity | undefined;
   write(bytes: Buffer): void;
   localReply(request: Message, kind: LocalErrorKind, text: string): void;
   /** Back-pressure: stop reading requests until `upstream` has flushed its socket. */

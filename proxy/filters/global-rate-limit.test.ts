@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRateLimitService, type RunningRateLimitService } from "../../fixtures/ratelimit/ratelimit-service.ts";
-import { allocatePort } from "../../simulator/topology/ports.ts";
+import { allocatePort } from "../../common/ports.ts";
 import type { LocalErrorKind } from "../codec/codec.ts";
 import type { GlobalRateLimitConfig } from "../config/types.ts";
 import { StatsStore } from "../stats/stats.ts";

@@ -16,7 +16,7 @@ export interface ThriftMesh {
   /** Routes replace the whole table, as an RDS update does. */
   setRoutes(routes: RouteEntry[]): void;
   setCluster(name: string, overrides: Partial<ClusterConfig>, endpoints?: Endpoint[]): void;
-  setListener(overrides: Partial<ListenerConfig>): Promise<void>;
+  setListener(overrides: { [K in keyof ListenerConfig]?: ListenerConfig[K] | undefined }): Promise<void>;
   client(): HelloClientHandle;
   stat(name: string): number;
   close(): Promise<void>;
@@ -64,7 +64,8 @@ export async function startThriftMesh(versions: Record<string, number>, clusterD
       push();
     },
     async setListener(overrides) {
-      listener = { ...listener, ...overrides, address: { host: "127.0.0.1", port } };
+      // An override of undefined removes that part of the listener, as an absent field does.
+      listener = { ...listener, ...overrides, address: { host: "127.0.0.1", port } } as ListenerConfig;
       await proxy.setListeners([listener]);
     },
     client() {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Bootstrap } from "../../proxy/config/types.ts";
 import { instanceName, kafkaBrokerInstance, listenerNames, type InstanceAddress, type TopologySpec } from "../topology/topology.ts";
-import { allocatePort } from "../topology/ports.ts";
+import { allocatePort } from "../../common/ports.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { fixtureCommand } from "./fixture-commands.ts";
 import { startRedisService, type RedisServiceDeployment } from "../../fixtures/redis/service.ts";

@@ -21,7 +21,7 @@ function validate(value: unknown): ValidateFunction["errors"] {
 
 export interface LoadOptions {
   /** `--var name=value` overrides of the scenario's `vars:` (strings are typed: "10" is a number). */
-  vars?: Readonly<Record<string, TemplateValue>>;
+  vars?: Readonly<Record<string, TemplateValue>> | undefined;
 }
 
 /** Loads and validates one scenario; throws InvalidInputError listing every problem. */

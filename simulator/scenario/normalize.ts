@@ -264,7 +264,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
   }
 
   async function normalizeBody(original: RawStep, path: FieldPath, stepScope: TemplateScope, name: string, id: string | undefined): Promise<Step> {
-    const s = render({ ...original, parallel: undefined, sequence: undefined, expect: undefined, name: undefined }, path, stepScope) as RawStep;
+    const s = render({ ...original, parallel: undefined, sequence: undefined, expect: undefined, name: undefined }, path, stepScope) as unknown as RawStep;
     const present: Record<StepAction, boolean> = {
       apply: s.apply !== undefined,
       delete: s.delete !== undefined,

@@ -6,8 +6,8 @@ import type { LiveCounts } from "../assert/already-failed.ts";
 import { LatencyRecorder } from "./latency-recorder.ts";
 
 export type ExecutorSpec =
-  | { type: "constant-arrival-rate"; rate: number; count?: number; durationMs?: number }
-  | { type: "constant-concurrency"; concurrency: number; count?: number; durationMs?: number };
+  | { type: "constant-arrival-rate"; rate: number; count?: number | undefined; durationMs?: number | undefined }
+  | { type: "constant-concurrency"; concurrency: number; count?: number | undefined; durationMs?: number | undefined };
 
 export interface TrafficRun {
   step: string;
@@ -24,14 +24,14 @@ export interface TrafficRun {
   timeoutMs: number;
   driverOptions?: Record<string, unknown>;
   /** Called about once a second with progress, for live terminal output. */
-  onProgress?: (p: { sent: number; completed: number; errors: number; elapsedMs: number }) => void;
+  onProgress?: ((p: { sent: number; completed: number; errors: number; elapsedMs: number }) => void) | undefined;
   /** Stops sending new requests; those in flight still complete. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Asked after every failed request: a reason to stop the traffic now because its
    * expectations can no longer hold. Requests still in flight are abandoned, not waited for.
    */
-  abortWhen?: (live: LiveCounts, maxRequests: number) => string | undefined;
+  abortWhen?: ((live: LiveCounts, maxRequests: number) => string | undefined) | undefined;
 }
 
 interface SecondBucket {

@@ -17,7 +17,12 @@ const require = createRequire(import.meta.url);
 const Context = require("apache-dubbo-js/es7/context.js").default as { create(): Record<string, unknown> };
 const DubboEncoder = require("apache-dubbo-js/es7/encode.js").default as new (ctx: unknown) => { encode(): Buffer };
 const HeartBeat = require("apache-dubbo-js/es7/heartbeat.js").default as { encode(): Buffer };
-const java = require("js-to-java") as Record<string, (...a: unknown[]) => unknown> & { combine(cls: string, v: unknown): unknown };
+type JavaValue = (...a: unknown[]) => unknown;
+interface JsToJava {
+  String: JavaValue; int: JavaValue; long: JavaValue; double: JavaValue; Boolean: JavaValue; array: JavaValue; Map: JavaValue; List: JavaValue; float: JavaValue; short: JavaValue; byte: JavaValue;
+  combine(cls: string, v: unknown): unknown;
+}
+const java = require("js-to-java") as JsToJava;
 
 function dubboJsRequest(p: { method: string; args?: unknown[]; version?: string; group?: string; attachments?: Record<string, string>; requestId?: number }): Buffer {
   const ctx = Context.create();

@@ -7,6 +7,9 @@ import type { ClusterConfig, Endpoint, RedisListenerConfig } from "../../config/
 import { Proxy } from "../../proxy.ts";
 import { DEFAULT_REDIS_LISTENER } from "../listener-state.ts";
 
+// ioredis's constructor overloads do not accept its own RedisOptions under exactOptionalPropertyTypes.
+const RedisWithOptions = Redis as unknown as new (options: RedisOptions) => Redis;
+
 export const LISTENER = "redis.default.svc.cluster.local_6379";
 
 export const BASE_SETTINGS: RedisListenerConfig = { ...DEFAULT_REDIS_LISTENER, opTimeoutMs: 2000, enableCommandStats: true };
@@ -50,7 +53,7 @@ export async function startRedisMesh(
     },
     setClusters,
     client(options) {
-      const c = new Redis({ host: "127.0.0.1", port, maxRetriesPerRequest: 0, lazyConnect: false, ...options });
+      const c = new RedisWithOptions({ host: "127.0.0.1", port, maxRetriesPerRequest: 0, lazyConnect: false, ...options });
       c.on("error", () => {});
       clients.push(c);
       return c;

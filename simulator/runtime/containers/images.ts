@@ -16,7 +16,7 @@ export const IMAGE_REPO = "localhost/meshsim/runtime";
 export const DEFAULT_BASE_IMAGE = "localhost/meshsim/debian-base:bookworm";
 
 /** The entry points the image carries, run as `node bundles/<name>.mjs`. */
-export const IMAGE_ENTRIES = ["control-plane/main.ts", "proxy/main.ts", "fixtures/thrift/server.ts", "fixtures/dubbo/server.ts", "fixtures/thrift/split-client.ts"] as const;
+export const IMAGE_ENTRIES = ["control-plane/main.ts", "proxy/main.ts", "fixtures/thrift/server.ts", "fixtures/dubbo/server.ts", "simulator/clients/split-client.ts"] as const;
 export type ImageEntry = (typeof IMAGE_ENTRIES)[number];
 
 const GENERATED_THRIFT = ["fixtures/thrift/gen-nodejs/Hello.js", "fixtures/thrift/gen-nodejs/hello_types.js"];

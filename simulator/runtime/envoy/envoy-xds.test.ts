@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startControlPlane, type ControlPlane } from "../../../control-plane/server.ts";
 import { parseResources } from "../../../control-plane/resources/parse.ts";
 import { ProcessSupervisor } from "../process-supervisor.ts";
-import { allocatePort } from "../../topology/ports.ts";
+import { allocatePort } from "../../../common/ports.ts";
 import { envoySidecarSpawn } from "./sidecar.ts";
 import { processAlive } from "../../testing/processes.ts";
 

@@ -10,7 +10,12 @@ const require = createRequire(import.meta.url);
 const Context = require("apache-dubbo-js/es7/context.js").default as { create(): Record<string, unknown> };
 const DubboEncoder = require("apache-dubbo-js/es7/encode.js").default as new (ctx: unknown) => { encode(): Buffer };
 const HeartBeat = require("apache-dubbo-js/es7/heartbeat.js").default as { encode(): Buffer };
-const java = require("js-to-java") as Record<string, (...a: unknown[]) => unknown> & { combine(c: string, v: unknown): unknown };
+type JavaValue = (...a: unknown[]) => unknown;
+interface JsToJava {
+  String: JavaValue; int: JavaValue; long: JavaValue; double: JavaValue; Boolean: JavaValue; array: JavaValue; Map: JavaValue; List: JavaValue;
+  combine(cls: string, v: unknown): unknown;
+}
+const java = require("js-to-java") as JsToJava;
 
 function request(id: number, method: string, args: unknown[], attachments: Record<string, string> = {}): Buffer {
   const ctx = Context.create();

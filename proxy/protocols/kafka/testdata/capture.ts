@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
 import { startKafkaCluster } from "../../../../fixtures/kafka/broker.ts";
-import { allocatePort } from "../../../../simulator/topology/ports.ts";
+import { allocatePort } from "../../../../common/ports.ts";
 import { apiName } from "../api-keys.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
