@@ -90,7 +90,6 @@ const CASES: PolicyCase[] = [
       /^one instance answers too late: metric .*\.upstream_rq_timeout >= 20$/,
       /^one instance answers too late: metric .*\.upstream_rq_retry >= 20$/,
     ],
-    protocols: ["thrift"],
   },
   {
     scenario: "retries",
@@ -101,7 +100,6 @@ const CASES: PolicyCase[] = [
       if (policies !== undefined) annotations!["meshsim.dev/route-policies"] = policies.replace(", perTryTimeout: 100ms", "");
     },
     guards: [/^one instance answers too late: distribution by instance$/, /^one instance answers too late: metric .*\.upstream_rq_timeout >= 20$/, /^one instance answers too late: metric .*\.upstream_rq_retry >= 20$/],
-    protocols: ["thrift"],
   },
   {
     scenario: "consistent-hash",
