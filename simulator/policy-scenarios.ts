@@ -49,6 +49,16 @@ const CASES: PolicyCase[] = [
     guards: [/^getUser has its own bucket of 10: errors rate_limited/, /^the default bucket holds 100: errors rate_limited/, /^the default bucket holds 100: metric .*local_rate_limit\.rate_limited/],
   },
   {
+    scenario: "global-rate-limit",
+    policy: "its global rate limit",
+    strip: (r) => delete r.spec?.globalRateLimit,
+    guards: [
+      /^getUser is limited to 10: errors rate_limited, total$/,
+      /^getUser is limited to 10: metric .*global_rate_limit\.over_limit == 30$/,
+      /^other methods pass: metric .*global_rate_limit\.ok == 100$/,
+    ],
+  },
+  {
     scenario: "mirror",
     policy: "its mirror",
     strip: (r) => {

@@ -7,7 +7,7 @@ import { resourceKey, type Resource } from "../control-plane/resources/index.ts"
 import { parseResources } from "../control-plane/resources/parse.ts";
 import type { Scenario, ScenarioResource } from "./scenario/types.ts";
 import { toTopologySpec } from "./scenario-topology.ts";
-import { destinationRuleFor, instanceName, serviceEntryFor, serviceHost } from "./topology/topology.ts";
+import { destinationRuleFor, instanceName, rateLimitServiceEntryFor, serviceEntryFor, serviceHost } from "./topology/topology.ts";
 
 /**
  * Checks every resource a scenario will apply, in the order it applies them, against the
@@ -66,6 +66,7 @@ export function topologyResources(scenario: Scenario, problems: InputProblem[]):
     objects.push(serviceEntryFor(s, instances));
     if (!ownDr.has(serviceHost(s))) objects.push(destinationRuleFor(s));
   }
+  if (spec.rateLimitService) objects.push(rateLimitServiceEntryFor(spec.rateLimitService, { host: "127.0.0.1", port: 1 }));
   const parsed = parseResources(objects.map((o) => JSON.stringify(o)).join("\n---\n"), `${scenario.file} (topology)`);
   problems.push(...parsed.problems);
   return parsed.resources;

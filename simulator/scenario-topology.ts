@@ -21,5 +21,6 @@ export function toTopologySpec(scenario: Scenario, dataPlane?: DataPlane): Topol
       ...(s.kafka !== undefined ? { kafka: s.kafka } : {}),
     })),
     clients: scenario.topology.clients.map((c) => ({ name: c.name, protocol: c.protocol, sidecar: c.sidecar, dataPlane: clientDataPlane(scenario, c, dataPlane) })),
+    ...(scenario.topology.rateLimitService !== undefined && { rateLimitService: (({ name, namespace, port, config }) => ({ name, namespace, port, config }))(scenario.topology.rateLimitService) }),
   };
 }

@@ -239,6 +239,7 @@ function unsupported(spec: TopologySpec, options: UpOptions): void {
     if (s.protocol === "kafka") throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Kafka brokers do not run in containers yet; use --backend processes`);
     if (s.protocol === "redis" && (s.redis?.mode ?? "single") !== "single") throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Redis ${s.redis?.mode} deployments do not run in containers yet (single does); use --backend processes`);
   }
+  if (spec.rateLimitService) throw new MeshsimError("ENVIRONMENT", `rateLimitService ${spec.rateLimitService.name}: the rate-limit service does not run in containers yet; use --backend processes`);
   for (const c of spec.clients) {
     if (c.sidecar && (c.dataPlane ?? "meshsim") !== "meshsim") throw new MeshsimError("ENVIRONMENT", `client ${c.name}: ${c.dataPlane} sidecars do not run in containers yet (meshsim's do); use --backend processes`);
   }

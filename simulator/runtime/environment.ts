@@ -2,7 +2,8 @@
  * What a scenario needs from the machine beyond Node.js, checked before anything starts so a
  * missing server is reported as one line with the command that installs it (exit code 2).
  */
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
+import { RATELIMIT_BIN } from "../../fixtures/ratelimit/ratelimit-service.ts";
 import { delimiter, join } from "node:path";
 import type { DataPlane, Scenario } from "../scenario/types.ts";
 import { clientDataPlane } from "../scenario-topology.ts";
@@ -41,6 +42,10 @@ export function missingEnvironment(scenario: Scenario, dataPlane?: DataPlane, pa
     for (const need of REQUIRED[protocol] ?? []) {
       if (!onPath(need.binary, path)) out.push(`${need.binary} not found (needed by ${protocol} services): ${need.install}`);
     }
+  }
+  if (scenario.topology.rateLimitService !== undefined) {
+    if (!existsSync(RATELIMIT_BIN)) out.push(`${RATELIMIT_BIN} not built (needed by topology.rateLimitService): npx meshsim doctor --fix (or bash fixtures/ratelimit/build.sh)`);
+    if (!protocols.has("redis") && !onPath("redis-server", path)) out.push("redis-server not found (needed by topology.rateLimitService): apt-get install -y redis-server");
   }
   return out;
 }

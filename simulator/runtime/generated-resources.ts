@@ -1,13 +1,20 @@
 import { redisDestinationFor } from "../../fixtures/redis/service.ts";
-import { destinationRuleFor, serviceEntryFor, serviceHost, type InstanceAddress, type TopologySpec } from "../topology/topology.ts";
+import { destinationRuleFor, rateLimitServiceEntryFor, serviceEntryFor, serviceHost, type InstanceAddress, type TopologySpec } from "../topology/topology.ts";
 
 /**
  * What the simulator tells the control plane about a topology it brought up: a ServiceEntry per
  * service with `endpoints` (the addresses sidecars dial), a DestinationRule with one subset per
- * version unless the scenario brings its own, and a RedisDestination where a Redis service needs one.
+ * version unless the scenario brings its own, a RedisDestination where a Redis service needs one,
+ * and one for the rate-limit service when the topology has it.
  */
-export function topologyResources(spec: TopologySpec, endpoints: ReadonlyArray<InstanceAddress>, ownDestinationRules?: ReadonlySet<string>): Array<Record<string, unknown>> {
+export function topologyResources(
+  spec: TopologySpec,
+  endpoints: ReadonlyArray<InstanceAddress>,
+  ownDestinationRules?: ReadonlySet<string>,
+  rateLimitService?: { host: string; port: number },
+): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
+  if (spec.rateLimitService && rateLimitService) out.push(rateLimitServiceEntryFor(spec.rateLimitService, rateLimitService));
   for (const service of spec.services) {
     out.push(serviceEntryFor(service, endpoints));
     if (!ownDestinationRules?.has(serviceHost(service))) out.push(destinationRuleFor(service));

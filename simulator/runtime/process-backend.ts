@@ -7,6 +7,7 @@ import { fixtureCommand } from "./fixture-commands.ts";
 import { startRedisService, type RedisServiceDeployment } from "../../fixtures/redis/service.ts";
 import { commandCalls } from "../../fixtures/redis/redis-server.ts";
 import { startKafkaCluster, type KafkaCluster } from "../../fixtures/kafka/broker.ts";
+import { startRateLimitService, type RunningRateLimitService } from "../../fixtures/ratelimit/ratelimit-service.ts";
 import { nodeScript } from "./node-command.ts";
 import { ProcessSupervisor, type SpawnSpec } from "./process-supervisor.ts";
 import { MeshsimError } from "../../common/errors.ts";
@@ -31,7 +32,8 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
   const faultProxies = new Map<string, FaultProxy>();
   const redisDeployments: RedisServiceDeployment[] = [];
   const kafkaClusters: KafkaCluster[] = [];
-  const stopFixtures = () => Promise.all([...redisDeployments.map((d) => d.stop()), ...kafkaClusters.map((k) => k.stop())]);
+  let rateLimitService: RunningRateLimitService | undefined;
+  const stopFixtures = () => Promise.all([...redisDeployments.map((d) => d.stop()), ...kafkaClusters.map((k) => k.stop()), rateLimitService?.close()]);
   try {
     const cp = await supervisor.start({ name: "control-plane", ...nodeScript("control-plane/main.ts", ["--xds-port", "0", "--http-port", "0"]) });
     const xdsPort = Number(cp.ready.xdsPort);
@@ -41,6 +43,8 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
     const instances: Array<InstanceAddress & { advertisedPort: number }> = [];
     const restartSpecs = new Map<string, () => SpawnSpec>();
     const starting: Promise<void>[] = [];
+    // Envoy's rate-limit service and its redis-server, stopped by PID by the fixture.
+    if (spec.rateLimitService) starting.push(startRateLimitService({ config: spec.rateLimitService.config }).then((s) => void (rateLimitService = s)));
     for (const service of spec.services) {
       if (service.protocol === "redis") {
         // Real redis-server processes, started and stopped by the fixture (by PID).
@@ -97,7 +101,12 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
     await Promise.all(starting);
     instances.sort((a, b) => a.instance.localeCompare(b.instance));
 
-    const generatedResources = topologyResources(spec, instances.map((i) => ({ ...i, port: i.advertisedPort })), options.ownDestinationRules);
+    const generatedResources = topologyResources(
+      spec,
+      instances.map((i) => ({ ...i, port: i.advertisedPort })),
+      options.ownDestinationRules,
+      rateLimitService && { host: "127.0.0.1", port: rateLimitService.grpcPort },
+    );
     await controlPlane.apply(generatedResources);
 
     const sidecars = new Map<string, SidecarInfo>();

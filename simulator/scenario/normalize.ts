@@ -10,6 +10,7 @@ import { renderValue, type TemplateScope, type TemplateValue } from "./template.
 import { instanceName } from "../topology/topology.ts";
 import type { BackendName } from "../runtime/backend.ts";
 import { closest } from "./suggest.ts";
+import type { RateLimitServiceConfig } from "../../fixtures/ratelimit/ratelimit-service.ts";
 import { vacuousCheck } from "./vacuous-checks.ts";
 import {
   ACTION_ORDER,
@@ -29,6 +30,7 @@ import {
   type Expectation,
   type Protocol,
   type Scenario,
+  type RateLimitServiceSpec,
   type ServiceSpec,
   type SourceRef,
   type Step,
@@ -124,7 +126,13 @@ interface RawStep {
 interface RawScenario {
   metadata: { name: string; tags?: string[]; description?: string };
   vars?: Record<string, TemplateValue>;
-  topology: { services: RawService[]; clients?: RawClient[]; dataPlane?: DataPlane; backend?: BackendName };
+  topology: {
+    services: RawService[];
+    clients?: RawClient[];
+    dataPlane?: DataPlane;
+    backend?: BackendName;
+    rateLimitService?: { name?: string; namespace?: string; port?: number; domain: string; descriptors: RateLimitServiceConfig["descriptors"] };
+  };
   resources?: unknown;
   steps: RawStep[];
 }
@@ -202,6 +210,8 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
   }));
   reportDuplicates(clients.map((c) => c.name), (i) => problem(["topology", "clients", i, "name"], `client ${clients[i]!.name} is declared twice`));
 
+  const rateLimitService = normalizeRateLimitService(raw.topology.rateLimitService);
+
   const instances = new Map<string, string[]>(
     services.map((s) => [s.name, Object.entries(s.versions).flatMap(([v, { replicas }]) => Array.from({ length: replicas }, (_, k) => instanceName(s.name, v, k)))]),
   );
@@ -229,10 +239,22 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       clients,
       ...(raw.topology.dataPlane !== undefined && { dataPlane: raw.topology.dataPlane }),
       ...(raw.topology.backend !== undefined && { backend: raw.topology.backend }),
+      ...(rateLimitService !== undefined && { rateLimitService }),
     },
     resources,
     steps,
   };
+
+  function normalizeRateLimitService(r: RawScenario["topology"]["rateLimitService"]): RateLimitServiceSpec | undefined {
+    if (r === undefined) return undefined;
+    const path = ["topology", "rateLimitService"];
+    const name = r.name ?? "ratelimit";
+    const namespace = r.namespace ?? DEFAULTS.namespace;
+    const host = `${name}.${namespace}.svc.cluster.local`;
+    if (services.some((s) => s.host === host)) problem([...path, "name"], `${host} is already a service in topology.services; give the rate-limit service another name`);
+    if (raw.topology.backend === "containers") problem(path, "the rate-limit service runs on the process backend only (backend: processes)");
+    return { name, namespace, host, port: r.port ?? 8081, config: { domain: r.domain, descriptors: r.descriptors }, source: at(path) };
+  }
 
   async function normalizeStep(original: RawStep, path: FieldPath, stepScope: TemplateScope, defaultName: string): Promise<Step> {
     const head = render({ name: original.name, id: original.id, repeat: original.repeat }, path, stepScope);

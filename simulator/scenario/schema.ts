@@ -288,6 +288,24 @@ const fault = {
   },
 } as const;
 
+/** One entry of Envoy's rate-limit service configuration, in its own field names. */
+const rateLimitDescriptor = {
+  type: "object",
+  required: ["key"],
+  additionalProperties: false,
+  properties: {
+    key: { type: "string", minLength: 1, description: "The descriptor key, as a MetaRouter's globalRateLimit descriptorKey sends it." },
+    value: { type: "string", description: "Absent: every value of the key is limited, each counted on its own." },
+    rate_limit: {
+      type: "object",
+      required: ["unit", "requests_per_unit"],
+      additionalProperties: false,
+      properties: { unit: { enum: ["second", "minute", "hour", "day"] }, requests_per_unit: { type: "integer", minimum: 0 } },
+    },
+    descriptors: { type: "array", items: { $ref: "#/definitions/rateLimitDescriptor" }, description: "Nested descriptors (the next entry of the request's descriptor)." },
+  },
+} as const;
+
 const stepList = { type: "array", minItems: 1, items: { $ref: "#/definitions/step" } } as const;
 
 const step = {
@@ -417,6 +435,20 @@ export const SCENARIO_SCHEMA = {
           },
         },
         backend: { enum: ["processes", "containers"], description: "What runs the topology (default processes); --backend and MESHSIM_BACKEND override it." },
+        rateLimitService: {
+          type: "object",
+          required: ["domain", "descriptors"],
+          additionalProperties: false,
+          description:
+            "Envoy's reference rate-limit service (built by meshsim doctor --fix), for MetaRouter globalRateLimit: reached as the cluster outbound|<port>||<name>.<namespace>.svc.cluster.local. Process backend only.",
+          properties: {
+            name: { type: "string", pattern: dnsLabel, description: 'Default "ratelimit".' },
+            namespace: { type: "string", pattern: dnsLabel, description: 'Default "default".' },
+            port: { type: "integer", minimum: 1, maximum: 65535, description: "The port MetaRouters name in the cluster (default 8081)." },
+            domain: { type: "string", minLength: 1, description: "The domain MetaRouters send (globalRateLimit.domain)." },
+            descriptors: { type: "array", minItems: 1, items: { $ref: "#/definitions/rateLimitDescriptor" } },
+          },
+        },
       },
     },
     vars: {
@@ -432,7 +464,7 @@ export const SCENARIO_SCHEMA = {
     },
     steps: { type: "array", minItems: 1, items: { $ref: "#/definitions/step" } },
   },
-  definitions: { resource: resourceItem, step },
+  definitions: { resource: resourceItem, step, rateLimitDescriptor },
 } as const;
 
 /** Human wording for the schema's patterns, keyed by the pattern itself. */

@@ -5,6 +5,7 @@
 import type { FieldPath } from "../../common/yaml-source.ts";
 import type { Threshold } from "../assert/thresholds.ts";
 import type { BackendName } from "../runtime/backend.ts";
+import type { RateLimitServiceConfig } from "../../fixtures/ratelimit/ratelimit-service.ts";
 
 export const SCENARIO_API_VERSION = "meshsim.dev/v1alpha1";
 export const PROTOCOLS = ["thrift", "dubbo", "redis", "kafka"] as const;
@@ -53,6 +54,23 @@ export interface Topology {
   dataPlane?: DataPlane;
   /** What runs the topology, unless `--backend` or MESHSIM_BACKEND says otherwise. */
   backend?: BackendName;
+  /** Envoy's reference rate-limit service, for MetaRouter `globalRateLimit`. */
+  rateLimitService?: RateLimitServiceSpec;
+}
+
+/**
+ * Envoy's reference rate-limit service (github.com/envoyproxy/ratelimit) as a part of the
+ * topology, with its configuration; a ServiceEntry makes it the cluster
+ * `outbound|<port>||<host>` that a MetaRouter's `globalRateLimit.rateLimitService` names.
+ */
+export interface RateLimitServiceSpec {
+  name: string;
+  namespace: string;
+  host: string;
+  port: number;
+  /** The service's own configuration (its YAML field names). */
+  config: RateLimitServiceConfig;
+  source: SourceRef;
 }
 
 export interface ServiceSpec {

@@ -3,6 +3,8 @@
  * plane: a ServiceEntry per service (endpoints = the fixture instances actually started) and,
  * unless the scenario brings its own, a DestinationRule with one subset per version.
  */
+import type { RateLimitServiceConfig } from "../../fixtures/ratelimit/ratelimit-service.ts";
+
 export interface ServiceSpec {
   name: string;
   namespace: string;
@@ -29,6 +31,27 @@ export interface ClientSpec {
 export interface TopologySpec {
   services: ServiceSpec[];
   clients: ClientSpec[];
+  /** Envoy's reference rate-limit service, reached as the cluster `outbound|<port>||<host>`. */
+  rateLimitService?: RateLimitServicePart;
+}
+
+export interface RateLimitServicePart {
+  name: string;
+  namespace: string;
+  port: number;
+  config: RateLimitServiceConfig;
+}
+
+/** The gRPC port name makes the control plane give sidecars a gRPC cluster for it. */
+const RATE_LIMIT_PORT_NAME = "grpc-ratelimit";
+
+/** The rate-limit service's ServiceEntry: its `port` leads to the gRPC port it listens on. */
+export function rateLimitServiceEntryFor(r: RateLimitServicePart, address: { host: string; port: number }): Record<string, unknown> {
+  return generatedServiceEntry(
+    { name: r.name, namespace: r.namespace },
+    [{ number: r.port, name: RATE_LIMIT_PORT_NAME }],
+    [{ address: address.host, ports: { [RATE_LIMIT_PORT_NAME]: address.port }, labels: { app: r.name } }],
+  );
 }
 
 export interface InstanceAddress {
@@ -98,7 +121,7 @@ export function serviceEntryFor(s: ServiceSpec, instances: ReadonlyArray<Instanc
 }
 
 /** The ServiceEntry the simulator writes for a service: static endpoints, TCP ports, labelled as generated. */
-function generatedServiceEntry(s: ServiceSpec, ports: ReadonlyArray<{ number: number; name: string }>, endpoints: ReadonlyArray<object>): Record<string, unknown> {
+function generatedServiceEntry(s: { name: string; namespace: string }, ports: ReadonlyArray<{ number: number; name: string }>, endpoints: ReadonlyArray<object>): Record<string, unknown> {
   return {
     apiVersion: "networking.istio.io/v1beta1",
     kind: "ServiceEntry",
