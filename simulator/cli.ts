@@ -32,6 +32,10 @@ commands:
                              apply and delete, in order (the output lists those steps either way)
   validate <files|dirs...>   check scenario and resource YAML without running anything
       --data-plane envoy     also report what Envoy's filters cannot express
+  explain [files|dirs...] --host <host> [--method m] [--header k=v] ...
+                             which route a request takes and why, the subsets, endpoints and
+                             policies it meets, each with file:line; also --control-plane <addr>
+                             or --sidecar <admin addr>; --json
   doctor [--fix]             check (and install) what scenarios need on this machine
   images build [--base IMG]  build the container image (--backend containers, docker-compose.yml)
   control-plane [files...]   run the control plane (--xds-port, --http-port)
@@ -39,8 +43,23 @@ commands:
   codec-test <module>        run the codec conformance suite on a codec module (--runs, --seed, --json)
 `;
 
+/** A command's lines of USAGE: its own line and the indented lines under it. */
+export function commandUsage(command: string): string | undefined {
+  const lines = USAGE.split("\n");
+  const start = lines.findIndex((l) => l.startsWith(`  ${command} `) || l === `  ${command}`);
+  if (start < 0) return undefined;
+  const end = lines.findIndex((l, i) => i > start && /^ {2}\S/.test(l));
+  return `usage: meshsim ${lines.slice(start, end < 0 ? undefined : end).map((l) => l.slice(2)).join("\n")}\n`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Every command answers --help without doing anything else (explain prints its own, longer one).
+  const help = command !== "explain" && command !== undefined && (rest.includes("--help") || rest.includes("-h")) ? commandUsage(command) : undefined;
+  if (help !== undefined) {
+    process.stdout.write(help);
+    return 0;
+  }
   try {
     switch (command) {
       case "run":
@@ -49,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
         return await upCommand(rest);
       case "validate":
         return await validateCommand(rest);
+      case "explain":
+        return await (await import("./explain/explain-command.ts")).explainCommand(rest, expandYamlArgs);
       case "images":
         return await (await import("./runtime/containers/images-command.ts")).imagesCommand(rest);
       case "doctor":

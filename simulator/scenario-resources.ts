@@ -4,7 +4,6 @@ import type { SourceDocument } from "../common/yaml-source.ts";
 import { parseResourceDocument } from "../control-plane/resources/parse.ts";
 import { validateResources } from "../control-plane/resources/validate.ts";
 import { resourceKey, type Resource } from "../control-plane/resources/index.ts";
-import { parseResources } from "../control-plane/resources/parse.ts";
 import type { Scenario, ScenarioResource } from "./scenario/types.ts";
 import { toTopologySpec } from "./scenario-topology.ts";
 import { destinationRuleFor, instanceName, rateLimitServiceEntryFor, serviceEntryFor, serviceHost } from "./topology/topology.ts";
@@ -17,19 +16,33 @@ import { destinationRuleFor, instanceName, rateLimitServiceEntryFor, serviceEntr
  */
 export function validateScenarioResources(scenario: Scenario): InputProblem[] {
   const problems: InputProblem[] = [];
-  const state = new Map<string, Resource>();
-  for (const r of topologyResources(scenario, problems)) state.set(resourceKey(r), r);
-
   const seen = new Set<string>();
-  const check = () => {
-    for (const p of validateResources([...state.values()])) {
+  for (const state of scenarioResourceStates(scenario, problems)) {
+    for (const p of validateResources(state.resources)) {
       const key = `${p.file}:${p.line}:${p.column}:${p.path}:${p.message}`;
       if (!seen.has(key)) {
         seen.add(key);
         problems.push(p);
       }
     }
-  };
+  }
+  return problems;
+}
+
+/** The resources in force at one point of a scenario: before its first step (`step` absent) or after a step that applies or deletes. */
+export interface ResourceState {
+  step?: string;
+  resources: Resource[];
+}
+
+/**
+ * The resources in force after the scenario's own resources are applied, then after each step
+ * that applies or deletes resources, in order; the topology's own ServiceEntries and
+ * DestinationRules included. Parse problems are appended to `problems`.
+ */
+export function scenarioResourceStates(scenario: Scenario, problems: InputProblem[]): ResourceState[] {
+  const state = new Map<string, Resource>();
+  for (const r of topologyResources(scenario, problems)) state.set(resourceKey(r), r);
   const applyAll = (list: ScenarioResource[]) => {
     for (const sr of list) {
       const r = parseScenarioResource(sr, problems);
@@ -37,14 +50,14 @@ export function validateScenarioResources(scenario: Scenario): InputProblem[] {
     }
   };
   applyAll(scenario.resources);
-  check();
+  const out: ResourceState[] = [{ resources: [...state.values()] }];
   for (const step of allSteps(scenario.steps)) {
     if (step.apply.length === 0 && step.delete.length === 0) continue;
     applyAll(step.apply);
     for (const d of step.delete) state.delete(`${d.kind}/${d.namespace ?? "default"}/${d.name}`);
-    check();
+    out.push({ step: step.name, resources: [...state.values()] });
   }
-  return problems;
+  return out;
 }
 
 export function parseScenarioResource(sr: ScenarioResource, problems: InputProblem[]): Resource | undefined {
@@ -60,15 +73,19 @@ export function topologyResources(scenario: Scenario, problems: InputProblem[]):
       .filter((r) => r.kind === "DestinationRule")
       .map((r) => (r.object.spec as { host?: string } | undefined)?.host),
   );
-  const objects: object[] = [];
-  for (const s of spec.services) {
+  const out: Resource[] = [];
+  spec.services.forEach((s, i) => {
     const instances = Object.keys(s.versions).map((v) => ({ service: s.name, version: v, instance: instanceName(s.name, v, 0), host: "127.0.0.1", port: 1 }));
-    objects.push(serviceEntryFor(s, instances));
-    if (!ownDr.has(serviceHost(s))) objects.push(destinationRuleFor(s));
-  }
-  if (spec.rateLimitService) objects.push(rateLimitServiceEntryFor(spec.rateLimitService, { host: "127.0.0.1", port: 1 }));
-  const parsed = parseResources(objects.map((o) => JSON.stringify(o)).join("\n---\n"), `${scenario.file} (topology)`);
-  problems.push(...parsed.problems);
-  return parsed.resources;
+    const objects = [serviceEntryFor(s, instances), ...(ownDr.has(serviceHost(s)) ? [] : [destinationRuleFor(s)])];
+    // Generated resources are located at the service they come from.
+    out.push(...generated(objects, scenario.file, scenario.topology.services[i]!.source, problems));
+  });
+  const rls = scenario.topology.rateLimitService;
+  if (spec.rateLimitService && rls) out.push(...generated([rateLimitServiceEntryFor(spec.rateLimitService, { host: "127.0.0.1", port: 1 })], scenario.file, rls.source, problems));
+  return out;
 }
 
+
+function generated(objects: readonly object[], file: string, at: { line: number; column: number }, problems: InputProblem[]): Resource[] {
+  return objects.flatMap((value) => parseResourceDocument({ file, value, locate: () => ({ line: at.line, column: at.column }) }, problems) ?? []);
+}

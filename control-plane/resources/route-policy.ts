@@ -39,6 +39,13 @@ export interface RoutePolicy {
   };
 }
 
+/** Where each parsed policy was written (file and 1-based line), for `meshsim explain`. */
+const POLICY_LOCATIONS = new WeakMap<RoutePolicy, { file: string; line: number }>();
+
+export function routePolicyLocation(policy: RoutePolicy): { file: string; line: number } | undefined {
+  return POLICY_LOCATIONS.get(policy);
+}
+
 const BASE: FieldPath = ["metadata", "annotations", ROUTE_POLICIES_ANNOTATION];
 
 /** A source that locates paths under the annotation inside its own text, shifted to the file's lines. */
@@ -130,6 +137,7 @@ export function parseRoutePolicies(
       }
       if (!abort && !delay) r.problem(fp, "needs abort or delay");
     }
+    POLICY_LOCATIONS.set(policy, { file: r.source.file, line: r.source.locate(path).line });
     out.set(routeName, { policy, path, reader: r });
   }
   return out;

@@ -5,7 +5,7 @@ import { subsetsFor } from "./cluster.ts";
 import type { EnvoyClusterLoadAssignment } from "./envoy-types.ts";
 import { outboundClusterName, routedServices, type RoutedService } from "./meta-protocol-services.ts";
 
-function matchesLabels(endpoint: WorkloadEntry, labels: Record<string, string>): boolean {
+export function matchesLabels(endpoint: WorkloadEntry, labels: Record<string, string>): boolean {
   return Object.entries(labels).every(([k, v]) => endpoint.labels[k] === v);
 }
 

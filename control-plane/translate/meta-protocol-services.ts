@@ -71,6 +71,12 @@ export function outboundClusterName(port: number, subset: string, host: string):
   return `outbound|${port}|${subset}|${host}`;
 }
 
+/** `outbound|<port>|<subset>|<host>` → its parts; undefined for any other name. */
+export function parseOutboundClusterName(name: string): { port: number; subset: string; host: string } | undefined {
+  const m = /^outbound\|(\d+)\|([^|]*)\|(.+)$/.exec(name);
+  return m ? { port: Number(m[1]), subset: m[2]!, host: m[3]! } : undefined;
+}
+
 export function routeConfigName(host: string, port: number): string {
   return `${host}_${port}`;
 }

@@ -6,29 +6,52 @@
 import type { DestinationRule, Subset, TrafficPolicySpec } from "../resources/destination-rule.ts";
 import type { Resource } from "../resources/kinds.ts";
 import { indexOf } from "./index-cache.ts";
+import type { FieldPath } from "../../common/yaml-source.ts";
 
 type Groups = Omit<TrafficPolicySpec, "portLevelSettings">;
 
-function layer(tp: TrafficPolicySpec | undefined, port: number): Groups[] {
+/** One place a DestinationRule sets policy groups, with its field path in the rule. */
+interface Layer {
+  groups: Groups;
+  path: FieldPath;
+}
+
+function layers(tp: TrafficPolicySpec | undefined, port: number, path: FieldPath): Layer[] {
   if (!tp) return [];
-  const portLevel = tp.portLevelSettings?.find((p) => p.port === port);
-  return portLevel ? [portLevel, tp] : [tp];
+  const i = tp.portLevelSettings?.findIndex((p) => p.port === port) ?? -1;
+  const own = { groups: tp, path };
+  return i >= 0 ? [{ groups: tp.portLevelSettings![i]!, path: [...path, "portLevelSettings", i] }, own] : [own];
 }
 
 export function destinationRuleFor(resources: readonly Resource[], host: string): DestinationRule | undefined {
   return indexOf(resources).destinationRules.get(host);
 }
 
+export type PolicyGroup = keyof Groups;
+const GROUPS: readonly PolicyGroup[] = ["loadBalancer", "connectionPool", "outlierDetection"];
+
+/** Where each group in force comes from: the field path of the most specific layer that sets it. */
+export function effectivePolicySources(dr: DestinationRule | undefined, port: number, subset: Subset | undefined): Partial<Record<PolicyGroup, FieldPath>> {
+  const i = subset ? dr?.spec.subsets.indexOf(subset) ?? -1 : -1;
+  const all = [
+    ...layers(subset?.trafficPolicy, port, ["spec", "subsets", i, "trafficPolicy"]),
+    ...layers(dr?.spec.trafficPolicy, port, ["spec", "trafficPolicy"]),
+  ];
+  const out: Partial<Record<PolicyGroup, FieldPath>> = {};
+  for (const g of GROUPS) {
+    const layer = all.find((l) => l.groups[g] !== undefined);
+    if (layer) out[g] = [...layer.path, g];
+  }
+  return out;
+}
+
 export function effectivePolicy(dr: DestinationRule | undefined, port: number, subset: Subset | undefined): Groups {
-  const layers = [...layer(subset?.trafficPolicy, port), ...layer(dr?.spec.trafficPolicy, port)];
-  const pick = <K extends keyof Groups>(k: K): Groups[K] | undefined => layers.find((l) => l[k] !== undefined)?.[k];
+  const all = [...layers(subset?.trafficPolicy, port, []), ...layers(dr?.spec.trafficPolicy, port, [])];
   const out: Groups = {};
-  const loadBalancer = pick("loadBalancer");
-  const connectionPool = pick("connectionPool");
-  const outlierDetection = pick("outlierDetection");
-  if (loadBalancer) out.loadBalancer = loadBalancer;
-  if (connectionPool) out.connectionPool = connectionPool;
-  if (outlierDetection) out.outlierDetection = outlierDetection;
+  for (const g of GROUPS) {
+    const value = all.find((l) => l.groups[g] !== undefined)?.groups[g];
+    if (value) (out as Record<PolicyGroup, unknown>)[g] = value;
+  }
   return out;
 }
 

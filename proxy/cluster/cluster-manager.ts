@@ -206,11 +206,11 @@ export class ClusterManager {
     return [...this.clusters.keys()];
   }
 
-  dump(): Array<{ name: string; lbPolicy: string; endpoints: Array<Endpoint & { activeRequests: number; ejected: boolean }> }> {
+  /** Each cluster's configuration with its endpoints' live state (the admin's /config_dump). */
+  dump(): Array<ClusterConfig & { endpoints: Array<Endpoint & { activeRequests: number; ejected: boolean }> }> {
     const now = Date.now();
     return [...this.clusters.values()].map((c) => ({
-      name: c.config.name,
-      lbPolicy: c.config.lbPolicy,
+      ...c.config,
       endpoints: c.endpoints.map((e) => ({ ...e.endpoint, activeRequests: e.activeRequests, ejected: isEjected(e.outlier, now) })),
     }));
   }

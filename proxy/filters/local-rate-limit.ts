@@ -2,6 +2,7 @@ import type { LocalRateLimitConfig } from "../config/types.ts";
 import { compileAttributeMatch, type MetadataPredicate } from "../route/attribute-matcher.ts";
 import type { StatScope } from "../stats/stats.ts";
 import type { RequestContext, RequestFilter } from "./filter.ts";
+import type { Metadata } from "../codec/codec.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
 export const LOCAL_RATE_LIMIT_STATS = ["ok", "rate_limited", "no_bucket"] as const;
@@ -21,13 +22,8 @@ export function createLocalRateLimitFilter(config: LocalRateLimitConfig, stats: 
   return {
     name: "local_rate_limit",
     onRequest(ctx: RequestContext) {
-      let bucket = fallback;
-      for (const c of conditions) {
-        if (c.predicates.every((p) => p(ctx.metadata))) {
-          bucket = c.bucket;
-          break;
-        }
-      }
+      const i = firstMatchingCondition(conditions, ctx.metadata);
+      const bucket = i >= 0 ? conditions[i]!.bucket : fallback;
       if (bucket === undefined) {
         stats.inc("no_bucket");
         return "continue";
@@ -41,4 +37,9 @@ export function createLocalRateLimitFilter(config: LocalRateLimitConfig, stats: 
       return "stop";
     },
   };
+}
+
+/** The index of the first condition whose matchers all hold, or -1 (the default bucket's requests). */
+export function firstMatchingCondition(conditions: ReadonlyArray<{ predicates: ReadonlyArray<MetadataPredicate> }>, metadata: Metadata): number {
+  return conditions.findIndex((c) => c.predicates.every((p) => p(metadata)));
 }

@@ -61,4 +61,18 @@ describe("RouteTable", () => {
   it("rejects an invalid regex at construction", () => {
     expect(() => new RouteTable({ name: "bad", routes: [{ name: "r", match: [{ name: "method", kind: "regex", value: "(" }], action: { kind: "cluster", cluster: "c" } }] })).toThrow(/invalid regex/);
   });
+
+  it("reports each route tried up to the match, with every matcher's result", () => {
+    const trials = table.trials(md({ method: "sayHello", env: "prod" }));
+    expect(trials.map((t) => [t.route.name, t.matched, t.matchers.map((m) => m.held)])).toEqual([
+      ["exact", false, [false]],
+      ["prefix", false, [false]],
+      ["regex", false, [false]],
+      ["present", false, [false]],
+      // One of two conditions holding is not a match.
+      ["two", false, [true, false]],
+    ]);
+    const hit = table.trials(md({ method: "getOrder" }));
+    expect(hit.map((t) => [t.route.name, t.matched])).toEqual([["exact", false], ["prefix", true]]);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Metadata } from "../codec/codec.ts";
-import type { RouteConfig, RouteEntry } from "../config/types.ts";
+import type { AttributeMatch, RouteConfig, RouteEntry } from "../config/types.ts";
 import { compileAttributeMatch, type MetadataPredicate } from "./attribute-matcher.ts";
 
 interface CompiledRoute {
@@ -14,6 +14,13 @@ interface CompiledRoute {
 export interface RouteDecision {
   route: RouteEntry;
   cluster: string;
+}
+
+/** One route as tried for a request: each matcher with whether it held (for `meshsim explain`). */
+export interface RouteTrial {
+  route: RouteEntry;
+  matchers: Array<{ match: AttributeMatch; held: boolean }>;
+  matched: boolean;
 }
 
 /**
@@ -35,6 +42,21 @@ export class RouteTable {
       return { route: route.entry, cluster: pickCluster(route, this.random) };
     }
     return undefined;
+  }
+
+  /**
+   * The routes tried for a request, in order, up to and including the one that matches (all of
+   * them when none does): the same predicates `select` uses, each evaluated on its own.
+   */
+  trials(metadata: Metadata): RouteTrial[] {
+    const out: RouteTrial[] = [];
+    for (const route of this.routes) {
+      const matchers = route.predicates.map((p, i) => ({ match: route.entry.match[i]!, held: p(metadata) }));
+      const matched = matchers.every((m) => m.held);
+      out.push({ route: route.entry, matchers, matched });
+      if (matched) break;
+    }
+    return out;
   }
 
   /** Every cluster any route can send to. */
