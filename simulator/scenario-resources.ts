@@ -75,7 +75,8 @@ export function topologyResources(scenario: Scenario, problems: InputProblem[]):
   );
   const out: Resource[] = [];
   spec.services.forEach((s, i) => {
-    const instances = Object.keys(s.versions).map((v) => ({ service: s.name, version: v, instance: instanceName(s.name, v, 0), host: "127.0.0.1", port: 1 }));
+    // Addresses are given at run time; the instance name stands in for one (as it does in containers).
+    const instances = Object.keys(s.versions).map((v) => ({ service: s.name, version: v, instance: instanceName(s.name, v, 0), host: instanceName(s.name, v, 0), port: s.port }));
     const objects = [serviceEntryFor(s, instances), ...(ownDr.has(serviceHost(s)) ? [] : [destinationRuleFor(s)])];
     // Generated resources are located at the service they come from.
     out.push(...generated(objects, scenario.file, scenario.topology.services[i]!.source, problems));

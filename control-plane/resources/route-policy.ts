@@ -39,11 +39,15 @@ export interface RoutePolicy {
   };
 }
 
-/** Where each parsed policy was written (file and 1-based line), for `meshsim explain`. */
-const POLICY_LOCATIONS = new WeakMap<RoutePolicy, { file: string; line: number }>();
+type PolicyField = "timeout" | "retries" | "fault";
 
-export function routePolicyLocation(policy: RoutePolicy): { file: string; line: number } | undefined {
-  return POLICY_LOCATIONS.get(policy);
+/** Where each parsed policy and each of its fields was written (file and 1-based line), for `meshsim explain`. */
+const POLICY_LOCATIONS = new WeakMap<RoutePolicy, { file: string; line: number; fields: Partial<Record<PolicyField, number>> }>();
+
+export function routePolicyLocation(policy: RoutePolicy, field?: PolicyField): { file: string; line: number } | undefined {
+  const at = POLICY_LOCATIONS.get(policy);
+  if (!at) return undefined;
+  return { file: at.file, line: (field && at.fields[field]) ?? at.line };
 }
 
 const BASE: FieldPath = ["metadata", "annotations", ROUTE_POLICIES_ANNOTATION];
@@ -137,7 +141,9 @@ export function parseRoutePolicies(
       }
       if (!abort && !delay) r.problem(fp, "needs abort or delay");
     }
-    POLICY_LOCATIONS.set(policy, { file: r.source.file, line: r.source.locate(path).line });
+    const fields: Partial<Record<PolicyField, number>> = {};
+    for (const f of ["timeout", "retries", "fault"] as const) if (p[f] !== undefined) fields[f] = r.source.locate([...path, f]).line;
+    POLICY_LOCATIONS.set(policy, { file: r.source.file, line: r.source.locate(path).line, fields });
     out.set(routeName, { policy, path, reader: r });
   }
   return out;

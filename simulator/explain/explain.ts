@@ -247,14 +247,14 @@ function clusterPolicies(c: ClusterConfig, parts: ReturnType<typeof parseOutboun
 }
 
 function routePolicies(route: RouteEntry, out: Explanation, rp: ReturnType<Provenance["route"]>): void {
-  const policyAt = withAt(rp?.policy());
+  const policyAt = (field: "timeout" | "retries" | "fault") => withAt(rp?.policy(field));
   const { fault, retries } = route;
-  if (fault?.abort) out.policies.push({ kind: "fault", applies: true, detail: `abort ${fault.abort.percentage}% with ${fault.abort.errorKind}${fault.abort.message ? ` ("${fault.abort.message}")` : ""}`, ...policyAt });
-  if (fault?.delay) out.policies.push({ kind: "fault", applies: true, detail: `delay ${fault.delay.percentage}% by ${fault.delay.fixedDelayMs} ms`, ...policyAt });
-  if (route.timeoutMs !== undefined) out.policies.push({ kind: "timeout", applies: true, detail: `${route.timeoutMs} ms for the whole request, retries included`, ...policyAt });
+  if (fault?.abort) out.policies.push({ kind: "fault", applies: true, detail: `abort ${fault.abort.percentage}% with ${fault.abort.errorKind}${fault.abort.message ? ` ("${fault.abort.message}")` : ""}`, ...policyAt("fault") });
+  if (fault?.delay) out.policies.push({ kind: "fault", applies: true, detail: `delay ${fault.delay.percentage}% by ${fault.delay.fixedDelayMs} ms`, ...policyAt("fault") });
+  if (route.timeoutMs !== undefined) out.policies.push({ kind: "timeout", applies: true, detail: `${route.timeoutMs} ms for the whole request, retries included`, ...policyAt("timeout") });
   if (retries) {
     const detail = `${retries.attempts} on ${retries.retryOn.join(", ")}${retries.perTryTimeoutMs !== undefined ? `, ${retries.perTryTimeoutMs} ms per try` : ""}${retries.budget !== undefined ? `, budget ${retries.budget}` : ""}`;
-    out.policies.push({ kind: "retries", applies: true, detail, ...policyAt });
+    out.policies.push({ kind: "retries", applies: true, detail, ...policyAt("retries") });
   }
   if (route.mirror) out.policies.push({ kind: "mirror", applies: true, detail: `${route.mirror.percentage}% copied to ${route.mirror.cluster}`, ...withAt(rp?.mirror()) });
   if (route.hashPolicy) out.policies.push({ kind: "hash", applies: true, detail: `consistent hash on ${route.hashPolicy.join(", ")} = ${route.hashPolicy.map((k) => JSON.stringify(out.request.metadata[k] ?? null)).join(", ")}` });

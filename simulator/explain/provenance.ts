@@ -44,7 +44,7 @@ export interface RouteProvenance {
   condition(attribute: string): Location | undefined;
   destination(index: number): Location | undefined;
   mirror(): Location | undefined;
-  policy(): Location | undefined;
+  policy(field: "timeout" | "retries" | "fault"): Location | undefined;
   requestMutation(): Location | undefined;
   responseMutation(): Location | undefined;
 }
@@ -90,13 +90,15 @@ export function resourceProvenance(resources: readonly Resource[]): Provenance {
       if (!mr || i < 0) return undefined;
       const route = mr.spec.routes[i]!;
       const base: FieldPath = ["spec", "routes", i];
-      const policy = route.policy && routePolicyLocation(route.policy);
       return {
         at: at(mr, base),
         condition: (attribute) => (route.match?.attributes[attribute] ? at(mr, [...base, "match", "attributes", attribute]) : undefined),
         destination: (j) => (route.route[j] ? at(mr, [...base, "route", j]) : undefined),
         mirror: () => (route.mirror ? at(mr, [...base, "mirror"]) : undefined),
-        policy: () => policy && { ...policy, resource: resourceLabel(mr) },
+        policy: (field) => {
+          const p = route.policy && routePolicyLocation(route.policy, field);
+          return p && { ...p, resource: resourceLabel(mr) };
+        },
         requestMutation: () => (route.requestMutation.length > 0 ? at(mr, [...base, "requestMutation"]) : undefined),
         responseMutation: () => (route.responseMutation.length > 0 ? at(mr, [...base, "responseMutation"]) : undefined),
       };
