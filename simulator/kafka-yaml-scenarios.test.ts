@@ -26,7 +26,7 @@ function stripped(s: Scenario, strip: (r: Obj) => void): Scenario {
 }
 
 describeWithKafka("kafka scenarios", () => {
-  it.each(["produce", "delay-fault", "error-fault", "rate-limit"])("%s passes", async (name) => {
+  it.each(["produce", "delay-fault", "error-fault", "rate-limit", "broker-restart"])("%s passes", async (name) => {
     const summary = await runScenario(`scenarios/kafka/${name}.yaml`, { noReports: true });
     expect(summary.error).toBeUndefined();
     expect(failures(summary)).toEqual([]);
@@ -39,6 +39,25 @@ describeWithKafka("kafka scenarios", () => {
     expect(summary.error).toBeUndefined();
     expect(failures(summary).join("\n")).toMatch(/kafka\.api\.Produce\.local_reply=0 >= 8/);
     expect(summary.passed).toBe(false);
+  }, 90_000);
+
+  it("broker-restart fails on the down step when the broker is not killed", async () => {
+    const scenario = await loadScenario("scenarios/kafka/broker-restart.yaml");
+    scenario.steps = scenario.steps.filter((s) => s.name !== "crash the broker" && s.name !== "restart it");
+    const summary = await runScenario(scenario, { noReports: true, failFast: false });
+    expect(summary.error).toBeUndefined();
+    expect(failures(summary)).toEqual([expect.stringMatching(/^broker down: errors: total=0 \(expected 10\)/)]);
+  }, 90_000);
+
+  it("broker-restart's consume step fails when the topic holds fewer messages than it reads", async () => {
+    const scenario = await loadScenario("scenarios/kafka/broker-restart.yaml");
+    const until = scenario.steps.findIndex((s) => s.name === "consume 105");
+    scenario.steps = scenario.steps.slice(0, until + 1);
+    const consume = scenario.steps[until]!.traffic!;
+    consume.executor = { ...consume.executor, count: 106 };
+    const summary = await runScenario(scenario, { noReports: true, failFast: false });
+    expect(summary.error).toBeUndefined();
+    expect(failures(summary)).toEqual([expect.stringMatching(/^consume 105: success rate: 105\/106 .*timeout=1/)]);
   }, 90_000);
 
   it("rate-limit fails without its rate limit", async () => {

@@ -146,6 +146,15 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
       sidecars.set(client.name, { client: client.name, nodeId, dataPlane, adminPort: Number(p.ready.adminPort), outbound });
     }
 
+    /** A Kafka broker by instance name (`<service>-broker-<n>`): its cluster and node id. */
+    const broker = (instance: string): { cluster: KafkaCluster; nodeId: number } | undefined => {
+      const address = instances.find((i) => i.instance === instance);
+      const service = spec.services.find((s) => s.name === address?.service);
+      if (!address || service?.protocol !== "kafka") return undefined;
+      const cluster = kafkaClusters.find((k) => k.nodes.some((n) => n.port === address.port));
+      const node = cluster?.nodes.find((n) => n.port === address.port);
+      return cluster && node ? { cluster, nodeId: node.nodeId } : undefined;
+    };
     const pid = (instance: string) => {
       const p = supervisor.get(instance);
       if (!p) throw new MeshsimError("INVALID_INPUT", `no running instance named ${instance}`);
@@ -174,8 +183,15 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
           proxy.setFault(fault);
         }
       },
-      kill: (instance, signal) => supervisor.stop(instance, signal),
+      async kill(instance, signal) {
+        const b = broker(instance);
+        if (b) return b.cluster.stopBroker(b.nodeId, signal);
+        return supervisor.stop(instance, signal);
+      },
       async restart(instance) {
+        const b = broker(instance);
+        // The broker comes back on its ports and data folder; resolves once it serves requests.
+        if (b) return b.cluster.restartBroker(b.nodeId, "SIGKILL");
         const restartSpec = restartSpecs.get(instance);
         if (!restartSpec) throw new MeshsimError("INVALID_INPUT", `no instance named ${instance}`);
         await supervisor.restart(restartSpec());

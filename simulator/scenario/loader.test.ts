@@ -196,6 +196,27 @@ steps:
     ]);
   });
 
+  it("names Kafka brokers <service>-broker-<n> for kill and restart, and refuses pause and network faults on them", async () => {
+    const file = scenarioFile(`apiVersion: meshsim.dev/v1alpha1
+kind: Scenario
+metadata: {name: t}
+topology:
+  services:
+    - {name: kafka, protocol: kafka, port: 9092}
+steps:
+  - fault: [{kill: kafka-broker-1}, {restart: kafka-broker-1}]
+  - fault: {pause: kafka-broker-1}
+  - fault: {network: {link: {to: kafka}, reset: {}}}
+  - fault: {kill: kafka-v1-0}
+`);
+    const messages = (await problemsOf(file)).map((p) => `${p.line} ${p.path}: ${p.message}`);
+    expect(messages).toEqual([
+      "9 steps[1].fault.pause: pause is not supported for Kafka brokers yet (kill and restart are)",
+      "10 steps[2].fault.network.link.to: network faults into Kafka brokers are not supported yet (clients dial the addresses Metadata names); use fault policies or kill and restart",
+      '11 steps[3].fault.kill: no instance named "kafka-v1-0" (instances: kafka-broker-1); instances are named <service>-<version>-<index>',
+    ]);
+  });
+
   it("reports YAML syntax errors, empty files and several documents", async () => {
     expect((await problemsOf(scenarioFile("metadata: {name: [\n")))[0]).toMatchObject({ line: 2, message: expect.stringMatching(/^YAML syntax error/) });
     expect((await problemsOf(scenarioFile("")))[0]!.message).toMatch(/the file is empty/);

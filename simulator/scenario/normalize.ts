@@ -7,7 +7,7 @@ import { formatPath, type FieldPath, type SourceDocument } from "../../common/ya
 import { parseThreshold, ThresholdSyntaxError, type Threshold } from "../assert/thresholds.ts";
 import { resolveResourceList } from "./includes.ts";
 import { renderValue, type TemplateScope, type TemplateValue } from "./template.ts";
-import { instanceName } from "../topology/topology.ts";
+import { instanceName, kafkaBrokerInstance } from "../topology/topology.ts";
 import type { BackendName } from "../runtime/backend.ts";
 import { closest } from "./suggest.ts";
 import type { RateLimitServiceConfig } from "../../fixtures/ratelimit/ratelimit-service.ts";
@@ -213,9 +213,15 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
   const rateLimitService = normalizeRateLimitService(raw.topology.rateLimitService);
 
   const instances = new Map<string, string[]>(
-    services.map((s) => [s.name, Object.entries(s.versions).flatMap(([v, { replicas }]) => Array.from({ length: replicas }, (_, k) => instanceName(s.name, v, k)))]),
+    services.map((s) => [
+      s.name,
+      s.protocol === "kafka"
+        ? Array.from({ length: s.kafka?.brokers ?? 1 }, (_, k) => kafkaBrokerInstance(s.name, k + 1))
+        : Object.entries(s.versions).flatMap(([v, { replicas }]) => Array.from({ length: replicas }, (_, k) => instanceName(s.name, v, k))),
+    ]),
   );
   const allInstances = [...instances.values()].flat();
+  const brokerInstances = new Set(services.filter((s) => s.protocol === "kafka").flatMap((s) => instances.get(s.name) ?? []));
   const sidecarClients = clients.filter((c) => c.sidecar).map((c) => c.name);
 
   const resources = raw.resources !== undefined ? await resolveResourceList(doc, resourceName, ["resources"], raw.resources, scope, problems) : [];
@@ -391,6 +397,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       const instance = f[kind];
       if (instance === undefined) continue;
       checkInstance(instance, [...path, kind]);
+      if (brokerInstances.has(instance)) problem([...path, kind], `${kind} is not supported for Kafka brokers yet (kill and restart are)`);
       return { kind, instance };
     }
     const n = f.network!;
@@ -400,6 +407,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     if (n.clear && effects.length > 0) problem([...nPath, "clear"], `clear switches the link back to clean; drop ${effects.join(", ")} or clear`);
     if (!n.clear && effects.length === 0) problem(nPath, "name at least one of latency, reset, blackhole, bandwidth, slice (or clear: true)");
     if (!link) return undefined;
+    if (link.kind === "upstream" && link.instances.some((i) => brokerInstances.has(i))) problem([...nPath, "link", "to"], "network faults into Kafka brokers are not supported yet (clients dial the addresses Metadata names); use fault policies or kill and restart");
     if (n.clear) return { kind: "network", link, fault: null };
     const fault: NetworkFault = {};
     if (n.latency) {
