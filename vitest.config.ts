@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // `import … from "meshsim"` resolves to the TypeScript sources, as in tsconfig.json (test files
+  // run in vitest's server-side pipeline, so its ssr resolve conditions are the ones that apply).
+  ssr: { resolve: { conditions: ["meshsim-source"], externalConditions: ["meshsim-source"] } },
   test: {
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**", "reports/**"],

@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// meshsim is written in TypeScript and runs through tsx's loader, so no build step is needed.
-import { register } from "tsx/esm/api";
+// In a checkout meshsim runs its TypeScript sources through tsx; the published package runs the
+// JavaScript that `npm run build` wrote to dist/ with plain Node.
+import { existsSync } from "node:fs";
 
-register();
-const { main } = await import("../simulator/cli.ts");
+const source = new URL("../simulator/cli.ts", import.meta.url);
+let main;
+if (existsSync(source)) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import("../dist/simulator/cli.js"));
+}
 process.exitCode = await main(process.argv.slice(2));

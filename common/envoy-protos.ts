@@ -1,13 +1,10 @@
 /**
- * Envoy v3 protos, loaded once per process with protobufjs from the proto trees that ship with
- * @grpc/grpc-js-xds, and the conversions both ends of xDS need: plain objects (snake_case, as
+ * Envoy v3 protos (the bundles of proto-bundles.ts), and the conversions both ends of xDS need: plain objects (snake_case, as
  * in the .proto files) to Any bytes and back, and JSON to google.protobuf.Struct and back.
  * No gRPC here.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, isAbsolute, join } from "node:path";
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
+import { protoRoot } from "./proto-bundles.ts";
 
 export const TYPE_URL = {
   cluster: "type.googleapis.com/envoy.config.cluster.v3.Cluster",
@@ -20,62 +17,20 @@ export type TypeUrl = (typeof TYPE_URL)[keyof typeof TYPE_URL];
 
 /**
  * Route configurations of Envoy's own Thrift and Dubbo filters, fetched over ADS by an Envoy
- * sidecar (thrift_proxy `trds`, dubbo_proxy `drds`). Their protos load on first use: only a
- * control plane serving Envoy needs them.
+ * sidecar (thrift_proxy `trds`, dubbo_proxy `drds`). Their bundle loads on first use: only a
+ * control plane serving Envoy needs it.
  */
 export const ENVOY_NATIVE_TYPE_URL = {
   thriftRoute: "type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.RouteConfiguration",
   dubboRoute: "type.googleapis.com/envoy.extensions.filters.network.dubbo_proxy.v3.MultipleRouteConfiguration",
 } as const;
 
-const NATIVE_PROTO_FILES = [
-  "envoy/extensions/filters/network/thrift_proxy/v3/route.proto",
-  "envoy/extensions/filters/network/dubbo_proxy/v3/route.proto",
-];
-
 export const TYPED_STRUCT_TYPE_URL = "type.googleapis.com/xds.type.v3.TypedStruct";
 export const UDPA_TYPED_STRUCT_TYPE_URL = "type.googleapis.com/udpa.type.v1.TypedStruct";
 
-const PROTO_FILES = [
-  "envoy/service/discovery/v3/ads.proto",
-  "envoy/config/cluster/v3/cluster.proto",
-  "envoy/config/endpoint/v3/endpoint.proto",
-  "envoy/config/listener/v3/listener.proto",
-  "envoy/config/route/v3/route.proto",
-  // What gRPC's own xDS client reads: an API listener with an HTTP connection manager.
-  "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto",
-  "envoy/extensions/filters/http/router/v3/router.proto",
-  "envoy/extensions/filters/http/fault/v3/fault.proto",
-  "xds/type/v3/typed_struct.proto",
-  "udpa/type/v1/typed_struct.proto",
-];
-
-let cached: protobuf.Root | undefined;
-let nativeLoaded = false;
-
-/** The loaded root (about 150 ms the first time). Field names are kept snake_case. */
+/** The root of the xDS bundle (see proto-bundles.ts). Field names are kept snake_case. */
 export function envoyRoot(): protobuf.Root {
-  if (cached) return cached;
-  const require = createRequire(import.meta.url);
-  const deps = join(dirname(require.resolve("@grpc/grpc-js-xds/package.json")), "deps");
-  const includes = [
-    ...["envoy-api", "xds", "googleapis", "protoc-gen-validate"].map((d) => join(deps, d)),
-    // google/protobuf/descriptor.proto and friends.
-    dirname(require.resolve("protobufjs/package.json")),
-  ];
-  const root = new protobuf.Root();
-  root.resolvePath = (origin, target) => {
-    if (isAbsolute(target)) return target;
-    for (const dir of includes) {
-      const candidate = join(dir, target);
-      if (existsSync(candidate)) return candidate;
-    }
-    return protobuf.util.path.resolve(origin, target);
-  };
-  root.loadSync(PROTO_FILES, { keepCase: true });
-  root.resolveAll();
-  cached = root;
-  return root;
+  return protoRoot("xds");
 }
 
 export const TO_OBJECT_OPTIONS: protobuf.IConversionOptions = { enums: String, longs: String, arrays: true, defaults: false };
@@ -94,13 +49,10 @@ export function shortTypeName(typeUrl: string): string {
   return name;
 }
 
+const NATIVE_TYPE_URLS: ReadonlySet<string> = new Set(Object.values(ENVOY_NATIVE_TYPE_URL));
+
 function lookup(typeUrl: string): protobuf.Type {
-  const root = envoyRoot();
-  if (!nativeLoaded && (Object.values(ENVOY_NATIVE_TYPE_URL) as string[]).includes(typeUrl)) {
-    root.loadSync(NATIVE_PROTO_FILES, { keepCase: true });
-    root.resolveAll();
-    nativeLoaded = true;
-  }
+  const root = NATIVE_TYPE_URLS.has(typeUrl) ? protoRoot("envoy-native") : envoyRoot();
   return root.lookupType(typeUrl.slice(typeUrl.lastIndexOf("/") + 1));
 }
 

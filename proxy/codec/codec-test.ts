@@ -35,6 +35,7 @@ export class InvalidCodecModuleError extends Error {
 export async function loadCodecModule(path: string): Promise<{ factory: CodecFactory; samples: CodecSample[]; options: ConformanceOptions }> {
   let mod: Partial<CodecTestModule>;
   try {
+    if (/\.[cm]?ts$/.test(path)) await registerTypeScript(path);
     mod = (await import(pathToFileURL(resolve(path)).href)) as Partial<CodecTestModule>;
   } catch (error) {
     throw new InvalidCodecModuleError(`${path}: cannot be loaded: ${(error as Error)?.message ?? String(error)}`);
@@ -47,6 +48,25 @@ export async function loadCodecModule(path: string): Promise<{ factory: CodecFac
     if (typeof s?.name !== "string" || !Buffer.isBuffer(s.bytes)) throw new InvalidCodecModuleError(`${path}: every sample needs a string \`name\` and a Buffer \`bytes\``);
   }
   return { factory, samples: raw, options: mod.options ?? {} };
+}
+
+let typeScriptRegistered = false;
+
+/**
+ * A TypeScript codec module needs a loader under plain Node 20: tsx, when the user has it (a
+ * meshsim checkout always does). Without it, a message that says what to do.
+ */
+async function registerTypeScript(path: string): Promise<void> {
+  // Running from sources means a TypeScript loader is already in place.
+  if (typeScriptRegistered || import.meta.url.endsWith(".ts")) return;
+  let api: { register(): unknown };
+  try {
+    api = (await import("tsx/esm/api")) as { register(): unknown };
+  } catch {
+    throw new InvalidCodecModuleError(`${path}: a TypeScript codec module needs tsx to load (npm install --save-dev tsx), or compile it to JavaScript first`);
+  }
+  api.register();
+  typeScriptRegistered = true;
 }
 
 /** Every file in `dir` whose name passes `filter`, as samples named by file name (sorted). */

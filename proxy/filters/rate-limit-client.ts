@@ -5,10 +5,9 @@
  */
 import { Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import type protobuf from "protobufjs";
-import { envoyRoot } from "../../common/envoy-protos.ts";
+import { protoRoot } from "../../common/proto-bundles.ts";
 
 const METHOD = "/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit";
-const RLS_PROTO = "envoy/service/ratelimit/v3/rls.proto";
 
 export interface RateLimitRequest {
   domain: string;
@@ -24,11 +23,7 @@ let types: { request: protobuf.Type; response: protobuf.Type; overLimit: number 
 
 function rlsTypes(): NonNullable<typeof types> {
   if (types) return types;
-  const root = envoyRoot();
-  if (!root.files.some((f) => f.endsWith(RLS_PROTO))) {
-    root.loadSync(RLS_PROTO, { keepCase: true });
-    root.resolveAll();
-  }
+  const root = protoRoot("ratelimit");
   const response = root.lookupType("envoy.service.ratelimit.v3.RateLimitResponse");
   types = {
     request: root.lookupType("envoy.service.ratelimit.v3.RateLimitRequest"),

@@ -6,8 +6,11 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 const require = createRequire(import.meta.url);
-// Resolved from this package, not the caller's cwd, so `npx meshsim` works from any folder.
-const tsxLoader = pathToFileURL(join(dirname(require.resolve("tsx/package.json")), "dist/loader.mjs")).href;
+/**
+ * True in the published package, where this module is JavaScript compiled into dist/ (which then
+ * is the project root: assets are copied beside the code); false in a checkout running sources.
+ */
+export const RUNS_COMPILED = import.meta.url.endsWith(".js");
 
 /** Entry points run as plain JavaScript bundles (see `bundledEntry`). */
 const BUNDLED = new Set(["proxy/main.ts", "control-plane/main.ts"]);
@@ -21,13 +24,20 @@ export function projectPath(relative: string): string {
 
 /**
  * How to run one of meshsim's TypeScript entry points as a child process, from any cwd. The
- * proxy and the control plane run from an esbuild bundle, which starts faster and uses ~35 MB
- * less memory per process than the TypeScript loader; other entry points use the loader.
+ * published package runs the compiled JavaScript; in a checkout the proxy and the control plane
+ * run from an esbuild bundle, which starts faster and uses ~35 MB less memory per process than
+ * the TypeScript loader; other entry points use the loader.
  */
 export function nodeScript(relativeScript: string, args: string[]): { command: string; args: string[] } {
+  if (RUNS_COMPILED) return { command: process.execPath, args: [projectPath(relativeScript.replace(/\.ts$/, ".js")), ...args] };
   const bundle = BUNDLED.has(relativeScript) ? bundledEntry(relativeScript) : undefined;
   if (bundle) return { command: process.execPath, args: [bundle, ...args] };
-  return { command: process.execPath, args: ["--import", tsxLoader, projectPath(relativeScript), ...args] };
+  return { command: process.execPath, args: ["--import", tsxLoader(), projectPath(relativeScript), ...args] };
+}
+
+/** tsx's loader, resolved from this package rather than the caller's cwd, so `npx meshsim` works from any folder. */
+function tsxLoader(): string {
+  return pathToFileURL(join(dirname(require.resolve("tsx/package.json")), "dist/loader.mjs")).href;
 }
 
 const built = new Map<string, string | undefined>();

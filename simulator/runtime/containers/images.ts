@@ -9,7 +9,8 @@ import { createHash } from "node:crypto";
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { MeshsimError } from "../../../common/errors.ts";
-import { bundledEntry, projectPath } from "../node-command.ts";
+import { bundledEntry, projectPath, RUNS_COMPILED } from "../node-command.ts";
+import { bundlePath, PROTO_BUNDLES, type ProtoBundle } from "../../../common/proto-bundles.ts";
 import type { Engine } from "./engine.ts";
 
 export const IMAGE_REPO = "localhost/meshsim/runtime";
@@ -20,6 +21,7 @@ export const IMAGE_ENTRIES = ["control-plane/main.ts", "proxy/main.ts", "fixture
 export type ImageEntry = (typeof IMAGE_ENTRIES)[number];
 
 const GENERATED_THRIFT = ["fixtures/thrift/gen-nodejs/Hello.js", "fixtures/thrift/gen-nodejs/hello_types.js"];
+const PROTO_BUNDLE_FILES = (Object.keys(PROTO_BUNDLES) as ProtoBundle[]).map(bundlePath);
 
 /** The path inside the image of an entry point's bundle. */
 export function entryInImage(entry: ImageEntry): string {
@@ -46,6 +48,7 @@ export function baseImage(env = process.env): string {
 
 /** Builds the image unless one with the same content hash exists; also tags it `:latest` (docker-compose.yml uses that). */
 export async function ensureImage(engine: Engine, options: { base?: string; log?: (line: string) => void } = {}): Promise<BuiltImage> {
+  if (RUNS_COMPILED) throw new MeshsimError("ENVIRONMENT", "container images are built from a meshsim checkout (git clone, npm ci, then meshsim images build); the installed package runs --backend processes");
   const base = options.base ?? baseImage();
   const bundles = IMAGE_ENTRIES.map((entry) => {
     const path = bundledEntry(entry);
@@ -55,7 +58,7 @@ export async function ensureImage(engine: Engine, options: { base?: string; log?
   const containerfile = projectPath("images/runtime/Containerfile");
   const hash = createHash("sha256");
   hash.update(`${base}\n${process.version}\n`);
-  for (const file of [containerfile, projectPath("package-lock.json"), ...GENERATED_THRIFT.map(projectPath), ...bundles.map((b) => b.path)]) hash.update(readFileSync(file));
+  for (const file of [containerfile, projectPath("package-lock.json"), ...GENERATED_THRIFT.map(projectPath), ...PROTO_BUNDLE_FILES, ...bundles.map((b) => b.path)]) hash.update(readFileSync(file));
   const tag = hash.digest("hex").slice(0, 16);
   const name = `${IMAGE_REPO}:${tag}`;
   // One build per tag on this machine: concurrent runs (test workers) wait for the first.
@@ -94,6 +97,8 @@ async function buildUnlessPresent(
     for (const b of bundles) copyFileSync(b.path, join(context, "app/bundles", bundleName(b.entry)));
     // The Thrift fixtures load the generated CommonJS code next to themselves at run time.
     cpSync(projectPath("fixtures/thrift/gen-nodejs"), join(context, "app/bundles/gen-nodejs"), { recursive: true });
+    // The Envoy proto bundles, found by walking up from the bundle (common/proto-bundles.ts).
+    cpSync(projectPath("common/protos"), join(context, "app/common/protos"), { recursive: true });
     writeFileSync(join(context, "app/package.json"), readFileSync(projectPath("package.json")));
     for (const pkg of productionPackages()) cpSync(projectPath(`node_modules/${pkg}`), join(context, "app/node_modules", pkg), { recursive: true, dereference: true });
     const { GenericContainer } = await import("testcontainers");
