@@ -7,6 +7,10 @@ import { META_ROUTER_API_VERSIONS, parseMetaRouterSpec, type MetaRouter } from "
 import { parseRedisDestinationSpec, type RedisDestination } from "./redis-destination.ts";
 import { parseRedisServiceSpec, REDIS_API_VERSIONS, type RedisService } from "./redis-service.ts";
 import type { ResourceMetadata } from "./resource.ts";
+import {
+  parseKubernetesServiceSpec, parsePodSpec, parseWorkloadSpec, POD_API_VERSIONS, SERVICE_API_VERSIONS, WORKLOAD_API_VERSIONS,
+  type Deployment, type KubernetesService, type Pod, type StatefulSet,
+} from "./kubernetes.ts";
 import { SERVICE_ENTRY_API_VERSIONS, parseServiceEntrySpec, type ServiceEntry } from "./service-entry.ts";
 
 export type Resource =
@@ -16,7 +20,11 @@ export type Resource =
   | MetaRouter
   | RedisService
   | RedisDestination
-  | DubboAuthorizationPolicy;
+  | DubboAuthorizationPolicy
+  | KubernetesService
+  | Deployment
+  | StatefulSet
+  | Pod;
 export type ResourceKind = Resource["kind"];
 
 interface KindInfo {
@@ -32,6 +40,11 @@ export const KINDS: Record<ResourceKind, KindInfo> = {
   RedisService: { apiVersions: REDIS_API_VERSIONS, parseSpec: parseRedisServiceSpec },
   RedisDestination: { apiVersions: REDIS_API_VERSIONS, parseSpec: parseRedisDestinationSpec },
   DubboAuthorizationPolicy: { apiVersions: DUBBO_API_VERSIONS, parseSpec: parseDubboAuthorizationPolicySpec },
+  // Kubernetes objects, read as hosts and their workloads (kubernetes.ts).
+  Service: { apiVersions: SERVICE_API_VERSIONS, parseSpec: parseKubernetesServiceSpec },
+  Deployment: { apiVersions: WORKLOAD_API_VERSIONS, parseSpec: parseWorkloadSpec },
+  StatefulSet: { apiVersions: WORKLOAD_API_VERSIONS, parseSpec: parseWorkloadSpec },
+  Pod: { apiVersions: POD_API_VERSIONS, parseSpec: parsePodSpec },
 };
 
 export function isResourceKind(kind: string): kind is ResourceKind {

@@ -123,7 +123,7 @@ spec:
 `);
     expect(problems.map((p) => p.replace(/^f\.yaml:\d+:\d+: /, ""))).toEqual([
       "RedisService/redis spec.faults[0].delay: a DELAY fault needs a delay",
-      'RedisService/redis spec.host[0]: unknown host "redis.ns.svc.cluster.local": no ServiceEntry defines it',
+      'RedisService/redis spec.host[0]: unknown host "redis.ns.svc.cluster.local": no ServiceEntry or Kubernetes Service defines it',
       'RedisService/redis spec.redis[1].match.key.prefix: duplicate prefix "a" (first at spec.redis[0])',
       'DubboAuthorizationPolicy/p spec.rules[0].to[0].operation.methods[0]: "say*Hello": "*" may only start or end a value',
     ]);

@@ -18,6 +18,8 @@ import type { RedisDestination } from "./redis-destination.ts";
 import type { RedisService } from "./redis-service.ts";
 import type { ServiceEntry } from "./service-entry.ts";
 import { resourceKey, resourceLabel } from "./resource.ts";
+import type { KubernetesService, Workload } from "./kubernetes.ts";
+import { kubernetesServiceEntries } from "./kubernetes-services.ts";
 
 const FQDN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/i;
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -32,6 +34,8 @@ interface Index {
   destinationRules: DestinationRule[];
   /** host → entries defining it. */
   hosts: Map<string, ServiceEntry[]>;
+  /** host → the Kubernetes Service defining it, and the workloads it selects. */
+  kubernetes: Map<string, { service: KubernetesService; workloads: Workload[] }>;
 }
 
 export function validateResources(resources: readonly Resource[]): InputProblem[] {
@@ -43,13 +47,16 @@ export function validateResources(resources: readonly Resource[]): InputProblem[
     if (seen.has(key)) reader(res).problem(["metadata", "name"], `duplicate resource ${key}`);
     seen.add(key);
   }
-  const serviceEntries = resources.filter((r): r is ServiceEntry => r.kind === "ServiceEntry");
+  // Kubernetes Services define hosts as their ServiceEntries would.
+  const kubernetes = kubernetesServiceEntries(resources);
+  const serviceEntries = [...resources.filter((r): r is ServiceEntry => r.kind === "ServiceEntry"), ...kubernetes.map((k) => k.entry)];
   const hosts = new Map<string, ServiceEntry[]>();
   for (const se of serviceEntries) for (const h of se.spec.hosts) hosts.set(h, [...(hosts.get(h) ?? []), se]);
   const index: Index = {
     serviceEntries,
     destinationRules: resources.filter((r): r is DestinationRule => r.kind === "DestinationRule"),
     hosts,
+    kubernetes: new Map(kubernetes.map((k) => [k.entry.spec.hosts[0]!, k])),
   };
   // One resource of a kind per host (per protocol for ApplicationProtocol): a second one would be
   // ignored or merged unpredictably, so it is an error on the later one.
@@ -89,6 +96,9 @@ export function validateResources(resources: readonly Resource[]): InputProblem[
       case "DubboAuthorizationPolicy":
         validateDubboAuthorizationPolicy(res, r);
         break;
+      case "Service":
+        validateKubernetesService(res, r);
+        break;
     }
   }
   return problems;
@@ -106,7 +116,7 @@ function checkHost(host: string, path: FieldPath, r: FieldReader, index: Index):
     return false;
   }
   if (!index.hosts.has(host)) {
-    r.problem(path, `unknown host "${host}": no ServiceEntry defines it`);
+    r.problem(path, `unknown host "${host}": no ServiceEntry or Kubernetes Service defines it`);
     return false;
   }
   return true;
@@ -147,16 +157,41 @@ function checkTrafficPolicy(tp: TrafficPolicySpec | undefined, path: FieldPath, 
   });
 }
 
+/**
+ * For a host that is a Kubernetes Service whose workloads are given too, each subset must select
+ * one of them: in a cluster a subset that selects no pod has no endpoints, and every request sent
+ * to it fails.
+ */
+function checkSubsetsSelectWorkloads(dr: DestinationRule, r: FieldReader, index: Index): void {
+  const k = index.kubernetes.get(dr.spec.host);
+  if (!k || k.workloads.length === 0) return;
+  dr.spec.subsets.forEach((s, i) => {
+    if (k.workloads.some((w) => Object.entries(s.labels).every(([key, v]) => w.spec.podLabels[key] === v))) return;
+    const labels = (l: Record<string, string>) => Object.entries(l).map(([key, v]) => `${key}=${v}`).join(",");
+    const workloads = k.workloads.map((w) => `${resourceLabel(w)} {${labels(w.spec.podLabels)}}`).join(", ");
+    r.problem(["spec", "subsets", i, "labels"], `subset "${s.name}" {${labels(s.labels)}} selects no workload of ${resourceLabel(k.service)} (its workloads: ${workloads})`);
+  });
+}
+
+function validateKubernetesService(svc: KubernetesService, r: FieldReader): void {
+  const names = new Set<string>();
+  svc.spec.ports.forEach((p, i) => {
+    if (names.has(p.name)) r.problem(["spec", "ports", i, "name"], `duplicate port name "${p.name}"`);
+    names.add(p.name);
+  });
+}
+
 function validateDestinationRule(dr: DestinationRule, r: FieldReader, index: Index): void {
   const { host } = dr.spec;
   let ports: Set<number> | undefined;
   if (host) {
     if (!FQDN.test(host) && !/^\*\.[^*]+$/.test(host)) r.problem(["spec", "host"], `"${host}" is not a valid host name`);
-    else if (!host.startsWith("*") && !index.hosts.has(host)) r.problem(["spec", "host"], `unknown host "${host}": no ServiceEntry defines it`);
+    else if (!host.startsWith("*") && !index.hosts.has(host)) r.problem(["spec", "host"], `unknown host "${host}": no ServiceEntry or Kubernetes Service defines it`);
     const entries = index.hosts.get(host);
     if (entries) ports = new Set(entries.flatMap((se) => se.spec.ports.map((p) => p.number)));
   }
   checkTrafficPolicy(dr.spec.trafficPolicy, ["spec", "trafficPolicy"], r, ports);
+  checkSubsetsSelectWorkloads(dr, r, index);
   dr.spec.subsets.forEach((s, i) => checkTrafficPolicy(s.trafficPolicy, ["spec", "subsets", i, "trafficPolicy"], r, ports));
   checkExportTo(dr.spec.exportTo ?? [], ["spec", "exportTo"], r);
 }
@@ -165,11 +200,9 @@ function validateDestinationRule(dr: DestinationRule, r: FieldReader, index: Ind
 function checkDestination(d: Destination, path: FieldPath, r: FieldReader, index: Index): void {
   const { host, subset, port } = d;
   const entries = index.hosts.get(host);
-  if (!entries) {
-    r.problem([...path, "host"], `unknown host "${host}": no ServiceEntry defines it`);
-    return;
-  }
-  if (port && !entries.some((se) => se.spec.ports.some((p) => p.number === port.number))) {
+  // An unknown host is reported with whatever else is wrong with the destination (its subset).
+  if (!entries) r.problem([...path, "host"], `unknown host "${host}": no ServiceEntry or Kubernetes Service defines it`);
+  else if (port && !entries.some((se) => se.spec.ports.some((p) => p.number === port.number))) {
     r.problem([...path, "port", "number"], `host "${host}" has no port ${port.number}`);
   }
   if (subset !== undefined) {

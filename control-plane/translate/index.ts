@@ -1,5 +1,6 @@
 /** Resources → everything the control plane serves. Pure: same input, same output. */
 import type { Resource } from "../resources/kinds.ts";
+import { withKubernetesServices } from "../resources/kubernetes-services.ts";
 import { translateClusters } from "./cluster.ts";
 import { translateEndpoints } from "./endpoint.ts";
 import type { EnvoyResources } from "./envoy-types.ts";
@@ -8,7 +9,9 @@ import { translateRoutes } from "./route.ts";
 import { translateRedis } from "./redis.ts";
 import { addKafkaBrokerRewrites, withKafkaPortsAsMetaProtocol } from "./kafka.ts";
 
-export function translate(resources: readonly Resource[]): EnvoyResources {
+export function translate(written: readonly Resource[]): EnvoyResources {
+  // Kubernetes Services are hosts too, as Aeraki sees them in a cluster.
+  const resources = withKubernetesServices(written);
   // Kafka ports (`tcp-kafka-*`, one per broker) translate as MetaProtocol ports with the codec
   // "kafka", plus the broker address rewrite on their listeners (kafka.ts).
   const meta = withKafkaPortsAsMetaProtocol(resources);

@@ -113,6 +113,15 @@ describe("meshsim explain", () => {
     expect(withoutLocations(fromSidecar)).toEqual(withoutLocations(fromFiles));
   });
 
+  it("reads Kubernetes manifests as Aeraki does: validate accepts them, explain names the workloads behind the endpoints", async () => {
+    const dir = "control-plane/testdata/kubernetes";
+    expect(await run("validate", dir)).toEqual({ code: 0, out: "3 file(s) valid\n", err: "" });
+    const r = await run("explain", dir, "--host", "hello.shop.svc.cluster.local", "--method", "sayHello");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`listener  hello.shop.svc.cluster.local_9090 (thrift)  ${dir}/service.yaml:5 Service/hello`);
+    expect(r.out).toContain(`endpoint hello-v1:19090 [app=hello version=v1]  ${dir}/workloads.yaml:4 Deployment/hello-v1`);
+  });
+
   it("prints what README.md shows", async () => {
     const readme = readFileSync("README.md", "utf8");
     const m = /```sh\n\$ npx meshsim (explain [^\n]+)\n([\s\S]*?)```/.exec(readme);

@@ -9,6 +9,7 @@ import type { Resource } from "../../control-plane/resources/kinds.ts";
 import type { MetaRouter } from "../../control-plane/resources/meta-router.ts";
 import type { RedisService } from "../../control-plane/resources/redis-service.ts";
 import { resourceLabel } from "../../control-plane/resources/resource.ts";
+import { FROM_KUBERNETES_LABEL, withKubernetesServices } from "../../control-plane/resources/kubernetes-services.ts";
 import { routePolicyLocation } from "../../control-plane/resources/route-policy.ts";
 import { destinationRuleFor, effectivePolicySources, type PolicyGroup } from "../../control-plane/translate/traffic-policy.ts";
 import { routersByHost } from "../../control-plane/translate/route.ts";
@@ -65,14 +66,17 @@ export const NO_PROVENANCE: Provenance = {
 function at(r: Resource, path: FieldPath, note?: string): Location {
   // The simulator labels the ServiceEntries and DestinationRules it writes for a topology.
   const generated = r.metadata.labels["meshsim.dev/generated"] === "true" ? " (from the topology)" : "";
-  return { file: r.source.file, line: r.source.locate(path).line, resource: `${resourceLabel(r)}${generated}`, ...(note && { note }) };
+  // ServiceEntries made from Kubernetes Services are named by their Service.
+  const label = r.metadata.labels[FROM_KUBERNETES_LABEL] ?? resourceLabel(r);
+  return { file: r.source.file, line: r.source.locate(path).line, resource: `${label}${generated}`, ...(note && { note }) };
 }
 
 function labelsNote(labels: Record<string, string>): string {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(" ");
 }
 
-export function resourceProvenance(resources: readonly Resource[]): Provenance {
+export function resourceProvenance(written: readonly Resource[]): Provenance {
+  const resources = withKubernetesServices(written);
   const router = (host: string): MetaRouter | undefined => routersByHost(resources).get(host);
   const redisService = (host: string) => resources.find((r): r is RedisService => r.kind === "RedisService" && r.spec.hosts.includes(host));
   return {
@@ -124,7 +128,13 @@ export function resourceProvenance(resources: readonly Resource[]): Provenance {
         const i = r.spec.endpoints.findIndex(
           (e) => e.address === address && matchesLabels(e, labels) && (Object.values(e.ports).includes(port) || r.spec.ports.some((p) => (p.targetPort ?? p.number) === port)),
         );
-        if (i >= 0) return at(r, ["spec", "endpoints", i], labelsNote(r.spec.endpoints[i]!.labels));
+        if (i < 0) continue;
+        const endpoint = r.spec.endpoints[i]!;
+        // An endpoint made from a Kubernetes workload is that workload, named by the endpoint's address.
+        const workload = r.metadata.labels[FROM_KUBERNETES_LABEL]
+          ? resources.find((w) => (w.kind === "Deployment" || w.kind === "StatefulSet" || w.kind === "Pod") && w.metadata.namespace === r.metadata.namespace && w.metadata.name === endpoint.address)
+          : undefined;
+        return at(workload ?? r, workload ? ["metadata", "name"] : ["spec", "endpoints", i], labelsNote(endpoint.labels));
       }
       return undefined;
     },

@@ -5,6 +5,7 @@
  * Pure: same input, same output. Whatever these filters cannot express is left out here and
  * listed by `envoyUnsupported` (unsupported.ts).
  */
+import { withKubernetesServices } from "../../resources/kubernetes-services.ts";
 import type { Resource } from "../../resources/kinds.ts";
 import { translateClusters } from "../cluster.ts";
 import { translateEndpoints } from "../endpoint.ts";
@@ -35,7 +36,8 @@ function bindAddress(name: string, fallback: { address: string; port: number }, 
   return port === undefined ? undefined : { address: "127.0.0.1", port };
 }
 
-export function translateForEnvoy(resources: readonly Resource[], options: EnvoyNodeOptions = {}): EnvoyResources {
+export function translateForEnvoy(written: readonly Resource[], options: EnvoyNodeOptions = {}): EnvoyResources {
+  const resources = withKubernetesServices(written);
   const kafka = kafkaHosts(resources);
   const services = metaProtocolServices(resources).filter((s) => !kafka.has(s.host) && (s.applicationProtocol === "thrift" || s.applicationProtocol === "dubbo"));
   const rds = new Map(translateRoutes(resources).map((rc) => [rc.name, rc.virtual_hosts[0]?.routes ?? []]));
