@@ -40,7 +40,7 @@ const CASES: PolicyCase[] = [
     scenario: "fault-injection",
     policy: "its faults",
     strip: (r) => delete r.metadata?.annotations?.["meshsim.dev/route-policies"],
-    guards: [/^abort half of getUser: errors fault_abort/, /^abort half of getUser: metric .*fault\.aborts_injected/, /^delay every getOrder: thresholds p\(50\) >= 100ms/],
+    guards: [/^abort half of getUser: errors fault_abort/, /^abort half of getUser: metric .*fault\.aborts_injected/, /^delay every getOrder: thresholds p\(50\) >= 100ms/, /^delay every getOrder: added latency p\(50\) over other methods untouched$/],
   },
   {
     scenario: "local-rate-limit",

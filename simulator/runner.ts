@@ -116,7 +116,7 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
       for (const step of scenario.steps) {
         if (options.signal?.aborted) break;
         options.onEvent?.({ type: "step-start", step });
-        const summary = await runStep(step, topology, options, started, (name) => keyedTrafficOf(steps, name));
+        const summary = await runStep(step, topology, options, started, (name) => trafficOf(steps, name));
         steps.push(summary);
         options.onEvent?.({ type: "step-end", step: summary });
         // Fail fast: later steps build on this one, and the scenario has failed already.
@@ -176,14 +176,14 @@ interface Collector {
   lastChangeAt?: number;
 }
 
-/** The last traffic with keys of an earlier top-level step, for `affinity` with `sameAs`. */
-function keyedTrafficOf(steps: readonly StepSummary[], name: string): TrafficResult | undefined {
-  return steps.find((s) => s.name === name)?.traffic.filter((t) => t.byKey !== undefined).pop();
+/** The traffic of an earlier top-level step, for expectations that compare with one. */
+function trafficOf(steps: readonly StepSummary[], name: string): readonly TrafficResult[] {
+  return steps.find((s) => s.name === name)?.traffic ?? [];
 }
 
 interface RunContext {
   topology: RunningTopology;
-  earlier: (step: string) => TrafficResult | undefined;
+  earlier: (step: string) => readonly TrafficResult[];
   options: RunOptions;
   runStart: number;
   events: StepEvent[];

@@ -3,14 +3,15 @@ import type { TrafficAssertion } from "../scenario/types.ts";
 import type { TrafficResult } from "../traffic/traffic-result.ts";
 import type { AssertionResult } from "./assertion-result.ts";
 import { evaluateAffinity } from "./affinity.ts";
+import { evaluateAddedLatency } from "./added-latency.ts";
 import { evaluateConnections } from "./connections.ts";
 import { evaluateDistribution } from "./distribution.ts";
 import { evaluateErrors } from "./errors.ts";
 import { evaluateSuccessRate } from "./success-rate.ts";
 import { evaluateThresholds } from "./thresholds.ts";
 
-/** `earlier` finds the traffic of a previous top-level step, for checks that compare with one (`affinity` with `sameAs`). */
-export function evaluateExpectation(expectation: TrafficAssertion, result: TrafficResult, earlier?: (step: string) => TrafficResult | undefined): AssertionResult {
+/** `earlier` lists the traffic of a previous top-level step, for checks that compare with one (`affinity` with `sameAs`, `addedLatency`). */
+export function evaluateExpectation(expectation: TrafficAssertion, result: TrafficResult, earlier?: (step: string) => readonly TrafficResult[]): AssertionResult {
   switch (expectation.kind) {
     case "successRate":
       return evaluateSuccessRate(expectation.min, result);
@@ -23,6 +24,8 @@ export function evaluateExpectation(expectation: TrafficAssertion, result: Traff
     case "connections":
       return evaluateConnections(expectation.counts, result);
     case "affinity":
-      return evaluateAffinity(expectation, result, expectation.sameAs !== undefined ? earlier?.(expectation.sameAs) : undefined);
+      return evaluateAffinity(expectation, result, expectation.sameAs !== undefined ? earlier?.(expectation.sameAs).filter((t) => t.byKey !== undefined).pop() : undefined);
+    case "addedLatency":
+      return evaluateAddedLatency(expectation, result, earlier?.(expectation.over).at(-1));
   }
 }

@@ -62,6 +62,13 @@ export function parseThreshold(expression: string): Threshold {
   return { source: expression.trim(), stat, op, value };
 }
 
+/** A latency statistic on its own (`p(50)`, `avg`, ...), as other assertions name one. */
+export function parseLatencyStat(raw: string): Exclude<ThresholdStat, "rate"> {
+  const stat = parseStat(raw, raw);
+  if (stat === "rate") throw new ThresholdSyntaxError(raw, "rate is not a latency; use avg, min, max, med or p(N)");
+  return stat;
+}
+
 function parseStat(expression: string, raw: string): ThresholdStat {
   const text = raw.replace(/\s+/g, "");
   if (text === "avg" || text === "min" || text === "max" || text === "med" || text === "rate") return text;

@@ -191,8 +191,32 @@ steps:
       '19 steps[1].expect[0].affinity.sameAs: step "plain" sends no traffic with keys to compare with',
       '19 steps[1].expect[0].affinity.except[0]: no instance named "hello-v9-0"; did you mean "hello-v1-0"?; instances are named <service>-<version>-<index>',
       '20 steps[1].expect[1].affinity.sameAs: no top-level step named "keyd" runs before this one (earlier steps: plain)',
-      "21 steps[1].expect[2].eventually.affinity: affinity is judged over all of the step's traffic (the keys it sent); write it without eventually",
+      "21 steps[1].expect[2].eventually.affinity: affinity is judged over the whole traffic action, not per second; write it without eventually",
       "23 steps[2].traffic.keys: keys are sent as a request header, and thrift calls carry none here (protocols with headers: dubbo)",
+    ]);
+  });
+
+  it("checks addedLatency: an earlier step with one traffic action, a latency statistic, a bound", async () => {
+    const file = scenarioFile(`${HEAD}steps:
+  - name: baseline
+    traffic: {from: caller, to: hello, executor: {type: constant-concurrency, concurrency: 1, count: 1}}
+  - name: quiet
+    sleep: 1s
+  - name: slow
+    traffic: {from: caller, to: hello, executor: {type: constant-concurrency, concurrency: 1, count: 1}}
+    expect:
+      - addedLatency: {over: baseline, stat: rate, min: 1s, max: 10ms}
+      - addedLatency: {over: quiet, min: 10ms}
+      - addedLatency: {over: slow, max: 10ms}
+      - addedLatency: {over: baseline}
+`);
+    const messages = (await problemsOf(file)).map((p) => `${p.line} ${p.path}: ${p.message}`);
+    expect(messages).toEqual([
+      '17 steps[2].expect[0].addedLatency.stat: threshold "rate": rate is not a latency; use avg, min, max, med or p(N)',
+      "17 steps[2].expect[0].addedLatency.min: min 1s is larger than max 10ms",
+      '18 steps[2].expect[1].addedLatency.over: step "quiet" must send traffic exactly once to serve as the baseline (it sends 0)',
+      '19 steps[2].expect[2].addedLatency.over: no top-level step named "slow" runs before this one (earlier steps: baseline, quiet)',
+      "20 steps[2].expect[3].addedLatency: give min, max or both: the added latency this traffic must show",
     ]);
   });
 

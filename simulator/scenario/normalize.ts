@@ -4,7 +4,7 @@
  */
 import type { InputProblem } from "../../common/errors.ts";
 import { formatPath, type FieldPath, type SourceDocument } from "../../common/yaml-source.ts";
-import { parseThreshold, ThresholdSyntaxError, type Threshold } from "../assert/thresholds.ts";
+import { parseLatencyStat, parseThreshold, ThresholdSyntaxError, type Threshold, type ThresholdStat } from "../assert/thresholds.ts";
 import { resolveResourceList } from "./includes.ts";
 import { renderValue, type TemplateScope, type TemplateValue } from "./template.ts";
 import { instanceName, kafkaBrokerInstance } from "../topology/topology.ts";
@@ -86,6 +86,7 @@ interface RawAssertions {
   connections?: Record<"opened" | "closedByPeer" | "resets", RawCount>;
   metric?: RawMetric;
   affinity?: true | { sameAs?: string; except?: string[] };
+  addedLatency?: { over: string; stat?: string; min?: string; max?: string };
 }
 interface RawExpectation extends RawAssertions {
   of?: string;
@@ -138,7 +139,9 @@ interface RawScenario {
 }
 
 const SHARE_SUM_SLACK = 0.01;
-const ASSERTION_KEYS = ["successRate", "distribution", "thresholds", "errors", "connections", "metric", "affinity"] as const;
+const ASSERTION_KEYS = ["successRate", "distribution", "thresholds", "errors", "connections", "metric", "affinity", "addedLatency"] as const;
+/** Judged over a whole traffic action against an earlier step's: not per second. */
+const WHOLE_TRAFFIC_KEYS: ReadonlyArray<(typeof ASSERTION_KEYS)[number]> = ["affinity", "addedLatency"];
 /** Protocols whose clients send per-request headers, so traffic `keys` reach the proxy. */
 const KEYED_PROTOCOLS: readonly Protocol[] = ["dubbo"];
 
@@ -510,11 +513,11 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
         const tPath = [...ePath, temporal];
         const keys = ASSERTION_KEYS.filter((k) => t[k] !== undefined);
         if (keys.length !== 1) {
-          problem(tPath, `${temporal} wraps exactly one assertion (${ASSERTION_KEYS.filter((k) => k !== "affinity").join(", ")})${keys.length ? `, found ${keys.join(", ")}` : ""}`);
+          problem(tPath, `${temporal} wraps exactly one assertion (${ASSERTION_KEYS.filter((k) => !WHOLE_TRAFFIC_KEYS.includes(k)).join(", ")})${keys.length ? `, found ${keys.join(", ")}` : ""}`);
           continue;
         }
-        if (keys[0] === "affinity") {
-          problem([...tPath, "affinity"], `affinity is judged over all of the step's traffic (the keys it sent); write it without ${temporal}`);
+        if (WHOLE_TRAFFIC_KEYS.includes(keys[0]!)) {
+          problem([...tPath, keys[0]!], `${keys[0]} is judged over the whole traffic action, not per second; write it without ${temporal}`);
           continue;
         }
         const inner = normalizeAssertion(t, keys[0]!, tPath, step);
@@ -571,6 +574,31 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     return { kind: "affinity", ...(a.sameAs !== undefined ? { sameAs: a.sameAs } : {}), except: a.except ?? [] };
   }
 
+  function normalizeAddedLatency(a: NonNullable<RawAssertions["addedLatency"]>, path: FieldPath): Assertion {
+    const earlier = steps.find((s) => s.name === a.over);
+    if (!earlier) {
+      const names = steps.map((s) => s.name);
+      const guess = closest(a.over, names);
+      problem([...path, "over"], `no top-level step named "${a.over}" runs before this one${guess ? `; did you mean "${guess}"?` : names.length ? ` (earlier steps: ${names.join(", ")})` : ""}`);
+    } else if (trafficIn(earlier, undefined).length !== 1) {
+      problem([...path, "over"], `step "${a.over}" must send traffic exactly once to serve as the baseline (it sends ${trafficIn(earlier, undefined).length})`);
+    }
+    let stat: Exclude<ThresholdStat, "rate"> = "p(50)";
+    if (a.stat !== undefined) {
+      try {
+        stat = parseLatencyStat(a.stat);
+      } catch (err) {
+        if (!(err instanceof ThresholdSyntaxError)) throw err;
+        problem([...path, "stat"], err.message);
+      }
+    }
+    const minMs = a.min !== undefined ? duration([...path, "min"], a.min, 0) : undefined;
+    const maxMs = a.max !== undefined ? duration([...path, "max"], a.max, 0) : undefined;
+    if (minMs === undefined && maxMs === undefined) problem(path, "give min, max or both: the added latency this traffic must show");
+    if (minMs !== undefined && maxMs !== undefined && minMs > maxMs) problem([...path, "min"], `min ${a.min} is larger than max ${a.max}`);
+    return { kind: "addedLatency", over: a.over, stat, ...(minMs !== undefined && { minMs }), ...(maxMs !== undefined && { maxMs }) };
+  }
+
   function normalizeAssertion(e: RawAssertions, key: (typeof ASSERTION_KEYS)[number], path: FieldPath, step: Step): Assertion {
     const service = step.traffic?.service ?? firstService(step);
     switch (key) {
@@ -616,6 +644,8 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
         return { kind: "metric", metric: normalizeMetric(e.metric!, [...path, "metric"]) };
       case "affinity":
         return normalizeAffinity(e.affinity!, [...path, "affinity"], step);
+      case "addedLatency":
+        return normalizeAddedLatency(e.addedLatency!, [...path, "addedLatency"]);
     }
   }
 

@@ -127,6 +127,19 @@ const assertionProperties = {
     properties: { opened: countRange, closedByPeer: countRange, resets: countRange },
   },
   metric: { ...metricCondition, description: "A sidecar counter read from its admin /stats at the end of the step." },
+  addedLatency: {
+    description:
+      "How much slower this traffic is than an earlier step's (measured in the same run, so a busy machine slows both): stat here minus stat there, between min and max. E.g. a fault delay adds at least 90ms over the path without it.",
+    type: "object",
+    required: ["over"],
+    additionalProperties: false,
+    properties: {
+      over: { type: "string", minLength: 1, description: "An earlier top-level step that sends traffic once: the baseline." },
+      stat: { type: "string", minLength: 1, description: 'Latency statistic, as in thresholds: "p(50)" (default), "p(99)", "avg", ...' },
+      min: duration("Least added latency, e.g. 90ms."),
+      max: duration("Most added latency, e.g. 180ms (catches a delay applied twice)."),
+    },
+  },
   affinity: {
     description:
       "Consistent hashing: every request key of the traffic (traffic `keys`) was answered by one instance. With sameAs, each key also kept the instance it had in that earlier step, unless that instance is listed in except (it left).",
@@ -155,7 +168,7 @@ const innerAssertion = (extra: Record<string, unknown>, required: string[], desc
   }) as const;
 
 const expectation = {
-  description: "One or more assertions (successRate, distribution, thresholds, errors, connections, metric, affinity, eventually, consistently), optionally `of: <branch id>`.",
+  description: "One or more assertions (successRate, distribution, thresholds, errors, connections, metric, affinity, addedLatency, eventually, consistently), optionally `of: <branch id>`.",
   type: "object",
   minProperties: 1,
   additionalProperties: false,

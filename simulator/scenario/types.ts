@@ -3,7 +3,7 @@
  * resolved, durations and rates converted to numbers and defaults filled in.
  */
 import type { FieldPath } from "../../common/yaml-source.ts";
-import type { Threshold } from "../assert/thresholds.ts";
+import type { Threshold, ThresholdStat } from "../assert/thresholds.ts";
 import type { BackendName } from "../runtime/backend.ts";
 import type { RateLimitServiceConfig } from "../../fixtures/ratelimit/ratelimit-service.ts";
 
@@ -267,6 +267,15 @@ export type Assertion =
     }
   | { kind: "connections"; counts: Partial<Record<"opened" | "closedByPeer" | "resets", CountRange>> }
   | { kind: "metric"; metric: MetricCondition }
+  | {
+      kind: "addedLatency";
+      /** A top-level step before this one, with one traffic action: the baseline measured in the same run. */
+      over: string;
+      stat: Exclude<ThresholdStat, "rate">;
+      /** Bounds on (this traffic's stat − the baseline's), in milliseconds; at least one is set. */
+      minMs?: number;
+      maxMs?: number;
+    }
   | {
       kind: "affinity";
       /** A top-level step before this one whose keyed traffic each key must stay with... */

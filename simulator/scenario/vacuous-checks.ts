@@ -28,6 +28,7 @@ export function vacuousCheck(assertion: Assertion): { field?: string; reason: st
       return { field: "tolerance", reason: `a tolerance of ${assertion.tolerance * 100}% accepts any split; shares cannot deviate by more than 100%` };
     case "metric":
     case "affinity":
+    case "addedLatency":
       return undefined;
   }
 }
