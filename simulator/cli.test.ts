@@ -74,7 +74,7 @@ describe("meshsim CLI", () => {
     expect(r.code).toBe(0);
     expect(r.out).not.toContain("\r"); // no live progress when stdout is not a terminal
     expect(r.out).toMatch(/result\s+scenario\s+steps\s+expectations\s+time/);
-    expect(r.out).toMatch(/pass\s+thrift-fault-network\s+8\s+8\/8/);
+    expect(r.out).toMatch(/pass\s+thrift-fault-network\s+8\s+9\/9/);
     expect(r.out).toMatch(/pass\s+thrift-kill-restart\s+6\s+6\/6/);
     expect(r.out).toContain("2/2 scenarios passed");
     const dirs = readdirSync(out).sort();
