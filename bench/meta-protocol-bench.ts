@@ -151,7 +151,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
       ),
       ...(envoy ? [`meshsim / envoy throughput (closed loop): ${(get("meshsim", closedName).result.rate / get("envoy", closedName).result.rate).toFixed(2)}`] : ["envoy row skipped: Envoy is not installed (npx meshsim doctor --fix)"]),
     ];
-    process.stdout.write(lines.join("\n") + "\n");
+    process.stdout.write(`${lines.join("\n")}\n`);
     const outDir = join("reports", "bench");
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, `${bench.codec}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);

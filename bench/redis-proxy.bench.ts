@@ -177,7 +177,7 @@ async function main(): Promise<void> {
       `| ${r.test.toUpperCase()} | ${r.pipeline} | ${r.path} | ${Math.round(r.rps)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.cpu?.toFixed(2) ?? ""} | ${r.cpu === undefined ? "" : ((r.cpu / REQUESTS) * 1e6).toFixed(1)} | ${r.rssMiB?.toFixed(0) ?? ""} | ${(r.rps / direct.rps).toFixed(2)} | ${ratio} | ${vsEnvoy} |`,
     );
   }
-  process.stdout.write(lines.join("\n") + "\n");
+  process.stdout.write(`${lines.join("\n")}\n`);
 }
 
 main().catch((e: Error) => {

@@ -60,7 +60,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     return { ...s, acked: !publisher.pending && allAcked(s), pending: publisher.pending };
   };
   const xds = await startXdsServer({ port: options.xdsPort ?? 0, cache, tracker, cacheFor: (node) => dataPlanes.forNode(node) });
-  let http;
+  let http: Awaited<ReturnType<typeof startHttpApi>>;
   try {
     http = await startHttpApi({ store, publisher, status }, options.httpPort ?? 0);
   } catch (err) {

@@ -81,7 +81,7 @@ const CHECKS: Check[] = [
     setup: PREPARE_COMMAND,
     async run() {
       const missing = kafkaLibMissing();
-      return { ok: missing === undefined, detail: missing ?? "fixtures/kafka/lib", fix: PREPARE_COMMAND + " (Java 17+ and Maven: apt-get install -y openjdk-17-jdk-headless maven)" };
+      return { ok: missing === undefined, detail: missing ?? "fixtures/kafka/lib", fix: `${PREPARE_COMMAND} (Java 17+ and Maven: apt-get install -y openjdk-17-jdk-headless maven)` };
     },
   },
   {

@@ -12,7 +12,7 @@ describe("dubbo scenarios", () => {
   it("traffic-split: 2000 calls split 20/80 and checked statistically", async () => {
     const summary = await runScenario("scenarios/dubbo/traffic-split.yaml", { noReports: true });
     expect(summary.error).toBeUndefined();
-    const drive = byStep(summary)["drive"]!;
+    const drive = byStep(summary).drive!;
     expect(drive.successes).toBe(2000);
     expect(Object.keys(drive.byIdentity.version).sort()).toEqual(["v1", "v2"]);
     expect(summary.passed).toBe(true);

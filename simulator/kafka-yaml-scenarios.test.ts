@@ -18,7 +18,8 @@ function failures(summary: Awaited<ReturnType<typeof runScenario>>): string[] {
   return summary.steps.flatMap((s) => s.expectations.filter((e) => !e.passed).map((e) => `${s.name}: ${e.message}`));
 }
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: scenario YAML edited in place, untyped by nature
+type Obj = Record<string, any>;
 
 function stripped(s: Scenario, strip: (r: Obj) => void): Scenario {
   for (const r of [...s.resources, ...s.steps.flatMap((step) => step.apply)]) strip(r.object as Obj);

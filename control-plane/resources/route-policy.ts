@@ -76,7 +76,7 @@ export function parseRoutePolicies(
   const at = outer.source.locate(BASE);
   // A block scalar (`|`) starts on the line after the key; a flow string on the key's line.
   const firstLine = text.includes("\n") ? at.line + 1 : at.line;
-  let docs;
+  let docs: ReturnType<typeof parseYamlDocuments>;
   try {
     docs = parseYamlDocuments(text, outer.source.file);
   } catch (err) {

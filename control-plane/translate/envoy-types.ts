@@ -2,7 +2,7 @@
  * Envoy v3 resources as plain objects, with the proto field names (snake_case) that the
  * xDS server encodes with protobufjs. Only the fields meshsim sets are typed.
  */
-import { TYPED_STRUCT_TYPE_URL } from "../../common/envoy-protos.ts";
+import type { TYPED_STRUCT_TYPE_URL } from "../../common/envoy-protos.ts";
 
 export { TYPE_URL, TYPED_STRUCT_TYPE_URL } from "../../common/envoy-protos.ts";
 

@@ -10,7 +10,7 @@ const golden = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, imp
 /** Compares with a golden file; UPDATE_GOLDEN=1 rewrites it. */
 function expectGolden(actual: unknown, name: string): void {
   const file = golden(name);
-  const text = JSON.stringify(actual, null, 2) + "\n";
+  const text = `${JSON.stringify(actual, null, 2)}\n`;
   if (process.env.UPDATE_GOLDEN === "1") writeFileSync(file, text);
   expect(existsSync(file), `${name} missing; run with UPDATE_GOLDEN=1`).toBe(true);
   expect(text).toBe(readFileSync(file, "utf8"));

@@ -5,7 +5,7 @@
  * a full-state body is shared by every proxy with the same view and only the nonce is appended
  * per proxy.
  */
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 import { envoyRoot, fromStruct, TO_OBJECT_OPTIONS, type AnyMessage } from "../../common/envoy-protos.ts";
 

@@ -5,7 +5,7 @@
  * a fixed seed so a failure reproduces. See proxy/codec/README.md for what each one means.
  */
 import fc from "fast-check";
-import type { Codec, CodecFactory, LocalErrorKind, Message, Mutation } from "./codec.ts";
+import type { Codec, CodecFactory, DecodeResult, LocalErrorKind, Message, Mutation } from "./codec.ts";
 
 export interface CodecSample {
   /** Shown in failures, e.g. `framed-binary-sayHello.request`. */
@@ -125,7 +125,7 @@ function feed(codec: Codec, chunks: Buffer[], slowMs: number, stopBufferingAt = 
     for (;;) {
       if (offset >= input.length) break;
       const started = performance.now();
-      let result;
+      let result: DecodeResult;
       try {
         result = codec.decode(input, offset);
       } catch (error) {
@@ -305,7 +305,7 @@ export async function codecConformance(factory: CodecFactory, samples: CodecSamp
     return messages.length;
   }));
 
-  await property("local-reply", "for every request and error kind, the local reply decodes as one error/response message with the request's id" + (options.realClient ? " and the real client understands it" : ""), perSample(async (s, fail) => {
+  await property("local-reply", `for every request and error kind, the local reply decodes as one error/response message with the request's id${options.realClient ? " and the real client understands it" : ""}`, perSample(async (s, fail) => {
     const codec = factory();
     let cases = 0;
     for (const m of feed(codec, [Buffer.from(s.bytes)], slowMs).messages) {

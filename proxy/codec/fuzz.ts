@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CodecFactory } from "./codec.ts";
+import type { CodecFactory, DecodeResult } from "./codec.ts";
 
 export interface FuzzTarget {
   name: string;
@@ -45,7 +45,7 @@ export function feedOnce(factory: CodecFactory, chunks: Buffer[], slowMs: number
     let offset = 0;
     while (offset < input.length) {
       const started = performance.now();
-      let result;
+      let result: DecodeResult;
       try {
         result = codec.decode(input, offset);
       } catch (error) {

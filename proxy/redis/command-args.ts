@@ -31,7 +31,7 @@ export function stripPrefixes(p: RequestParser, router: RedisRouter, b: Buffer, 
     const s = p.argStart[i]!;
     const e = p.argEnd[i]!;
     const r = cut.has(i) ? router.route(b, s, e) : undefined;
-    args.push(r !== undefined && r.removePrefix ? b.subarray(s + r.prefix.length, e) : b.subarray(s, e));
+    args.push(r?.removePrefix ? b.subarray(s + r.prefix.length, e) : b.subarray(s, e));
   }
   return encodeCommand(args);
 }

@@ -141,7 +141,7 @@ export class RedisDownstream {
     const txn = this.txn;
     // Inside MULTI everything is queued but MULTI, EXEC, DISCARD and WATCH themselves, and QUIT
     // and RESET, which act at once (as in Redis).
-    if (txn !== null && txn.multi && (info === undefined || ((info.kind !== "transaction" || name === "unwatch") && name !== "quit" && name !== "reset"))) {
+    if (txn?.multi && (info === undefined || ((info.kind !== "transaction" || name === "unwatch") && name !== "quit" && name !== "reset"))) {
       commandInTransaction(this, txn, name, info, b, start, end);
       return;
     }

@@ -80,7 +80,7 @@ export class ReplyQueue implements ReplySink {
     }
     let n: Pending | null = p;
     let r: Buffer | null = reply;
-    while (n !== null && n.done) {
+    while (n?.done) {
       this.output(r ?? n.reply!);
       r = null;
       n.reply = null;

@@ -162,7 +162,12 @@ describe("faults", () => {
     const c = mesh.client();
     await c.set("f", "1");
     let errors = 0;
-    for (let i = 0; i < 400; i++) await c.get("f").catch((e: Error) => (expect(e.message).toMatch(/Fault injected/), errors++));
+    for (let i = 0; i < 400; i++) {
+      await c.get("f").catch((e: Error) => {
+        expect(e.message).toMatch(/Fault injected/);
+        errors++;
+      });
+    }
     expect(errors).toBeGreaterThan(140);
     expect(errors).toBeLessThan(260);
     for (let i = 0; i < 50; i++) expect(await c.set("f", "2")).toBe("OK");

@@ -38,7 +38,7 @@ export function splitCommand(d: RedisDownstream, name: string, info: CommandInfo
     if (resolved.error !== undefined) return void d.replies.enqueueLocal(resolved.error);
     const { route, upstream } = resolved;
     const ks = p.argStart[k]! + (route.removePrefix ? route.prefix.length : 0);
-    let group: unknown = undefined;
+    let group: unknown;
     if (upstream.whenReady(() => {})) group = upstream.groupOf(b, ks, p.argEnd[k]!);
     else if (!notReady.includes(upstream)) notReady.push(upstream);
     addToGroup(groups, route, upstream, group as number | RedisNode | undefined, i, k);

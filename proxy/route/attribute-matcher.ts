@@ -19,7 +19,7 @@ export function compileAttributeMatch(match: AttributeMatch): MetadataPredicate 
       const value = match.value;
       return (m) => {
         const v = m.get(name);
-        return v !== undefined && v.startsWith(value);
+        return v?.startsWith(value) === true;
       };
     }
     case "regex": {

@@ -104,7 +104,7 @@ export class StatsStore {
       const metric = `meshsim_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`;
       lines.push(`# TYPE ${metric} ${this.gauges.has(name) ? "gauge" : "counter"}`, `${metric} ${value}`);
     }
-    return lines.join("\n") + "\n";
+    return `${lines.join("\n")}\n`;
   }
 }
 

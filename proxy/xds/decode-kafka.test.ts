@@ -40,8 +40,11 @@ spec:
       route: [{destination: {host: kafka.default.svc.cluster.local}}]
 `;
 
-function roundTrip(typeUrl: string, resource: object): Record<string, any> {
-  return decodeAny(typeUrl, encodeAny(typeUrl, resource).value) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: decoded protos are walked untyped in assertions
+type Obj = Record<string, any>;
+
+function roundTrip(typeUrl: string, resource: object): Obj {
+  return decodeAny(typeUrl, encodeAny(typeUrl, resource).value) as Obj;
 }
 
 describe("kafka over xDS", () => {

@@ -9,6 +9,7 @@
  */
 import type { ListenerConfig } from "../config/types.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: decoded protos are walked untyped; each field read is checked where it is used
 type Obj = Record<string, any>;
 
 export function decodeKafkaListenerConfig(config: Obj, out: ListenerConfig, redirects: Readonly<Record<string, { host: string; port: number }>> = {}): void {

@@ -8,9 +8,12 @@ import { decodeCluster, decodeListener, decodeRouteConfiguration } from "./decod
 
 const file = fileURLToPath(new URL("../../control-plane/translate/testdata/redis.yaml", import.meta.url));
 
-function roundTrip(typeUrl: string, resource: object): Record<string, any> {
+// biome-ignore lint/suspicious/noExplicitAny: decoded protos are walked untyped in assertions
+type Obj = Record<string, any>;
+
+function roundTrip(typeUrl: string, resource: object): Obj {
   const any = encodeAny(typeUrl, resource);
-  return decodeAny(typeUrl, any.value) as Record<string, any>;
+  return decodeAny(typeUrl, any.value) as Obj;
 }
 
 describe("redis over xDS", () => {

@@ -14,6 +14,7 @@ const REDIS_OPTIONS_TYPE = "envoy.extensions.filters.network.redis_proxy.v3.Redi
 const READ_POLICIES = new Set<RedisReadPolicy>(["MASTER", "PREFER_MASTER", "REPLICA", "PREFER_REPLICA", "ANY"]);
 const DENOMINATORS: Record<string, number> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
 
+// biome-ignore lint/suspicious/noExplicitAny: decoded protos are walked untyped; each field read is checked where it is used
 type Obj = Record<string, any>;
 
 function typedStruct(any: Obj | undefined, type: string, where: string): Obj {

@@ -55,6 +55,7 @@ const RETRY_ON = new Set<RetryPolicy["retryOn"][number]>(["connect-failure", "re
 const DENOMINATORS: Record<string, number> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
 
 // Decoded protobuf objects are walked field by field and checked as they are read.
+// biome-ignore lint/suspicious/noExplicitAny: decoded protos are walked untyped; each field read is checked where it is used
 type Obj = Record<string, any>;
 
 function socketAddress(address: Obj | undefined, what: string): Endpoint {

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { CallError, callWithTimeout, type CallSpec, type ConnectionEvents, type DriverConnection, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
+import { CallError, callWithTimeout, type CallSpec, type DriverConnection, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
 
 /**
  * Drives Redis with ioredis, cluster-unaware (the proxy hides the servers). A call is one

@@ -1,7 +1,7 @@
 import { createHelloClient, type HelloClientHandle } from "../../fixtures/thrift/hello-client.ts";
 import type { HelloMethod, HelloReply } from "../../fixtures/thrift/generated.ts";
 import type { ThriftProtocolName, ThriftTransportName } from "../../fixtures/thrift/hello-server.ts";
-import { CallError, callWithTimeout, localReplyKind, type CallSpec, type ConnectionEvents, type DriverConnection, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
+import { CallError, callWithTimeout, localReplyKind, type CallSpec, type DriverConnection, type Identity, type ProtocolDriver } from "./protocol-driver.ts";
 
 /**
  * Drives the Hello fixture with the real npm `thrift` client. Errors are classified so that

@@ -96,6 +96,7 @@ describe("translateForEnvoy", () => {
   });
 
   it("maps method/service to thrift_proxy's name matches, other attributes to header matches, and drops zero weights", () => {
+    // biome-ignore lint/suspicious/noExplicitAny: translated Envoy config read untyped in assertions
     const routes = translateForEnvoy(load(THRIFT_ROUTER)).thriftRoutes![0]!.routes as Array<Record<string, any>>;
     expect(routes[0]!.match).toEqual({ method_name: "Hello:sayHello" });
     expect(routes[0]!.route).toEqual({ cluster: "outbound|9090|v2|hello.default.svc.cluster.local" });
@@ -114,6 +115,7 @@ describe("translateForEnvoy", () => {
     const out = translateForEnvoy(load(DUBBO_ROUTER));
     const filter = out.listeners.find((l) => l.name === "orders.default.svc.cluster.local_20880")!.filter_chains![0]!.filters[0]!;
     expect(filter.name).toBe("envoy.filters.network.dubbo_proxy");
+    // biome-ignore lint/suspicious/noExplicitAny: translated Envoy config read untyped in assertions
     const configs = out.dubboRoutes![0]!.route_config as Array<Record<string, any>>;
     expect(configs.map((c) => c.interface)).toEqual(["org.example.*", "*"]);
     expect(configs[0]!.routes[0].match).toEqual({ method: { name: { prefix: "get" } }, headers: [{ name: "tenant", string_match: { exact: "beta" } }] });

@@ -200,7 +200,7 @@ export function replyEnd(b: Buffer, offset: number, end: number): number {
         // >
         const n = parseIntAt(b, p + 1, le);
         if (Number.isNaN(n) || n < -1) return MALFORMED;
-        remaining += (n > 0 ? n : 0) - 1;
+        remaining += Math.max(n, 0) - 1;
         p = le + 2;
         break;
       }

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Message } from "../../codec/codec.ts";
 import { Proxy } from "../../proxy.ts";
-import { ThriftDetail } from "./codec.ts";
+import type { ThriftDetail } from "./codec.ts";
 import { createThriftCodec } from "./index.ts";
 import { HEADER_FIXED_SIZE, withInfoHeaders, wrapInHeaderFrame } from "./transport-header.ts";
 

@@ -16,7 +16,7 @@
  * SET 14, LIST 15, UUID 16. A first i32 that is negative is a strict version word; a
  * non-negative one is the lax name length.
  */
-import { Header, MAX_DEPTH, MAX_NAME_LENGTH, Scan, isMessageType } from "./wire.ts";
+import { type Header, MAX_DEPTH, MAX_NAME_LENGTH, type Scan, isMessageType } from "./wire.ts";
 
 const T_STOP = 0;
 const T_BOOL = 2;

@@ -17,7 +17,7 @@
  * LIST 9, SET 10, MAP 11, STRUCT 12, UUID 13. The seqid varint is the i32's unsigned 32-bit
  * value (not zigzag), so a negative seqid takes five bytes.
  */
-import { Header, MAX_DEPTH, MAX_NAME_LENGTH, Scan, isMessageType } from "./wire.ts";
+import { type Header, MAX_DEPTH, MAX_NAME_LENGTH, type Scan, isMessageType } from "./wire.ts";
 
 export const COMPACT_PROTOCOL_ID = 0x82;
 const COMPACT_VERSION = 1;

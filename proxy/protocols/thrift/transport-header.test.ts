@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../codec/codec.ts";
-import { ThriftDetail } from "./codec.ts";
+import type { ThriftDetail } from "./codec.ts";
 import { createThriftCodec } from "./index.ts";
 
 const testdata = join(dirname(fileURLToPath(import.meta.url)), "testdata");

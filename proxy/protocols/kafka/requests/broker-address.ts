@@ -4,7 +4,7 @@
  * proxy's listener for that broker, so that clients only ever dial the proxy. The frame is
  * rebuilt from slices of the original around the replaced pairs; nothing else is re-encoded.
  */
-import { Cursor, Writer } from "../wire.ts";
+import { type Cursor, Writer } from "../wire.ts";
 
 export type BrokerAddressMap = Readonly<Record<string, { host: string; port: number }>>;
 

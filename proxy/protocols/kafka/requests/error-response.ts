@@ -4,7 +4,7 @@
  * empty unless a filler provides their elements (Produce answers per partition of the request),
  * every other field has its default. Kafka clients parse it like a broker's answer.
  */
-import { Writer } from "../wire.ts";
+import type { Writer } from "../wire.ts";
 import { RESPONSE_SCHEMAS, type ResponseField } from "./response-schemas.ts";
 
 /** Field values by name; arrays hold one Values object per element. */

@@ -14,7 +14,7 @@ import thrift from "thrift";
 import type { Message } from "../../../codec/codec.ts";
 import type { CodecSample, ConformanceOptions } from "../../../codec/conformance.ts";
 import { samplesFromFiles } from "../../../codec/codec-test.ts";
-import { ThriftDetail } from "../codec.ts";
+import type { ThriftDetail } from "../codec.ts";
 import { createThriftCodec } from "../index.ts";
 import { HEADER_FIXED_SIZE, withInfoHeaders, wrapInHeaderFrame } from "../transport-header.ts";
 
