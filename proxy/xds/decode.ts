@@ -81,7 +81,8 @@ function wrapped(v: Obj | undefined): number | undefined {
 }
 
 /** Envoy FractionalPercent → percent (0–100). */
-function percent(f: Obj | undefined, where: string): number {
+/** A FractionalPercent (absent: 100) as a percentage. */
+export function percent(f: Obj | undefined, where: string): number {
   if (!f) return 100;
   const denominator = DENOMINATORS[String(f.denominator ?? "HUNDRED")];
   if (denominator === undefined) throw new Error(`${where}: unknown denominator ${f.denominator}`);
@@ -252,7 +253,7 @@ export function decodeClusterLoadAssignment(a: Obj): ClusterLoadAssignment {
   return { clusterName, endpoints };
 }
 
-function decodeHeaderMatcher(h: Obj, where: string): AttributeMatch {
+export function decodeHeaderMatcher(h: Obj, where: string): AttributeMatch {
   const name = String(h.name ?? "");
   if (h.invert_match) throw new Error(`${where}: invert_match on "${name}" is not supported`);
   if (h.present_match === true) return { name, kind: "present" };
