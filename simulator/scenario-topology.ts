@@ -19,6 +19,7 @@ export function toTopologySpec(scenario: Scenario, dataPlane?: DataPlane): Topol
       ...(s.protocolVariant !== undefined ? { wireProtocol: s.protocolVariant } : {}),
       ...(s.redis !== undefined ? { redis: s.redis } : {}),
       ...(s.kafka !== undefined ? { kafka: s.kafka } : {}),
+      ...(s.dubbo !== undefined ? { dubbo: s.dubbo } : {}),
     })),
     clients: scenario.topology.clients.map((c) => ({ name: c.name, protocol: c.protocol, sidecar: c.sidecar, dataPlane: clientDataPlane(scenario, c, dataPlane) })),
     ...(scenario.topology.rateLimitService !== undefined && { rateLimitService: (({ name, namespace, port, config }) => ({ name, namespace, port, config }))(scenario.topology.rateLimitService) }),

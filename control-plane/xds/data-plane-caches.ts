@@ -6,7 +6,8 @@
  *
  * How a node announces itself: node metadata `MESHSIM_DATA_PLANE: envoy` (what meshsim's Envoy
  * bootstrap writes, with `MESHSIM_LISTENER_PORTS: {<listener name>: <port>}` where the listeners
- * bind), or Envoy's own user agent name `envoy`.
+ * bind, and `MESHSIM_LISTENER_HOST` on which address when not 127.0.0.1), or Envoy's own user
+ * agent name `envoy`.
  */
 import { fromStruct } from "../../common/envoy-protos.ts";
 import type { Resource } from "../resources/kinds.ts";
@@ -16,6 +17,7 @@ import type { RequestNode } from "./wire.ts";
 
 export const DATA_PLANE_METADATA = "MESHSIM_DATA_PLANE";
 export const LISTENER_PORTS_METADATA = "MESHSIM_LISTENER_PORTS";
+export const LISTENER_HOST_METADATA = "MESHSIM_LISTENER_HOST";
 
 /** The Envoy options a node asks for, or undefined for meshsim's proxy (and anything else). */
 export function envoyOptionsOf(node: RequestNode | undefined): EnvoyNodeOptions | undefined {
@@ -26,7 +28,8 @@ export function envoyOptionsOf(node: RequestNode | undefined): EnvoyNodeOptions 
   if (!ports || typeof ports !== "object") return {};
   const listenerPorts: Record<string, number> = {};
   for (const [name, port] of Object.entries(ports as Record<string, unknown>)) if (typeof port === "number") listenerPorts[name] = port;
-  return { listenerPorts };
+  const host = metadata[LISTENER_HOST_METADATA];
+  return { listenerPorts, ...(typeof host === "string" && host !== "" && { listenerHost: host }) };
 }
 
 export class DataPlaneCaches {

@@ -202,6 +202,17 @@ export interface ClusterLoadAssignment {
 }
 
 /** What the proxy process starts from (a small Envoy-like bootstrap). */
+/** Where a listener binds instead of its own address, and where clients reach it when that differs. */
+export interface ListenerRedirect {
+  host: string;
+  port: number;
+  /**
+   * The address clients dial for this listener when it is not where it binds: a port a container
+   * engine publishes on the host. Kafka listeners tell clients this address for their broker.
+   */
+  advertise?: { host: string; port: number };
+}
+
 export interface Bootstrap {
   node: { id: string; cluster: string; metadata?: Record<string, string> };
   /** gRPC ADS server, "host:port". Absent: the proxy runs on `staticResources` alone. */
@@ -212,7 +223,7 @@ export interface Bootstrap {
    * mode this plays the part iptables plays in a pod: it sends a client's traffic for
    * `hello.default.svc.cluster.local:9090` to the sidecar's local port.
    */
-  redirects?: Record<string, { host: string; port: number }> | undefined;
+  redirects?: Record<string, ListenerRedirect> | undefined;
   /** Configuration applied at start, before (or instead of) anything from xDS — as Envoy's static_resources. */
   staticResources?: {
     listeners?: ListenerConfig[];

@@ -77,5 +77,8 @@ describe("kafka over xDS", () => {
     expect(redirected.kafkaBrokerAddresses!["127.0.0.1:31001"]).toEqual({ host: "127.0.0.1", port: 40001 });
     expect(redirected.kafkaBrokerAddresses!["127.0.0.1:32001"]).toEqual({ host: "127.0.0.1", port: 40001 });
     expect(redirected.kafkaBrokerAddresses!["127.0.0.1:31002"]).toEqual({ host: "kafka.default.svc.cluster.local", port: 9093 });
+    // Bound inside a container, reached through a port the engine publishes: clients are told the published one.
+    const published = decodeListener(wire, { "kafka.default.svc.cluster.local_9092": { host: "0.0.0.0", port: 15001, advertise: { host: "127.0.0.1", port: 40002 } } });
+    expect(published.kafkaBrokerAddresses!["127.0.0.1:31001"]).toEqual({ host: "127.0.0.1", port: 40002 });
   });
 });

@@ -5,14 +5,15 @@
  *
  * A rule names the listener it points at; when this proxy binds that listener somewhere else (the
  * bootstrap's `redirects`, how the simulator runs sidecars as local processes), clients are told
- * the address it is really bound to, since that is the one they can dial.
+ * the address it is really bound to, since that is the one they can dial — or the redirect's
+ * `advertise` address, when they reach the listener through a port an engine publishes.
  */
-import type { ListenerConfig } from "../config/types.ts";
+import type { ListenerConfig, ListenerRedirect } from "../config/types.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: decoded protos are walked untyped; each field read is checked where it is used
 type Obj = Record<string, any>;
 
-export function decodeKafkaListenerConfig(config: Obj, out: ListenerConfig, redirects: Readonly<Record<string, { host: string; port: number }>> = {}): void {
+export function decodeKafkaListenerConfig(config: Obj, out: ListenerConfig, redirects: Readonly<Record<string, ListenerRedirect>> = {}): void {
   if (out.codec !== "kafka" || config.kafka === undefined || config.kafka === null) return;
   const where = `listener ${out.name}: kafka`;
   const rules = (config.kafka as Obj).broker_address_rewrite;
@@ -24,7 +25,7 @@ export function decodeKafkaListenerConfig(config: Obj, out: ListenerConfig, redi
     if (typeof r.address !== "string" || !/^.+:\d+$/.test(r.address)) throw new Error(`${w}: address must be "host:port", got ${JSON.stringify(r.address)}`);
     const redirect = typeof r.listener === "string" ? redirects[r.listener] : undefined;
     if (redirect) {
-      map[r.address] = { host: redirect.host, port: redirect.port };
+      map[r.address] = redirect.advertise ?? { host: redirect.host, port: redirect.port };
       return;
     }
     if (typeof r.host !== "string" || r.host === "") throw new Error(`${w}: host is missing`);

@@ -21,6 +21,7 @@ import type {
   HeaderMutation,
   LbPolicy,
   ListenerConfig,
+  ListenerRedirect,
   LocalRateLimitConfig,
   RetryPolicy,
   RouteAction,
@@ -158,7 +159,7 @@ function authorization(c: Obj, where: string): AuthorizationPolicy[] {
 }
 
 /** `redirects`: the bootstrap's listener name → bound address (Kafka listeners advertise it). */
-export function decodeListener(l: Obj, redirects?: Readonly<Record<string, { host: string; port: number }>>): ListenerConfig {
+export function decodeListener(l: Obj, redirects?: Readonly<Record<string, ListenerRedirect>>): ListenerConfig {
   const name = String(l.name ?? "");
   const redis = decodeRedisListener(l);
   if (redis) return redis;

@@ -3,10 +3,12 @@
  * network per run:
  * - the control plane, alias `control-plane`;
  * - each fixture instance, alias = its instance name (`hello-v1-0`), listening on the service's
- *   port; the ServiceEntry endpoints name these aliases;
+ *   port; the ServiceEntry endpoints name these aliases. Node fixtures and redis-server run from the
+ *   runtime image, the Kafka broker and the Java Dubbo provider from the Java image;
  * - per client with a sidecar, a pod: a container that owns the network namespace (alias = the
  *   client's name) and the sidecar proxy started inside that namespace (`container:<pod>`), its
- *   outbound listeners on fixed ports there. The client driver runs in the simulator, on the
+ *   outbound listeners on fixed ports there — meshsim's proxy from the runtime image or Envoy from
+ *   the Envoy image. The client driver runs in the simulator, on the
  *   host, so the pod publishes those listener ports on 127.0.0.1 and the driver dials them: the
  *   hop the process backend makes on loopback. A program in the pod (docker-compose.yml's
  *   client) dials the same listeners on the pod's own 127.0.0.1.
@@ -19,16 +21,18 @@ import { join } from "node:path";
 import type { StartedTestContainer } from "testcontainers";
 import { MeshsimError } from "../../common/errors.ts";
 import type { Bootstrap } from "../../proxy/config/types.ts";
-import { instanceName, listenerNames, type InstanceAddress, type TopologySpec } from "../topology/topology.ts";
+import { instanceName, kafkaBrokerInstance, listenerNames, type InstanceAddress, type ServiceSpec, type TopologySpec } from "../topology/topology.ts";
 import { readSidecarStats } from "./sidecar-stats.ts";
 import { faultLinkKeys, type Backend, type RunningTopology, type SidecarInfo, type UpOptions } from "./backend.ts";
 import { CLEAR_COMMANDS, explainFailure, faultCommands } from "./containers/network-faults.ts";
 import { openEngine, RUN_LABEL } from "./containers/engine.ts";
-import { ensureImage, entryInImage } from "./containers/images.ts";
+import { DUBBO_JAR_IN_JVM_IMAGE, ensureEnvoyImage, ensureImage, ensureJvmImage, entryInImage } from "./containers/images.ts";
+import { asKafkaBroker, waitForBroker } from "./containers/kafka-broker.ts";
+import { asEnvoySidecar, waitForEnvoyLive } from "./containers/envoy-sidecar.ts";
 import { MeshsimContainer } from "./containers/meshsim-container.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { commandCalls } from "../../fixtures/redis/redis-server.ts";
-import { fixtureScript } from "./fixture-commands.ts";
+import { fixtureScript, javaProviderArgs, playedByJava } from "./fixture-commands.ts";
 import { topologyResources } from "./generated-resources.ts";
 import { waitForPort } from "./wait-for-port.ts";
 
@@ -44,11 +48,14 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
   unsupported(spec, options);
   const engine = await openEngine();
   const image = (await ensureImage(engine)).name;
+  // The Java and Envoy images only when the topology has parts that run from them.
+  const jvmImage = spec.services.some((s) => s.protocol === "kafka" || playedByJava(s)) ? (await ensureJvmImage(engine)).name : undefined;
+  const envoyImage = spec.clients.some((c) => c.sidecar && c.dataPlane === "envoy") ? (await ensureEnvoyImage(engine)).name : undefined;
   const runId = randomBytes(5).toString("hex");
   const labels = engine.labels(runId);
   const network = `meshsim-${runId}`;
   const parts = new Map<string, StartedTestContainer>();
-  const container = (part: string) => new MeshsimContainer(image).withName(`meshsim-${runId}-${part}`).withLabels(labels);
+  const container = (part: string, from = image) => new MeshsimContainer(from).withName(`meshsim-${runId}-${part}`).withLabels(labels);
   const removeAll = async () => {
     if (options.logDir) await saveLogs(options.logDir).catch(() => undefined);
     await engine.api.removeLabelled(`${RUN_LABEL}=${runId}`);
@@ -78,11 +85,32 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
     const instances: Array<InstanceAddress & { advertisedPort: number }> = [];
     const endpoints: InstanceAddress[] = [];
     const starting: Array<Promise<void>> = [];
+    const startInstance = (service: ServiceSpec, version: string, instance: string, c: MeshsimContainer, ready?: (host: string, port: number) => Promise<void>) => {
+      c.onNetwork(network, [instance]).withLoopbackPorts(service.port);
+      if (faultKeys.has(`upstream:${instance}`)) c.withAddedCapabilities("NET_ADMIN");
+      starting.push(
+        start(instance, c).then(async (started) => {
+          const port = started.getMappedPort(service.port);
+          await ready?.("127.0.0.1", port);
+          instances.push({ service: service.name, version, instance, host: "127.0.0.1", port, advertisedPort: port });
+          endpoints.push({ service: service.name, version, instance, host: instance, port: service.port });
+        }),
+      );
+    };
     for (const service of spec.services) {
+      if (service.protocol === "kafka") {
+        const instance = kafkaBrokerInstance(service.name, 1);
+        startInstance(service, Object.keys(service.versions)[0] ?? "v1", instance, asKafkaBroker(container(instance, jvmImage), service, instance), (host, port) => waitForBroker(instance, host, port));
+        continue;
+      }
       for (const [version, { replicas }] of Object.entries(service.versions)) {
         for (let i = 0; i < replicas; i++) {
           const instance = instanceName(service.name, version, i);
-          const c = container(instance).onNetwork(network, [instance]).withLoopbackPorts(service.port);
+          if (playedByJava(service)) {
+            startInstance(service, version, instance, container(instance, jvmImage).withCommand(javaProviderArgs(DUBBO_JAR_IN_JVM_IMAGE, service, version, instance, service.port)));
+            continue;
+          }
+          const c = container(instance);
           if (service.protocol === "redis") {
             c.withEntrypoint(["redis-server"])
               .withCommand(["--port", String(service.port), "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no", ...(service.redis?.password !== undefined ? ["--requirepass", service.redis.password] : [])])
@@ -91,14 +119,7 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
             const { script, args } = fixtureScript(service, version, instance, service.port);
             c.withCommand([entryInImage(script), ...args]);
           }
-          if (faultKeys.has(`upstream:${instance}`)) c.withAddedCapabilities("NET_ADMIN");
-          starting.push(
-            start(instance, c).then((started) => {
-              const port = started.getMappedPort(service.port);
-              instances.push({ service: service.name, version, instance, host: "127.0.0.1", port, advertisedPort: port });
-              endpoints.push({ service: service.name, version, instance, host: instance, port: service.port });
-            }),
-          );
+          startInstance(service, version, instance, c);
         }
       }
     }
@@ -114,14 +135,14 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
       spec.clients
         .filter((client) => client.sidecar)
         .map(async (client) => {
-          const redirects: Bootstrap["redirects"] = {};
+          // One listener per service (per Kafka broker), on fixed ports in the pod; the client dials a service's first.
           const listenerPorts = new Map<string, number>();
-          let next = FIRST_LISTENER_PORT;
+          const firstListener = new Map<string, number>();
           for (const service of spec.services) {
             for (const name of listenerNames(service)) {
-              redirects[name] = { host: "0.0.0.0", port: next };
-              if (!listenerPorts.has(service.name)) listenerPorts.set(service.name, next);
-              next++;
+              const port = FIRST_LISTENER_PORT + listenerPorts.size;
+              listenerPorts.set(name, port);
+              if (!firstListener.has(service.name)) firstListener.set(service.name, port);
             }
           }
           const pod = await start(
@@ -129,23 +150,38 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
             container(client.name)
               .onNetwork(network, [client.name])
               .withCommand(["-e", `process.on("SIGTERM", () => process.exit(0)); console.log('{"ready":true}'); setInterval(() => {}, 3600e3);`])
-              .withLoopbackPorts(SIDECAR_ADMIN_PORT, ...Object.values(redirects).map((r) => r.port)),
+              .withLoopbackPorts(SIDECAR_ADMIN_PORT, ...listenerPorts.values()),
           );
           const nodeId = `sidecar~${client.name}~${client.name}.default~default.svc.cluster.local`;
-          const bootstrap: Bootstrap = {
-            node: { id: nodeId, cluster: client.name, metadata: { CLIENT: client.name } },
-            xds: { address: `control-plane:${XDS_PORT}` },
-            admin: { host: "0.0.0.0", port: SIDECAR_ADMIN_PORT },
-            redirects,
-          };
-          await start(
-            `sidecar-${client.name}`,
-            container(`sidecar-${client.name}`)
-              .withNetworkMode(`container:${pod.getId()}`)
-              .withCommand([entryInImage("proxy/main.ts"), "--bootstrap-json", JSON.stringify(bootstrap)]),
-          );
-          const outbound = new Map([...listenerPorts].map(([service, port]) => [service, { host: "127.0.0.1", port: pod.getMappedPort(port) }]));
-          sidecars.set(client.name, { client: client.name, dataPlane: "meshsim", nodeId, adminPort: pod.getMappedPort(SIDECAR_ADMIN_PORT), outbound });
+          const dataPlane = client.dataPlane ?? "meshsim";
+          const sidecar = `sidecar-${client.name}`;
+          if (dataPlane === "envoy") {
+            await start(
+              sidecar,
+              asEnvoySidecar(container(sidecar, envoyImage).withNetworkMode(`container:${pod.getId()}`), {
+                nodeId,
+                cluster: client.name,
+                xdsAddress: { host: "control-plane", port: XDS_PORT },
+                listenerPorts: Object.fromEntries(listenerPorts),
+                metadata: { CLIENT: client.name },
+                adminPort: SIDECAR_ADMIN_PORT,
+              }),
+            );
+            await waitForEnvoyLive(client.name, pod.getMappedPort(SIDECAR_ADMIN_PORT));
+          } else {
+            const redirects: Bootstrap["redirects"] = {};
+            // The driver reaches each listener through the pod's published port: Kafka listeners tell clients that one.
+            for (const [name, port] of listenerPorts) redirects[name] = { host: "0.0.0.0", port, advertise: { host: "127.0.0.1", port: pod.getMappedPort(port) } };
+            const bootstrap: Bootstrap = {
+              node: { id: nodeId, cluster: client.name, metadata: { CLIENT: client.name } },
+              xds: { address: `control-plane:${XDS_PORT}` },
+              admin: { host: "0.0.0.0", port: SIDECAR_ADMIN_PORT },
+              redirects,
+            };
+            await start(sidecar, container(sidecar).withNetworkMode(`container:${pod.getId()}`).withCommand([entryInImage("proxy/main.ts"), "--bootstrap-json", JSON.stringify(bootstrap)]));
+          }
+          const outbound = new Map([...firstListener].map(([service, port]) => [service, { host: "127.0.0.1", port: pod.getMappedPort(port) }]));
+          sidecars.set(client.name, { client: client.name, dataPlane, nodeId, adminPort: pod.getMappedPort(SIDECAR_ADMIN_PORT), outbound });
         }),
     );
 
@@ -236,13 +272,10 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
 /** What the container backend does not run yet, refused before anything starts. */
 function unsupported(spec: TopologySpec, options: UpOptions): void {
   for (const s of spec.services) {
-    if (s.protocol === "kafka") throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Kafka brokers do not run in containers yet; use --backend processes`);
+    if (s.protocol === "kafka" && (s.kafka?.brokers ?? 1) > 1) throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Kafka services of ${s.kafka?.brokers} brokers do not run in containers yet (one broker does: its ServiceEntry names one host for every broker, and each broker has a container and an alias of its own); use --backend processes`);
     if (s.protocol === "redis" && (s.redis?.mode ?? "single") !== "single") throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Redis ${s.redis?.mode} deployments do not run in containers yet (single does); use --backend processes`);
   }
   if (spec.rateLimitService) throw new MeshsimError("ENVIRONMENT", `rateLimitService ${spec.rateLimitService.name}: the rate-limit service does not run in containers yet; use --backend processes`);
-  for (const c of spec.clients) {
-    if (c.sidecar && (c.dataPlane ?? "meshsim") !== "meshsim") throw new MeshsimError("ENVIRONMENT", `client ${c.name}: ${c.dataPlane} sidecars do not run in containers yet (meshsim's do); use --backend processes`);
-  }
   for (const link of options.faultLinks ?? []) {
     if (link.kind === "client") throw new MeshsimError("ENVIRONMENT", clientLinkUnsupported(link.client));
   }

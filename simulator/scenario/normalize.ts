@@ -37,6 +37,7 @@ import {
   type StepAction,
   type TrafficSpec,
   type DataPlane,
+  type DubboProvider,
 } from "./types.ts";
 import { parseBandwidth, parseDuration, parseRate } from "./units.ts";
 
@@ -51,6 +52,7 @@ interface RawService {
   protocolVariant?: string;
   redis?: { mode?: "single" | "replicated" | "cluster"; password?: string };
   kafka?: { brokers?: 1 | 3 };
+  dubbo?: { provider?: DubboProvider };
 }
 interface RawClient {
   name: string;
@@ -185,6 +187,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     }
     if (s.protocol !== "redis" && s.redis !== undefined) problem(["topology", "services", i, "redis"], `redis applies to redis services only (this one is ${s.protocol})`);
     if (s.protocol !== "kafka" && s.kafka !== undefined) problem(["topology", "services", i, "kafka"], `kafka applies to kafka services only (this one is ${s.protocol})`);
+    if (s.protocol !== "dubbo" && s.dubbo !== undefined) problem(["topology", "services", i, "dubbo"], `dubbo applies to dubbo services only (this one is ${s.protocol})`);
     if (s.protocol === "kafka" && Object.keys(versions).length > 1) problem(["topology", "services", i, "versions"], "a kafka service has one version: its brokers are one cluster, not versions");
     return {
       name: s.name,
@@ -198,6 +201,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
         : {}),
       ...(s.protocol === "redis" ? { redis: { mode: s.redis?.mode ?? "single", ...(s.redis?.password !== undefined && { password: s.redis.password }) } } : {}),
       ...(s.protocol === "kafka" ? { kafka: { brokers: s.kafka?.brokers ?? 1 } } : {}),
+      ...(s.protocol === "dubbo" && s.dubbo?.provider !== undefined ? { dubbo: { provider: s.dubbo.provider } } : {}),
       source: at(["topology", "services", i]),
     };
   });

@@ -6,6 +6,7 @@
  */
 import { BANDWIDTH_PATTERN, DURATION_PATTERN, RATE_PATTERN } from "./units.ts";
 import { THRIFT_PROTOCOLS, THRIFT_TRANSPORTS } from "../../proxy/protocols/thrift/wire.ts";
+import { DUBBO_PROVIDERS } from "./types.ts";
 
 const duration = (description: string) =>
   ({ type: "string", pattern: DURATION_PATTERN, description }) as const;
@@ -423,6 +424,14 @@ export const SCENARIO_SCHEMA = {
                 description: "Kafka services: how many Apache Kafka brokers (KRaft) play the service (default 1). Broker n is reached on port + n - 1, one sidecar listener per broker.",
                 properties: {
                   brokers: { enum: [1, 3] },
+                },
+              },
+              dubbo: {
+                type: "object",
+                additionalProperties: false,
+                description: "Dubbo services: which provider plays each instance: meshsim's TypeScript provider (default) or the Java reference provider (Apache Dubbo 3.2, fixtures/dubbo/java).",
+                properties: {
+                  provider: { enum: [...DUBBO_PROVIDERS] },
                 },
               },
             },

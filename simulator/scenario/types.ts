@@ -90,8 +90,13 @@ export interface ServiceSpec {
   redis?: { mode: "single" | "replicated" | "cluster"; password?: string };
   /** Kafka: how many brokers play the service (default 1); broker n is port + n - 1. */
   kafka?: { brokers: 1 | 3 };
+  /** Dubbo: which provider plays each instance: meshsim's TypeScript one (default) or the Java reference provider. */
+  dubbo?: { provider: DubboProvider };
   source: SourceRef;
 }
+
+export const DUBBO_PROVIDERS = ["meshsim", "java"] as const;
+export type DubboProvider = (typeof DUBBO_PROVIDERS)[number];
 
 export const DATA_PLANES = ["meshsim", "envoy"] as const;
 export type DataPlane = (typeof DATA_PLANES)[number];

@@ -18,6 +18,8 @@ export interface ServiceSpec {
   redis?: { mode: "single" | "replicated" | "cluster"; password?: string };
   /** Kafka: how many brokers (KRaft, one cluster) play the service; broker n is port + n - 1. */
   kafka?: { brokers: number };
+  /** Dubbo: the provider that plays each instance (default meshsim's TypeScript one). */
+  dubbo?: { provider: "meshsim" | "java" };
 }
 
 export interface ClientSpec {

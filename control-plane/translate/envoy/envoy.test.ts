@@ -5,6 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { parseResources } from "../../resources/parse.ts";
 import { envoyUnsupported, translateForEnvoy, unsupportedProblem } from "./index.ts";
+import { toStruct } from "../../../common/envoy-protos.ts";
+import { envoyOptionsOf } from "../../xds/data-plane-caches.ts";
 
 const SERVICES = `
 apiVersion: networking.istio.io/v1beta1
@@ -93,6 +95,12 @@ describe("translateForEnvoy", () => {
     const filter = out.listeners[0]!.filter_chains![0]!.filters[0]!;
     expect(filter.name).toBe("envoy.filters.network.thrift_proxy");
     expect(filter.typed_config.value).toMatchObject({ transport: "AUTO_TRANSPORT", protocol: "AUTO_PROTOCOL", trds: { route_config_name: "hello.default.svc.cluster.local_9090" } });
+  });
+
+  it("binds the listeners on the host the node names (a sidecar in a container: every address of its namespace)", () => {
+    const node = { metadata: toStruct({ MESHSIM_DATA_PLANE: "envoy", MESHSIM_LISTENER_PORTS: { "hello.default.svc.cluster.local_9090": 15001 }, MESHSIM_LISTENER_HOST: "0.0.0.0" }) };
+    const out = translateForEnvoy(load(THRIFT_ROUTER), envoyOptionsOf(node));
+    expect(out.listeners.map((l) => l.address?.socket_address)).toEqual([{ address: "0.0.0.0", port_value: 15001 }]);
   });
 
   it("maps method/service to thrift_proxy's name matches, other attributes to header matches, and drops zero weights", () => {

@@ -28,12 +28,14 @@ export interface EnvoyNodeOptions {
    * a pod. Present: listeners not named here are left out.
    */
   listenerPorts?: Readonly<Record<string, number>>;
+  /** The address those listeners bind (default 127.0.0.1; 0.0.0.0 for a sidecar in a container). */
+  listenerHost?: string;
 }
 
 function bindAddress(name: string, fallback: { address: string; port: number }, options: EnvoyNodeOptions): { address: string; port: number } | undefined {
   if (!options.listenerPorts) return fallback;
   const port = options.listenerPorts[name];
-  return port === undefined ? undefined : { address: "127.0.0.1", port };
+  return port === undefined ? undefined : { address: options.listenerHost ?? "127.0.0.1", port };
 }
 
 export function translateForEnvoy(written: readonly Resource[], options: EnvoyNodeOptions = {}): EnvoyResources {

@@ -6,12 +6,15 @@
  * points, and the production dependencies from node_modules.
  */
 import { createHash } from "node:crypto";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { MeshsimError } from "../../../common/errors.ts";
 import { bundledEntry, projectPath, RUNS_COMPILED } from "../node-command.ts";
 import { bundlePath, PROTO_BUNDLES, type ProtoBundle } from "../../../common/proto-bundles.ts";
 import type { Engine } from "./engine.ts";
+import { KAFKA_LIB, PREPARE_COMMAND } from "../../../fixtures/kafka/broker.ts";
+import { JAVA_BUILD_COMMAND, JAVA_JAR } from "../../../fixtures/dubbo/java-peer.ts";
+import { envoyMissing, envoyPath } from "../envoy/binary.ts";
 
 export const IMAGE_REPO = "localhost/meshsim/runtime";
 export const DEFAULT_BASE_IMAGE = "localhost/meshsim/debian-base:bookworm";
@@ -49,63 +52,133 @@ export function baseImage(env = process.env): string {
 /** Builds the image unless one with the same content hash exists; also tags it `:latest` (docker-compose.yml uses that). */
 export async function ensureImage(engine: Engine, options: { base?: string; log?: (line: string) => void } = {}): Promise<BuiltImage> {
   if (RUNS_COMPILED) throw new MeshsimError("ENVIRONMENT", "container images are built from a meshsim checkout (git clone, npm ci, then meshsim images build); the installed package runs --backend processes");
-  const base = options.base ?? baseImage();
   const bundles = IMAGE_ENTRIES.map((entry) => {
     const path = bundledEntry(entry);
     if (!path) throw new MeshsimError("STARTUP_FAILED", `cannot bundle ${entry} for the image (esbuild failed or .cache is not writable)`);
     return { entry, path };
   });
-  const containerfile = projectPath("images/runtime/Containerfile");
+  return ensureBuilt(engine, {
+    repo: IMAGE_REPO,
+    containerfile: projectPath("images/runtime/Containerfile"),
+    base: options.base ?? baseImage(),
+    hashed: [process.version, projectPath("package-lock.json"), ...GENERATED_THRIFT.map(projectPath), ...PROTO_BUNDLE_FILES, ...bundles.map((b) => b.path)],
+    stage(context) {
+      mkdirSync(join(context, "app/bundles"), { recursive: true });
+      copyFileSync(process.execPath, join(context, "node"));
+      for (const b of bundles) copyFileSync(b.path, join(context, "app/bundles", bundleName(b.entry)));
+      // The Thrift fixtures load the generated CommonJS code next to themselves at run time.
+      cpSync(projectPath("fixtures/thrift/gen-nodejs"), join(context, "app/bundles/gen-nodejs"), { recursive: true });
+      // The Envoy proto bundles, found by walking up from the bundle (common/proto-bundles.ts).
+      cpSync(projectPath("common/protos"), join(context, "app/common/protos"), { recursive: true });
+      writeFileSync(join(context, "app/package.json"), readFileSync(projectPath("package.json")));
+      for (const pkg of productionPackages()) cpSync(projectPath(`node_modules/${pkg}`), join(context, "app/node_modules", pkg), { recursive: true, dereference: true });
+    },
+  }, options.log);
+}
+
+export const JVM_IMAGE_REPO = "localhost/meshsim/jvm";
+export const ENVOY_IMAGE_REPO = "localhost/meshsim/envoy";
+
+/** Where images/jvm/Containerfile puts the Kafka broker's jars and its start script. */
+export const KAFKA_IN_JVM_IMAGE = { lib: "/opt/meshsim/kafka/lib", log4j: "/opt/meshsim/kafka/log4j2.properties", start: "/opt/meshsim/kafka/start.sh" };
+/** Where images/jvm/Containerfile puts the Dubbo Java peer (its jar names its lib/ folder). */
+export const DUBBO_JAR_IN_JVM_IMAGE = "/opt/meshsim/dubbo/meshsim-dubbo.jar";
+export const ENVOY_IN_IMAGE = "/usr/local/bin/envoy";
+
+/**
+ * The image of meshsim's Java parts (images/jvm/Containerfile): a JRE, the Kafka broker's jars and
+ * the Dubbo Java peer, as `meshsim doctor --fix` provides them on the host. Built from the base
+ * image alone, so meshsim's own code changing does not rebuild it.
+ */
+export async function ensureJvmImage(engine: Engine, options: { base?: string; log?: (line: string) => void } = {}): Promise<BuiltImage> {
+  if (!existsSync(KAFKA_LIB) || !readdirSync(KAFKA_LIB).some((f) => f.endsWith(".jar"))) throw new MeshsimError("ENVIRONMENT", `the Kafka broker jars are missing in fixtures/kafka/lib (the Java image carries them): run ${PREPARE_COMMAND}, or npx meshsim doctor --fix`);
+  if (!existsSync(JAVA_JAR)) throw new MeshsimError("ENVIRONMENT", `the Dubbo Java peer is not built (the Java image carries it): run ${JAVA_BUILD_COMMAND}, or npx meshsim doctor --fix`);
+  const dubboLib = join(dirname(JAVA_JAR), "lib");
+  const startScript = projectPath("images/jvm/kafka-start.sh");
+  const log4j = projectPath("fixtures/kafka/log4j2.properties");
+  return ensureBuilt(engine, {
+    repo: JVM_IMAGE_REPO,
+    containerfile: projectPath("images/jvm/Containerfile"),
+    base: options.base ?? baseImage(),
+    // The jars' names carry their versions; names and sizes stand for their content.
+    hashed: [startScript, log4j, JAVA_JAR, listing(KAFKA_LIB), listing(dubboLib)],
+    stage(context) {
+      cpSync(KAFKA_LIB, join(context, "kafka/lib"), { recursive: true });
+      copyFileSync(log4j, join(context, "kafka/log4j2.properties"));
+      copyFileSync(startScript, join(context, "kafka/start.sh"));
+      cpSync(dubboLib, join(context, "dubbo/lib"), { recursive: true });
+      copyFileSync(JAVA_JAR, join(context, "dubbo/meshsim-dubbo.jar"));
+    },
+  }, options.log);
+}
+
+/** The image of Envoy sidecars (images/envoy/Containerfile): the Envoy binary meshsim runs on the host. */
+export async function ensureEnvoyImage(engine: Engine, options: { base?: string; log?: (line: string) => void } = {}): Promise<BuiltImage> {
+  const binary = envoyPath();
+  if (binary === undefined) throw new MeshsimError("ENVIRONMENT", envoyMissing() ?? "Envoy is not installed");
+  return ensureBuilt(engine, {
+    repo: ENVOY_IMAGE_REPO,
+    containerfile: projectPath("images/envoy/Containerfile"),
+    base: options.base ?? baseImage(),
+    hashed: [listing(dirname(binary), [basename(binary)])],
+    stage(context) {
+      copyFileSync(binary, join(context, "envoy"));
+    },
+  }, options.log);
+}
+
+/** `name size` of each file in `dir` (or of `names` there), one a line. */
+function listing(dir: string, names = readdirSync(dir).sort()): string {
+  return names.map((n) => `${n} ${statSync(join(dir, n)).size}`).join("\n");
+}
+
+/** A recipe for one of meshsim's images: what is hashed into its tag and how its build context is staged. */
+interface ImageRecipe {
+  repo: string;
+  containerfile: string;
+  base: string;
+  /** What goes into the tag: files (absolute paths, by content) and plain strings. */
+  hashed: string[];
+  /** Puts everything the Containerfile copies into `context`. */
+  stage(context: string): void;
+}
+
+async function ensureBuilt(engine: Engine, recipe: ImageRecipe, log: ((line: string) => void) | undefined): Promise<BuiltImage> {
   const hash = createHash("sha256");
-  hash.update(`${base}\n${process.version}\n`);
-  for (const file of [containerfile, projectPath("package-lock.json"), ...GENERATED_THRIFT.map(projectPath), ...PROTO_BUNDLE_FILES, ...bundles.map((b) => b.path)]) hash.update(readFileSync(file));
+  hash.update(`${recipe.base}\n`);
+  for (const item of [recipe.containerfile, ...recipe.hashed]) hash.update(item.startsWith("/") ? readFileSync(item) : item);
   const tag = hash.digest("hex").slice(0, 16);
-  const name = `${IMAGE_REPO}:${tag}`;
+  const name = `${recipe.repo}:${tag}`;
   // One build per tag on this machine: concurrent runs (test workers) wait for the first.
-  const release = await buildLock(projectPath(`.cache/images/runtime-${tag}.lock`));
+  const release = await buildLock(projectPath(`.cache/images/${basename(recipe.repo)}-${tag}.lock`));
   try {
-    return await buildUnlessPresent(engine, name, tag, base, containerfile, bundles, options.log);
+    return await buildUnlessPresent(engine, recipe, name, tag, log);
   } finally {
     release();
   }
 }
 
-async function buildUnlessPresent(
-  engine: Engine,
-  name: string,
-  tag: string,
-  base: string,
-  containerfile: string,
-  bundles: Array<{ entry: string; path: string }>,
-  log: ((line: string) => void) | undefined,
-): Promise<BuiltImage> {
+async function buildUnlessPresent(engine: Engine, recipe: ImageRecipe, name: string, tag: string, log: ((line: string) => void) | undefined): Promise<BuiltImage> {
   if (await engine.api.imageExists(name)) {
-    await engine.api.tagImage(name, IMAGE_REPO, "latest");
+    await engine.api.tagImage(name, recipe.repo, "latest");
     return { name, built: false };
   }
-  if (base === DEFAULT_BASE_IMAGE && !(await engine.api.imageExists(base))) {
-    throw new MeshsimError("ENVIRONMENT", `the base image ${base} is missing: run \`sudo npx meshsim doctor --fix\` (builds it with mmdebstrap), or set MESHSIM_BASE_IMAGE to a Debian 12 image from a registry`);
+  if (recipe.base === DEFAULT_BASE_IMAGE && !(await engine.api.imageExists(recipe.base))) {
+    throw new MeshsimError("ENVIRONMENT", `the base image ${recipe.base} is missing: run \`sudo npx meshsim doctor --fix\` (builds it with mmdebstrap), or set MESHSIM_BASE_IMAGE to a Debian 12 image from a registry`);
   }
 
-  const context = projectPath(`.cache/images/runtime-${tag}-${process.pid}`);
+  const context = projectPath(`.cache/images/${basename(recipe.repo)}-${tag}-${process.pid}`);
   rmSync(context, { recursive: true, force: true });
   try {
-    mkdirSync(join(context, "app/bundles"), { recursive: true });
-    log?.(`building ${name} from ${base} (staged in ${context})`);
-    copyFileSync(containerfile, join(context, "Containerfile"));
-    copyFileSync(process.execPath, join(context, "node"));
-    for (const b of bundles) copyFileSync(b.path, join(context, "app/bundles", bundleName(b.entry)));
-    // The Thrift fixtures load the generated CommonJS code next to themselves at run time.
-    cpSync(projectPath("fixtures/thrift/gen-nodejs"), join(context, "app/bundles/gen-nodejs"), { recursive: true });
-    // The Envoy proto bundles, found by walking up from the bundle (common/proto-bundles.ts).
-    cpSync(projectPath("common/protos"), join(context, "app/common/protos"), { recursive: true });
-    writeFileSync(join(context, "app/package.json"), readFileSync(projectPath("package.json")));
-    for (const pkg of productionPackages()) cpSync(projectPath(`node_modules/${pkg}`), join(context, "app/node_modules", pkg), { recursive: true, dereference: true });
+    mkdirSync(context, { recursive: true });
+    log?.(`building ${name} from ${recipe.base} (staged in ${context})`);
+    copyFileSync(recipe.containerfile, join(context, "Containerfile"));
+    recipe.stage(context);
     const { GenericContainer } = await import("testcontainers");
-    await GenericContainer.fromDockerfile(context, "Containerfile").withBuildArgs({ BASE: base, CHECKOUT: projectPath("") }).build(name, { deleteOnExit: false });
-    await engine.api.tagImage(name, IMAGE_REPO, "latest");
+    await GenericContainer.fromDockerfile(context, "Containerfile").withBuildArgs({ BASE: recipe.base, CHECKOUT: projectPath("") }).build(name, { deleteOnExit: false });
+    await engine.api.tagImage(name, recipe.repo, "latest");
     // This checkout's earlier builds are stale now (each holds a few hundred MB of its own).
-    await engine.api.removeOtherImages(IMAGE_REPO, name, `dev.meshsim.checkout=${projectPath("")}`).catch(() => undefined);
+    await engine.api.removeOtherImages(recipe.repo, name, `dev.meshsim.checkout=${projectPath("")}`).catch(() => undefined);
     return { name, built: true };
   } finally {
     rmSync(context, { recursive: true, force: true });

@@ -4,7 +4,8 @@
  * client), ADS over gRPC to meshsim's control plane for every resource type, and the admin
  * interface on loopback.
  */
-import { DATA_PLANE_METADATA, LISTENER_PORTS_METADATA } from "../../../control-plane/xds/data-plane-caches.ts";
+import { isIP } from "node:net";
+import { DATA_PLANE_METADATA, LISTENER_HOST_METADATA, LISTENER_PORTS_METADATA } from "../../../control-plane/xds/data-plane-caches.ts";
 
 export interface EnvoyBootstrapOptions {
   nodeId: string;
@@ -14,6 +15,12 @@ export interface EnvoyBootstrapOptions {
   listenerPorts: Record<string, number>;
   /** Extra node metadata (e.g. CLIENT, NAMESPACE). */
   metadata?: Record<string, string>;
+  /**
+   * Where listeners and the admin interface bind (default 127.0.0.1; 0.0.0.0 in a container, whose
+   * namespace is the boundary and whose ports the engine publishes), and the admin port (default any).
+   */
+  bindHost?: string;
+  adminPort?: number;
 }
 
 const ADS = { ads: {}, resource_api_version: "V3" };
@@ -23,9 +30,9 @@ export function envoyBootstrap(o: EnvoyBootstrapOptions): Record<string, unknown
     node: {
       id: o.nodeId,
       cluster: o.cluster,
-      metadata: { ...o.metadata, [DATA_PLANE_METADATA]: "envoy", [LISTENER_PORTS_METADATA]: o.listenerPorts },
+      metadata: { ...o.metadata, [DATA_PLANE_METADATA]: "envoy", [LISTENER_PORTS_METADATA]: o.listenerPorts, ...(o.bindHost !== undefined && { [LISTENER_HOST_METADATA]: o.bindHost }) },
     },
-    admin: { address: { socket_address: { address: "127.0.0.1", port_value: 0 } } },
+    admin: { address: { socket_address: { address: o.bindHost ?? "127.0.0.1", port_value: o.adminPort ?? 0 } } },
     dynamic_resources: {
       ads_config: { api_type: "GRPC", transport_api_version: "V3", grpc_services: [{ envoy_grpc: { cluster_name: "meshsim-xds" } }] },
       cds_config: ADS,
@@ -35,7 +42,8 @@ export function envoyBootstrap(o: EnvoyBootstrapOptions): Record<string, unknown
       clusters: [
         {
           name: "meshsim-xds",
-          type: "STATIC",
+          // A name (the control plane's alias on a container network) needs resolving.
+          type: isIP(o.xdsAddress.host) ? "STATIC" : "STRICT_DNS",
           connect_timeout: "1s",
           typed_extension_protocol_options: {
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {

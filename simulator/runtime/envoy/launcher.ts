@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { announceReady, exitWithParent, parseFlags } from "../../../common/child-process-protocol.ts";
+import { envoyArgs } from "./args.ts";
 
 const { flags } = parseFlags(process.argv.slice(2));
 const envoy = flags.envoy;
@@ -24,16 +25,7 @@ const dir = mkdtempSync(join(tmpdir(), "meshsim-envoy-"));
 const adminPath = join(dir, "admin-address");
 const child = spawn(
   envoy,
-  [
-    "--config-yaml", bootstrap,
-    "--admin-address-path", adminPath,
-    "--concurrency", flags.concurrency ?? "1",
-    "--disable-hot-restart",
-    "--log-level", flags["log-level"] ?? "warn",
-    // A listener that is removed or replaced closes its connections after a second, not ten
-    // minutes; route changes never drain (thrift_proxy and dubbo_proxy take routes over RDS).
-    "--drain-time-s", "1",
-  ],
+  [...envoyArgs({ bootstrap, concurrency: flags.concurrency ?? "1", logLevel: flags["log-level"] ?? "warn" }), "--admin-address-path", adminPath],
   { stdio: ["ignore", "pipe", "pipe"] },
 );
 child.stdout.pipe(process.stderr);
