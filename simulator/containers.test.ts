@@ -1,18 +1,29 @@
 /**
- * The container backend (tag: containers) against the engine `meshsim doctor --fix` sets up:
- * shipped scenarios in containers, engine faults (kill, restart, pause), network faults inside a
- * container's namespace, and clean-up — after every case nothing carrying this process's session
- * label is left, and a simulator killed with SIGKILL leaves nothing once its reaper has run.
+ * The container backend against the engine `meshsim doctor --fix` sets up: the CI subset (every
+ * shipped scenario tagged `containers`: a split, a route shift under load, kill/restart, network
+ * faults inside a container's namespace, Redis, Kafka, Dubbo with the Java provider), an Envoy
+ * sidecar in a pod, what is refused, and clean-up — after every case nothing carrying this
+ * process's session label is left, and a simulator killed with SIGKILL leaves nothing once its
+ * reaper has run.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runScenario } from "./runner.ts";
 import { loadScenario } from "./scenario/loader.ts";
 import { openEngine, SESSION_LABEL, type Engine } from "./runtime/containers/engine.ts";
 import { ensureImage } from "./runtime/containers/images.ts";
+import { expandYamlArgs } from "./cli.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+/** The CI subset: `npx meshsim run scenarios --tag containers --backend containers` runs the same. */
+const TAGGED = await Promise.all(
+  expandYamlArgs([`${root}scenarios`])
+    .filter((f) => /^kind: Scenario$/m.test(readFileSync(f, "utf8")))
+    .map(async (f) => ({ file: relative(root, f), tags: (await loadScenario(f)).metadata.tags })),
+).then((all) => all.filter((s) => s.tags.includes("containers")).map((s) => s.file));
 const run = (file: string) => runScenario(file, { backend: "containers", noReports: true });
 /**
  * Failed expectations, latency thresholds aside: what they measure here is how busy the machine
@@ -32,37 +43,34 @@ describe("containers backend", () => {
     expect(await engine.api.listLabelled(`${SESSION_LABEL}=${engine.sessionId}`)).toEqual({ containers: [], networks: [] });
   });
 
-  it("runs the 20/80 split: control plane, hello v1 and v2, the caller's pod with its sidecar", async () => {
-    const summary = await run("scenarios/thrift/traffic-split.yaml");
+  it("the subset covers what CI must run in containers", () => {
+    expect(TAGGED.sort()).toEqual([
+      "scenarios/dubbo/java-provider.yaml",
+      "scenarios/kafka/produce.yaml",
+      "scenarios/redis/prefix-routing.yaml",
+      "scenarios/thrift/fault-namespace.yaml",
+      "scenarios/thrift/kill-restart.yaml",
+      "scenarios/thrift/route-shift-under-load.yaml",
+      "scenarios/thrift/traffic-split.yaml",
+    ]);
+  });
+
+  it.each(TAGGED)("%s passes in containers", async (file) => {
+    const summary = await run(file);
     expect(summary.error).toBeUndefined();
     expect(summary.environment.backend).toBe("containers");
     expect(failed(summary)).toEqual([]);
-  });
+  }, 120_000);
 
-  it("kills and restarts an instance through the engine", async () => {
-    const summary = await run("scenarios/thrift/kill-restart.yaml");
+  it("runs the 20/80 split with an Envoy sidecar in the caller's pod", async () => {
+    const summary = await runScenario("scenarios/thrift/traffic-split.yaml", { backend: "containers", dataPlane: "envoy", noReports: true });
     expect(summary.error).toBeUndefined();
     expect(failed(summary)).toEqual([]);
-  });
+    expect(summary.steps.at(-1)!.expectations.map((e) => e.name)).toContain("distribution by version");
+  }, 120_000);
 
-  it("shifts a route under load without failed requests", async () => {
-    const summary = await run("scenarios/thrift/route-shift-under-load.yaml");
-    expect(summary.error).toBeUndefined();
-    expect(failed(summary)).toEqual([]);
-  }, 90_000);
-
-  it("routes Redis keys by prefix to real redis-server containers", async () => {
-    const summary = await run("scenarios/redis/prefix-routing.yaml");
-    expect(summary.error).toBeUndefined();
-    expect(failed(summary)).toEqual([]);
-  });
-
-  it("applies resets and a partition inside the instance's namespace; without the faults their checks fail", async () => {
-    const summary = await run("scenarios/thrift/fault-namespace.yaml");
-    expect(summary.error).toBeUndefined();
-    expect(failed(summary)).toEqual([]);
-
-    // The same scenario with the fault steps left out: the checks that see the faults fail, nothing else does.
+  it("without the faults, the checks of fault-namespace.yaml that see them fail (it passes with them in the subset)", async () => {
+    // The scenario with the fault steps left out: the checks that see the faults fail, nothing else does.
     const scenario = await loadScenario("scenarios/thrift/fault-namespace.yaml");
     const unfaulted = await runScenario({ ...scenario, steps: scenario.steps.filter((s) => !s.actions.includes("fault")) }, { backend: "containers", noReports: true });
     expect(failed(unfaulted).sort()).toEqual(["traffic into the partition: errors timeout", "traffic with resets: errors total"]);
@@ -72,6 +80,12 @@ describe("containers backend", () => {
     const summary = await run("scenarios/thrift/fault-network.yaml");
     expect(summary.error).toMatch(/faults between caller and its sidecar need the TCP fault proxy .* use --backend processes/);
     expect(summary.steps).toEqual([]);
+
+    const kafka = await loadScenario("scenarios/kafka/produce.yaml");
+    const threeBrokers = { ...kafka, topology: { ...kafka.topology, services: kafka.topology.services.map((s) => ({ ...s, kafka: { brokers: 3 as const } })) } };
+    const refused = await runScenario(threeBrokers, { backend: "containers", noReports: true });
+    expect(refused.error).toMatch(/service kafka: Kafka services of 3 brokers do not run in containers yet .* use --backend processes/);
+    expect(refused.steps).toEqual([]);
   });
 
   /** `meshsim up --backend containers` in a child process, and what of its run is still there. */

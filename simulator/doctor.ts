@@ -5,7 +5,7 @@ import { projectPath } from "./runtime/node-command.ts";
 import { onPath } from "./runtime/environment.ts";
 import { kafkaLibMissing, PREPARE_COMMAND } from "../fixtures/kafka/broker.ts";
 import { JAVA_JAR as THRIFT_JAVA_JAR } from "../fixtures/thrift/java-peer.ts";
-import { JAVA_JAR as DUBBO_JAVA_JAR } from "../fixtures/dubbo/java-peer.ts";
+import { JAVA_JAR as DUBBO_JAVA_JAR, javaPeersOutdated } from "../fixtures/dubbo/java-peer.ts";
 import { ENVOY_INSTALL, ENVOY_VERSION, envoyMissing, envoyPath, envoyVersion } from "./runtime/envoy/binary.ts";
 import { podmanEnv } from "./runtime/containers/engine.ts";
 import { DEFAULT_BASE_IMAGE } from "./runtime/containers/images.ts";
@@ -72,8 +72,8 @@ const CHECKS: Check[] = [
     name: "Java Dubbo peers built (Apache Dubbo 3.2)",
     setup: DUBBO_JAVA_BUILD,
     async run() {
-      const ok = existsSync(DUBBO_JAVA_JAR);
-      return { ok, detail: ok ? "fixtures/dubbo/java/target" : "missing", fix: `(${DUBBO_JAVA_BUILD})` };
+      const ok = !javaPeersOutdated();
+      return { ok, detail: ok ? "fixtures/dubbo/java/target" : existsSync(DUBBO_JAVA_JAR) ? "older than its sources" : "missing", fix: `(${DUBBO_JAVA_BUILD})` };
     },
   },
   {

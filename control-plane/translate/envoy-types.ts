@@ -26,8 +26,10 @@ export interface EnvoyDuration {
 
 export interface EnvoyCluster {
   name: string;
-  type: "EDS";
-  eds_cluster_config: { eds_config: { ads: Record<string, never>; resource_api_version: "V3" }; service_name: string };
+  /** STRICT_DNS only for Envoy, whose EDS takes IP addresses only (envoy/dns-clusters.ts). */
+  type: "EDS" | "STRICT_DNS";
+  eds_cluster_config?: { eds_config: { ads: Record<string, never>; resource_api_version: "V3" }; service_name: string };
+  load_assignment?: EnvoyClusterLoadAssignment;
   connect_timeout: EnvoyDuration;
   lb_policy: "ROUND_ROBIN" | "LEAST_REQUEST" | "RANDOM" | "RING_HASH" | "MAGLEV";
   ring_hash_lb_config?: { minimum_ring_size: { value: number } };

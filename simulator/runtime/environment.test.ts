@@ -8,6 +8,9 @@ describe("environment preflight", () => {
   it("names the missing server and the command that installs it", () => {
     expect(missingEnvironment(scenario("redis"), undefined, "/nonexistent")).toEqual(["redis-server not found (needed by redis services): apt-get install -y redis-server"]);
     expect(missingEnvironment(scenario("thrift"), undefined, "/nonexistent")).toEqual([]);
+    const javaProvider = { topology: { services: [{ protocol: "dubbo", dubbo: { provider: "java" } }], clients: [] } } as unknown as Scenario;
+    expect(missingEnvironment(javaProvider, undefined, "/nonexistent")).toEqual(["java not found (needed by the Java Dubbo provider): apt-get install -y default-jre-headless"]);
+    expect(missingEnvironment(scenario("dubbo"), undefined, "/nonexistent")).toEqual([]);
   });
 
   it("finds executables on PATH", () => {

@@ -3,6 +3,7 @@
  * plane: a ServiceEntry per service (endpoints = the fixture instances actually started) and,
  * unless the scenario brings its own, a DestinationRule with one subset per version.
  */
+import { isIP } from "node:net";
 import type { RateLimitServiceConfig } from "../../fixtures/ratelimit/ratelimit-service.ts";
 
 export interface ServiceSpec {
@@ -122,8 +123,12 @@ export function serviceEntryFor(s: ServiceSpec, instances: ReadonlyArray<Instanc
   );
 }
 
-/** The ServiceEntry the simulator writes for a service: static endpoints, TCP ports, labelled as generated. */
-function generatedServiceEntry(s: { name: string; namespace: string }, ports: ReadonlyArray<{ number: number; name: string }>, endpoints: ReadonlyArray<object>): Record<string, unknown> {
+/**
+ * The ServiceEntry the simulator writes for a service: its endpoints, TCP ports, labelled as
+ * generated. Endpoints named by host name (containers' aliases) make it a DNS entry, as Istio
+ * wants; addresses, a STATIC one.
+ */
+function generatedServiceEntry(s: { name: string; namespace: string }, ports: ReadonlyArray<{ number: number; name: string }>, endpoints: ReadonlyArray<{ address: string; [field: string]: unknown }>): Record<string, unknown> {
   return {
     apiVersion: "networking.istio.io/v1beta1",
     kind: "ServiceEntry",
@@ -131,7 +136,7 @@ function generatedServiceEntry(s: { name: string; namespace: string }, ports: Re
     spec: {
       hosts: [serviceHost(s)],
       location: "MESH_INTERNAL",
-      resolution: "STATIC",
+      resolution: endpoints.every((e) => isIP(e.address) !== 0) ? "STATIC" : "DNS",
       ports: ports.map((p) => ({ number: p.number, name: p.name, protocol: "TCP" })),
       endpoints,
     },

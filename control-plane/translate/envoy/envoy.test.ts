@@ -97,6 +97,18 @@ describe("translateForEnvoy", () => {
     expect(filter.typed_config.value).toMatchObject({ transport: "AUTO_TRANSPORT", protocol: "AUTO_PROTOCOL", trds: { route_config_name: "hello.default.svc.cluster.local_9090" } });
   });
 
+  it("gives endpoints named by host name (container aliases) STRICT_DNS clusters that carry them: Envoy's EDS takes addresses only", () => {
+    const named = load(THRIFT_ROUTER).map((r) =>
+      r.kind === "ServiceEntry" ? { ...r, spec: { ...r.spec, resolution: "DNS", endpoints: r.spec.endpoints.map((e, i) => ({ ...e, address: `hello-${i}` })) } } : r,
+    );
+    const out = translateForEnvoy(named, { listenerPorts: { "hello.default.svc.cluster.local_9090": 15001 } });
+    const cluster = out.clusters.find((c) => c.name === "outbound|9090|v1|hello.default.svc.cluster.local")!;
+    expect(cluster.type).toBe("STRICT_DNS");
+    expect(cluster.eds_cluster_config).toBeUndefined();
+    expect(cluster.load_assignment!.endpoints[0]!.lb_endpoints.map((e) => e.endpoint.address.socket_address.address)).toEqual(["hello-0"]);
+    expect(out.endpoints.map((e) => e.cluster_name)).toEqual([]);
+  });
+
   it("binds the listeners on the host the node names (a sidecar in a container: every address of its namespace)", () => {
     const node = { metadata: toStruct({ MESHSIM_DATA_PLANE: "envoy", MESHSIM_LISTENER_PORTS: { "hello.default.svc.cluster.local_9090": 15001 }, MESHSIM_LISTENER_HOST: "0.0.0.0" }) };
     const out = translateForEnvoy(load(THRIFT_ROUTER), envoyOptionsOf(node));

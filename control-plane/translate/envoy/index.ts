@@ -17,6 +17,7 @@ import { translateRedis } from "../redis.ts";
 import { listenAddress } from "../listener.ts";
 import { hostVisibility } from "../index.ts";
 import { dubboListener, dubboRouteConfiguration } from "./dubbo.ts";
+import { withDnsClusters } from "./dns-clusters.ts";
 import { thriftListener, thriftRouteConfiguration } from "./thrift.ts";
 
 export { envoyUnsupported, unsupportedProblem, ENVOY_META_PROTOCOLS, type UnsupportedFeature } from "./unsupported.ts";
@@ -75,9 +76,13 @@ export function translateForEnvoy(written: readonly Resource[], options: EnvoyNo
   const visibility = hostVisibility(resources);
   const routed = new Set(services.map((s) => s.host));
   const keep = (clusterName: string) => routed.has(clusterName.split("|")[3] ?? "");
+  const { clusters, endpoints } = withDnsClusters(
+    [...translateClusters(resources).filter((c) => keep(c.name)), ...redis.clusters],
+    [...translateEndpoints(resources).filter((e) => keep(e.cluster_name)), ...redis.endpoints],
+  );
   return {
-    clusters: [...translateClusters(resources).filter((c) => keep(c.name)), ...redis.clusters],
-    endpoints: [...translateEndpoints(resources).filter((e) => keep(e.cluster_name)), ...redis.endpoints],
+    clusters,
+    endpoints,
     listeners,
     routes: [],
     thriftRoutes,
