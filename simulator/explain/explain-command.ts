@@ -98,7 +98,7 @@ export function sourceFromResources(resources: Resource[], problems: InputProble
   return { config: configFromResources(resources), provenance: resourceProvenance(resources), problems: [...problems, ...validateResources(resources)], from };
 }
 
-async function sourceFromFiles(files: string[], step: string | undefined): Promise<ExplainSource> {
+export async function sourceFromFiles(files: string[], step: string | undefined): Promise<ExplainSource> {
   const problems: InputProblem[] = [];
   const resources: Resource[] = [];
   const scenarios = files.filter((f) => /^kind:\s*Scenario\s*$/m.test(readFileSync(f, "utf8")));
