@@ -53,9 +53,9 @@ describe("control plane HTTP API", () => {
       ],
     });
 
-    const unknownKind = await fetch(`${base}/resources`, { method: "POST", body: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\n" });
+    const unknownKind = await fetch(`${base}/resources`, { method: "POST", body: "apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata: {name: p}\n" });
     expect(unknownKind.status).toBe(400);
-    expect(((await unknownKind.json()) as { problems: Array<{ line: number; message: string }> }).problems[0]).toMatchObject({ line: 2, message: expect.stringContaining('unknown kind "ConfigMap"') });
+    expect(((await unknownKind.json()) as { problems: Array<{ line: number; message: string }> }).problems[0]).toMatchObject({ line: 2, message: expect.stringContaining('unknown kind "VirtualService"') });
 
     const ok = await fetch(`${base}/resources`, { method: "POST", body: router("v1") });
     expect(ok.status).toBe(200);

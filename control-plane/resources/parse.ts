@@ -53,6 +53,9 @@ export function parseResourceDocument(doc: SourceDocument, problems: InputProble
   if (kind === undefined || apiVersion === undefined) return undefined;
   const r = new FieldReader(source, `${kind}/${name ?? "?"}`, problems);
   if (!isResourceKind(kind)) {
+    // A repository's other Kubernetes objects (ConfigMaps, Secrets, Jobs ...) are not mesh
+    // configuration: skipped, as a mesh control plane in a cluster ignores them.
+    if (isKubernetesBuiltIn(apiVersion)) return undefined;
     r.problem(["kind"], `unknown kind "${kind}" (known: ${Object.keys(KINDS).join(", ")})`);
     return undefined;
   }
@@ -75,6 +78,16 @@ export function parseResourceDocument(doc: SourceDocument, problems: InputProble
     spec: info.parseSpec(spec, r, meta),
     source,
   } as Resource;
+}
+
+const BUILT_IN_GROUPS = new Set(["apps", "batch", "autoscaling", "policy", "extensions"]);
+
+/** Core (`v1`) and the built-in API groups (`apps/v1`, `*.k8s.io/...`). */
+function isKubernetesBuiltIn(apiVersion: string): boolean {
+  const slash = apiVersion.indexOf("/");
+  if (slash < 0) return true;
+  const group = apiVersion.slice(0, slash);
+  return BUILT_IN_GROUPS.has(group) || group.endsWith(".k8s.io");
 }
 
 /** Expands directories (non-recursively) to their *.yaml / *.yml files, sorted by name. */
