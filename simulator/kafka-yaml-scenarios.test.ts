@@ -10,6 +10,7 @@ import { startKafkaCluster, type KafkaCluster } from "../fixtures/kafka/broker.t
 import { describeWithKafka } from "../fixtures/kafka/describe-with-kafka.ts";
 import { startKafkaMesh, type KafkaMesh } from "../fixtures/kafka/kafka-mesh.ts";
 import { runScenario } from "./runner.ts";
+import { expectFailuresExactly } from "./policy-scenarios.ts";
 import { loadScenario } from "./scenario/loader.ts";
 import type { Scenario } from "./scenario/types.ts";
 
@@ -59,6 +60,11 @@ describeWithKafka("kafka scenarios", () => {
     const summary = await runScenario(scenario, { noReports: true, failFast: false });
     expect(summary.error).toBeUndefined();
     expect(failures(summary)).toEqual([expect.stringMatching(/^consume 105: success rate: 105\/106 .*timeout=1/)]);
+  }, 90_000);
+
+  it("delay-fault fails without its delay, on the delay's latency checks only", async () => {
+    const scenario = stripped(await loadScenario("scenarios/kafka/delay-fault.yaml"), (r) => delete r.metadata?.annotations?.["meshsim.dev/route-policies"]);
+    await expectFailuresExactly(scenario, [/^delayed: thresholds p\(50\) > 100ms$/, /^delayed: added latency p\(50\) over baseline$/]);
   }, 90_000);
 
   it("rate-limit fails without its rate limit", async () => {

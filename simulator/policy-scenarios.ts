@@ -146,14 +146,23 @@ export function describePolicyScenarios(protocol: "thrift" | "dubbo"): void {
 
   describe.each(cases)(`${protocol} policy scenario $scenario`, ({ scenario, policy, strip, guards }) => {
     it(`fails without ${policy}, on the expectations it guards`, async () => {
-      // Every step runs to the end (no fail fast), so every expectation is judged on all its traffic.
-      const summary = await runScenario(withoutPolicy(await loadScenario(`scenarios/${protocol}/${scenario}.yaml`), strip), { noReports: true, failFast: false });
-      expect(summary.error).toBeUndefined();
-      expect(summary.steps.filter((s) => s.error !== undefined).map((s) => `${s.name}: ${s.error}`)).toEqual([]);
-      const failed = failures(summary);
-      for (const guard of guards) expect(failed.some((f) => guard.test(f)), `no failure matches ${guard}; failures: ${failed.join(" | ")}`).toBe(true);
-      expect(failed.filter((f) => !guards.some((g) => g.test(f)))).toEqual([]);
-      expect(summary.passed).toBe(false);
+      await expectFailuresExactly(withoutPolicy(await loadScenario(`scenarios/${protocol}/${scenario}.yaml`), strip), guards);
     });
   });
+}
+
+/**
+ * Runs a scenario that has been broken on purpose and checks it fails on each of `guards`
+ * (`<step>: <expectation name>` patterns) and on nothing else: not a timeout, a NACK or a step
+ * that could not run. Every step runs to the end (no fail fast), so every expectation is judged
+ * on all its traffic.
+ */
+export async function expectFailuresExactly(scenario: Scenario, guards: readonly RegExp[]): Promise<void> {
+  const summary = await runScenario(scenario, { noReports: true, failFast: false });
+  expect(summary.error).toBeUndefined();
+  expect(summary.steps.filter((s) => s.error !== undefined).map((s) => `${s.name}: ${s.error}`)).toEqual([]);
+  const failed = failures(summary);
+  for (const guard of guards) expect(failed.some((f) => guard.test(f)), `no failure matches ${guard}; failures: ${failed.join(" | ")}`).toBe(true);
+  expect(failed.filter((f) => !guards.some((g) => g.test(f)))).toEqual([]);
+  expect(summary.passed).toBe(false);
 }
