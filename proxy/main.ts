@@ -14,7 +14,7 @@ export async function runProxyProcess(argv: string[]): Promise<void> {
   const text = flags["bootstrap-json"] ?? (flags.bootstrap ? readFileSync(flags.bootstrap, "utf8") : undefined);
   if (!text) throw new Error("proxy: --bootstrap <file> or --bootstrap-json <json> is required");
   const bootstrap = JSON.parse(text) as Bootstrap;
-  const proxy = new Proxy({ redirects: bootstrap.redirects });
+  const proxy = new Proxy({ redirects: bootstrap.redirects, ...(bootstrap.accessLogStdoutPath !== undefined && { accessLogStdoutPath: bootstrap.accessLogStdoutPath }) });
   const statics = bootstrap.staticResources;
   if (statics) {
     proxy.setClusters(statics.clusters ?? []);

@@ -8,6 +8,7 @@ import { createDubboCodec } from "./protocols/dubbo/index.ts";
 import { kafkaCodecWithStats } from "./protocols/kafka/index.ts";
 import { RouteTable } from "./route/route-table.ts";
 import { StatsStore } from "./stats/stats.ts";
+import { AccessLogFiles } from "./access-log/access-log-files.ts";
 import { closeRateLimitClients } from "./filters/rate-limit-client.ts";
 import { createRedisCodec } from "./protocols/redis/index.ts";
 import { closeRedisUpstreams } from "./redis/index.ts";
@@ -17,6 +18,8 @@ export interface ProxyOptions {
   /** How long a request may wait for its response when its route sets no timeout (default 15 s). */
   defaultTimeoutMs?: number;
   codecs?: CodecRegistry;
+  /** Where access logs sent to `/dev/stdout` go instead (the bootstrap's `accessLogStdoutPath`). */
+  accessLogStdoutPath?: string;
 }
 
 /** The built-in codecs; a user's codec is registered the same way. */
@@ -33,6 +36,7 @@ export class Proxy implements ConfigSink {
   readonly codecs: CodecRegistry;
   readonly clusters: ClusterManager;
   readonly listeners: ListenerManager;
+  private readonly accessLogs: AccessLogFiles;
   private readonly routeTables = new Map<string, RouteTable>();
   private readonly updates = this.stats.scope("xds", ["listener_updates", "cluster_updates", "endpoint_updates", "route_updates"]);
 
@@ -41,7 +45,8 @@ export class Proxy implements ConfigSink {
     // Kafka's codec publishes per-API stats into this proxy's store.
     if (!this.codecs.get("kafka")) this.codecs.register("kafka", kafkaCodecWithStats(this.stats));
     this.clusters = new ClusterManager(this.stats);
-    this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, options.redirects, options.defaultTimeoutMs);
+    this.accessLogs = new AccessLogFiles(options.accessLogStdoutPath);
+    this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, this.accessLogs, options.redirects, options.defaultTimeoutMs);
   }
 
   async setListeners(listeners: ListenerConfig[]): Promise<void> {
@@ -82,5 +87,6 @@ export class Proxy implements ConfigSink {
     this.clusters.close();
     closeRateLimitClients();
     closeRedisUpstreams(this.clusters);
+    await this.accessLogs.close();
   }
 }

@@ -11,6 +11,7 @@ import {
   parseKubernetesServiceSpec, parsePodSpec, parseWorkloadSpec, POD_API_VERSIONS, SERVICE_API_VERSIONS, WORKLOAD_API_VERSIONS,
   type Deployment, type KubernetesService, type Pod, type StatefulSet,
 } from "./kubernetes.ts";
+import { parseTelemetrySpec, TELEMETRY_API_VERSIONS, type Telemetry } from "./telemetry.ts";
 import { SERVICE_ENTRY_API_VERSIONS, parseServiceEntrySpec, type ServiceEntry } from "./service-entry.ts";
 
 export type Resource =
@@ -24,7 +25,8 @@ export type Resource =
   | KubernetesService
   | Deployment
   | StatefulSet
-  | Pod;
+  | Pod
+  | Telemetry;
 export type ResourceKind = Resource["kind"];
 
 interface KindInfo {
@@ -45,6 +47,7 @@ export const KINDS: Record<ResourceKind, KindInfo> = {
   Deployment: { apiVersions: WORKLOAD_API_VERSIONS, parseSpec: parseWorkloadSpec },
   StatefulSet: { apiVersions: WORKLOAD_API_VERSIONS, parseSpec: parseWorkloadSpec },
   Pod: { apiVersions: POD_API_VERSIONS, parseSpec: parsePodSpec },
+  Telemetry: { apiVersions: TELEMETRY_API_VERSIONS, parseSpec: parseTelemetrySpec },
 };
 
 export function isResourceKind(kind: string): kind is ResourceKind {

@@ -99,6 +99,13 @@ export function validateResources(resources: readonly Resource[]): InputProblem[
       case "Service":
         validateKubernetesService(res, r);
         break;
+      case "Telemetry":
+        for (const ref of res.spec.targetRefs) {
+          if (ref.kind !== "ServiceEntry") continue;
+          const found = index.serviceEntries.some((se) => se.metadata.name === ref.name && se.metadata.namespace === ref.namespace);
+          if (!found) r.problem([...ref.path, "name"], `unknown ServiceEntry "${ref.namespace}/${ref.name}"`);
+        }
+        break;
     }
   }
   return problems;

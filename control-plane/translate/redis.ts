@@ -14,6 +14,7 @@
  * Secret-based auth needs a Kubernetes secret store, which the control plane does not have yet:
  * only `plain` auth is translated.
  */
+import { accessLogFor } from "./access-log.ts";
 import type { Resource } from "../resources/kinds.ts";
 import type { RedisDestination } from "../resources/redis-destination.ts";
 import type { RedisAuth, RedisDestinationRef, RedisService } from "../resources/redis-service.ts";
@@ -167,6 +168,7 @@ function listener(resources: readonly Resource[], svc: RedisServicePort, all: Re
     ...(s?.readPolicy !== undefined && { read_policy: s.readPolicy }),
   };
   const auth = plainAuth(s?.auth);
+  const accessLog = accessLogFor(resources, svc.host, svc.serviceEntry);
   const value: Record<string, unknown> = {
     stat_prefix: statPrefix,
     settings,
@@ -181,6 +183,7 @@ function listener(resources: readonly Resource[], svc: RedisServicePort, all: Re
         commands: f.commands,
       })),
     }),
+    ...(accessLog && { access_log: accessLog }),
   };
   return {
     name,

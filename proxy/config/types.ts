@@ -28,6 +28,13 @@ export interface ListenerConfig {
   kafkaBrokerAddresses?: Readonly<Record<string, { host: string; port: number }>>;
   /** The Redis proxy's own configuration (from a RedisService); set when `codec` is "redis". */
   redis?: RedisListenerConfig;
+  /** Write one access log line per request (the proxy filter's `access_log`). */
+  accessLog?: AccessLogConfig;
+}
+
+/** Where a listener's access log goes; `/dev/stdout` may be redirected by the bootstrap. */
+export interface AccessLogConfig {
+  path: string;
 }
 
 export type RedisReadPolicy = "MASTER" | "PREFER_MASTER" | "REPLICA" | "PREFER_REPLICA" | "ANY";
@@ -224,6 +231,11 @@ export interface Bootstrap {
    * `hello.default.svc.cluster.local:9090` to the sidecar's local port.
    */
   redirects?: Record<string, ListenerRedirect> | undefined;
+  /**
+   * Where access logs the control plane sends to `/dev/stdout` are written instead: this
+   * process's stdout carries its ready line, and a run keeps each sidecar's log in a file.
+   */
+  accessLogStdoutPath?: string;
   /** Configuration applied at start, before (or instead of) anything from xDS — as Envoy's static_resources. */
   staticResources?: {
     listeners?: ListenerConfig[];

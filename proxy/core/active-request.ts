@@ -4,6 +4,7 @@ import type { Cluster, EndpointState } from "../cluster/cluster-manager.ts";
 import type { UpstreamAffinity } from "../cluster/endpoint-pool.ts";
 import type { RequestContext, RequestFilter } from "../filters/filter.ts";
 import type { ListenerContext } from "./listener-context.ts";
+import { metadataObject, nowMs, roundMs, type AccessLogEntry } from "../access-log/access-log-entry.ts";
 import type { ResponseSink, UpstreamFailureCause } from "./response-sink.ts";
 import type { UpstreamClient } from "./upstream-client.ts";
 
@@ -14,7 +15,8 @@ export interface Downstream {
   /** Set when the codec asks for per-downstream upstream connections: the owner of this connection's own. */
   readonly upstreamAffinity?: UpstreamAffinity | undefined;
   write(bytes: Buffer): void;
-  localReply(request: Message, kind: LocalErrorKind, text: string): void;
+  /** Returns the number of bytes written (0 when nobody waits for the reply). */
+  localReply(request: Message, kind: LocalErrorKind, text: string): number;
   /** Back-pressure: stop reading requests until `upstream` has flushed its socket. */
   waitForUpstream(upstream: UpstreamClient): void;
   /** Requests not finished yet, released when the connection closes. */
@@ -38,6 +40,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
  */
 export class ActiveRequest implements RequestContext, ResponseSink {
   cluster: string | undefined;
+  fault: "abort" | "delay" | null = null;
   readonly requestMutation: HeaderMutation[];
   readonly responseMutation: HeaderMutation[];
   /** The chain as it was when the request arrived: a listener update mid-request must not shift it. */
@@ -57,6 +60,9 @@ export class ActiveRequest implements RequestContext, ResponseSink {
   private upstreamId = -1;
   private tryTimer: NodeJS.Timeout | undefined;
   private routeTimer: NodeJS.Timeout | undefined;
+  /** When the request was decoded; read only when the listener keeps an access log. */
+  private readonly startMs: number;
+  private mirrored = false;
 
   constructor(
     private readonly downstream: Downstream,
@@ -68,6 +74,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     this.cluster = cluster;
     this.filters = listenerContext.filters;
     this.originalId = message.requestId;
+    this.startMs = listenerContext.accessLog !== undefined ? nowMs() : 0;
     this.requestMutation = route?.requestMutation ? [...route.requestMutation] : [];
     this.responseMutation = route?.responseMutation ? [...route.responseMutation] : [];
     downstream.requests.add(this);
@@ -97,7 +104,8 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     if (this.finished) return;
     this.finish();
     this.message.requestId = this.originalId;
-    this.downstream.localReply(this.message, kind, text);
+    const written = this.downstream.localReply(this.message, kind, text);
+    if (this.listenerContext.accessLog !== undefined) this.log("local-reply", written, kind);
   }
 
   /** The router: called by the last filter. */
@@ -124,7 +132,9 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     this.finish();
     response.requestId = this.originalId;
     const rewritten = this.downstream.codec.rewriteResponse?.(response, this.message, this.listener);
-    this.downstream.write(rewritten ?? codec.encode(response, this.responseMutation.length > 0 ? this.responseMutation : undefined));
+    const bytes = rewritten ?? codec.encode(response, this.responseMutation.length > 0 ? this.responseMutation : undefined);
+    this.downstream.write(bytes);
+    if (this.listenerContext.accessLog !== undefined) this.log("response", bytes.length, undefined, response.kind);
   }
 
   onUpstreamFailure(error: LocalError, cause: UpstreamFailureCause): void {
@@ -153,6 +163,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
       // Nobody waits for a oneway reply: the request is done once written.
       pick.endpoint.activeRequests--;
       this.finish();
+      if (this.listenerContext.accessLog !== undefined) this.log("oneway", 0);
       return;
     }
     const perTry = this.route!.retries?.perTryTimeoutMs;
@@ -194,6 +205,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
       this.upstream!.stats.inc("upstream_rq_cancelled");
     }
     this.finish();
+    if (this.listenerContext.accessLog !== undefined) this.log("cancelled", 0);
   }
 
   private mayRetry(cause: RetryOn): boolean {
@@ -258,6 +270,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     // A copy, because sending rewrites the request id inside the frame.
     const detail = typeof m.detail === "object" && m.detail !== null ? cloneKeepingClass(m.detail) : m.detail;
     const copy: Message = { kind: m.kind, requestId: m.requestId, metadata: m.metadata, frame: Buffer.from(m.frame), detail };
+    this.mirrored = true;
     const stats = pick.cluster.stats;
     stats.inc("mirror_rq_total");
     const sink = new MirrorSink(stats, pick.client);
@@ -265,6 +278,28 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     stats.inc("mirror_rq_sent");
     // Nobody waits for a mirrored response, so nothing else would ever give up on a lost one.
     if (sink.id !== -1) sink.timer = setTimeout(onMirrorTimeout, this.route?.timeoutMs ?? MIRROR_TIMEOUT_MS, sink);
+  }
+
+  private log(outcome: AccessLogEntry["outcome"], bytesOut: number, localReply?: string, responseKind?: string): void {
+    const end = nowMs();
+    this.listenerContext.accessLog!.write({
+      startTime: new Date(this.startMs).toISOString(),
+      durationMs: roundMs(end - this.startMs),
+      protocol: this.listener.codec,
+      listener: this.listener.name,
+      metadata: metadataObject(this.message.metadata),
+      route: this.route?.name ?? null,
+      cluster: this.cluster ?? null,
+      upstreamHost: this.endpoint?.key ?? null,
+      outcome,
+      ...(responseKind !== undefined && { responseKind }),
+      ...(localReply !== undefined && { localReply }),
+      retries: Math.max(0, this.attempts - 1),
+      fault: this.fault,
+      mirrored: this.mirrored,
+      bytesIn: this.message.frame.length,
+      bytesOut,
+    });
   }
 
   /** The codec's own default where it has one (Kafka: none), else the listener's. */

@@ -109,10 +109,12 @@ export class DownstreamConnection implements MessageHandler, Downstream {
     }
   }
 
-  localReply(request: Message, kind: LocalErrorKind, text: string): void {
+  localReply(request: Message, kind: LocalErrorKind, text: string): number {
     this.listener.stats.inc(LOCAL_REPLY_STAT[kind]);
-    if (request.kind === "oneway" || this.closed) return; // nobody waits for a oneway reply
-    this.write(this.codec.localReply(request, { kind, message: text }));
+    if (request.kind === "oneway" || this.closed) return 0; // nobody waits for a oneway reply
+    const bytes = this.codec.localReply(request, { kind, message: text });
+    this.write(bytes);
+    return bytes.length;
   }
 
   /** Stop reading this client until `upstream` has flushed what it was given. */

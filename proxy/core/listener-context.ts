@@ -1,3 +1,4 @@
+import type { AccessLogSink } from "../access-log/access-log-entry.ts";
 import type { CodecFactory } from "../codec/codec.ts";
 import type { ListenerConfig } from "../config/types.ts";
 import type { ClusterManager } from "../cluster/cluster-manager.ts";
@@ -18,6 +19,8 @@ export interface ListenerContext {
   connections: Set<{ close(): void; readonly codec: { readonly counters?: Readonly<Record<string, number>> } }>;
   /** How long a request may wait for its response when its route sets no timeout. */
   defaultTimeoutMs: number;
+  /** Where this listener's access log lines go; undefined when it logs nothing (checked per request). */
+  accessLog: AccessLogSink | undefined;
   /** Codec counters of connections already closed. */
   retiredCodecCounters: Map<string, number>;
 }

@@ -1,5 +1,7 @@
 import { createServer, type Server } from "node:net";
 import type { ListenerConfig } from "../config/types.ts";
+import type { AccessLogSink } from "../access-log/access-log-entry.ts";
+import type { AccessLogFiles } from "../access-log/access-log-files.ts";
 import type { ClusterManager } from "../cluster/cluster-manager.ts";
 import type { CodecFactory } from "../codec/codec.ts";
 import type { CodecRegistry } from "../codec/registry.ts";
@@ -30,6 +32,7 @@ export class ListenerManager {
     private readonly clusters: ClusterManager,
     private readonly stats: StatsStore,
     private readonly routeTables: Map<string, RouteTable>,
+    private readonly accessLogs: AccessLogFiles,
     private readonly redirects: Record<string, { host: string; port: number }> = {},
     private readonly defaultTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
   ) {
@@ -69,6 +72,7 @@ export class ListenerManager {
         // Connections decode with the codec they started with; a different codec needs new ones.
         if (previous.codec !== config.codec) for (const c of existing.context.connections) c.close();
         existing.context.codecFactory = this.codecFactory(config);
+        existing.context.accessLog = this.accessLogSink(config);
         // Rebuilding filters would refill rate-limit buckets on every push: only when they changed.
         if (!sameFilterConfig(previous, config)) existing.context.filters = buildFilterChain(config, this.filterDeps());
         continue;
@@ -105,6 +109,10 @@ export class ListenerManager {
     return options ? () => factory(options) : factory;
   }
 
+  private accessLogSink(config: ListenerConfig): AccessLogSink | undefined {
+    return config.accessLog ? this.accessLogs.sink(config.accessLog.path) : undefined;
+  }
+
   private filterDeps() {
     return { stats: this.stats, resolve: (cluster: string) => this.clusters.resolve(cluster) };
   }
@@ -130,6 +138,7 @@ export class ListenerManager {
       },
       connections: new Set(),
       defaultTimeoutMs: this.defaultTimeoutMs,
+      accessLog: this.accessLogSink(config),
       retiredCodecCounters: new Map(),
     };
     // Redis routes on keys and slots, beyond what a codec expresses: it has a path of its own.

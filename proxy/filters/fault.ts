@@ -22,12 +22,14 @@ export function createFaultFilter(stats: StatScope<Stat>, random: () => number =
       if (fault === undefined) return "continue";
       if (fault.abort && random() * 100 < fault.abort.percentage) {
         stats.inc("aborts_injected");
+        ctx.fault = "abort";
         const kind = KNOWN_KINDS.has(fault.abort.errorKind as LocalErrorKind) ? (fault.abort.errorKind as LocalErrorKind) : "fault_abort";
         ctx.reply(kind, fault.abort.message ?? `fault injected: ${fault.abort.errorKind}`);
         return "stop";
       }
       if (fault.delay && random() * 100 < fault.delay.percentage) {
         stats.inc("delays_injected");
+        ctx.fault = "delay";
         setTimeout(resumeUnlessClosed, fault.delay.fixedDelayMs, ctx);
         return "stop";
       }

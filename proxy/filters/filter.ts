@@ -26,6 +26,8 @@ export interface RequestContext {
   resume(): void;
   /** Answer the request locally with a protocol-correct error; the chain ends. */
   reply(kind: LocalErrorKind, text: string): void;
+  /** The fault the fault filter injected into this request, for the access log. */
+  fault: "abort" | "delay" | null;
   /** Whether the downstream connection is gone (a filter resuming late should check). */
   readonly downstreamClosed: boolean;
 }

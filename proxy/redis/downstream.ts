@@ -91,6 +91,7 @@ export class RedisDownstream {
     if (this.ending) return;
     this.router = this.state.refresh();
     this.replies.countCommands = this.router.config.enableCommandStats;
+    this.replies.accessLog = this.state.context.accessLog;
     const input = this.leftover === null ? chunk : Buffer.concat([this.leftover, chunk]);
     this.leftover = null;
     const length = input.length;
@@ -133,6 +134,10 @@ export class RedisDownstream {
     this.requests++;
     const info = lookupCommand(b, p.argStart[0]!, p.argEnd[0]!);
     const name = info !== undefined ? info.name : b.toString("latin1", p.argStart[0]!, p.argEnd[0]!).toLowerCase();
+    if (this.replies.accessLog !== undefined) {
+      this.replies.requestCommand = name;
+      this.replies.requestBytes = end - start;
+    }
     if (!this.authed && name !== "auth" && name !== "hello" && name !== "quit") {
       this.countListener("local_reply_unauthorized");
       this.replies.enqueueLocal(NOAUTH);

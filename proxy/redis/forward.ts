@@ -30,10 +30,14 @@ export function sendCommand(
   keyEnd: number,
 ): void {
   const pending = d.replies.enqueue(name);
+  const log = pending.log;
+  if (log !== null) log.routed(route, keyBuffer, keyStart, keyEnd);
   if (d.router.faults.length > 0) {
     const fault = d.router.fault(name);
     if (fault !== undefined) {
+      if (log !== null) log.fault = fault.type === "ERROR" ? "abort" : "delay";
       if (fault.type === "ERROR") {
+        if (log !== null) log.localReply = "fault_abort";
         d.state.stats.inc("fault_error_injected");
         d.countListener("local_reply_fault_abort");
         pending.deliver(errorReply("ERR Fault injected: error"));
@@ -76,8 +80,10 @@ export function dispatchCommand(
   keyEnd: number,
 ): void {
   const single = upstream.single;
+  if (pending.log !== null && pending.log.cluster === null) pending.log.routed(route, keyBuffer, keyStart, keyEnd);
   if (single !== null && !blocking && route.mirrors.length === 0) {
     // The hot path: one server, raw bytes, joined to the current run.
+    if (pending.log !== null) pending.log.upstreamHost = single.key;
     d.run.append(single.connection(d.local.protocol), b, start, end, pending);
     return;
   }
@@ -90,10 +96,12 @@ export function dispatchCommand(
   if (!ready) return;
   const node = upstream.target(keyBuffer, keyStart, keyEnd, read);
   if (node === undefined) {
+    if (pending.log !== null) pending.log.localReply = "no_healthy_endpoint";
     d.countListener("local_reply_no_healthy_endpoint");
     pending.deliver(errorReply(upstream.error().startsWith("CLUSTERDOWN") ? upstream.error() : `ERR ${upstream.error()}`));
     return;
   }
+  if (pending.log !== null) pending.log.upstreamHost = node.key;
   const follow = upstream.isClusterMode || d.router.config.enableRedirection;
   if (follow) {
     pending.bytes = owned ?? b.subarray(start, end);
@@ -113,19 +121,21 @@ export function dispatchCommand(
   } else {
     d.run.append(node.connection(d.local.protocol), b, start, end, pending);
   }
-  if (route.mirrors.length > 0) mirrorCommand(d, route, read, owned ?? b.subarray(start, end), keyBuffer, keyStart, keyEnd);
+  if (route.mirrors.length > 0 && mirrorCommand(d, route, read, owned ?? b.subarray(start, end), keyBuffer, keyStart, keyEnd) && pending.log !== null) pending.log.mirrored = true;
 }
 
 /**
- * Sends a copy of the command to each of the route's mirrors that takes it. Replies are
- * discarded but counted, so a copy the mirror never received shows as failed, not as sent.
+ * Sends a copy of the command to each of the route's mirrors that takes it (true when any did).
+ * Replies are discarded but counted, so a copy the mirror never received shows as failed, not as sent.
  */
-export function mirrorCommand(d: RedisDownstream, route: CompiledRoute, read: boolean, bytes: Buffer, keyBuffer: Buffer, keyStart: number, keyEnd: number): void {
+export function mirrorCommand(d: RedisDownstream, route: CompiledRoute, read: boolean, bytes: Buffer, keyBuffer: Buffer, keyStart: number, keyEnd: number): boolean {
+  let copied = false;
   for (const m of route.mirrors) {
     if (m.excludeReadCommands && read) continue;
     if (m.percentage < 100 && Math.random() * 100 >= m.percentage) continue;
     const up = d.state.upstream(m.cluster);
     if (up === undefined) continue;
+    copied = true;
     d.state.stats.inc("mirror_rq_total");
     up.cluster.stats.inc("mirror_rq_total");
     const outcome = new MirrorOutcome(d.state.stats, up.cluster.stats);
@@ -138,6 +148,7 @@ export function mirrorCommand(d: RedisDownstream, route: CompiledRoute, read: bo
     };
     if (up.whenReady(send)) send();
   }
+  return copied;
 }
 
 /** Counts how one mirrored command ended: any reply (completed) or none (failed). */

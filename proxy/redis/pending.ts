@@ -1,4 +1,5 @@
 import { errorReply, parseIntAt } from "../protocols/redis/resp.ts";
+import type { RedisRequestLog } from "./request-log.ts";
 import type { RedisNode, RedisUpstreamCluster } from "./upstream-cluster.ts";
 import type { RedisUpstreamConnection, ReplyHandler } from "./upstream-connection.ts";
 
@@ -92,6 +93,8 @@ export class Pending extends Redirectable {
   release: { node: RedisNode; connection: RedisUpstreamConnection } | null = null;
   /** Rewrites the reply before it is queued (EXEC after a refused command). */
   transform: ((reply: Buffer) => Buffer) | null = null;
+  /** Set while the listener keeps an access log. */
+  log: RedisRequestLog | null = null;
 
   constructor(private readonly owner: ReplySink) {
     super();
@@ -99,6 +102,11 @@ export class Pending extends Redirectable {
 
   sink(): ReplySink {
     return this.owner;
+  }
+
+  override onFailure(message: string): void {
+    if (this.log !== null) this.log.localReply = "upstream_failure";
+    super.onFailure(message);
   }
 
   deliver(reply: Buffer): void {

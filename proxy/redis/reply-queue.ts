@@ -1,6 +1,8 @@
 import type { Socket } from "node:net";
 import type { RedisListenerState } from "./listener-state.ts";
 import { Pending, type ReplySink } from "./pending.ts";
+import type { AccessLogSink } from "../access-log/access-log-entry.ts";
+import { localReason, RedisRequestLog } from "./request-log.ts";
 
 /** Pause reading a client with this many replies outstanding; resume below half. */
 const MAX_OUTSTANDING = 4096;
@@ -24,6 +26,11 @@ export class ReplyQueue implements ReplySink {
   readonly blocked = new Set<Pending>();
   /** The listener's `enableCommandStats`, as of the client's latest read. */
   countCommands = false;
+  /** The listener's access log, as of the client's latest read. */
+  accessLog: AccessLogSink | undefined = undefined;
+  /** The request being handled, noted only while logging: local replies do not name their command. */
+  requestCommand = "";
+  requestBytes = 0;
 
   // Reply bytes gathered for one write at the end of the tick. The segment being extended is
   // kept as offsets; a segment of one reply is written as that reply's own Buffer.
@@ -43,6 +50,7 @@ export class ReplyQueue implements ReplySink {
   enqueue(command: string): Pending {
     const p = new Pending(this);
     p.command = command;
+    if (this.accessLog !== undefined) p.log = new RedisRequestLog(command || this.requestCommand, this.requestBytes);
     if (this.tail === null) this.head = this.tail = p;
     else {
       this.tail.next = p;
@@ -62,6 +70,7 @@ export class ReplyQueue implements ReplySink {
   enqueueLocal(reply: Buffer, closeAfter = false): Pending {
     const p = this.enqueue("");
     p.closeAfter = closeAfter;
+    if (p.log !== null) p.log.localReply = localReason(reply);
     this.complete(p, reply);
     return p;
   }
@@ -72,6 +81,7 @@ export class ReplyQueue implements ReplySink {
     p.done = true;
     this.outstanding--;
     if (p.command !== "" && this.countCommands) this.commandStat(p.command, reply);
+    if (p.log !== null) p.log.write(this.accessLog!, this.state.context.config, reply);
     if (this.blocked.size > 0) this.blocked.delete(p);
     if (this.closed) return;
     if (p !== this.head) {

@@ -89,9 +89,15 @@ function splitWhenReady(d: RedisDownstream, pending: Pending, name: string, info
 
 function sendGroups(d: RedisDownstream, pending: Pending, name: string, info: CommandInfo, b: Buffer, start: number, end: number, keys: number[], groups: Map<unknown, KeyGroup>): void {
   const p = d.parser;
+  const first = groups.values().next().value!;
+  if (pending.log !== null) pending.log.routed(first.route, b, p.argStart[keys[0]!]!, p.argEnd[keys[0]!]!);
   if (d.router.faults.length > 0) {
     const fault = d.router.fault(name);
     if (fault?.type === "ERROR") {
+      if (pending.log !== null) {
+        pending.log.fault = "abort";
+        pending.log.localReply = "fault_abort";
+      }
       d.state.stats.inc("fault_error_injected");
       d.countListener("local_reply_fault_abort");
       return pending.deliver(errorReply("ERR Fault injected: error"));

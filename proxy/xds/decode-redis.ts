@@ -6,6 +6,7 @@
  * Anything meshsim would not honour throws, so the update is NACKed.
  */
 import type { ClusterConfig, Endpoint, ListenerConfig, RedisFaultConfig, RedisListenerConfig, RedisReadPolicy, RedisRouteTarget } from "../config/types.ts";
+import { decodeAccessLog } from "./decode-access-log.ts";
 import { decodeAny, fromStruct, TYPED_STRUCT_TYPE_URL, UDPA_TYPED_STRUCT_TYPE_URL } from "../../common/envoy-protos.ts";
 
 export const REDIS_PROXY_FILTER = "envoy.filters.network.redis_proxy";
@@ -104,6 +105,7 @@ export function decodeRedisListener(l: Obj): ListenerConfig | undefined {
     faults,
   };
   if (routes.length === 0 && redis.catchAll === undefined) throw new Error(`${where}: no routes and no catch_all_route`);
+  const accessLog = decodeAccessLog(c.access_log, where);
   return {
     name,
     address: { host: sa.address, port: Number(sa.port_value ?? 0) },
@@ -111,6 +113,7 @@ export function decodeRedisListener(l: Obj): ListenerConfig | undefined {
     routeConfigName: name,
     statPrefix: typeof c.stat_prefix === "string" ? c.stat_prefix : name,
     redis,
+    ...(accessLog && { accessLog }),
   };
 }
 

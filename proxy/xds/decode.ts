@@ -30,6 +30,7 @@ import type {
   RouteFault,
   TokenBucket,
 } from "../config/types.ts";
+import { decodeAccessLog } from "./decode-access-log.ts";
 import { decodeAny, fromStruct, TYPED_STRUCT_TYPE_URL, UDPA_TYPED_STRUCT_TYPE_URL } from "../../common/envoy-protos.ts";
 import { decodeRedisCluster, decodeRedisListener } from "./decode-redis.ts";
 import { decodeKafkaListenerConfig } from "./decode-kafka.ts";
@@ -179,6 +180,8 @@ export function decodeListener(l: Obj, redirects?: Readonly<Record<string, Liste
   const out: ListenerConfig = { name, address, codec, routeConfigName, statPrefix };
   if (config.max_frame_size !== undefined) out.maxFrameSize = number(config.max_frame_size, `listener ${name}: max_frame_size`, 1);
   decodeKafkaListenerConfig(config, out, redirects);
+  const accessLog = decodeAccessLog(config.access_log, `listener ${name}: ${META_PROTOCOL_PROXY_FILTER}`);
+  if (accessLog) out.accessLog = accessLog;
   const metaFilters = (config.meta_protocol_filters ?? []) as Obj[];
   metaFilters.forEach((f, i) => {
     const where = `listener ${name}: meta_protocol_filters[${i}] (${f.name})`;
