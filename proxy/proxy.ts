@@ -73,6 +73,11 @@ export class Proxy implements ConfigSink {
     this.updates.inc("route_updates");
   }
 
+  /** Resolves once every access log line written so far has reached its file. */
+  flushAccessLogs(): Promise<void> {
+    return this.accessLogs.flush();
+  }
+
   configDump(): unknown {
     return {
       listeners: this.listeners.dump(),

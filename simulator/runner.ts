@@ -1,7 +1,9 @@
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { formatProblem, InvalidInputError, MeshsimError, type InputProblem } from "../common/errors.ts";
 import { evaluateExpectation } from "./assert/evaluate.ts";
 import { evaluateMetric, metricSource, type StatsSnapshot } from "./assert/metric.ts";
+import { accessLogName, evaluateAccessLog } from "./assert/access-log.ts";
 import { envoyLacksCounter } from "./runtime/sidecar-stats.ts";
 import { evaluateConsistently, evaluateEventually } from "./assert/temporal.ts";
 import { alreadyFailed, type LiveCounts } from "./assert/already-failed.ts";
@@ -13,9 +15,10 @@ import type { StepEvent } from "./report/summary.ts";
 import { missingEnvironment } from "./runtime/environment.ts";
 import type { AssertionResult } from "./assert/assertion-result.ts";
 import { loadScenario } from "./scenario/loader.ts";
-import type { Assertion, DataPlane, Expectation, FaultSpec, LinkSpec, MetricCondition, Scenario, ScenarioResource, Step, TrafficAssertion } from "./scenario/types.ts";
+import type { AccessLogCondition, Assertion, DataPlane, Expectation, FaultSpec, LinkSpec, MetricCondition, Scenario, ScenarioResource, Step, TrafficAssertion } from "./scenario/types.ts";
 import { writeReports } from "./report/write-reports.ts";
-import type { RunSummary, StepSummary } from "./report/summary.ts";
+import type { RunLog, RunSummary, StepSummary } from "./report/summary.ts";
+import { ACCESS_LOG_SUFFIX } from "./runtime/sidecar-access-log.ts";
 import { applyConfigSteps, configSteps } from "./config-steps.ts";
 import { backendNamed, chooseBackend, type BackendName, type RunningTopology, type UpOptions } from "./runtime/backend.ts";
 import { toTopologySpec } from "./scenario-topology.ts";
@@ -156,6 +159,8 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, backend },
   };
   if (options.noReports) return summary;
+  const logs = await keptLogs(runDir);
+  if (logs.length > 0) summary.logs = logs;
   await writeReports(summary, runDir, options.reporters);
   return { ...summary, reportDir: runDir };
 }
@@ -164,6 +169,7 @@ async function upTopology(scenario: Scenario, backend: BackendName, dataPlane: D
   const options: UpOptions = {
     ...(logDir !== undefined ? { logDir } : {}),
     ownDestinationRules: destinationRuleHosts(scenario),
+    ownTelemetry: bringsTelemetry(scenario),
     faultLinks: faultLinks(scenario),
   };
   return (await backendNamed(backend)).up(toTopologySpec(scenario, dataPlane), options);
@@ -188,11 +194,13 @@ interface RunContext {
   runStart: number;
   events: StepEvent[];
   expectations: AssertionResult[];
+  /** Epoch ms at which each step (by name) last finished its actions, for `accessLog.after`. */
+  stepEnds: Map<string, number>;
 }
 
 async function runStep(step: Step, topology: RunningTopology, options: RunOptions, runStart: number, earlier: RunContext["earlier"]): Promise<StepSummary> {
   const begin = Date.now();
-  const ctx: RunContext = { topology, earlier, options, runStart, events: [], expectations: [] };
+  const ctx: RunContext = { topology, earlier, options, runStart, events: [], expectations: [], stepEnds: new Map() };
   const collector: Collector = { traffic: [] };
   let error: string | undefined;
   try {
@@ -221,6 +229,7 @@ async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids
   const mine: Collector = { traffic: [] };
   const chain = [...collectors, mine];
   const myIds = step.id !== undefined ? new Set([...ids, step.id]) : ids;
+  const begin = Date.now();
   const baseline = await metricBaselines(step, topology);
   const changed = () => {
     const now = Date.now();
@@ -322,11 +331,12 @@ async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids
     }
   }
 
+  ctx.stepEnds.set(step.name, Date.now());
   const abortedAfter = mine.traffic.find((t) => t.result.aborted !== undefined)?.result.requests;
   for (const expectation of step.expect) {
-    let result = await checkExpectation(expectation, mine, topology, baseline, ctx.earlier);
+    let result = await checkExpectation(expectation, mine, topology, baseline, ctx.earlier, { beginMs: begin, stepEnds: ctx.stepEnds });
     // Judged on part of the traffic only: say so, so no one reads it as the whole step's verdict.
-    if (abortedAfter !== undefined && expectation.kind !== "metric") result = { ...result, message: result.message.replace(/( — (?:pass|FAIL))?$/, ` (on the ${abortedAfter} requests recorded before fail fast stopped the traffic)$1`) };
+    if (abortedAfter !== undefined && expectation.kind !== "metric" && expectation.kind !== "accessLog") result = { ...result, message: result.message.replace(/( — (?:pass|FAIL))?$/, ` (on the ${abortedAfter} requests recorded before fail fast stopped the traffic)$1`) };
     ctx.expectations.push(topLevel ? result : { ...result, name: `${result.name} (${step.name})`, message: `${step.name}: ${result.message}` });
   }
 }
@@ -347,8 +357,10 @@ async function checkExpectation(
   topology: RunningTopology,
   baseline: Map<string, StatsSnapshot>,
   earlier: RunContext["earlier"],
+  window: { beginMs: number; stepEnds: ReadonlyMap<string, number> },
 ): Promise<AssertionResult> {
   const inner: Assertion = expectation.kind === "eventually" || expectation.kind === "consistently" ? expectation.inner : expectation;
+  if (inner.kind === "accessLog") return checkAccessLog(inner.accessLog, topology, window);
   if (inner.kind === "metric") {
     const lacking = inner.metric.sidecar !== undefined && topology.sidecars.get(inner.metric.sidecar)?.dataPlane === "envoy" ? envoyLacksCounter(inner.metric.name) : undefined;
     if (lacking !== undefined) {
@@ -379,6 +391,17 @@ async function checkExpectation(
   }
   if (expectation.kind === "consistently") return evaluateConsistently(assertion, expectation.forMs, picked);
   return evaluateExpectation(assertion, picked, earlier);
+}
+
+/** Reads the sidecar's access log once the step's actions are done, and counts the step's matching lines. */
+async function checkAccessLog(c: AccessLogCondition, topology: RunningTopology, window: { beginMs: number; stepEnds: ReadonlyMap<string, number> }): Promise<AssertionResult> {
+  const name = accessLogName(c);
+  const lines = await topology.sidecarAccessLog(c.sidecar).catch((err: unknown) => err as Error);
+  if (lines instanceof Error) return { name, passed: false, message: `accessLog: ${c.sidecar}: access log unreadable: ${lines.message} — FAIL`, details: {} };
+  if (!Array.isArray(lines)) return { name, passed: true, message: `accessLog: ${c.sidecar}: not applicable: ${lines.notApplicable}`, details: {}, notApplicable: lines.notApplicable };
+  const after = c.after !== undefined ? window.stepEnds.get(c.after) : undefined;
+  if (c.after !== undefined && after === undefined) return { name, passed: false, message: `accessLog: step "${c.after}" never finished, so nothing came after it — FAIL`, details: {} };
+  return evaluateAccessLog(c, lines, after ?? window.beginMs);
 }
 
 /** Polls every 100 ms: eventually passes at the first true reading, consistently fails at the first false one. */
@@ -506,6 +529,19 @@ function destinationRuleHosts(scenario: Scenario): Set<string> {
     if (typeof host === "string") hosts.add(host);
   }
   return hosts;
+}
+
+/** The files in the run's `logs/` folder: each part's output and each sidecar's access log. */
+async function keptLogs(runDir: string): Promise<RunLog[]> {
+  const names = await readdir(join(runDir, "logs")).catch(() => [] as string[]);
+  return names.sort().map((name) => {
+    const access = name.endsWith(ACCESS_LOG_SUFFIX);
+    return { part: name.slice(0, -(access ? ACCESS_LOG_SUFFIX : ".log").length), kind: access ? "access-log" : "output", file: `logs/${name}` };
+  });
+}
+
+function bringsTelemetry(scenario: Scenario): boolean {
+  return [...scenario.resources, ...allSteps(scenario.steps).flatMap((s) => s.apply)].some((r) => r.kind === "Telemetry");
 }
 
 function timestamp(d: Date): string {

@@ -50,7 +50,7 @@ describe("resource validation", () => {
     const { resources, problems } = parseResources(readFileSync(testdata("invalid-shapes.yaml"), "utf8"), file);
     problems.push(...validateResources(resources));
     expect(problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.resource} ${p.path}: ${p.message}`)).toEqual([
-      'shapes.yaml:2:7 Gateway/nope kind: unknown kind "Gateway" (known: ServiceEntry, DestinationRule, ApplicationProtocol, MetaRouter, RedisService, RedisDestination, DubboAuthorizationPolicy, Service, Deployment, StatefulSet, Pod)',
+      'shapes.yaml:2:7 Gateway/nope kind: unknown kind "Gateway" (known: ServiceEntry, DestinationRule, ApplicationProtocol, MetaRouter, RedisService, RedisDestination, DubboAuthorizationPolicy, Service, Deployment, StatefulSet, Pod, Telemetry)',
       'shapes.yaml:7:13 ServiceEntry/old apiVersion: unknown apiVersion "networking.istio.io/v1alpha9" for ServiceEntry (known: networking.istio.io/v1alpha3, networking.istio.io/v1beta1, networking.istio.io/v1)',
       "shapes.yaml:18:3 ServiceEntry/no-ports spec.ports: required field is missing",
       "shapes.yaml:27:5 MetaRouter/two-hosts spec.hosts: must name exactly one host, found 2",

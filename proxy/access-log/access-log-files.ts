@@ -26,6 +26,10 @@ export class AccessLogFiles {
     return s;
   }
 
+  async flush(): Promise<void> {
+    await Promise.all([...this.open.values()].map((s) => s.flush()));
+  }
+
   async close(): Promise<void> {
     const closing = [...this.open.values()].map((s) => s.close());
     this.open.clear();
@@ -48,6 +52,11 @@ class FileSink implements AccessLogSink {
 
   write(entry: AccessLogEntry): void {
     this.stream.write(`${JSON.stringify(entry)}\n`);
+  }
+
+  /** A write's callback runs once it and every write before it were handed to the file. */
+  flush(): Promise<void> {
+    return new Promise((resolve) => this.stream.write("", () => resolve()));
   }
 
   close(): Promise<void> {

@@ -9,7 +9,8 @@ export interface AdminServer {
 
 /**
  * Loopback-only HTTP admin: `/ready`, `/stats` (JSON), `/stats/prometheus`, `/config_dump`,
- * `/listeners` (bound addresses). `ready()` tells whether the first configuration arrived.
+ * `/listeners` (bound addresses), `/flush_access_logs` (POST: answers once every access log line
+ * written so far is in its file). `ready()` tells whether the first configuration arrived.
  */
 export async function startAdminServer(proxy: Proxy, port: number, ready: () => boolean, xdsStatus: () => unknown): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
@@ -29,6 +30,9 @@ export async function startAdminServer(proxy: Proxy, port: number, ready: () => 
         return send(200, JSON.stringify({ ...(proxy.configDump() as object), xds: xdsStatus() }, null, 2));
       case "/listeners":
         return send(200, JSON.stringify(proxy.listeners.addresses()));
+      case "/flush_access_logs":
+        if (req.method !== "POST") return send(405, JSON.stringify({ error: "POST /flush_access_logs" }));
+        return void proxy.flushAccessLogs().then(() => send(200, "{}"));
       default:
         return send(404, JSON.stringify({ error: `unknown admin path ${url.pathname}` }));
     }

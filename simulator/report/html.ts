@@ -77,6 +77,7 @@ export function renderHtml(summary: RunSummary): string {
   out.push(`<section class="step"><h2>Expectations</h2>${expectationList(summary.steps)}</section>`);
   for (const step of summary.steps) out.push(stepSection(step, summary));
 
+  if (summary.logs !== undefined) out.push(logsSection(summary.logs));
   if (summary.scenario.text !== undefined) {
     const lines = summary.scenario.text.replace(/\n$/, "").split("\n");
     const numbered = lines.map((l, i) => `<span class="ln">${i + 1}</span>${esc(l)}`).join("\n");
@@ -218,4 +219,17 @@ function trafficBlock(t: TrafficResult, events: readonly StepEvent[], summary: R
     );
   }
   return out.join("\n");
+}
+
+/** Links to the files kept beside the report: access logs first (one JSON line per request), then outputs. */
+function logsSection(logs: NonNullable<RunSummary["logs"]>): string {
+  const item = (l: (typeof logs)[number]) => `<li><a href="${esc(l.file)}">${esc(l.part)}</a></li>`;
+  const access = logs.filter((l) => l.kind === "access-log");
+  const output = logs.filter((l) => l.kind === "output");
+  return (
+    `<section class="step" id="logs"><h2>Logs</h2>` +
+    (access.length > 0 ? `<p>Access logs (one JSON line per request):</p><ul class="logs">${access.map(item).join("")}</ul>` : "") +
+    (output.length > 0 ? `<p>Process output:</p><ul class="logs">${output.map(item).join("")}</ul>` : "") +
+    `</section>`
+  );
 }

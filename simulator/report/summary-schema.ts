@@ -171,6 +171,20 @@ export const SUMMARY_SCHEMA = {
       },
     },
     notRun: { type: "array", items: { type: "string" }, description: "Steps left out because an earlier one was aborted (fail fast)." },
+    logs: {
+      type: "array",
+      description: "Files the run kept beside its reports: each part's output and each meshsim sidecar's access log (one JSON line per request).",
+      items: {
+        type: "object",
+        required: ["part", "kind", "file"],
+        additionalProperties: false,
+        properties: {
+          part: { type: "string", description: "The part that wrote it: control-plane, an instance, sidecar-<client>." },
+          kind: { enum: ["output", "access-log"] },
+          file: { type: "string", description: "Path relative to the report folder." },
+        },
+      },
+    },
     environment: {
       type: "object",
       required: ["node", "platform"],

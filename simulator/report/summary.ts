@@ -28,11 +28,21 @@ export interface RunSummary {
   steps: StepSummary[];
   /** Steps left out because an earlier one was aborted (fail fast). */
   notRun?: string[];
+  /** Files kept beside the reports (paths relative to the report folder). */
+  logs?: RunLog[];
   /** The run's sidecar data plane: meshsim's proxy or real Envoy (clients may name their own). */
   dataPlane?: "meshsim" | "envoy";
   /** What the data plane cannot do (`file:line: Kind/name field: not supported on envoy: ...`); nothing ran. */
   unsupported?: string[];
   environment: { node: string; platform: string; backend?: string };
+}
+
+export interface RunLog {
+  /** control-plane, an instance, sidecar-<client>. */
+  part: string;
+  /** output: what the process wrote; access-log: a sidecar's access log, one JSON line per request. */
+  kind: "output" | "access-log";
+  file: string;
 }
 
 export interface StepSummary {

@@ -21,6 +21,8 @@ export interface SidecarInfo {
   adminPort: number;
   /** Service name → the address the client dials (the sidecar's listener, as the simulator reaches it). */
   outbound: Map<string, { host: string; port: number }>;
+  /** The file the sidecar's access log goes to (meshsim's proxy in process mode). */
+  accessLogPath?: string;
 }
 
 export interface RunningTopology {
@@ -58,6 +60,11 @@ export interface RunningTopology {
   logs(part: string): Promise<string>;
   /** A sidecar's counters from its admin endpoint, whichever proxy it is. */
   sidecarStats(client: string): Promise<StatsSnapshot>;
+  /**
+   * Every access log line a sidecar wrote so far (after asking it to flush), one JSON text each;
+   * a string says why this sidecar has none to read (not applicable).
+   */
+  sidecarAccessLog(client: string): Promise<string[] | { notApplicable: string }>;
   /** Stops and removes everything this topology started. */
   down(): Promise<void>;
 }
@@ -68,6 +75,8 @@ export interface UpOptions {
   ownDestinationRules?: ReadonlySet<string>;
   /** Links the scenario puts network faults on; only these are prepared for faults. */
   faultLinks?: ReadonlyArray<LinkSpec>;
+  /** The scenario brings its own Telemetry: no default access logging. */
+  ownTelemetry?: boolean;
 }
 
 /**

@@ -261,6 +261,7 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
         if (!sidecar) throw new MeshsimError("INVALID_INPUT", `client ${client} has no sidecar to read metrics from`);
         return readSidecarStats(sidecar);
       },
+      sidecarAccessLog: async () => ({ notApplicable: "sidecar access logs are not collected from containers yet (run with --backend processes)" }),
       down: removeAll,
     };
   } catch (err) {

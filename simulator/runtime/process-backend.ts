@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bootstrap } from "../../proxy/config/types.ts";
 import { instanceName, kafkaBrokerInstance, listenerNames, type InstanceAddress, type TopologySpec } from "../topology/topology.ts";
@@ -14,6 +16,7 @@ import { MeshsimError } from "../../common/errors.ts";
 import { startFaultProxy, type FaultProxy } from "../faults/tcp-fault-proxy.ts";
 import { envoySidecarSpawn } from "./envoy/sidecar.ts";
 import { readSidecarStats } from "./sidecar-stats.ts";
+import { ACCESS_LOG_SUFFIX, readSidecarAccessLog } from "./sidecar-access-log.ts";
 import { topologyResources } from "./generated-resources.ts";
 import { waitForPort } from "./wait-for-port.ts";
 import { faultLinkKeys, type Backend, type RunningTopology, type SidecarInfo, type UpOptions } from "./backend.ts";
@@ -34,6 +37,8 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
   const kafkaClusters: KafkaCluster[] = [];
   let rateLimitService: RunningRateLimitService | undefined;
   const stopFixtures = () => Promise.all([...redisDeployments.map((d) => d.stop()), ...kafkaClusters.map((k) => k.stop()), rateLimitService?.close()]);
+  // Sidecar access logs go beside the other logs; a run that keeps no logs reads them from a temporary directory.
+  const accessLogDir = options.logDir ?? (await mkdtemp(join(tmpdir(), "meshsim-access-logs-")));
   try {
     const cp = await supervisor.start({ name: "control-plane", ...nodeScript("control-plane/main.ts", ["--xds-port", "0", "--http-port", "0"]) });
     const xdsPort = Number(cp.ready.xdsPort);
@@ -106,6 +111,7 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
       instances.map((i) => ({ ...i, port: i.advertisedPort })),
       options.ownDestinationRules,
       rateLimitService && { host: "127.0.0.1", port: rateLimitService.grpcPort },
+      !options.ownTelemetry,
     );
     await controlPlane.apply(generatedResources);
 
@@ -125,6 +131,7 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
       }
       const dataPlane = client.dataPlane ?? "meshsim";
       const name = `sidecar-${client.name}`;
+      const accessLogPath = dataPlane === "meshsim" ? join(accessLogDir, `${name}${ACCESS_LOG_SUFFIX}`) : undefined;
       const p = await supervisor.start(dataPlane === "envoy" ? envoySidecarSpawn(name, {
         nodeId,
         cluster: client.name,
@@ -133,7 +140,7 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
         metadata: { CLIENT: client.name },
       }) : {
         name,
-        ...nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify(meshsimBootstrap(nodeId, client.name, xdsPort, redirects))]),
+        ...nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify({ ...meshsimBootstrap(nodeId, client.name, xdsPort, redirects), accessLogStdoutPath: accessLogPath })]),
       });
       if (faultKeys.has(`client:${client.name}`)) {
         // The client dials the fault proxy, which forwards to the sidecar's listener.
@@ -143,7 +150,7 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
           outbound.set(service, { host: "127.0.0.1", port: proxy.port });
         }
       }
-      sidecars.set(client.name, { client: client.name, nodeId, dataPlane, adminPort: Number(p.ready.adminPort), outbound });
+      sidecars.set(client.name, { client: client.name, nodeId, dataPlane, adminPort: Number(p.ready.adminPort), outbound, ...(accessLogPath !== undefined && { accessLogPath }) });
     }
 
     /** A Kafka broker by instance name (`<service>-broker-<n>`): its cluster and node id. */
@@ -223,6 +230,11 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
         if (!sidecar) throw new MeshsimError("INVALID_INPUT", `client ${client} has no sidecar to read metrics from`);
         return readSidecarStats(sidecar);
       },
+      async sidecarAccessLog(client) {
+        const sidecar = sidecars.get(client);
+        if (!sidecar) throw new MeshsimError("INVALID_INPUT", `client ${client} has no sidecar to read an access log from`);
+        return readSidecarAccessLog(sidecar);
+      },
       async waitForInstance(instance, timeoutMs) {
         const address = instances.find((i) => i.instance === instance);
         if (!address) throw new MeshsimError("INVALID_INPUT", `no instance named ${instance}`);
@@ -232,12 +244,14 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
         await Promise.all([...faultProxies.values()].map((p) => p.close()));
         await supervisor.stopAll();
         await stopFixtures();
+        if (options.logDir === undefined) await rm(accessLogDir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await Promise.all([...faultProxies.values()].map((p) => p.close()));
     await supervisor.stopAll();
     await stopFixtures();
+    if (options.logDir === undefined) await rm(accessLogDir, { recursive: true, force: true });
     throw err;
   }
 }

@@ -2,6 +2,7 @@
  * From a schema-valid scenario document to the normalized `Scenario`: defaults, units,
  * resolved references, and the cross-field checks a JSON Schema cannot express well.
  */
+import { ACCESS_LOG_FIELDS } from "../assert/access-log.ts";
 import type { InputProblem } from "../../common/errors.ts";
 import { formatPath, type FieldPath, type SourceDocument } from "../../common/yaml-source.ts";
 import { parseLatencyStat, parseThreshold, ThresholdSyntaxError, type Threshold, type ThresholdStat } from "../assert/thresholds.ts";
@@ -22,6 +23,7 @@ import {
   type FaultSpec,
   type LinkSpec,
   type MetricCondition,
+  type AccessLogCondition,
   type NetworkFault,
   type WaitForSpec,
   type ClientSpec,
@@ -80,6 +82,13 @@ interface RawMetric {
   value: number;
   delta?: boolean;
 }
+interface RawAccessLog {
+  sidecar: string;
+  where?: Record<string, string>;
+  after?: string;
+  op: ComparisonOp;
+  value: number;
+}
 interface RawAssertions {
   successRate?: number | { min: number };
   distribution?: { by: "version" | "instance" | "service"; expected: Record<string, number>; tolerance?: number; confidence?: number; exact?: boolean };
@@ -89,6 +98,7 @@ interface RawAssertions {
   metric?: RawMetric;
   affinity?: true | { sameAs?: string; except?: string[] };
   addedLatency?: { over: string; stat?: string; min?: string; max?: string };
+  accessLog?: RawAccessLog;
 }
 interface RawExpectation extends RawAssertions {
   of?: string;
@@ -141,9 +151,11 @@ interface RawScenario {
 }
 
 const SHARE_SUM_SLACK = 0.01;
-const ASSERTION_KEYS = ["successRate", "distribution", "thresholds", "errors", "connections", "metric", "affinity", "addedLatency"] as const;
+const ASSERTION_KEYS = ["successRate", "distribution", "thresholds", "errors", "connections", "metric", "affinity", "addedLatency", "accessLog"] as const;
 /** Judged over a whole traffic action against an earlier step's: not per second. */
 const WHOLE_TRAFFIC_KEYS: ReadonlyArray<(typeof ASSERTION_KEYS)[number]> = ["affinity", "addedLatency"];
+/** What eventually and consistently wrap: accessLog counts the whole step's requests too (the schema keeps it out). */
+const TEMPORAL_KEYS = ASSERTION_KEYS.filter((k) => !WHOLE_TRAFFIC_KEYS.includes(k) && k !== "accessLog");
 /** Protocols whose clients send per-request headers, so traffic `keys` reach the proxy. */
 const KEYED_PROTOCOLS: readonly Protocol[] = ["dubbo"];
 
@@ -483,7 +495,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       const ePath = [...path, "expect", j];
       const e = render(rawExpectation, ePath, stepScope);
       const checkOf = (of: string | undefined, assertion: Assertion, where: FieldPath) => {
-        if (assertion.kind === "metric") return;
+        if (assertion.kind === "metric" || assertion.kind === "accessLog") return;
         if (of !== undefined) {
           if (!ids.has(of)) {
             const guess = closest(of, [...ids]);
@@ -517,7 +529,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
         const tPath = [...ePath, temporal];
         const keys = ASSERTION_KEYS.filter((k) => t[k] !== undefined);
         if (keys.length !== 1) {
-          problem(tPath, `${temporal} wraps exactly one assertion (${ASSERTION_KEYS.filter((k) => !WHOLE_TRAFFIC_KEYS.includes(k)).join(", ")})${keys.length ? `, found ${keys.join(", ")}` : ""}`);
+          problem(tPath, `${temporal} wraps exactly one assertion (${TEMPORAL_KEYS.join(", ")})${keys.length ? `, found ${keys.join(", ")}` : ""}`);
           continue;
         }
         if (WHOLE_TRAFFIC_KEYS.includes(keys[0]!)) {
@@ -650,7 +662,40 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
         return normalizeAffinity(e.affinity!, [...path, "affinity"], step);
       case "addedLatency":
         return normalizeAddedLatency(e.addedLatency!, [...path, "addedLatency"]);
+      case "accessLog":
+        return { kind: "accessLog", accessLog: normalizeAccessLog(e.accessLog!, [...path, "accessLog"], step) };
     }
+  }
+
+  function normalizeAccessLog(a: RawAccessLog, path: FieldPath, step: Step): AccessLogCondition {
+    if (!sidecarClients.includes(a.sidecar)) {
+      const guess = closest(a.sidecar, sidecarClients);
+      problem([...path, "sidecar"], `no client named "${a.sidecar}" with a sidecar${guess ? `; did you mean "${guess}"?` : sidecarClients.length ? ` (clients with sidecars: ${sidecarClients.join(", ")})` : ""}`);
+    }
+    // YAML may give `mirrored: true` or `retries: 0`; lines are compared as text.
+    const where = Object.fromEntries(Object.entries(a.where ?? {}).map(([k, v]) => [k, String(v)]));
+    for (const field of Object.keys(where)) {
+      if (field.startsWith("metadata.") || (ACCESS_LOG_FIELDS as readonly string[]).includes(field)) continue;
+      const guess = closest(field, [...ACCESS_LOG_FIELDS]);
+      problem([...path, "where", field], `access log lines have no field "${field}" (fields: ${ACCESS_LOG_FIELDS.join(", ")}, metadata.<key>)${guess ? `; did you mean "${guess}"?` : ""}`);
+    }
+    if (a.after !== undefined) {
+      const names = stepNamesUnder(step);
+      if (!names.includes(a.after)) {
+        const guess = closest(a.after, names);
+        problem([...path, "after"], `no step named "${a.after}" inside this step${guess ? `; did you mean "${guess}"?` : names.length ? ` (steps: ${names.join(", ")})` : ""}`);
+      }
+    }
+    return { sidecar: a.sidecar, where, ...(a.after !== undefined && { after: a.after }), op: a.op, value: a.value };
+  }
+
+  /** Names of the steps nested in `step` (not `step` itself), for `after:`. */
+  function stepNamesUnder(step: Step, out: string[] = []): string[] {
+    for (const child of [...(step.parallel ?? []), ...(step.sequence ?? []), ...(step.repeat?.iterations ?? [])]) {
+      if (!out.includes(child.name)) out.push(child.name);
+      stepNamesUnder(child, out);
+    }
+    return out;
   }
 
   function countRanges(raw: Record<string, RawCount>, path: FieldPath): Record<string, CountRange> {

@@ -158,6 +158,25 @@ const assertionProperties = {
   },
 } as const;
 
+const accessLogCondition = {
+  type: "object",
+  required: ["sidecar", "op", "value"],
+  additionalProperties: false,
+  description:
+    'Counts a sidecar\'s access log lines (one per request the step saw) matching `where`, e.g. no request to v1 after a shift: {sidecar: caller, where: {cluster: "outbound|9090|v1|*"}, after: "shift", op: "==", value: 0}. Not inside eventually/consistently.',
+  properties: {
+    sidecar: { type: "string", minLength: 1, description: "A client with a sidecar." },
+    where: {
+      type: "object",
+      description: "Line field → value every counted line has; * matches any run of characters. Fields: protocol, listener, route, cluster, upstreamHost, outcome, responseKind, localReply, fault, mirrored, retries, metadata.<key>.",
+      additionalProperties: { type: ["string", "number", "boolean"] },
+    },
+    after: { type: "string", minLength: 1, description: "Only requests decoded after this step (nested in the expectation's step) finished." },
+    op: { enum: ["<", "<=", ">", ">=", "==", "!="] },
+    value: { type: "integer", minimum: 0 },
+  },
+} as const;
+
 const innerAssertion = (extra: Record<string, unknown>, required: string[], description: string) =>
   ({
     type: "object",
@@ -169,13 +188,14 @@ const innerAssertion = (extra: Record<string, unknown>, required: string[], desc
   }) as const;
 
 const expectation = {
-  description: "One or more assertions (successRate, distribution, thresholds, errors, connections, metric, affinity, addedLatency, eventually, consistently), optionally `of: <branch id>`.",
+  description: "One or more assertions (successRate, distribution, thresholds, errors, connections, metric, affinity, addedLatency, accessLog, eventually, consistently), optionally `of: <branch id>`.",
   type: "object",
   minProperties: 1,
   additionalProperties: false,
   properties: {
     of: { type: "string", minLength: 1, description: "The id of a parallel branch whose traffic to check (default: the step's only traffic)." },
     ...assertionProperties,
+    accessLog: accessLogCondition,
     eventually: innerAssertion(
       { within: duration("How long after the step's last change (apply, delete, fault) the assertion must start to hold, and keep holding to the end of the traffic.") },
       ["within"],

@@ -169,6 +169,18 @@ export interface MetricCondition {
 
 export type ComparisonOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
 
+/** Counts a sidecar's access log lines that match `where`, among the requests of the step. */
+export interface AccessLogCondition {
+  /** A client with a sidecar. */
+  sidecar: string;
+  /** Line field (`cluster`, `route`, `outcome`; `metadata.method` for metadata) → value; `*` matches any run of characters. */
+  where: Record<string, string>;
+  /** Only requests decoded after this step (inside the expectation's step) finished. */
+  after?: string;
+  op: ComparisonOp;
+  value: number;
+}
+
 export interface WaitForSpec {
   acked: boolean;
   metric?: MetricCondition;
@@ -287,10 +299,11 @@ export type Assertion =
       sameAs?: string;
       /** ...unless that step's instance for the key is one of these (it left). */
       except: string[];
-    };
+    }
+  | { kind: "accessLog"; accessLog: AccessLogCondition };
 
-/** An assertion that reads traffic (everything but `metric`). */
-export type TrafficAssertion = Exclude<Assertion, { kind: "metric" }>;
+/** An assertion that reads traffic (everything but `metric` and `accessLog`, which read the sidecar). */
+export type TrafficAssertion = Exclude<Assertion, { kind: "metric" } | { kind: "accessLog" }>;
 
 export type Expectation =
   | (Assertion & ExpectationBase)

@@ -30,6 +30,11 @@ export function vacuousCheck(assertion: Assertion): { field?: string; reason: st
     case "affinity":
     case "addedLatency":
       return undefined;
+    case "accessLog": {
+      const { op, value } = assertion.accessLog;
+      if ((op === ">=" && value <= 0) || (op === ">" && value < 0) || (op === "!=" && value < 0)) return { field: "value", reason: `a line count ${op} ${value} holds whatever happens; counts are never negative` };
+      return undefined;
+    }
   }
 }
 
