@@ -14,7 +14,8 @@ import { explain, type Explanation } from "./explain.ts";
 import { sourceFromResources } from "./explain-command.ts";
 import { loadResourceFiles } from "../../control-plane/resources/parse.ts";
 
-const FILES = ["simulator/explain/testdata/hello.yaml", "simulator/explain/testdata/orders-dubbo.yaml"];
+const FILES = ["simulator/explain/testdata/hello.yaml", "simulator/explain/testdata/orders-dubbo.yaml", "simulator/explain/testdata/cache-redis.yaml"];
+const CACHE = "cache.default.svc.cluster.local";
 const HELLO = "hello.default.svc.cluster.local";
 const ORDERS = "orders.default.svc.cluster.local";
 
@@ -30,7 +31,7 @@ const routed = (e: Explanation) => [e.route?.name, e.route?.destinations.map((d)
 describe("meshsim explain on an Envoy sidecar's /config_dump", () => {
   it("routes Thrift and Dubbo requests as Envoy's filters do, with Envoy's clusters and endpoints", async () => {
     cp = await startControlPlane({ files: FILES });
-    const listenerPorts = { [`${HELLO}_9090`]: await allocatePort(), [`${ORDERS}_20880`]: await allocatePort() };
+    const listenerPorts = { [`${HELLO}_9090`]: await allocatePort(), [`${ORDERS}_20880`]: await allocatePort(), [`${CACHE}_6379`]: await allocatePort(), ["users.default.svc.cluster.local_6380"]: await allocatePort() };
     const envoy = await supervisor.start(envoySidecarSpawn("envoy", { nodeId: "envoy-explain", cluster: "caller", xdsAddress: { host: "127.0.0.1", port: cp.xdsPort }, listenerPorts }));
     const deadline = Date.now() + 15_000;
     while (!(cp.status().proxies.length === 1 && cp.allAcked()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -66,5 +67,11 @@ describe("meshsim explain on an Envoy sidecar's /config_dump", () => {
     const other = explain(config, { host: ORDERS, metadata: { interface: "shop.Other", method: "findAll", tenant: "beta" } });
     expect(other.routes[0]?.conditions.filter((c) => !c.held).map((c) => c.attribute)).toEqual(["interface"]);
     expect(other.route?.name).toBe(`${ORDERS}_20880/rest`);
+
+    // redis_proxy: the listener's prefix routes, read through the proxy's own Redis decoder.
+    const user = explain(config, { protocol: "redis", host: CACHE, metadata: { command: "get", key: "user:1" } });
+    expect(routed(user)).toEqual(['prefix "user:"', ["outbound|6380||users.default.svc.cluster.local 100% 127.0.0.1:19202"]]);
+    const order = explain(config, { host: CACHE, metadata: { command: "get", key: "order:1" } });
+    expect(routed(order)).toEqual(["catch-all", [`outbound|6379||${CACHE} 100% 127.0.0.1:19201`]]);
   }, 60_000);
 });
