@@ -18,6 +18,8 @@ interface BrokenCase {
   bug: string;
   breakIt: (s: Scenario) => void;
   guards: RegExp[];
+  /** `vars:` overrides that keep the run short. */
+  vars?: Record<string, number>;
 }
 
 function objects(s: Scenario, kind: string): Obj[] {
@@ -89,12 +91,31 @@ const CASES: BrokenCase[] = [
     guards: [/^traffic on the slow link: thresholds p\(50\) > 30ms$/, /^traffic on the slow link: added latency p\(50\) over baseline$/, /^traffic with resets: errors total$/],
   },
   {
+    scenario: "thrift/route-shift-under-load",
+    bug: "route shifts back to v1 that never reach the proxy",
+    breakIt: (s) => {
+      for (const branch of s.steps.find((step) => step.name === "shift under load")!.parallel!) {
+        for (const child of branch.sequence ?? []) if (child.name === "shift back to v1") for (const iteration of child.repeat!.iterations) iteration.apply = [];
+      }
+    },
+    guards: [/^shift under load: eventually distribution by version$/],
+    vars: { shifts: 2, stride: 50 },
+  },
+  {
     scenario: "redis/prefix-routing",
     bug: "a key prefix route that never matches",
     breakIt: (s) => {
       for (const rs of objects(s, "RedisService")) for (const route of rs.spec.redis) if (route.match) route.match.key.prefix = "nobody:";
     },
     guards: [/^user keys: metric .*users\.default\.svc\.cluster\.local\.upstream_rq_total == 500$/, /^user keys: metric .*cache\.default\.svc\.cluster\.local\.upstream_rq_total == 0$/],
+  },
+  {
+    scenario: "redis/faults",
+    bug: "faults that are never injected",
+    breakIt: (s) => {
+      for (const rs of objects(s, "RedisService")) delete rs.spec.faults;
+    },
+    guards: [/^gets: errors fault, total$/, /^delayed gets: thresholds p\(50\) > 95ms, p\(99\) < 1s$/],
   },
   {
     scenario: "redis/auth",
@@ -115,9 +136,9 @@ const CASES: BrokenCase[] = [
   },
 ];
 
-describe.each(CASES)("scenario $scenario", ({ scenario, bug, breakIt, guards }) => {
+describe.each(CASES)("scenario $scenario", ({ scenario, bug, breakIt, guards, vars }) => {
   it(`fails with ${bug}, on the expectations that see it`, async () => {
-    const s = await loadScenario(`scenarios/${scenario}.yaml`);
+    const s = await loadScenario(`scenarios/${scenario}.yaml`, vars ? { vars } : {});
     breakIt(s);
     await expectFailuresExactly(s, guards);
   });
