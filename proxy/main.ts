@@ -1,12 +1,16 @@
 /**
- * The sidecar proxy process: `meshsim proxy --bootstrap <file.json>` (or `--bootstrap-json`).
- * Starts the admin endpoint, subscribes to the control plane over ADS and serves what it gets.
+ * The sidecar proxy process: `meshsim proxy --bootstrap <file.json>` (or `--bootstrap-json`),
+ * with `--codec <name>=<module>[,…]` for codecs not built in (the module exports the factory as
+ * `codec` or default, as codec-test modules do). Starts the admin endpoint, subscribes to the
+ * control plane over ADS and serves what it gets.
  */
 import { readFileSync } from "node:fs";
 import { announceReady, exitWithParent, parseFlags } from "../common/child-process-protocol.ts";
 import type { Bootstrap } from "./config/types.ts";
 import { startAdminServer } from "./admin/admin-server.ts";
-import { Proxy } from "./proxy.ts";
+import { defaultCodecRegistry, Proxy } from "./proxy.ts";
+import type { CodecFactory } from "./codec/codec.ts";
+import { loadCodecModule } from "./codec/codec-test.ts";
 import { startAdsClient } from "./xds/ads-client.ts";
 
 export async function runProxyProcess(argv: string[]): Promise<void> {
@@ -14,7 +18,9 @@ export async function runProxyProcess(argv: string[]): Promise<void> {
   const text = flags["bootstrap-json"] ?? (flags.bootstrap ? readFileSync(flags.bootstrap, "utf8") : undefined);
   if (!text) throw new Error("proxy: --bootstrap <file> or --bootstrap-json <json> is required");
   const bootstrap = JSON.parse(text) as Bootstrap;
-  const proxy = new Proxy({ redirects: bootstrap.redirects, ...(bootstrap.accessLogStdoutPath !== undefined && { accessLogStdoutPath: bootstrap.accessLogStdoutPath }) });
+  const codecs = defaultCodecRegistry();
+  for (const [name, factory] of await loadCodecFlags(flags.codec)) codecs.register(name, factory);
+  const proxy = new Proxy({ redirects: bootstrap.redirects, codecs, ...(bootstrap.accessLogStdoutPath !== undefined && { accessLogStdoutPath: bootstrap.accessLogStdoutPath }) });
   const statics = bootstrap.staticResources;
   if (statics) {
     proxy.setClusters(statics.clusters ?? []);
@@ -35,6 +41,17 @@ export async function runProxyProcess(argv: string[]): Promise<void> {
     await proxy.close();
   });
   announceReady({ adminPort: admin.port, nodeId: bootstrap.node.id, listeners: proxy.listeners.addresses() });
+}
+
+/** `lpx=/path/codec.ts,other=…` → the factories the modules export. */
+async function loadCodecFlags(flag: string | undefined): Promise<Array<[string, CodecFactory]>> {
+  const out: Array<[string, CodecFactory]> = [];
+  for (const entry of flag ? flag.split(",") : []) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) throw new Error(`proxy: --codec wants <name>=<module>, found "${entry}"`);
+    out.push([entry.slice(0, eq), (await loadCodecModule(entry.slice(eq + 1))).factory]);
+  }
+  return out;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -7,7 +7,8 @@
 import type { AccessLogConfig } from "../config/types.ts";
 import { STDOUT_PATH } from "../access-log/access-log-files.ts";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: decoded protos are walked untyped; each field read is checked where it is used
+type Obj = Record<string, any>;
 
 export const FILE_ACCESS_LOG_TYPE = "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog";
 export const STDOUT_ACCESS_LOG_TYPE = "type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog";

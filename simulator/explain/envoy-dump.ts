@@ -21,6 +21,7 @@ import type { AttributeMatch, ClusterLoadAssignment, ListenerConfig, RouteAction
 import { decodeCluster, decodeClusterLoadAssignment, decodeHeaderMatcher, decodeListener, percent } from "../../proxy/xds/decode.ts";
 import type { SidecarConfig } from "./sidecar-config.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: an Envoy config dump is walked untyped; each field read is checked where it is used
 type Obj = Record<string, any>;
 
 const THRIFT_PROXY = "envoy.filters.network.thrift_proxy";

@@ -33,6 +33,7 @@ import { MeshsimContainer } from "./containers/meshsim-container.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { commandCalls } from "../../fixtures/redis/redis-server.ts";
 import { fixtureScript, javaProviderArgs, playedByJava } from "./fixture-commands.ts";
+import { simulatorProtocol } from "../protocols/registry.ts";
 import { topologyResources } from "./generated-resources.ts";
 import { waitForPort } from "./wait-for-port.ts";
 
@@ -273,6 +274,7 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
 /** What the container backend does not run yet, refused before anything starts. */
 function unsupported(spec: TopologySpec, options: UpOptions): void {
   for (const s of spec.services) {
+    if (simulatorProtocol(s.protocol).codecModule) throw new MeshsimError("ENVIRONMENT", `service ${s.name}: ${s.protocol} needs a codec the sidecar image does not carry (${simulatorProtocol(s.protocol).codecModule}); use --backend processes`);
     if (s.protocol === "kafka" && (s.kafka?.brokers ?? 1) > 1) throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Kafka services of ${s.kafka?.brokers} brokers do not run in containers yet (one broker does: its ServiceEntry names one host for every broker, and each broker has a container and an alias of its own); use --backend processes`);
     if (s.protocol === "redis" && (s.redis?.mode ?? "single") !== "single") throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Redis ${s.redis?.mode} deployments do not run in containers yet (single does); use --backend processes`);
   }

@@ -8,12 +8,7 @@ import { delimiter, join } from "node:path";
 import type { DataPlane, Scenario } from "../scenario/types.ts";
 import { clientDataPlane } from "../scenario-topology.ts";
 import { envoyMissing } from "./envoy/binary.ts";
-
-/** Executables each protocol's fixtures run, with the Debian package that provides them. */
-const REQUIRED: Record<string, Array<{ binary: string; install: string }>> = {
-  redis: [{ binary: "redis-server", install: "apt-get install -y redis-server" }],
-  kafka: [{ binary: "java", install: "apt-get install -y default-jre-headless" }],
-};
+import { simulatorProtocol } from "../protocols/registry.ts";
 
 export function onPath(binary: string, path = process.env.PATH ?? ""): string | undefined {
   for (const dir of path.split(delimiter)) {
@@ -39,7 +34,7 @@ export function missingEnvironment(scenario: Scenario, dataPlane?: DataPlane, pa
   const envoy = scenario.topology.clients.some((c) => c.sidecar && clientDataPlane(scenario, c, dataPlane) === "envoy") ? envoyMissing() : undefined;
   if (envoy) out.push(envoy);
   for (const protocol of protocols) {
-    for (const need of REQUIRED[protocol] ?? []) {
+    for (const need of simulatorProtocol(protocol).requirements ?? []) {
       if (!onPath(need.binary, path)) out.push(`${need.binary} not found (needed by ${protocol} services): ${need.install}`);
     }
   }

@@ -3,6 +3,7 @@ import { nodeScript } from "./node-command.ts";
 import { MeshsimError } from "../../common/errors.ts";
 import { existsSync } from "node:fs";
 import { JAVA_BUILD_COMMAND, JAVA_JAR } from "../../fixtures/dubbo/java-peer.ts";
+import { simulatorProtocol } from "../protocols/registry.ts";
 
 /**
  * The sample service that plays each protocol, started once per instance on `port` (0: any free
@@ -29,20 +30,9 @@ export function javaProviderArgs(jar: string, service: ServiceSpec, version: str
   return ["-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx256m", "-jar", jar, "provider", "--service", service.name, "--version", version, "--instance", instance, "--port", String(port)];
 }
 
-/** The fixture's entry point and arguments, for a process or a container. */
-export function fixtureScript(service: ServiceSpec, version: string, instance: string, port: number): { script: "fixtures/thrift/server.ts" | "fixtures/dubbo/server.ts"; args: string[] } {
-  switch (service.protocol) {
-    case "thrift":
-      return { script: "fixtures/thrift/server.ts", args: [
-        "--service", service.name,
-        "--version", version,
-        "--instance", instance,
-        "--port", String(port),
-        "--transport", service.transport ?? "framed",
-        "--protocol", service.wireProtocol ?? "binary",
-      ] };
-    case "dubbo": return { script: "fixtures/dubbo/server.ts", args: ["--service", service.name, "--version", version, "--instance", instance, "--port", String(port)] };
-    default:
-      throw new MeshsimError("ENVIRONMENT", `no fixture service for protocol "${service.protocol}" yet`);
-  }
+/** The fixture's entry point and arguments, for a process or a container (simulator/protocols/<name>.ts says which). */
+export function fixtureScript(service: ServiceSpec, version: string, instance: string, port: number): { script: string; args: string[] } {
+  const fixture = simulatorProtocol(service.protocol).fixture;
+  if (!fixture) throw new MeshsimError("ENVIRONMENT", `no fixture service for protocol "${service.protocol}" yet`);
+  return fixture(service, version, instance, port);
 }

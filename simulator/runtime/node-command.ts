@@ -26,13 +26,16 @@ export function projectPath(relative: string): string {
  * How to run one of meshsim's TypeScript entry points as a child process, from any cwd. The
  * published package runs the compiled JavaScript; in a checkout the proxy and the control plane
  * run from an esbuild bundle, which starts faster and uses ~35 MB less memory per process than
- * the TypeScript loader; other entry points use the loader.
+ * the TypeScript loader; other entry points use the loader, and so does a proxy that loads a
+ * codec module (`fromSources`): the module's `import … from "meshsim"` must meet the very
+ * classes the proxy uses, which a bundle holds copies of.
  */
-export function nodeScript(relativeScript: string, args: string[]): { command: string; args: string[] } {
+export function nodeScript(relativeScript: string, args: string[], options: { fromSources?: boolean } = {}): { command: string; args: string[] } {
   if (RUNS_COMPILED) return { command: process.execPath, args: [projectPath(relativeScript.replace(/\.ts$/, ".js")), ...args] };
-  const bundle = BUNDLED.has(relativeScript) ? bundledEntry(relativeScript) : undefined;
+  const bundle = BUNDLED.has(relativeScript) && !options.fromSources ? bundledEntry(relativeScript) : undefined;
   if (bundle) return { command: process.execPath, args: [bundle, ...args] };
-  return { command: process.execPath, args: ["--import", tsxLoader(), projectPath(relativeScript), ...args] };
+  // The condition makes `import … from "meshsim"` (a user's codec module) load these same sources.
+  return { command: process.execPath, args: ["--conditions=meshsim-source", "--import", tsxLoader(), projectPath(relativeScript), ...args] };
 }
 
 /** tsx's loader, resolved from this package rather than the caller's cwd, so `npx meshsim` works from any folder. */

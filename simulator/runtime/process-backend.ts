@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bootstrap } from "../../proxy/config/types.ts";
-import { instanceName, kafkaBrokerInstance, listenerNames, type InstanceAddress, type TopologySpec } from "../topology/topology.ts";
+import { instanceName, kafkaBrokerInstance, listenerNames, type InstanceAddress, type ServiceSpec, type TopologySpec } from "../topology/topology.ts";
 import { allocatePort } from "../../common/ports.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { fixtureCommand } from "./fixture-commands.ts";
@@ -10,7 +10,8 @@ import { startRedisService, type RedisServiceDeployment } from "../../fixtures/r
 import { commandCalls } from "../../fixtures/redis/redis-server.ts";
 import { startKafkaCluster, type KafkaCluster } from "../../fixtures/kafka/broker.ts";
 import { startRateLimitService, type RunningRateLimitService } from "../../fixtures/ratelimit/ratelimit-service.ts";
-import { nodeScript } from "./node-command.ts";
+import { nodeScript, projectPath } from "./node-command.ts";
+import { simulatorProtocol } from "../protocols/registry.ts";
 import { ProcessSupervisor, type SpawnSpec } from "./process-supervisor.ts";
 import { MeshsimError } from "../../common/errors.ts";
 import { startFaultProxy, type FaultProxy } from "../faults/tcp-fault-proxy.ts";
@@ -132,6 +133,7 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
       const dataPlane = client.dataPlane ?? "meshsim";
       const name = `sidecar-${client.name}`;
       const accessLogPath = dataPlane === "meshsim" ? join(accessLogDir, `${name}${ACCESS_LOG_SUFFIX}`) : undefined;
+      const codecFlags = codecModuleFlags(spec.services);
       const p = await supervisor.start(dataPlane === "envoy" ? envoySidecarSpawn(name, {
         nodeId,
         cluster: client.name,
@@ -140,7 +142,7 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
         metadata: { CLIENT: client.name },
       }) : {
         name,
-        ...nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify({ ...meshsimBootstrap(nodeId, client.name, xdsPort, redirects), accessLogStdoutPath: accessLogPath })]),
+        ...nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify({ ...meshsimBootstrap(nodeId, client.name, xdsPort, redirects), accessLogStdoutPath: accessLogPath }), ...codecFlags], { fromSources: codecFlags.length > 0 }),
       });
       if (faultKeys.has(`client:${client.name}`)) {
         // The client dials the fault proxy, which forwards to the sidecar's listener.
@@ -267,4 +269,14 @@ function meshsimBootstrap(nodeId: string, client: string, xdsPort: number, redir
 
 export function defaultLogDir(outDir: string): string {
   return join(outDir, "logs");
+}
+
+/** `--codec <protocol>=<module>` for each protocol in the topology whose codec is not built into the proxy. */
+function codecModuleFlags(services: readonly ServiceSpec[]): string[] {
+  const modules = new Map<string, string>();
+  for (const s of services) {
+    const module = simulatorProtocol(s.protocol).codecModule;
+    if (module) modules.set(s.protocol, projectPath(module));
+  }
+  return modules.size === 0 ? [] : ["--codec", [...modules].map(([name, path]) => `${name}=${path}`).join(",")];
 }

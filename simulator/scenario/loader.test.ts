@@ -192,7 +192,7 @@ steps:
       '19 steps[1].expect[0].affinity.except[0]: no instance named "hello-v9-0"; did you mean "hello-v1-0"?; instances are named <service>-<version>-<index>',
       '20 steps[1].expect[1].affinity.sameAs: no top-level step named "keyd" runs before this one (earlier steps: plain)',
       "21 steps[1].expect[2].eventually.affinity: affinity is judged over the whole traffic action, not per second; write it without eventually",
-      "23 steps[2].traffic.keys: keys are sent as a request header, and thrift calls carry none here (protocols with headers: dubbo)",
+      "23 steps[2].traffic.keys: keys are sent as a request header, and thrift calls carry none here (protocols with headers: dubbo, lpx)",
     ]);
   });
 

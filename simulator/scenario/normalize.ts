@@ -42,6 +42,7 @@ import {
   type DubboProvider,
 } from "./types.ts";
 import { parseBandwidth, parseDuration, parseRate } from "./units.ts";
+import { PROTOCOL_NAMES, simulatorProtocol } from "../protocols/registry.ts";
 
 /** Shapes as the schema guarantees them, before defaults. */
 interface RawService {
@@ -157,7 +158,6 @@ const WHOLE_TRAFFIC_KEYS: ReadonlyArray<(typeof ASSERTION_KEYS)[number]> = ["aff
 /** What eventually and consistently wrap: accessLog counts the whole step's requests too (the schema keeps it out). */
 const TEMPORAL_KEYS = ASSERTION_KEYS.filter((k) => !WHOLE_TRAFFIC_KEYS.includes(k) && k !== "accessLog");
 /** Protocols whose clients send per-request headers, so traffic `keys` reach the proxy. */
-const KEYED_PROTOCOLS: readonly Protocol[] = ["dubbo"];
 
 export interface NormalizeInput {
   doc: SourceDocument;
@@ -760,8 +760,8 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     }
     const connections: ConnectionsSpec = { mode, size: mode === "per-request" ? 1 : (t.connections?.size ?? DEFAULTS.connections.size) };
 
-    if (t.keys !== undefined && service && !KEYED_PROTOCOLS.includes(service.protocol)) {
-      problem([...path, "keys"], `keys are sent as a request header, and ${service.protocol} calls carry none here (protocols with headers: ${KEYED_PROTOCOLS.join(", ")})`);
+    if (t.keys !== undefined && service && !simulatorProtocol(service.protocol).keyed) {
+      problem([...path, "keys"], `keys are sent as a request header, and ${service.protocol} calls carry none here (protocols with headers: ${PROTOCOL_NAMES.filter((p) => simulatorProtocol(p).keyed).join(", ")})`);
     }
     if (!service) return undefined;
     return {

@@ -7,6 +7,7 @@
 import { BANDWIDTH_PATTERN, DURATION_PATTERN, RATE_PATTERN } from "./units.ts";
 import { THRIFT_PROTOCOLS, THRIFT_TRANSPORTS } from "../../proxy/protocols/thrift/wire.ts";
 import { DUBBO_PROVIDERS } from "./types.ts";
+import { PROTOCOL_NAMES } from "../protocols/registry.ts";
 
 const duration = (description: string) =>
   ({ type: "string", pattern: DURATION_PATTERN, description }) as const;
@@ -414,7 +415,7 @@ export const SCENARIO_SCHEMA = {
             properties: {
               name: { type: "string", pattern: dnsLabel, description: "Host becomes <name>.<namespace>.svc.cluster.local." },
               namespace: { type: "string", pattern: dnsLabel, description: 'Default "default".' },
-              protocol: { enum: ["thrift", "dubbo", "redis", "kafka"] },
+              protocol: { enum: [...PROTOCOL_NAMES] },
               port: { type: "integer", minimum: 1, maximum: 65535 },
               versions: {
                 type: "object",
@@ -470,7 +471,7 @@ export const SCENARIO_SCHEMA = {
             properties: {
               name: { type: "string", pattern: dnsLabel },
               namespace: { type: "string", pattern: dnsLabel },
-              protocol: { enum: ["thrift", "dubbo", "redis", "kafka"] },
+              protocol: { enum: [...PROTOCOL_NAMES] },
               sidecar: { type: "boolean", description: "Send through a sidecar proxy (default true)." },
               dataPlane: { enum: ["meshsim", "envoy"], description: "This client's sidecar: meshsim's proxy or real Envoy (default: topology.dataPlane)." },
             },

@@ -8,8 +8,8 @@ import type { BackendName } from "../runtime/backend.ts";
 import type { RateLimitServiceConfig } from "../../fixtures/ratelimit/ratelimit-service.ts";
 
 export const SCENARIO_API_VERSION = "meshsim.dev/v1alpha1";
-export const PROTOCOLS = ["thrift", "dubbo", "redis", "kafka"] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
+/** A protocol registered in simulator/protocols/registry.ts. */
+export type Protocol = string;
 
 export const DEFAULTS = {
   namespace: "default",

@@ -5,6 +5,8 @@
  */
 import { isIP } from "node:net";
 import type { RateLimitServiceConfig } from "../../fixtures/ratelimit/ratelimit-service.ts";
+import { simulatorProtocol } from "../protocols/registry.ts";
+import { metaProtocolPortName } from "../protocols/simulator-protocol.ts";
 
 export interface ServiceSpec {
   name: string;
@@ -71,11 +73,7 @@ export function serviceHost(s: { name: string; namespace: string }): string {
 
 /** Aeraki picks the protocol from the port name; meshsim uses the same convention. */
 export function servicePortName(s: ServiceSpec): string {
-  // Redis has handling of its own (Envoy's redis_proxy), chosen by the `tcp-redis` port name.
-  if (s.protocol === "redis") return "tcp-redis";
-  // Kafka too (Aeraki's `tcp-kafka`): one port per broker, see kafkaBrokerPorts.
-  if (s.protocol === "kafka") return "tcp-kafka-broker-1";
-  return `tcp-metaprotocol-${s.protocol}-${s.name}`;
+  return simulatorProtocol(s.protocol).portName?.(s) ?? metaProtocolPortName(s.protocol, s);
 }
 
 /** Envoy-style listener name of the outbound listener for a service, `<host>_<port>`. */

@@ -27,7 +27,10 @@ export async function waitForEnvoyLive(client: string, adminPort: number, timeou
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const live = await fetch(`http://127.0.0.1:${adminPort}/ready`).then(
-      async (res) => (await res.text(), res.ok),
+      async (res) => {
+        await res.text();
+        return res.ok;
+      },
       () => false,
     );
     if (live) return;

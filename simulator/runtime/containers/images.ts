@@ -27,7 +27,8 @@ const GENERATED_THRIFT = ["fixtures/thrift/gen-nodejs/Hello.js", "fixtures/thrif
 const PROTO_BUNDLE_FILES = (Object.keys(PROTO_BUNDLES) as ProtoBundle[]).map(bundlePath);
 
 /** The path inside the image of an entry point's bundle. */
-export function entryInImage(entry: ImageEntry): string {
+export function entryInImage(entry: string): string {
+  if (!(IMAGE_ENTRIES as readonly string[]).includes(entry)) throw new MeshsimError("ENVIRONMENT", `${entry} is not in meshsim's container image (it holds ${IMAGE_ENTRIES.join(", ")}); use --backend processes`);
   return `/app/bundles/${bundleName(entry)}`;
 }
 
