@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { explain, type Explanation } from "./explain.ts";
-import { sourceFromFiles } from "./explain-command.ts";
+import { sourceFromFiles, sourceFromResources } from "./explain-command.ts";
+import { parseResources } from "../../control-plane/resources/parse.ts";
 
 const HELLO = "hello.default.svc.cluster.local";
 const lineOf = (file: string, text: string) => readFileSync(file, "utf8").split("\n").findIndex((l) => l.includes(text)) + 1;
@@ -58,5 +59,22 @@ describe("explain's policies on the shipped scenarios", () => {
     expect(fault(set)).toEqual([`false delay 100 ms on 100% of get (not set) @${line}`]);
     const mirror = await ask("scenarios/redis/mirror.yaml", "cache.default.svc.cluster.local", { command: "set", key: "k" });
     expect(mirror.policies.find((p) => p.kind === "mirror")).toMatchObject({ applies: true, detail: "50% copied to outbound|6380||shadow.default.svc.cluster.local" });
+  });
+
+  it("names the ServiceEntry for a host no MetaRouter routes, and a destination whose cluster the sidecar lacks", async () => {
+    const file = "simulator/explain/testdata/orders-dubbo.yaml";
+    const text = readFileSync(file, "utf8");
+    const withoutRouter = parseResources(text.slice(0, text.indexOf("apiVersion: metaprotocol.aeraki.io")), file).resources;
+    const plain = sourceFromResources(withoutRouter, [], file);
+    const e = explain(plain.config, { host: "orders.default.svc.cluster.local", metadata: { method: "findAll" } }, plain.provenance);
+    expect(e.route?.at).toEqual({ file, line: lineOf(file, "hosts: [orders"), resource: "ServiceEntry/orders", note: "no MetaRouter routes this host: every request goes to the whole service" });
+    expect(e.route?.destinations.map((d) => d.endpoints.length)).toEqual([2]);
+
+    const typo = parseResources(text.replace("subset: v2}", "subset: v9}"), file);
+    const broken = sourceFromResources(typo.resources, typo.problems, file);
+    expect(broken.problems.map((p) => p.message)).toContain('unknown subset "v9": DestinationRule DestinationRule/orders does not define it');
+    const beta = explain(broken.config, { host: "orders.default.svc.cluster.local", metadata: { interface: "shop.OrderService", method: "findAll", tenant: "beta" } }, broken.provenance);
+    expect(beta.route?.destinations[0]).toMatchObject({ cluster: "outbound|20880|v9|orders.default.svc.cluster.local", missing: "the sidecar has no cluster outbound|20880|v9|orders.default.svc.cluster.local: local reply no_cluster", endpoints: [] });
+    expect(beta.outcome).toBe("route beta-queries → outbound|20880|v9|orders.default.svc.cluster.local (100%); the sidecar has no cluster outbound|20880|v9|orders.default.svc.cluster.local (100%): those requests get local reply no_cluster");
   });
 });

@@ -59,6 +59,8 @@ export interface DestinationResult {
   share: number;
   at?: Location;
   subsetAt?: Location;
+  /** Set when the sidecar has no such cluster: requests sent here get a local reply. */
+  missing?: string;
   endpoints: EndpointResult[];
   /** Cluster-level policies: load balancer, circuit breaker, outlier detection. */
   policies: PolicyResult[];
@@ -146,7 +148,9 @@ export function explain(config: SidecarConfig, req: ExplainRequest, provenance: 
   const rp = routeAt(chosen.name);
   out.route = { name: chosen.name, ...withAt(rp?.at), destinations: destinations(config, chosen, provenance, (j) => rp?.destination(j)) };
   routePolicies(chosen, out, rp);
-  out.outcome = denied ?? `route ${chosen.name} → ${out.route.destinations.map((d) => `${d.cluster} (${formatShare(d.share)})`).join(", ")}`;
+  const missing = out.route.destinations.filter((d) => d.missing).map((d) => `${d.cluster} (${formatShare(d.share)})`);
+  const routed = `route ${chosen.name} → ${out.route.destinations.map((d) => `${d.cluster} (${formatShare(d.share)})`).join(", ")}`;
+  out.outcome = denied ?? (missing.length > 0 ? `${routed}; the sidecar has no cluster ${missing.join(", ")}: those requests get local reply no_cluster` : routed);
   return out;
 }
 
@@ -220,7 +224,8 @@ function destinations(config: SidecarConfig, route: RouteEntry, provenance: Prov
       ...withAt(destinationAt(j)),
       ...(subsetAt && { subsetAt }),
       endpoints: endpoints.map((e) => ({ address: `${e.host}:${e.port}`, ...withAt(parts && provenance.endpoint(parts.host, parts.subset, e.host, e.port)) })),
-      policies: cluster ? clusterPolicies(cluster, parts, provenance) : [{ kind: "load balancer", applies: false, detail: `cluster ${c.name} is missing: local reply no_cluster` }],
+      policies: cluster ? clusterPolicies(cluster, parts, provenance) : [],
+      ...(!cluster && { missing: `the sidecar has no cluster ${c.name}: local reply no_cluster` }),
     };
   });
 }

@@ -37,6 +37,7 @@ export function formatExplanation(e: Explanation): string {
     lines.push(`destinations of ${e.route.name}:`);
     for (const d of e.route.destinations) {
       lines.push(`  ${formatShare(d.share).padStart(7)}  ${d.cluster}${where(d.at)}`);
+      if (d.missing) lines.push(`           ${d.missing}`);
       if (d.subset) lines.push(`           subset ${d.subset}${where(d.subsetAt)}`);
       if (d.endpoints.length === 0) lines.push("           endpoints: none (local reply no_healthy_endpoint)");
       for (const ep of d.endpoints) lines.push(`           endpoint ${ep.address}${where(ep.at)}`);

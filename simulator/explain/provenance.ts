@@ -50,6 +50,15 @@ export interface RouteProvenance {
   responseMutation(): Location | undefined;
 }
 
+const NONE_OF_A_ROUTE: Omit<RouteProvenance, "at"> = {
+  condition: () => undefined,
+  destination: () => undefined,
+  mirror: () => undefined,
+  policy: () => undefined,
+  requestMutation: () => undefined,
+  responseMutation: () => undefined,
+};
+
 export const NO_PROVENANCE: Provenance = {
   serviceHost: () => undefined,
   route: () => undefined,
@@ -78,18 +87,24 @@ function labelsNote(labels: Record<string, string>): string {
 export function resourceProvenance(written: readonly Resource[]): Provenance {
   const resources = withKubernetesServices(written);
   const router = (host: string): MetaRouter | undefined => routersByHost(resources).get(host);
+  const serviceHost = (host: string): Location | undefined => {
+    for (const r of resources) {
+      if (r.kind !== "ServiceEntry") continue;
+      const i = r.spec.hosts.indexOf(host);
+      if (i >= 0) return at(r, ["spec", "hosts", i]);
+    }
+    return undefined;
+  };
   const redisService = (host: string) => resources.find((r): r is RedisService => r.kind === "RedisService" && r.spec.hosts.includes(host));
   return {
-    serviceHost(host) {
-      for (const r of resources) {
-        if (r.kind !== "ServiceEntry") continue;
-        const i = r.spec.hosts.indexOf(host);
-        if (i >= 0) return at(r, ["spec", "hosts", i]);
-      }
-      return undefined;
-    },
+    serviceHost,
     route(host, routeName) {
       const mr = router(host);
+      // Without a MetaRouter the control plane serves one catch-all route to the whole service.
+      if (!mr?.spec.routes.some((r) => r.route.length > 0) && routeName === "default") {
+        const service = serviceHost(host);
+        return service && { ...NONE_OF_A_ROUTE, at: { ...service, note: "no MetaRouter routes this host: every request goes to the whole service" } };
+      }
       const i = mr?.spec.routes.findIndex((r, j) => (r.name ?? `route-${j}`) === routeName) ?? -1;
       if (!mr || i < 0) return undefined;
       const route = mr.spec.routes[i]!;
