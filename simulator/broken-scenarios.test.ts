@@ -119,6 +119,14 @@ const CASES: BrokenCase[] = [
     guards: [/^gets: errors fault, total$/, /^delayed gets: thresholds p\(50\) > 95ms, p\(99\) < 1s$/],
   },
   {
+    scenario: "redis/read-policy",
+    bug: "reads sent to the primary",
+    breakIt: (s) => {
+      for (const rs of objects(s, "RedisService")) rs.spec.settings.readPolicy = "MASTER";
+    },
+    guards: [/^reads: metric service db db-v1-1 received\.get == 200$/],
+  },
+  {
     scenario: "redis/auth",
     bug: "client authentication that is not enforced",
     breakIt: (s) => {

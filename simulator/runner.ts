@@ -429,7 +429,7 @@ async function readStats(topology: RunningTopology, metric: MetricCondition): Pr
   if (metric.service !== undefined) {
     const sum: Record<string, number> = {};
     for (const i of topology.instances) {
-      if (i.service !== metric.service || (metric.version !== undefined && i.version !== metric.version)) continue;
+      if (i.service !== metric.service || (metric.version !== undefined && i.version !== metric.version) || (metric.instance !== undefined && i.instance !== metric.instance)) continue;
       for (const [name, n] of Object.entries(await topology.readInstanceStats(i.instance))) sum[name] = (sum[name] ?? 0) + n;
     }
     return sum;

@@ -12,7 +12,7 @@ export type StatsSnapshot = Readonly<Record<string, number>>;
 
 /** Who the metric reads, for messages and as the key of its baseline: `caller` or `service hello v2`. */
 export function metricSource(metric: MetricCondition): string {
-  if (metric.service !== undefined) return `service ${metric.service}${metric.version !== undefined ? ` ${metric.version}` : ""}`;
+  if (metric.service !== undefined) return `service ${metric.service}${metric.version !== undefined ? ` ${metric.version}` : ""}${metric.instance !== undefined ? ` ${metric.instance}` : ""}`;
   return metric.sidecar ?? "";
 }
 

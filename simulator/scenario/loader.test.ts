@@ -220,6 +220,27 @@ steps:
     ]);
   });
 
+  it("checks a metric's instance: one of its service's, and only with a service", async () => {
+    const file = scenarioFile(`apiVersion: meshsim.dev/v1alpha1
+kind: Scenario
+metadata: {name: t}
+topology:
+  services:
+    - {name: db, protocol: redis, port: 6379, redis: {mode: replicated}}
+  clients:
+    - {name: app, protocol: redis}
+steps:
+  - waitFor: {metric: {service: db, instance: db-v1-1, name: received.get, op: ">", value: 0}}
+  - waitFor: {metric: {service: db, instance: db-v1-2, name: received.get, op: ">", value: 0}}
+  - waitFor: {metric: {sidecar: app, instance: db-v1-0, name: x, op: ">", value: 0}}
+`);
+    const messages = (await problemsOf(file)).map((p) => `${p.line} ${p.path}: ${p.message}`);
+    expect(messages).toEqual([
+      '11 steps[1].waitFor.metric.instance: service db has no instance "db-v1-2" (instances: db-v1-0, db-v1-1)',
+      "12 steps[2].waitFor.metric.instance: instance narrows a service: set service too",
+    ]);
+  });
+
   it("names Kafka brokers <service>-broker-<n> for kill and restart, and refuses pause and network faults on them", async () => {
     const file = scenarioFile(`apiVersion: meshsim.dev/v1alpha1
 kind: Scenario

@@ -78,6 +78,7 @@ interface RawMetric {
   sidecar?: string;
   service?: string;
   version?: string;
+  instance?: string;
   name: string;
   op: ComparisonOp;
   value: number;
@@ -236,7 +237,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       s.name,
       s.protocol === "kafka"
         ? Array.from({ length: s.kafka?.brokers ?? 1 }, (_, k) => kafkaBrokerInstance(s.name, k + 1))
-        : Object.entries(s.versions).flatMap(([v, { replicas }]) => Array.from({ length: replicas }, (_, k) => instanceName(s.name, v, k))),
+        : Object.entries(s.versions).flatMap(([v, { replicas }]) => Array.from({ length: redisServers(s) ?? replicas }, (_, k) => instanceName(s.name, v, k))),
     ]),
   );
   const allInstances = [...instances.values()].flat();
@@ -380,9 +381,13 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       } else if (service.protocol === "kafka") {
         problem([...path, "service"], `Kafka brokers do not report their own request counts yet; read a sidecar counter instead`);
       }
-      return { service: m.service, ...(m.version !== undefined ? { version: m.version } : {}), ...base };
+      if (m.instance !== undefined && service && !(instances.get(service.name) ?? []).includes(m.instance)) {
+        problem([...path, "instance"], `service ${m.service} has no instance "${m.instance}" (instances: ${(instances.get(service.name) ?? []).join(", ")})`);
+      }
+      return { service: m.service, ...(m.version !== undefined ? { version: m.version } : {}), ...(m.instance !== undefined ? { instance: m.instance } : {}), ...base };
     }
     if (m.version !== undefined) problem([...path, "version"], "version narrows a service: set service too");
+    if (m.instance !== undefined) problem([...path, "instance"], "instance narrows a service: set service too");
     const sidecar = m.sidecar ?? "";
     if (!sidecarClients.includes(sidecar)) {
       const guess = closest(sidecar, sidecarClients);
@@ -776,6 +781,12 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     };
   }
 
+}
+
+/** How many redis-server processes play each version of a Redis service (fixtures/redis/service.ts). */
+function redisServers(s: ServiceSpec): number | undefined {
+  if (s.protocol !== "redis") return undefined;
+  return { single: 1, replicated: 2, cluster: 3 }[s.redis?.mode ?? "single"];
 }
 
 function reportDuplicates(keys: string[], report: (index: number) => void): void {

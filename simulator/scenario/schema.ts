@@ -66,6 +66,7 @@ const metricCondition = {
       description: "A service whose instances' own counts are read and summed instead: received.<method> (Redis: received.<command>), what actually arrived.",
     },
     version: { type: "string", minLength: 1, description: "With service: only the instances of this version." },
+    instance: { type: "string", minLength: 1, description: "With service: only this instance, e.g. db-v1-1 (a replicated Redis service's replica)." },
     name: {
       type: "string",
       minLength: 1,

@@ -159,6 +159,8 @@ export interface MetricCondition {
   /** A service whose instances report their own counters (`received.<method>`), summed; `version` narrows it to one subset. */
   service?: string;
   version?: string;
+  /** With `service`: only this instance (e.g. the replica of a replicated Redis service, `db-v1-1`). */
+  instance?: string;
   /** Counter name; `*` matches any run of characters and matching counters are summed. */
   name: string;
   op: ComparisonOp;
