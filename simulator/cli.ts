@@ -37,7 +37,7 @@ commands:
                              policies it meets, each with file:line; also --control-plane <addr>
                              or --sidecar <admin addr>; --json
   doctor [--fix]             check (and install) what scenarios need on this machine
-  images build [--base IMG]  build the container image (--backend containers, docker-compose.yml)
+  images build [--base IMG]  build the container images (--backend containers, docker-compose.yml)
   control-plane [files...]   run the control plane (--xds-port, --http-port)
   proxy --bootstrap <file>   run a sidecar proxy
   codec-test <module>        run the codec conformance suite on a codec module (--runs, --seed, --json)
