@@ -22,7 +22,7 @@ import { configFromProxyDump, configFromResources, type SidecarConfig } from "./
 export const EXPLAIN_OPTIONS: Record<string, { value: boolean; repeat: boolean; help: string }> = {
   host: { value: true, repeat: false, help: "the request's host, e.g. hello.default.svc.cluster.local (required)" },
   port: { value: true, repeat: false, help: "the host's port, when it has more than one" },
-  protocol: { value: true, repeat: false, help: "thrift, dubbo, redis or kafka (checked against the listener)" },
+  protocol: { value: true, repeat: false, help: "thrift, dubbo, redis, kafka or an added codec's name (checked against the listener)" },
   ...Object.fromEntries(Object.entries(REQUEST_OPTIONS).map(([k, v]) => [k, { value: true, repeat: false, help: v.help }])),
   header: { value: true, repeat: true, help: "any metadata key=value: THeader header, Dubbo attachment, ... (repeatable)" },
   attachment: { value: true, repeat: true, help: "the same as --header, in Dubbo's words (repeatable)" },

@@ -20,16 +20,13 @@ export const REQUEST_OPTIONS: Record<string, { key: string; help: string }> = {
   "client-id": { key: "client_id", help: "Kafka client id (client_id)" },
 };
 
-export const PROTOCOLS = ["thrift", "dubbo", "redis", "kafka"] as const;
-
 /** `values`: option name → the values given (repeatable options keep every one). */
 export function requestFromOptions(values: Record<string, string[]>): ExplainRequest {
   const host = values.host?.at(-1);
   if (!host) throw new MeshsimError("INVALID_INPUT", "explain: name the request's host with --host (e.g. hello.default.svc.cluster.local)");
+  // Any codec a listener may speak (thrift, dubbo, redis, kafka, or one a user added); explain
+  // checks it against the listener.
   const protocol = values.protocol?.at(-1);
-  if (protocol !== undefined && !(PROTOCOLS as readonly string[]).includes(protocol)) {
-    throw new MeshsimError("INVALID_INPUT", `explain: --protocol must be one of ${PROTOCOLS.join(", ")}, found "${protocol}"`);
-  }
   let port: number | undefined;
   const portText = values.port?.at(-1);
   if (portText !== undefined) {
