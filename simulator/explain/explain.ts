@@ -187,7 +187,7 @@ function listenerPolicies(listener: ListenerConfig, metadata: Metadata, out: Exp
       detail: bucket
         ? `${i >= 0 ? `condition ${i} (${local.conditions[i]!.match.map((m) => `${m.name} ${describeMatch(m)}`).join(", ")})` : "default bucket"}: ${bucket.maxTokens} tokens, ${bucket.tokensPerFill} every ${bucket.fillIntervalMs} ms`
         : "no condition matches and there is no default bucket: not limited",
-      ...withAt(bucket ? provenance.localRateLimit(host, i) : provenance.localRateLimit(host, 0)),
+      ...withAt(provenance.localRateLimit(host, i)),
     });
   }
   const global = listener.globalRateLimit;

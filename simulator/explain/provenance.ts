@@ -33,6 +33,7 @@ export interface Provenance {
   policyGroup(host: string, port: number, subset: string, group: PolicyGroup): Location | undefined;
   /** The endpoint entry behind an address of a cluster of `host` (its `subset`, "" for none). */
   endpoint(host: string, subset: string, address: string, port: number): Location | undefined;
+  /** The condition that holds (its index), or -1: the default bucket, or the limit itself when there is none. */
   localRateLimit(host: string, condition: number): Location | undefined;
   globalRateLimit(host: string): Location | undefined;
   authorizationPolicy(name: string): Location | undefined;
@@ -156,7 +157,8 @@ export function resourceProvenance(written: readonly Resource[]): Provenance {
     localRateLimit(host, condition) {
       const mr = router(host);
       if (!mr?.spec.localRateLimit) return undefined;
-      return at(mr, condition >= 0 ? ["spec", "localRateLimit", "conditions", condition] : ["spec", "localRateLimit", "tokenBucket"]);
+      const path: FieldPath = condition >= 0 ? ["spec", "localRateLimit", "conditions", condition] : mr.spec.localRateLimit.tokenBucket ? ["spec", "localRateLimit", "tokenBucket"] : ["spec", "localRateLimit"];
+      return at(mr, path);
     },
     globalRateLimit(host) {
       const mr = router(host);
