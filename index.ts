@@ -2,6 +2,9 @@
  * The `meshsim` package's public API. Everything not exported here is internal and may change.
  */
 export { runScenario, upScenario, type RunOptions, type RunEvent } from "./simulator/runner.ts";
+export { runScenarios, type RunScenariosOptions, type RunScenariosResult } from "./simulator/run-scenarios.ts";
+export type { Reporter, ReportFolder } from "./simulator/report/reporter.ts";
+export { builtInReporter, consoleReporter, fileReporter } from "./simulator/report/built-in-reporters.ts";
 export { loadScenario, type LoadOptions } from "./simulator/scenario/loader.ts";
 export { writeReports, type FileReporterName, type ReportPaths } from "./simulator/report/write-reports.ts";
 export { renderHtml } from "./simulator/report/html.ts";

@@ -16,14 +16,15 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const dist = join(root, "dist");
 /** Source folders compiled into dist/ (as tsconfig.build.json includes them). */
 const SOURCE_FOLDERS = ["common", "proxy", "control-plane", "simulator", "fixtures"];
-/** Folders that hold only test material: nothing in them is read at run time. */
+/** Folders that hold only test material; the built-in codecs' samples are read by `codec-test <name>`. */
 const TEST_ONLY = /(^|\/)(testdata|example-codec)(\/|$)/;
+const CODEC_SAMPLES = /^proxy\/protocols\/[^/]+\/testdata\//;
 /** Folders copied whole because they are run, not read: the images' build context and Maven's work. */
 const PROJECT_FOLDERS = ["images"];
 
 function trackedAssets(): string[] {
   const files = execFileSync("git", ["ls-files", "-z", ...SOURCE_FOLDERS], { cwd: root, encoding: "utf8" }).split("\0").filter(Boolean);
-  return files.filter((f) => !f.endsWith(".ts") && !TEST_ONLY.test(f));
+  return files.filter((f) => !f.endsWith(".ts") && (!TEST_ONLY.test(f) || CODEC_SAMPLES.test(f)));
 }
 
 export function buildPackage(): void {

@@ -6,8 +6,8 @@
 import { existsSync, statSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidInputError, MeshsimError } from "../common/errors.ts";
-import { parseFlags } from "../common/child-process-protocol.ts";
-import { parseDataPlanes, runCommand, upCommand } from "./cli-run.ts";
+import { parseCommandArgs } from "../common/command-args.ts";
+import { parseDataPlane, runCommand, upCommand } from "./cli-run.ts";
 import { validateFiles } from "./validate-files.ts";
 import { runDoctor } from "./doctor.ts";
 
@@ -18,7 +18,8 @@ commands:
       --out <dir>            reports folder (default: reports)
       --tag <tag>            only scenarios with this tag (repeatable, or a,b)
       --var <name=value>     set a template variable, overriding vars: (repeatable)
-      --reporter <name>      console, json, junit, html (repeatable, or a,b; default all)
+      --reporter <name>      console, json, junit, html, or a reporter module ./my-reporter.js
+                             (repeatable, or a,b; default all built-ins)
       --bail                 stop after the first failing scenario
       --quiet                print only the summaries
       --no-fail-fast         let traffic run on after an expectation can no longer hold
@@ -40,7 +41,8 @@ commands:
   images build [--base IMG]  build the container images (--backend containers, docker-compose.yml)
   control-plane [files...]   run the control plane (--xds-port, --http-port)
   proxy --bootstrap <file>   run a sidecar proxy
-  codec-test <module>        run the codec conformance suite on a codec module (--runs, --seed, --json)
+  codec-test <module|name>   run the codec conformance suite on a codec module, or on a built-in
+                             codec by name: thrift, dubbo, redis, kafka (--runs, --seed, --json)
 `;
 
 /** A command's lines of USAGE: its own line and the indented lines under it. */
@@ -73,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       case "images":
         return await (await import("./runtime/containers/images-command.ts")).imagesCommand(rest);
       case "doctor":
-        return await runDoctor(parseFlags(rest, ["fix"]).flags.fix === "true");
+        return await runDoctor(parseCommandArgs("doctor", rest, { fix: { type: "boolean" } }).values.fix === true);
       case "control-plane": {
         const { runControlPlaneProcess } = await import("../control-plane/main.ts");
         await runControlPlaneProcess(rest);
@@ -127,11 +129,11 @@ export function expandYamlArgs(paths: string[]): string[] {
 }
 
 async function validateCommand(args: string[]): Promise<number> {
-  const { flags, positional } = parseFlags(args);
-  const files = expandYamlArgs(positional);
+  const { values, positionals } = parseCommandArgs("validate", args, { "data-plane": { type: "string" } });
+  const files = expandYamlArgs(positionals);
   if (files.length === 0) throw new MeshsimError("INVALID_INPUT", "validate: name at least one file or folder");
-  const [dataPlane, more] = parseDataPlanes(flags["data-plane"]);
-  if (more !== undefined) throw new MeshsimError("INVALID_INPUT", "validate: --data-plane takes meshsim or envoy");
+  const dataPlane = parseDataPlane(values["data-plane"]);
+  if (dataPlane === "both") throw new MeshsimError("INVALID_INPUT", "validate: --data-plane takes meshsim or envoy");
   const problems = await validateFiles(files, dataPlane !== undefined ? { dataPlane } : {});
   if (problems.length > 0) throw new InvalidInputError(problems);
   process.stdout.write(`${files.length} file(s) valid\n`);

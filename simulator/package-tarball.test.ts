@@ -58,6 +58,12 @@ describe("the packed tarball, installed in an empty folder", () => {
     expect(help.status).toBe(0);
   });
 
+  it("npx meshsim codec-test <built-in> runs on the shipped samples", async () => {
+    const result = await inApp("npx", ["meshsim", "codec-test", "kafka", "--runs", "10", "--throughput-ms", "0"]);
+    expect(result.out).toMatch(/\nPASS: /);
+    expect(result.status).toBe(0);
+  });
+
   it("npx meshsim run <shipped scenario> passes with plain node", async () => {
     const result = await inApp("npx", ["meshsim", "run", "node_modules/meshsim/scenarios/thrift/traffic-split.yaml", "--quiet"]);
     expect(result.out).toMatch(/thrift-traffic-split .* PASSED/);

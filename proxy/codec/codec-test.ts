@@ -10,6 +10,7 @@
  * (the `CodecTestModule` shape). Prints the report and resolves to the exit code: 0 when every
  * property passed, 1 when one failed; a module that does not fit the shape throws InvalidModule.
  */
+import { parseCommandArgs } from "../../common/command-args.ts";
 import { readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -31,12 +32,26 @@ export class InvalidCodecModuleError extends Error {
   }
 }
 
-/** Imports `path` (relative to the working directory) and checks it has the CodecTestModule shape. */
+/** The built-in codecs' own codec-test modules, by protocol name (`meshsim codec-test thrift`). */
+const BUILT_IN_MODULES: Readonly<Record<string, () => Promise<unknown>>> = {
+  thrift: () => import("../protocols/thrift/testdata/codec-test-module.ts"),
+  dubbo: () => import("../protocols/dubbo/testdata/codec-test-module.ts"),
+  redis: () => import("../protocols/redis/testdata/codec-test-module.ts"),
+  kafka: () => import("../protocols/kafka/testdata/codec-test-module.ts"),
+};
+
+export const BUILT_IN_CODEC_NAMES: readonly string[] = Object.keys(BUILT_IN_MODULES);
+
+/**
+ * A built-in codec's module by name, else imports `path` (relative to the working directory);
+ * then checks it has the CodecTestModule shape.
+ */
 export async function loadCodecModule(path: string): Promise<{ factory: CodecFactory; samples: CodecSample[]; options: ConformanceOptions }> {
   let mod: Partial<CodecTestModule>;
   try {
-    if (/\.[cm]?ts$/.test(path)) await registerTypeScript(path);
-    mod = (await import(pathToFileURL(resolve(path)).href)) as Partial<CodecTestModule>;
+    const builtIn = BUILT_IN_MODULES[path];
+    if (builtIn === undefined && /\.[cm]?ts$/.test(path)) await registerTypeScript(path);
+    mod = (await (builtIn?.() ?? import(pathToFileURL(resolve(path)).href))) as Partial<CodecTestModule>;
   } catch (error) {
     throw new InvalidCodecModuleError(`${path}: cannot be loaded: ${(error as Error)?.message ?? String(error)}`);
   }
@@ -85,27 +100,33 @@ export interface CodecTestArgs {
   json?: boolean;
 }
 
-export const CODEC_TEST_USAGE = "codec-test <module>        run the codec conformance suite (--runs N, --seed N, --throughput-ms N, --json)";
+export const CODEC_TEST_USAGE = "codec-test <module|thrift|dubbo|redis|kafka>  run the codec conformance suite (--runs N, --seed N, --throughput-ms N, --json)";
 
 export function parseCodecTestArgs(args: string[]): CodecTestArgs {
-  const out: Partial<CodecTestArgs> = {};
-  const number = (flag: string, value: string | undefined): number => {
+  const { values, positionals } = parseCommandArgs("codec-test", args, {
+    runs: { type: "string" },
+    seed: { type: "string" },
+    "throughput-ms": { type: "string" },
+    json: { type: "boolean" },
+  });
+  const number = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
     const n = Number(value);
-    if (value === undefined || !Number.isInteger(n) || n < 0) throw new InvalidCodecModuleError(`codec-test: ${flag} needs a whole number`);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidCodecModuleError(`codec-test: --${flag} needs a whole number`);
     return n;
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--runs") out.numRuns = number(a, args[++i]);
-    else if (a === "--seed") out.seed = number(a, args[++i]);
-    else if (a === "--throughput-ms") out.throughputMs = number(a, args[++i]);
-    else if (a === "--json") out.json = true;
-    else if (a.startsWith("--")) throw new InvalidCodecModuleError(`codec-test: unknown option ${a}`);
-    else if (out.module === undefined) out.module = a;
-    else throw new InvalidCodecModuleError(`codec-test: one module at a time (got ${out.module} and ${a})`);
-  }
-  if (out.module === undefined) throw new InvalidCodecModuleError(`usage: meshsim ${CODEC_TEST_USAGE}`);
-  return out as CodecTestArgs;
+  if (positionals.length === 0) throw new InvalidCodecModuleError(`usage: meshsim ${CODEC_TEST_USAGE}`);
+  if (positionals.length > 1) throw new InvalidCodecModuleError(`codec-test: one module at a time (got ${positionals.join(" and ")})`);
+  const numRuns = number("runs", values.runs);
+  const seed = number("seed", values.seed);
+  const throughputMs = number("throughput-ms", values["throughput-ms"]);
+  return {
+    module: positionals[0]!,
+    ...(numRuns !== undefined && { numRuns }),
+    ...(seed !== undefined && { seed }),
+    ...(throughputMs !== undefined && { throughputMs }),
+    ...(values.json === true && { json: true }),
+  };
 }
 
 /** Runs the suite for a module; the module's own options are overridden by explicit arguments. */
