@@ -11,6 +11,7 @@ import { startAdminServer } from "./admin/admin-server.ts";
 import { defaultCodecRegistry, Proxy } from "./proxy.ts";
 import type { CodecFactory } from "./codec/codec.ts";
 import { loadCodecModule } from "./codec/codec-test.ts";
+import type { SourceWorkload } from "./stats/request-metrics.ts";
 import { startAdsClient } from "./xds/ads-client.ts";
 
 export async function runProxyProcess(argv: string[]): Promise<void> {
@@ -20,7 +21,12 @@ export async function runProxyProcess(argv: string[]): Promise<void> {
   const bootstrap = JSON.parse(text) as Bootstrap;
   const codecs = defaultCodecRegistry();
   for (const [name, factory] of await loadCodecFlags(flags.codec)) codecs.register(name, factory);
-  const proxy = new Proxy({ redirects: bootstrap.redirects, codecs, ...(bootstrap.accessLogStdoutPath !== undefined && { accessLogStdoutPath: bootstrap.accessLogStdoutPath }) });
+  const proxy = new Proxy({
+    redirects: bootstrap.redirects,
+    codecs,
+    workload: sourceWorkload(bootstrap.node),
+    ...(bootstrap.accessLogStdoutPath !== undefined && { accessLogStdoutPath: bootstrap.accessLogStdoutPath }),
+  });
   const statics = bootstrap.staticResources;
   if (statics) {
     proxy.setClusters(statics.clusters ?? []);
@@ -52,6 +58,12 @@ async function loadCodecFlags(flag: string | undefined): Promise<Array<[string, 
     out.push([entry.slice(0, eq), (await loadCodecModule(entry.slice(eq + 1))).factory]);
   }
   return out;
+}
+
+/** The node's identity as Istio's node metadata names it (WORKLOAD_NAME, NAMESPACE), and meshsim's VERSION. */
+function sourceWorkload(node: Bootstrap["node"]): SourceWorkload {
+  const m = node.metadata ?? {};
+  return { name: m.WORKLOAD_NAME ?? node.cluster, namespace: m.NAMESPACE ?? "default", version: m.VERSION ?? "unknown" };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -9,6 +9,7 @@ import { kafkaCodecWithStats } from "./protocols/kafka/index.ts";
 import { RouteTable } from "./route/route-table.ts";
 import { StatsStore } from "./stats/stats.ts";
 import { AccessLogFiles } from "./access-log/access-log-files.ts";
+import { RequestMetrics, type SourceWorkload } from "./stats/request-metrics.ts";
 import { closeRateLimitClients } from "./filters/rate-limit-client.ts";
 import { createRedisCodec } from "./protocols/redis/index.ts";
 import { closeRedisUpstreams } from "./redis/index.ts";
@@ -20,6 +21,8 @@ export interface ProxyOptions {
   codecs?: CodecRegistry;
   /** Where access logs sent to `/dev/stdout` go instead (the bootstrap's `accessLogStdoutPath`). */
   accessLogStdoutPath?: string;
+  /** Who this proxy serves, for the source labels of request metrics (default: unknown). */
+  workload?: SourceWorkload;
 }
 
 /** The built-in codecs; a user's codec is registered the same way. */
@@ -37,6 +40,7 @@ export class Proxy implements ConfigSink {
   readonly clusters: ClusterManager;
   readonly listeners: ListenerManager;
   private readonly accessLogs: AccessLogFiles;
+  readonly requestMetrics: RequestMetrics;
   private readonly routeTables = new Map<string, RouteTable>();
   private readonly updates = this.stats.scope("xds", ["listener_updates", "cluster_updates", "endpoint_updates", "route_updates"]);
 
@@ -46,7 +50,8 @@ export class Proxy implements ConfigSink {
     if (!this.codecs.get("kafka")) this.codecs.register("kafka", kafkaCodecWithStats(this.stats));
     this.clusters = new ClusterManager(this.stats);
     this.accessLogs = new AccessLogFiles(options.accessLogStdoutPath);
-    this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, this.accessLogs, options.redirects, options.defaultTimeoutMs);
+    this.requestMetrics = new RequestMetrics(options.workload ?? { name: "unknown", namespace: "unknown", version: "unknown" });
+    this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, this.accessLogs, this.requestMetrics, options.redirects, options.defaultTimeoutMs);
   }
 
   async setListeners(listeners: ListenerConfig[]): Promise<void> {

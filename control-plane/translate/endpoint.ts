@@ -9,13 +9,24 @@ export function matchesLabels(endpoint: WorkloadEntry, labels: Record<string, st
   return Object.entries(labels).every(([k, v]) => endpoint.labels[k] === v);
 }
 
+/**
+ * Istio's endpoint identity, `<workload>;<namespace>;<app>;<version>;<cluster>`, from the
+ * endpoint's labels: `app` (else the ServiceEntry's name) and `version` (else "latest", Istio's
+ * default canonical revision); the workload is `<app>-<version>` when a version is labelled.
+ */
+function istioWorkload(e: WorkloadEntry, svc: RoutedService): string {
+  const app = e.labels.app ?? e.labels["service.istio.io/canonical-name"] ?? svc.serviceEntry.metadata.name;
+  const version = e.labels.version ?? e.labels["service.istio.io/canonical-revision"];
+  return `${version !== undefined ? `${app}-${version}` : app};${svc.serviceEntry.metadata.namespace};${app};${version ?? "latest"};Kubernetes`;
+}
+
 function assignment(name: string, svc: RoutedService, labels: Record<string, string>): EnvoyClusterLoadAssignment {
   const { spec } = svc.serviceEntry;
-  let addresses: Array<{ address: string; port: number }>;
+  let addresses: Array<{ address: string; port: number; workload?: string }>;
   if (spec.endpoints.length > 0) {
     addresses = spec.endpoints
       .filter((e) => matchesLabels(e, labels))
-      .map((e) => ({ address: e.address, port: e.ports[svc.port.name] ?? svc.port.targetPort ?? svc.port.number }));
+      .map((e) => ({ address: e.address, port: e.ports[svc.port.name] ?? svc.port.targetPort ?? svc.port.number, workload: istioWorkload(e, svc) }));
   } else if (spec.resolution === "DNS" || spec.resolution === "DNS_ROUND_ROBIN") {
     // Without explicit endpoints a DNS ServiceEntry resolves its own host name.
     addresses = Object.keys(labels).length === 0 ? [{ address: svc.host, port: svc.port.targetPort ?? svc.port.number }] : [];
@@ -24,7 +35,10 @@ function assignment(name: string, svc: RoutedService, labels: Record<string, str
     cluster_name: name,
     endpoints: addresses.length === 0 ? [] : [
       {
-        lb_endpoints: addresses.map((a) => ({ endpoint: { address: { socket_address: { address: a.address, port_value: a.port } } } })),
+        lb_endpoints: addresses.map((a) => ({
+          endpoint: { address: { socket_address: { address: a.address, port_value: a.port } } },
+          ...(a.workload !== undefined && { metadata: { filter_metadata: { istio: { workload: a.workload } } } }),
+        })),
         // gRPC ignores localities without a weight.
         ...(svc.kind === "grpc" && { locality: {}, load_balancing_weight: { value: 1 } }),
       },

@@ -49,6 +49,8 @@ export interface EnvoySocketAddress {
 
 export interface EnvoyLbEndpoint {
   endpoint: { address: EnvoySocketAddress };
+  /** Istio's `istio.workload` ("<workload>;<namespace>;<app>;<version>;<cluster>"): who answers, for labelled metrics. */
+  metadata?: { filter_metadata: { istio: { workload: string } } };
 }
 
 export interface EnvoyClusterLoadAssignment {

@@ -25,7 +25,7 @@ export async function startAdminServer(proxy: Proxy, port: number, ready: () => 
       case "/stats":
         return send(200, JSON.stringify(proxy.stats.snapshot(), null, 2));
       case "/stats/prometheus":
-        return send(200, proxy.stats.prometheus(), "text/plain; version=0.0.4");
+        return send(200, proxy.stats.prometheus() + proxy.requestMetrics.prometheus(), "text/plain; version=0.0.4");
       case "/config_dump":
         return send(200, JSON.stringify({ ...(proxy.configDump() as object), xds: xdsStatus() }, null, 2));
       case "/listeners":

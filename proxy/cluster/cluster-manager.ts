@@ -1,5 +1,5 @@
 import type { CodecFactory } from "../codec/codec.ts";
-import type { ClusterConfig, ClusterLoadAssignment, Endpoint } from "../config/types.ts";
+import type { ClusterConfig, ClusterLoadAssignment, Endpoint, EndpointWorkload } from "../config/types.ts";
 import type { UpstreamClient } from "../core/upstream-client.ts";
 import { PROXY_STATS, type ClusterStat, type StatScope, type StatsStore } from "../stats/stats.ts";
 import { EndpointPool, endpointKey, type UpstreamAffinity } from "./endpoint-pool.ts";
@@ -13,9 +13,12 @@ export class EndpointState {
   readonly outlier: OutlierState = newOutlierState();
   /** Pools per codec: one upstream protocol per listener codec. */
   readonly pools = new Map<string, EndpointPool>();
+  /** Who serves here, as the latest endpoint update says (labelled metrics). */
+  workload: EndpointWorkload | undefined;
 
   constructor(readonly endpoint: Endpoint) {
     this.key = endpointKey(endpoint);
+    this.workload = endpoint.workload;
   }
 
   drain(): void {
@@ -68,7 +71,9 @@ export class Cluster {
     const next: EndpointState[] = [];
     for (const ep of endpoints) {
       const key = endpointKey(ep);
-      next.push(existing.get(key) ?? new EndpointState(ep));
+      const state = existing.get(key) ?? new EndpointState(ep);
+      state.workload = ep.workload;
+      next.push(state);
       existing.delete(key);
     }
     // Requests already sent to a removed endpoint finish; new ones go elsewhere.

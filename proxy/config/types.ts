@@ -201,6 +201,15 @@ export interface ClusterConfig {
 export interface Endpoint {
   host: string;
   port: number;
+  /** Who serves at this address (Istio's `istio.workload` endpoint metadata), for labelled metrics. */
+  workload?: EndpointWorkload;
+}
+
+export interface EndpointWorkload {
+  name: string;
+  namespace: string;
+  app: string;
+  version: string;
 }
 
 export interface ClusterLoadAssignment {

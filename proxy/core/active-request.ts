@@ -60,7 +60,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
   private upstreamId = -1;
   private tryTimer: NodeJS.Timeout | undefined;
   private routeTimer: NodeJS.Timeout | undefined;
-  /** When the request was decoded; read only when the listener keeps an access log. */
+  /** When the request was decoded (for its duration metric and access log line). */
   private readonly startMs: number;
   private mirrored = false;
 
@@ -74,7 +74,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     this.cluster = cluster;
     this.filters = listenerContext.filters;
     this.originalId = message.requestId;
-    this.startMs = listenerContext.accessLog !== undefined ? nowMs() : 0;
+    this.startMs = nowMs();
     this.requestMutation = route?.requestMutation ? [...route.requestMutation] : [];
     this.responseMutation = route?.responseMutation ? [...route.responseMutation] : [];
     downstream.requests.add(this);
@@ -105,7 +105,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     this.finish();
     this.message.requestId = this.originalId;
     const written = this.downstream.localReply(this.message, kind, text);
-    if (this.listenerContext.accessLog !== undefined) this.log("local-reply", written, kind);
+    this.done("local-reply", written, kind);
   }
 
   /** The router: called by the last filter. */
@@ -134,7 +134,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     const rewritten = this.downstream.codec.rewriteResponse?.(response, this.message, this.listener);
     const bytes = rewritten ?? codec.encode(response, this.responseMutation.length > 0 ? this.responseMutation : undefined);
     this.downstream.write(bytes);
-    if (this.listenerContext.accessLog !== undefined) this.log("response", bytes.length, undefined, response.kind);
+    this.done("response", bytes.length, undefined, response.kind);
   }
 
   onUpstreamFailure(error: LocalError, cause: UpstreamFailureCause): void {
@@ -163,7 +163,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
       // Nobody waits for a oneway reply: the request is done once written.
       pick.endpoint.activeRequests--;
       this.finish();
-      if (this.listenerContext.accessLog !== undefined) this.log("oneway", 0);
+      this.done("oneway", 0);
       return;
     }
     const perTry = this.route!.retries?.perTryTimeoutMs;
@@ -205,7 +205,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
       this.upstream!.stats.inc("upstream_rq_cancelled");
     }
     this.finish();
-    if (this.listenerContext.accessLog !== undefined) this.log("cancelled", 0);
+    this.done("cancelled", 0);
   }
 
   private mayRetry(cause: RetryOn): boolean {
@@ -280,9 +280,16 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     if (sink.id !== -1) sink.timer = setTimeout(onMirrorTimeout, this.route?.timeoutMs ?? MIRROR_TIMEOUT_MS, sink);
   }
 
-  private log(outcome: AccessLogEntry["outcome"], bytesOut: number, localReply?: string, responseKind?: string): void {
+  /** The request ended: its labelled metrics, and its access log line when the listener keeps one. */
+  private done(outcome: AccessLogEntry["outcome"], bytesOut: number, localReply?: string, responseKind?: string): void {
     const end = nowMs();
-    this.listenerContext.accessLog!.write({
+    const ctx = this.listenerContext;
+    const metadata = this.message.metadata;
+    const method = metadata.get("method") ?? metadata.get("api_name") ?? "unknown";
+    const result = outcome === "response" ? (responseKind === "error" ? "error" : "ok") : outcome === "local-reply" ? localReply! : outcome;
+    ctx.requestMetrics.record(this.listener.codec, this.cluster, this.endpoint?.workload, method, result, end - this.startMs);
+    if (ctx.accessLog === undefined) return;
+    ctx.accessLog.write({
       startTime: new Date(this.startMs).toISOString(),
       durationMs: roundMs(end - this.startMs),
       protocol: this.listener.codec,

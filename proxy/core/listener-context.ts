@@ -1,4 +1,5 @@
 import type { AccessLogSink } from "../access-log/access-log-entry.ts";
+import type { RequestMetrics } from "../stats/request-metrics.ts";
 import type { CodecFactory } from "../codec/codec.ts";
 import type { ListenerConfig } from "../config/types.ts";
 import type { ClusterManager } from "../cluster/cluster-manager.ts";
@@ -21,6 +22,8 @@ export interface ListenerContext {
   defaultTimeoutMs: number;
   /** Where this listener's access log lines go; undefined when it logs nothing (checked per request). */
   accessLog: AccessLogSink | undefined;
+  /** Istio's request count and duration, labelled; one per proxy. */
+  requestMetrics: RequestMetrics;
   /** Codec counters of connections already closed. */
   retiredCodecCounters: Map<string, number>;
 }

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:net";
 import type { ListenerConfig } from "../config/types.ts";
 import type { AccessLogSink } from "../access-log/access-log-entry.ts";
 import type { AccessLogFiles } from "../access-log/access-log-files.ts";
+import type { RequestMetrics } from "../stats/request-metrics.ts";
 import type { ClusterManager } from "../cluster/cluster-manager.ts";
 import type { CodecFactory } from "../codec/codec.ts";
 import type { CodecRegistry } from "../codec/registry.ts";
@@ -33,6 +34,7 @@ export class ListenerManager {
     private readonly stats: StatsStore,
     private readonly routeTables: Map<string, RouteTable>,
     private readonly accessLogs: AccessLogFiles,
+    private readonly requestMetrics: RequestMetrics,
     private readonly redirects: Record<string, { host: string; port: number }> = {},
     private readonly defaultTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
   ) {
@@ -139,6 +141,7 @@ export class ListenerManager {
       connections: new Set(),
       defaultTimeoutMs: this.defaultTimeoutMs,
       accessLog: this.accessLogSink(config),
+      requestMetrics: this.requestMetrics,
       retiredCodecCounters: new Map(),
     };
     // Redis routes on keys and slots, beyond what a codec expresses: it has a path of its own.

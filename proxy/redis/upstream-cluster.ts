@@ -485,7 +485,7 @@ export function parseClusterSlots(value: RespValue): ShardInfo[] | undefined {
     const eps = nodes.filter(Array.isArray).map((n) => ({ host: String(n[0]), port: Number(n[1]) }));
     if (eps.length === 0) continue;
     const key = endpointKey(eps[0]!);
-    const shard = byMaster.get(key) ?? { ranges: [], master: eps[0]!, replicas: eps.slice(1) };
+    const shard: ShardInfo = byMaster.get(key) ?? { ranges: [], master: eps[0]!, replicas: eps.slice(1) };
     shard.ranges.push([Number(from), Number(to)]);
     byMaster.set(key, shard);
   }

@@ -15,6 +15,7 @@ import type {
   AttributeMatch,
   AuthorizationPolicy,
   ClusterConfig,
+  EndpointWorkload,
   ClusterLoadAssignment,
   Endpoint,
   GlobalRateLimitConfig,
@@ -252,9 +253,22 @@ export function decodeCluster(c: Obj): ClusterConfig {
 export function decodeClusterLoadAssignment(a: Obj): ClusterLoadAssignment {
   const clusterName = String(a.cluster_name ?? "");
   const endpoints = ((a.endpoints ?? []) as Obj[]).flatMap((locality) =>
-    ((locality.lb_endpoints ?? []) as Obj[]).map((lbe) => socketAddress(lbe.endpoint?.address, `endpoints of ${clusterName}`)),
+    ((locality.lb_endpoints ?? []) as Obj[]).map((lbe): Endpoint => {
+      const address = socketAddress(lbe.endpoint?.address, `endpoints of ${clusterName}`);
+      const istio = lbe.metadata?.filter_metadata?.istio;
+      const workload = istio ? decodeWorkload(fromStruct(istio).workload) : undefined;
+      return workload ? { ...address, workload } : address;
+    }),
   );
   return { clusterName, endpoints };
+}
+
+/** Istio's `<workload>;<namespace>;<app>;<version>;<cluster>`; anything else is no identity. */
+function decodeWorkload(value: unknown): EndpointWorkload | undefined {
+  if (typeof value !== "string") return undefined;
+  const [name, namespace, app, version] = value.split(";");
+  if (!name || namespace === undefined || app === undefined || version === undefined) return undefined;
+  return { name, namespace, app, version };
 }
 
 export function decodeHeaderMatcher(h: Obj, where: string): AttributeMatch {
