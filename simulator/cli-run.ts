@@ -13,6 +13,7 @@ import { runScenarios } from "./run-scenarios.ts";
 import { closeEngine } from "./runtime/containers/engine.ts";
 import { loadScenario } from "./scenario/loader.ts";
 import { parseVarValue, type TemplateValue } from "./scenario/template.ts";
+import { startPrometheus, type RunningPrometheus } from "./runtime/prometheus.ts";
 import { DATA_PLANES, type DataPlane } from "./scenario/types.ts";
 
 const RUN_OPTIONS = {
@@ -32,6 +33,7 @@ const UP_OPTIONS = {
   "data-plane": { type: "string" },
   backend: { type: "string" },
   apply: { type: "boolean" },
+  prometheus: { type: "boolean" },
 } as const;
 
 export function parseVars(list: readonly string[] = []): Record<string, TemplateValue> {
@@ -98,6 +100,15 @@ export async function upCommand(args: string[]): Promise<number> {
     ...(dataPlane !== undefined && { dataPlane }),
     ...(values.backend !== undefined ? { backend: values.backend } : {}),
   });
+  let prometheus: RunningPrometheus | undefined;
+  if (values.prometheus === true) {
+    try {
+      prometheus = await startPrometheus([...topology.sidecars.values()].map((s) => ({ client: s.client, adminPort: s.adminPort })));
+    } catch (err) {
+      await topology.down();
+      throw err;
+    }
+  }
   const lines: string[] = [];
   lines.push(`${topology.backend} backend${topology.runLabel ? `, everything labelled ${topology.runLabel}` : ""}`);
   lines.push(`control plane   ${topology.controlPlane.baseUrl}/status  (xDS 127.0.0.1:${topology.controlPlaneXdsPort})`);
@@ -105,6 +116,7 @@ export async function upCommand(args: string[]): Promise<number> {
     lines.push(`sidecar ${s.client} (${s.dataPlane})  admin http://127.0.0.1:${s.adminPort}/stats  /config_dump  (node ${s.nodeId})`);
     for (const [service, a] of s.outbound) lines.push(`  ${s.client} → ${service}  ${a.host}:${a.port}`);
   }
+  if (prometheus) lines.push(`prometheus      ${prometheus.url}  (scrapes every sidecar's /stats/prometheus each second; try istio_requests_total)`);
   for (const i of topology.instances) {
     lines.push(`instance ${i.instance}  ${i.host}:${i.port}${i.advertisedPort !== i.port ? `  (through fault proxy ${i.host}:${i.advertisedPort})` : ""}  ${i.service} ${i.version}`);
   }
@@ -124,6 +136,7 @@ export async function upCommand(args: string[]): Promise<number> {
   });
   clearInterval(keepAlive);
   process.stderr.write("stopping...\n");
+  await prometheus?.stop();
   await topology.down();
   await closeEngine();
   return 0;

@@ -27,17 +27,20 @@ commands:
       --backend <name>       processes (default) or containers; also MESHSIM_BACKEND or topology.backend
       --data-plane <name>    sidecars: meshsim (default), envoy, or both (each scenario on each,
                              compared); also topology.dataPlane and clients[].dataPlane
-  up <scenario> [--var k=v] [--backend <name>] [--apply] [--data-plane meshsim|envoy]
+  up <scenario> [--var k=v] [--backend <name>] [--apply] [--data-plane meshsim|envoy] [--prometheus]
                              bring the topology up with the scenario's resources, print every
                              address, run until Ctrl-C; --apply also applies what its steps
-                             apply and delete, in order (the output lists those steps either way)
+                             apply and delete, in order (the output lists those steps either way);
+                             --prometheus also starts Prometheus scraping every sidecar
   validate <files|dirs...>   check scenario and resource YAML without running anything
       --data-plane envoy     also report what Envoy's filters cannot express
   explain [files|dirs...] --host <host> [--method m] [--header k=v] ...
                              which route a request takes and why, the subsets, endpoints and
                              policies it meets, each with file:line; also --control-plane <addr>
                              or --sidecar <admin addr>; --json
-  doctor [--fix]             check (and install) what scenarios need on this machine
+  doctor [--fix] [--prometheus]
+                             check (and install) what scenarios need on this machine;
+                             --prometheus also what meshsim up --prometheus needs
   images build [--base IMG]  build the container images (--backend containers, docker-compose.yml)
   control-plane [files...]   run the control plane (--xds-port, --http-port)
   proxy --bootstrap <file>   run a sidecar proxy
@@ -74,8 +77,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import("./explain/explain-command.ts")).explainCommand(rest, expandYamlArgs);
       case "images":
         return await (await import("./runtime/containers/images-command.ts")).imagesCommand(rest);
-      case "doctor":
-        return await runDoctor(parseCommandArgs("doctor", rest, { fix: { type: "boolean" } }).values.fix === true);
+      case "doctor": {
+        const { values } = parseCommandArgs("doctor", rest, { fix: { type: "boolean" }, prometheus: { type: "boolean" } });
+        return await runDoctor(values.fix === true, values.prometheus === true ? ["prometheus"] : []);
+      }
       case "control-plane": {
         const { runControlPlaneProcess } = await import("../control-plane/main.ts");
         await runControlPlaneProcess(rest);

@@ -17,6 +17,8 @@ interface Check {
   aptPackages?: string[];
   /** A build step, run from the project folder by `--fix` (after any packages are installed). */
   setup?: string;
+  /** Needed only by what this flag names (`--prometheus`): checked always, installed and required only when asked. */
+  askedBy?: "prometheus";
 }
 
 const THRIFT_JAVA_BUILD = "cd fixtures/thrift/java && mvn -q -B package";
@@ -27,6 +29,15 @@ const BASE_IMAGE_BUILD = "bash images/build-base.sh";
 const CONTAINER_PACKAGES = ["podman", "runc", "mmdebstrap", "podman-compose"];
 
 const CHECKS: Check[] = [
+  {
+    name: "prometheus (meshsim up --prometheus; its test runs when present)",
+    askedBy: "prometheus",
+    aptPackages: ["prometheus"],
+    async run() {
+      const path = onPath("prometheus");
+      return { ok: path !== undefined, detail: path ?? "not found", fix: `meshsim doctor --fix --prometheus, or ${aptCommand(["prometheus"])}` };
+    },
+  },
   {
     name: "Node.js 20 or newer",
     async run() {
@@ -195,12 +206,17 @@ function runSetup(command: string): boolean {
  * Checks what scenarios need on this machine. Returns 0 when everything is there, 2 otherwise,
  * printing for each missing piece the exact command that provides it. With `fix`, packages are
  * installed through apt-get when running as root, and build steps (Java peers, Kafka jars, the
- * rate-limit service) are run.
+ * rate-limit service) are run. What only an optional feature needs (`askedBy`) is reported, and
+ * installed and required only when `asked` names it.
  */
-export async function runDoctor(fix: boolean): Promise<number> {
+export async function runDoctor(fix: boolean, asked: ReadonlyArray<NonNullable<Check["askedBy"]>> = []): Promise<number> {
   let missing = 0;
   for (const check of CHECKS) {
     let result = await check.run();
+    if (!result.ok && check.askedBy !== undefined && !asked.includes(check.askedBy)) {
+      process.stdout.write(`– ${check.name}: ${result.detail} (optional; --${check.askedBy} installs it)\n`);
+      continue;
+    }
     if (!result.ok && fix && check.aptPackages) {
       if (isRoot()) {
         process.stdout.write(`… installing ${check.aptPackages.join(" ")} (apt-get)\n`);

@@ -260,7 +260,8 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
 
 function meshsimBootstrap(nodeId: string, client: string, xdsPort: number, redirects: Bootstrap["redirects"]): Bootstrap {
   return {
-    node: { id: nodeId, cluster: client, metadata: { CLIENT: client } },
+    // Istio's node metadata names the workload the sidecar serves (the source of request metrics).
+    node: { id: nodeId, cluster: client, metadata: { CLIENT: client, WORKLOAD_NAME: client, NAMESPACE: "default" } },
     xds: { address: `127.0.0.1:${xdsPort}` },
     admin: { host: "127.0.0.1", port: 0 },
     redirects,
