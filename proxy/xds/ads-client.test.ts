@@ -91,7 +91,9 @@ describe("ADS client and server", () => {
       { name: `${HOST}_9090`, address: { host: "240.240.0.10", port: 9090 }, codec: "thrift", routeConfigName: `${HOST}_9090`, statPrefix: `outbound|9090||${HOST}` },
     ]);
     expect(sink.clusters.map((c) => c.name)).toEqual([`outbound|9090||${HOST}`, `outbound|9090|v1|${HOST}`, `outbound|9090|v2|${HOST}`]);
-    expect(sink.endpoints.find((e) => e.clusterName === `outbound|9090|v2|${HOST}`)?.endpoints).toEqual([{ host: "127.0.0.1", port: 19002 }]);
+    expect(sink.endpoints.find((e) => e.clusterName === `outbound|9090|v2|${HOST}`)?.endpoints).toEqual([
+      { host: "127.0.0.1", port: 19002, workload: { name: "thrift-hello-v2", namespace: "meta-thrift", app: "thrift-hello", version: "v2" } },
+    ]);
     expect(sink.routes).toEqual([
       { name: `${HOST}_9090`, routes: [{ name: "default", match: [], action: { kind: "cluster", cluster: `outbound|9090||${HOST}` } }] },
     ]);
