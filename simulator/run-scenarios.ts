@@ -5,7 +5,6 @@
  * after the first failure, Ctrl-C handled, and one exit code. The CLI only parses arguments
  * and calls this.
  */
-import { readFileSync } from "node:fs";
 import { InvalidInputError, MeshsimError, type InputProblem } from "../common/errors.ts";
 import { compareDataPlanes } from "./assert/differential.ts";
 import { watchParent } from "./parent-watch.ts";
@@ -13,7 +12,7 @@ import type { Reporter, RunScenariosResult } from "./report/reporter.ts";
 import type { RunSummary } from "./report/summary.ts";
 import { runScenario } from "./runner.ts";
 import { closeEngine } from "./runtime/containers/engine.ts";
-import { loadScenario } from "./scenario/loader.ts";
+import { isScenarioFile, loadScenario } from "./scenario/loader.ts";
 import type { TemplateValue } from "./scenario/template.ts";
 import type { DataPlane, Scenario } from "./scenario/types.ts";
 
@@ -38,11 +37,6 @@ export interface RunScenariosOptions {
 }
 
 export type { RunScenariosResult } from "./report/reporter.ts";
-
-/** Whether a YAML file is a scenario (other files in a folder are resources). */
-export function isScenarioFile(file: string): boolean {
-  return /^kind:\s*Scenario\s*$/m.test(readFileSync(file, "utf8"));
-}
 
 export async function runScenarios(files: readonly string[], options: RunScenariosOptions): Promise<RunScenariosResult> {
   const scenarios = await loadAll(files.filter(isScenarioFile), options.vars ?? {}, options.tags ?? []);

@@ -5,7 +5,7 @@ import type { InputProblem } from "../common/errors.ts";
 import { parseResources } from "../control-plane/resources/parse.ts";
 import { validateResources } from "../control-plane/resources/validate.ts";
 import { InvalidInputError } from "../common/errors.ts";
-import { loadScenario } from "./scenario/loader.ts";
+import { isScenarioFile, loadScenario } from "./scenario/loader.ts";
 import type { DataPlane, Scenario } from "./scenario/types.ts";
 import { unsupportedOnDataPlanes } from "./data-plane-support.ts";
 import { envoyUnsupported, unsupportedProblem } from "../control-plane/translate/envoy/index.ts";
@@ -21,7 +21,7 @@ export async function validateFiles(files: string[], options: { dataPlane?: Data
   const included = new Set<string>();
   const others: string[] = [];
   for (const file of files) {
-    if (!/^kind:\s*Scenario\s*$/m.test(readFileSync(file, "utf8"))) {
+    if (!isScenarioFile(file)) {
       others.push(file);
       continue;
     }

@@ -93,7 +93,7 @@ describe("meshsim explain", () => {
     expect((await run("explain", FILE, "--host", "nope.default.svc.cluster.local")).err).toContain("no listener for host nope.default.svc.cluster.local");
     const bad = await run("explain", FILE, "--host", HOST, "--methd", "x");
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain("explain: unknown option --methd");
+    expect(bad.err).toContain("explain: Unknown option '--methd' (options: --host, --port, --protocol");
     expect((await run("explain", "--host", HOST)).err).toContain("name resource files, or --control-plane <addr>, or --sidecar <addr>");
   });
 
@@ -126,6 +126,16 @@ describe("meshsim explain", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain(`listener  hello.shop.svc.cluster.local_9090 (thrift)  ${dir}/service.yaml:5 Service/hello`);
     expect(r.out).toContain(`endpoint hello-v1:19090 [app=hello version=v1]  ${dir}/workloads.yaml:4 Deployment/hello-v1`);
+  });
+
+  it("reads a scenario's resources after a chosen step", async () => {
+    const file = "scenarios/thrift/version-routing.yaml";
+    const after = async (...step: string[]) => JSON.parse((await run("explain", file, ...step, "--host", "hello.default.svc.cluster.local", "--method", "sayHello", "--json")).out).route.destinations[0].subset;
+    expect(await after("--step", "route to v1")).toBe("v1");
+    expect(await after()).toBe("v2");
+    const bad = await run("explain", file, "--step", "nope", "--host", "hello.default.svc.cluster.local");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('explain: no step "nope" that applies resources in scenarios/thrift/version-routing.yaml (steps: route to v1, switch to v2)');
   });
 
   it("prints what README.md shows", async () => {

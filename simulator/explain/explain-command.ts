@@ -5,11 +5,12 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { MeshsimError, formatProblem, type InputProblem } from "../../common/errors.ts";
+import { parseCommandArgs, type OptionSpecs } from "../../common/command-args.ts";
 import { parseResources } from "../../control-plane/resources/parse.ts";
 import { validateResources } from "../../control-plane/resources/validate.ts";
 import { resourceKey, type ResourceSource } from "../../control-plane/resources/resource.ts";
 import type { Resource } from "../../control-plane/resources/kinds.ts";
-import { loadScenario } from "../scenario/loader.ts";
+import { isScenarioFile, loadScenario } from "../scenario/loader.ts";
 import { scenarioResourceStates } from "../scenario-resources.ts";
 import { explain, type Explanation } from "./explain.ts";
 import { formatExplanation } from "./format.ts";
@@ -44,28 +45,21 @@ ${Object.entries(EXPLAIN_OPTIONS).map(([k, o]) => `  --${k}${o.value ? " <value>
 exit status: 0 the request is routed, 1 it gets a local reply (no route, denied), 2 bad input
 `;
 
+/** The option table as node:util parseArgs takes it. */
+const EXPLAIN_ARG_SPECS: OptionSpecs = Object.fromEntries(
+  Object.entries(EXPLAIN_OPTIONS).map(([k, o]) => [k, o.value ? { type: "string" as const, ...(o.repeat && { multiple: true }) } : { type: "boolean" as const }]),
+);
+
 function parseExplainArgs(argv: readonly string[]): { values: Record<string, string[]>; positional: string[] } {
-  const values: Record<string, string[]> = {};
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    const spec = EXPLAIN_OPTIONS[name];
-    if (!spec) throw new MeshsimError("INVALID_INPUT", `explain: unknown option --${name} (see meshsim explain --help)`);
-    let value = "true";
-    if (spec.value) {
-      if (eq > 0) value = arg.slice(eq + 1);
-      else if (i + 1 < argv.length) value = argv[++i]!;
-      else throw new MeshsimError("INVALID_INPUT", `explain: --${name} needs a value`);
-    }
-    values[name] = spec.repeat ? [...(values[name] ?? []), value] : [value];
+  const { values, positionals } = parseCommandArgs("explain", argv, EXPLAIN_ARG_SPECS);
+  // Every option as a list of values (a flag as ["true"]), as requestFromOptions reads them.
+  const lists: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (Array.isArray(v)) lists[k] = v;
+    else if (typeof v === "string") lists[k] = [v];
+    else if (v === true) lists[k] = ["true"];
   }
-  return { values, positional };
+  return { values: lists, positional: positionals };
 }
 
 function httpUrl(address: string, path: string): string {
@@ -101,7 +95,7 @@ export function sourceFromResources(resources: Resource[], problems: InputProble
 export async function sourceFromFiles(files: string[], step: string | undefined): Promise<ExplainSource> {
   const problems: InputProblem[] = [];
   const resources: Resource[] = [];
-  const scenarios = files.filter((f) => /^kind:\s*Scenario\s*$/m.test(readFileSync(f, "utf8")));
+  const scenarios = files.filter(isScenarioFile);
   if (scenarios.length > 1) throw new MeshsimError("INVALID_INPUT", `explain: name one scenario at a time (found ${scenarios.join(", ")})`);
   if (step !== undefined && scenarios.length === 0) throw new MeshsimError("INVALID_INPUT", "explain: --step needs a scenario file");
   if (scenarios[0]) {

@@ -5,11 +5,10 @@
  * file:line, with that route's destinations and weights. A tampered sidecar configuration (routes
  * tried in the wrong order, as a matcher bug would) must be caught by the same check.
  */
-import { readFileSync } from "node:fs";
 import type { InputProblem } from "../../common/errors.ts";
 import { describe, expect, it } from "vitest";
 import { expandYamlArgs } from "../cli.ts";
-import { loadScenario } from "../scenario/loader.ts";
+import { isScenarioFile, loadScenario } from "../scenario/loader.ts";
 import { scenarioResourceStates } from "../scenario-resources.ts";
 import type { Resource } from "../../control-plane/resources/kinds.ts";
 import type { MetaRouter, StringMatch } from "../../control-plane/resources/meta-router.ts";
@@ -122,7 +121,7 @@ function walk(resources: Resource[], where: string, tamper?: (c: SidecarConfig) 
 }
 
 async function scenarioStates(): Promise<Array<{ where: string; resources: Resource[] }>> {
-  const files = expandYamlArgs(["scenarios"]).filter((f) => /^kind:\s*Scenario\s*$/m.test(readFileSync(f, "utf8")));
+  const files = expandYamlArgs(["scenarios"]).filter(isScenarioFile);
   const out: Array<{ where: string; resources: Resource[] }> = [];
   for (const file of files) {
     const problems: InputProblem[] = [];

@@ -2,6 +2,7 @@
  * loadScenario: read, parse, validate against the JSON Schema, resolve includes and
  * normalize. Every problem found is reported at once, each with file:line:column.
  */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
@@ -25,6 +26,11 @@ export interface LoadOptions {
 }
 
 /** Loads and validates one scenario; throws InvalidInputError listing every problem. */
+/** A YAML file that is a scenario (rather than Aeraki/Istio resources). */
+export function isScenarioFile(file: string): boolean {
+  return /^kind:\s*Scenario\s*$/m.test(readFileSync(file, "utf8"));
+}
+
 export async function loadScenario(file: string, options: LoadOptions = {}): Promise<Scenario> {
   const problems: InputProblem[] = [];
   const scenario = await loadInto(file, problems, options);
