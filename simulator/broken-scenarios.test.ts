@@ -99,7 +99,7 @@ const CASES: BrokenCase[] = [
         for (const child of branch.sequence ?? []) if (child.name === "shift back to v1") for (const iteration of child.repeat!.iterations) iteration.apply = [];
       }
     },
-    guards: [/^shift under load: eventually distribution by version$/],
+    guards: [/^shift under load: eventually distribution by version$/, /^shift under load: accessLog caller cluster=outbound\|9090\|v2\|\* after "shift back to v1" == 0$/],
     vars: { shifts: 2, stride: 50 },
   },
   {
