@@ -10,7 +10,7 @@ import { RouteTable } from "./route/route-table.ts";
 import { StatsStore } from "./stats/stats.ts";
 import { AccessLogFiles } from "./access-log/access-log-files.ts";
 import { RequestMetrics, type SourceWorkload } from "./stats/request-metrics.ts";
-import { closeRateLimitClients } from "./filters/rate-limit-client.ts";
+import { RateLimitClients } from "./filters/rate-limit-client.ts";
 import { createRedisCodec } from "./protocols/redis/index.ts";
 import { closeRedisUpstreams } from "./redis/index.ts";
 
@@ -42,6 +42,7 @@ export class Proxy implements ConfigSink {
   private readonly accessLogs: AccessLogFiles;
   readonly requestMetrics: RequestMetrics;
   private readonly routeTables = new Map<string, RouteTable>();
+  private readonly rateLimitClients = new RateLimitClients();
   private readonly updates = this.stats.scope("xds", ["listener_updates", "cluster_updates", "endpoint_updates", "route_updates"]);
 
   constructor(options: ProxyOptions = {}) {
@@ -51,7 +52,7 @@ export class Proxy implements ConfigSink {
     this.clusters = new ClusterManager(this.stats);
     this.accessLogs = new AccessLogFiles(options.accessLogStdoutPath);
     this.requestMetrics = new RequestMetrics(options.workload ?? { name: "unknown", namespace: "unknown", version: "unknown" });
-    this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, this.accessLogs, this.requestMetrics, options.redirects, options.defaultTimeoutMs);
+    this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, this.accessLogs, this.requestMetrics, this.rateLimitClients, options.redirects, options.defaultTimeoutMs);
   }
 
   async setListeners(listeners: ListenerConfig[]): Promise<void> {
@@ -95,7 +96,7 @@ export class Proxy implements ConfigSink {
   async close(): Promise<void> {
     await this.listeners.close();
     this.clusters.close();
-    closeRateLimitClients();
+    this.rateLimitClients.close();
     closeRedisUpstreams(this.clusters);
     await this.accessLogs.close();
   }

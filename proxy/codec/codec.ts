@@ -105,6 +105,12 @@ export interface Codec {
    */
   rewriteResponse?(response: Message, request: Message, listener: ListenerConfig): Buffer | undefined;
   /**
+   * Called on the downstream connection's codec with the bytes about to answer `request` (its
+   * own id already written): for ids a number cannot hold exactly (Dubbo's wide ids), writes the
+   * request's original id bytes, which this codec kept with the request.
+   */
+  restoreRequestId?(reply: Buffer, request: Message): void;
+  /**
    * For protocols whose responses cannot be told apart from requests by their bytes (Kafka): the
    * factory of the codec that reads this listener's upstream connections. Absent: the listener's
    * own factory serves both sides.

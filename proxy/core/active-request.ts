@@ -133,6 +133,7 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     response.requestId = this.originalId;
     const rewritten = this.downstream.codec.rewriteResponse?.(response, this.message, this.listener);
     const bytes = rewritten ?? codec.encode(response, this.responseMutation.length > 0 ? this.responseMutation : undefined);
+    this.downstream.codec.restoreRequestId?.(bytes, this.message);
     this.downstream.write(bytes);
     this.done("response", bytes.length, undefined, response.kind);
   }

@@ -13,6 +13,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS } from "./active-request.ts";
 import { DownstreamConnection } from "./downstream-connection.ts";
 import { handleRedisConnection } from "../redis/index.ts";
 import type { ListenerContext } from "./listener-context.ts";
+import type { RateLimitClients } from "../filters/rate-limit-client.ts";
 
 interface ActiveListener {
   context: ListenerContext;
@@ -35,6 +36,7 @@ export class ListenerManager {
     private readonly routeTables: Map<string, RouteTable>,
     private readonly accessLogs: AccessLogFiles,
     private readonly requestMetrics: RequestMetrics,
+    private readonly rateLimitClients: RateLimitClients,
     private readonly redirects: Record<string, { host: string; port: number }> = {},
     private readonly defaultTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
   ) {
@@ -116,7 +118,7 @@ export class ListenerManager {
   }
 
   private filterDeps() {
-    return { stats: this.stats, resolve: (cluster: string) => this.clusters.resolve(cluster) };
+    return { stats: this.stats, resolve: (cluster: string) => this.clusters.resolve(cluster), rateLimitClients: this.rateLimitClients };
   }
 
   private bindAddress(config: ListenerConfig): { host: string; port: number } {

@@ -4,6 +4,7 @@ import { AUTHORIZATION_STATS, createAuthorizationFilter } from "./authorization.
 import { FAULT_STATS, createFaultFilter } from "./fault.ts";
 import { createGlobalRateLimitFilter } from "./global-rate-limit.ts";
 import type { RequestFilter } from "./filter.ts";
+import type { RateLimitClients } from "./rate-limit-client.ts";
 import { LOCAL_RATE_LIMIT_STATS, createLocalRateLimitFilter } from "./local-rate-limit.ts";
 import { routerFilter } from "./router.ts";
 
@@ -11,6 +12,7 @@ export interface FilterChainDeps {
   stats: StatsStore;
   /** Address of a cluster's first endpoint, for side services (global rate limit). */
   resolve(clusterName: string): { host: string; port: number } | undefined;
+  rateLimitClients: RateLimitClients;
 }
 
 /**
@@ -28,7 +30,7 @@ export function buildFilterChain(config: ListenerConfig, deps: FilterChainDeps):
     filters.push(createLocalRateLimitFilter(config.localRateLimit, deps.stats.scope(`${prefix}.local_rate_limit`, LOCAL_RATE_LIMIT_STATS)));
   }
   if (config.globalRateLimit) {
-    filters.push(createGlobalRateLimitFilter(config.globalRateLimit, { resolve: deps.resolve, stats: deps.stats, prefix }));
+    filters.push(createGlobalRateLimitFilter(config.globalRateLimit, { resolve: deps.resolve, stats: deps.stats, rateLimitClients: deps.rateLimitClients, prefix }));
   }
   filters.push(createFaultFilter(deps.stats.scope(`${prefix}.fault`, FAULT_STATS)));
   filters.push(routerFilter);

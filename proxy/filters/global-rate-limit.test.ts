@@ -7,7 +7,9 @@ import type { GlobalRateLimitConfig } from "../config/types.ts";
 import { StatsStore } from "../stats/stats.ts";
 import type { FilterStatus, RequestContext, RequestFilter } from "./filter.ts";
 import { createGlobalRateLimitFilter } from "./global-rate-limit.ts";
-import { closeRateLimitClients } from "./rate-limit-client.ts";
+import { RateLimitClients } from "./rate-limit-client.ts";
+
+const rateLimitClients = new RateLimitClients();
 
 const DOMAIN = "meshsim-test";
 const CLUSTER = "outbound|8081||ratelimit.default.svc.cluster.local";
@@ -61,10 +63,10 @@ function config(overrides: Partial<GlobalRateLimitConfig> = {}): GlobalRateLimit
 function filterAt(port: number | undefined, overrides: Partial<GlobalRateLimitConfig> = {}) {
   const stats = new StatsStore();
   const resolve = (name: string) => (name === CLUSTER && port !== undefined ? { host: "127.0.0.1", port } : undefined);
-  return { stats, filter: createGlobalRateLimitFilter(config(overrides), { resolve, stats, prefix: PREFIX }) };
+  return { stats, filter: createGlobalRateLimitFilter(config(overrides), { resolve, stats, rateLimitClients, prefix: PREFIX }) };
 }
 
-afterAll(() => closeRateLimitClients());
+afterAll(() => rateLimitClients.close());
 
 describe("global rate limit against envoyproxy/ratelimit", () => {
   let service: RunningRateLimitService;

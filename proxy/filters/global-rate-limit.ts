@@ -2,7 +2,7 @@ import type { GlobalRateLimitConfig } from "../config/types.ts";
 import { compileAttributeMatch } from "../route/attribute-matcher.ts";
 import type { StatsStore } from "../stats/stats.ts";
 import type { RequestContext, RequestFilter } from "./filter.ts";
-import { rateLimitClient, type RateLimitClient, type RateLimitCode } from "./rate-limit-client.ts";
+import type { RateLimitClient, RateLimitClients, RateLimitCode } from "./rate-limit-client.ts";
 
 /** Envoy's ratelimit filter stats, plus `skipped` for requests that produced no descriptor. */
 export const GLOBAL_RATE_LIMIT_STATS = ["ok", "over_limit", "error", "failure_mode_allowed", "skipped"] as const;
@@ -11,6 +11,8 @@ export interface GlobalRateLimitDeps {
   /** Address of the rate-limit service: the first endpoint of its cluster. */
   resolve(clusterName: string): { host: string; port: number } | undefined;
   stats: StatsStore;
+  /** The proxy's clients of rate-limit services, by address. */
+  rateLimitClients: RateLimitClients;
   /** Stats prefix of the owner, e.g. `listener.<name>`; counters go under `<prefix>.global_rate_limit.`. */
   prefix: string;
 }
@@ -41,7 +43,7 @@ export function createGlobalRateLimitFilter(config: GlobalRateLimitConfig, deps:
     if (client === undefined || endpoint.host !== clientHost || endpoint.port !== clientPort) {
       clientHost = endpoint.host;
       clientPort = endpoint.port;
-      client = rateLimitClient(`${clientHost}:${clientPort}`);
+      client = deps.rateLimitClients.get(`${clientHost}:${clientPort}`);
     }
     return client;
   }

@@ -78,23 +78,24 @@ export class RateLimitClient {
   }
 }
 
-const clients = new Map<string, RateLimitClient>();
-
 /**
- * The shared client for one service address, so filters rebuilt on every listener update reuse
- * the same channel instead of opening (and leaking) one each.
+ * One proxy's rate-limit clients, one per service address, so filters rebuilt on every listener
+ * update reuse the same channel instead of opening (and leaking) one each. Closed with the proxy.
  */
-export function rateLimitClient(address: string): RateLimitClient {
-  let client = clients.get(address);
-  if (client === undefined) {
-    client = new RateLimitClient(address);
-    clients.set(address, client);
-  }
-  return client;
-}
+export class RateLimitClients {
+  private readonly clients = new Map<string, RateLimitClient>();
 
-/** Closes every shared client; for shutdown and tests. */
-export function closeRateLimitClients(): void {
-  for (const client of clients.values()) client.close();
-  clients.clear();
+  get(address: string): RateLimitClient {
+    let client = this.clients.get(address);
+    if (client === undefined) {
+      client = new RateLimitClient(address);
+      this.clients.set(address, client);
+    }
+    return client;
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
 }

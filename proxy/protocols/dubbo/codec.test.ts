@@ -11,7 +11,7 @@ import { DubboCodec, isDubboDetail } from "./codec.ts";
 import { countParameterTypes } from "./descriptor.ts";
 import { HessianReader } from "./hessian2/reader.ts";
 import { HessianWriter } from "./hessian2/writer.ts";
-import { readRequestId, wideIdsInUse, writeRequestId } from "./header.ts";
+import { readRequestId, writeRequestId } from "./header.ts";
 
 const require = createRequire(import.meta.url);
 const Context = require("apache-dubbo-js/es7/context.js").default as { create(): Record<string, unknown> };
@@ -125,30 +125,39 @@ describe("dubbo codec: requests", () => {
     expect(decodeOne(new DubboCodec(), out).requestId).toBe(2 ** 40 + 3);
   });
 
-  it("restores wide ids (Dubbo 3 starts at a random long) exactly, through any codec instance", () => {
+  it("restores wide ids (Dubbo 3 starts at a random long) exactly, kept with their request, no table shared between codecs", () => {
     const bytes = dubboJsRequest({ method: "sayHello" });
     bytes.writeBigInt64BE(-5n, 4);
     expect(decodeOne(new DubboCodec(), bytes).requestId).toBe(-5);
     const wide = 8652490905798464591n;
     bytes.writeBigInt64BE(wide, 4);
-    const before = wideIdsInUse();
-    const m = decodeOne(new DubboCodec(), bytes);
+    const downstream = new DubboCodec();
+    const m = decodeOne(downstream, bytes);
     expect(m.requestId).toBeLessThanOrEqual(-(2 ** 52));
-    expect(wideIdsInUse()).toBe(before + 1);
-    // the proxy's path: rewrite to an upstream id, then restore on the reply with another codec
+    // Stand-ins differ within one codec: two wide requests on a connection stay apart.
+    expect(decodeOne(downstream, Buffer.from(bytes)).requestId).not.toBe(m.requestId);
+    // The proxy's path: rewrite to an upstream id; the upstream connection's codec encodes the
+    // reply with the stand-in, and the downstream codec writes the request's own id bytes.
     const original = m.requestId;
     m.requestId = 17;
     const upstream = new DubboCodec().encode(m);
     expect(upstream.readBigInt64BE(4)).toBe(17n);
-    const resp = decodeOne(new DubboCodec(), response(encoderV2().writeInt(2).get(), { id: 17 }));
+    const upstreamCodec = new DubboCodec();
+    const resp = decodeOne(upstreamCodec, response(encoderV2().writeInt(2).get(), { id: 17 }));
     resp.requestId = original;
-    expect(new DubboCodec().encode(resp).readBigInt64BE(4)).toBe(wide);
-    expect(wideIdsInUse()).toBe(before);
-    // a local reply restores and releases too (encode above rewrote the id inside `bytes`)
+    const reply = upstreamCodec.encode(resp);
+    expect(reply.readBigInt64BE(4)).not.toBe(wide);
+    downstream.restoreRequestId(reply, m);
+    expect(reply.readBigInt64BE(4)).toBe(wide);
+    // A local reply carries it too (encode above rewrote the id inside `bytes`).
     bytes.writeBigInt64BE(wide, 4);
-    const m2 = decodeOne(new DubboCodec(), bytes);
-    expect(new DubboCodec().localReply(m2, { kind: "no_route", message: "x" }).readBigInt64BE(4)).toBe(wide);
-    expect(wideIdsInUse()).toBe(before);
+    const m2 = decodeOne(downstream, bytes);
+    expect(downstream.localReply(m2, { kind: "no_route", message: "x" }).readBigInt64BE(4)).toBe(wide);
+    // Narrow ids are left alone.
+    const narrow = decodeOne(downstream, dubboJsRequest({ method: "sayHello", requestId: 9 }));
+    const out = Buffer.from(reply);
+    downstream.restoreRequestId(out, narrow);
+    expect(out.equals(reply)).toBe(true);
   });
 
   it("oneway requests are kind oneway", () => {

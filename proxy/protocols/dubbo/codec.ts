@@ -39,8 +39,10 @@ import {
   MAGIC_LOW,
   REQUEST_ID_OFFSET,
   SERIALIZATION_MASK,
-  isStandIn,
   readRequestId,
+  StandInIds,
+  wideIdAt,
+  type WideId,
   writeHeader,
   writeRequestId,
 } from "./header.ts";
@@ -66,6 +68,8 @@ export interface DubboDetail {
   readonly attachmentsOffset: number;
   /** OK hessian2 responses: the result type (status.ts ResultType); -1 otherwise. */
   readonly resultType: number;
+  /** Two-way requests whose id does not fit a number exactly (Dubbo 3 starts at a random long): its bytes, restored in replies. */
+  readonly wideId?: WideId | undefined;
 }
 
 export function isDubboDetail(detail: unknown): detail is DubboDetail {
@@ -85,6 +89,7 @@ export class DubboCodec implements Codec {
   private readonly maxFrameSize: number;
   private readonly reader = new HessianReader();
   private readonly writer = new HessianWriter(512);
+  private readonly standIns = new StandInIds();
 
   constructor(options?: CodecOptions) {
     this.maxFrameSize = options?.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
@@ -109,7 +114,8 @@ export class DubboCodec implements Codec {
     const flags = frame[2]!;
     const status = frame[3]!;
     // Only two-way requests get their wide ids restored; everything else keeps its frame bytes.
-    const requestId = readRequestId(frame, REQUEST_ID_OFFSET, (flags & (FLAG_REQUEST | FLAG_TWOWAY | FLAG_EVENT)) === (FLAG_REQUEST | FLAG_TWOWAY));
+    const wideId = (flags & (FLAG_REQUEST | FLAG_TWOWAY | FLAG_EVENT)) === (FLAG_REQUEST | FLAG_TWOWAY) ? wideIdAt(frame, REQUEST_ID_OFFSET) : undefined;
+    const requestId = wideId !== undefined ? this.standIns.take() : readRequestId(frame, REQUEST_ID_OFFSET);
     const serialization = flags & SERIALIZATION_MASK;
     const metadata: Map<string, string> = new Map();
     let kind: MessageKind;
@@ -138,7 +144,7 @@ export class DubboCodec implements Codec {
       if (err instanceof HessianFormatError) return fail("malformed", err.message);
       return fail("malformed", String(err));
     }
-    const detail: DubboDetail = { codec: "dubbo", flags, status, requestId, attachmentsOffset, resultType };
+    const detail: DubboDetail = { codec: "dubbo", flags, status, requestId, attachmentsOffset, resultType, ...(wideId !== undefined && { wideId }) };
     const message: Message = { kind, requestId, metadata, frame, detail };
     return { status: "message", message, consumed: end - offset };
   }
@@ -201,14 +207,17 @@ export class DubboCodec implements Codec {
     return out;
   }
 
-  /**
-   * Copies the received id bytes when the id is unchanged, except for a wide-id stand-in, which
-   * writeRequestId restores and releases.
-   */
+  /** A wide id's own bytes; else the received id bytes when the id is unchanged; else the id. */
   private writeReplyId(out: Buffer, request: Message, detail: DubboDetail | undefined): void {
-    if (detail !== undefined && request.requestId === detail.requestId && !isStandIn(request.requestId)) {
-      request.frame.copy(out, REQUEST_ID_OFFSET, REQUEST_ID_OFFSET, REQUEST_ID_OFFSET + 8);
-    } else writeRequestId(out, REQUEST_ID_OFFSET, request.requestId);
+    if (detail?.wideId !== undefined) writeRequestId(out, REQUEST_ID_OFFSET, detail.wideId);
+    else if (detail !== undefined && request.requestId === detail.requestId) request.frame.copy(out, REQUEST_ID_OFFSET, REQUEST_ID_OFFSET, REQUEST_ID_OFFSET + 8);
+    else writeRequestId(out, REQUEST_ID_OFFSET, request.requestId);
+  }
+
+  /** A reply to a request with a wide id carries that id's bytes (the reply was encoded with its stand-in). */
+  restoreRequestId(reply: Buffer, request: Message): void {
+    const wideId = isDubboDetail(request.detail) ? request.detail.wideId : undefined;
+    if (wideId !== undefined) writeRequestId(reply, REQUEST_ID_OFFSET, wideId);
   }
 
   private eventName(frame: Buffer, serialization: number): string {

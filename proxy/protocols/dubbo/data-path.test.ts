@@ -8,6 +8,7 @@ import { Proxy } from "../../proxy.ts";
 import type { RouteConfig, RouteEntry } from "../../config/types.ts";
 import { startDubboProvider, type RunningDubboProvider } from "../../../fixtures/dubbo/provider.ts";
 import { createDubboConsumer } from "../../../fixtures/dubbo/consumer.ts";
+import { dubboSamples } from "./testdata/samples.ts";
 
 const ROUTE = "hello.default.svc.cluster.local_20880";
 const V1 = "outbound|20880|v1|hello.default.svc.cluster.local";
@@ -137,6 +138,32 @@ describe("dubbo through the proxy", () => {
     });
     socket.destroy();
     expect(reply.toString("hex")).toBe("dabb2214000000000000006300000001" + "4e");
+  });
+
+  it("answers a request with a wide id (Dubbo 3 starts at a random long) with that id's exact bytes, on replies and local replies", async () => {
+    const wide = 8652490905798464591n;
+    const request = Buffer.from(dubboSamples().find((s) => s.name === "dubbojs-sayHello.request")!.bytes);
+    request.writeBigInt64BE(wide, 4);
+    const replyTo = async (bytes: Buffer): Promise<Buffer> => {
+      const socket = connect({ host: "127.0.0.1", port });
+      try {
+        return await new Promise<Buffer>((resolve, reject) => {
+          socket.once("data", resolve);
+          socket.once("error", reject);
+          socket.write(bytes);
+        });
+      } finally {
+        socket.destroy();
+      }
+    };
+    proxy.setRoutes([table({ name: "all", match: [], action: to(V1) })]);
+    const reply = await replyTo(request);
+    expect(reply[3]).toBe(20); // OK
+    expect(reply.readBigInt64BE(4)).toBe(wide);
+    proxy.setRoutes([table({ name: "none", match: [{ name: "method", kind: "exact", value: "nothing" }], action: to(V1) })]);
+    const local = await replyTo(request);
+    expect(local[3]).not.toBe(20);
+    expect(local.readBigInt64BE(4)).toBe(wide);
   });
 
   it("closes only a connection that sends garbage", async () => {

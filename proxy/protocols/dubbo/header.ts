@@ -33,53 +33,54 @@ const TWO_32 = 0x1_0000_0000;
 const EXACT_HIGH = 0xfffff; // |id| < 2^52
 const STAND_IN_FIRST = -(2 ** 53 - 1);
 const STAND_IN_LAST = -(2 ** 52);
-export const WIDE_ID_LIMIT = 65536;
 
-const wideIds = new Map<number, { high: number; low: number }>();
-let nextStandIn = STAND_IN_FIRST;
+/** The 8 id bytes of a request whose id does not fit a JavaScript number exactly. */
+export interface WideId {
+  readonly high: number;
+  readonly low: number;
+}
 
 /**
- * The request id at `offset` (8 bytes): exact when |id| < 2^52; otherwise a stand-in that
- * writeRequestId turns back into the original bytes when `register` (two-way requests), else
- * the low 52 bits.
+ * The request id at `offset` (8 bytes): exact when |id| < 2^52, else the low 52 bits (a wide
+ * id's own bytes are kept with its request, see wideIdAt).
  */
-export function readRequestId(buf: Buffer, offset: number, register = false): number {
+export function readRequestId(buf: Buffer, offset: number): number {
   const high = buf.readInt32BE(offset);
   const low = buf.readUInt32BE(offset + 4);
   if (high >= -EXACT_HIGH - 1 && high <= EXACT_HIGH) return high * TWO_32 + low;
-  if (!register) return (high & EXACT_HIGH) * TWO_32 + low;
-  const id = nextStandIn;
-  nextStandIn = id >= STAND_IN_LAST ? STAND_IN_FIRST : id + 1;
-  wideIds.delete(id);
-  wideIds.set(id, { high, low });
-  if (wideIds.size > WIDE_ID_LIMIT) wideIds.delete(wideIds.keys().next().value!);
-  return id;
+  return (high & EXACT_HIGH) * TWO_32 + low;
 }
 
-/** Writes an id as int64 big-endian; a stand-in from readRequestId writes the original id. */
-export function writeRequestId(buf: Buffer, offset: number, id: number): void {
-  if (id <= STAND_IN_LAST) {
-    const wide = wideIds.get(id);
-    if (wide !== undefined) {
-      wideIds.delete(id);
-      buf.writeInt32BE(wide.high, offset);
-      buf.writeUInt32BE(wide.low, offset + 4);
-      return;
-    }
+/** The id bytes at `offset` when the id is wide (|id| ≥ 2^52); undefined when it is exact. */
+export function wideIdAt(buf: Buffer, offset: number): WideId | undefined {
+  const high = buf.readInt32BE(offset);
+  return high >= -EXACT_HIGH - 1 && high <= EXACT_HIGH ? undefined : { high, low: buf.readUInt32BE(offset + 4) };
+}
+
+/** Writes an id as int64 big-endian, or a wide id's own bytes. */
+export function writeRequestId(buf: Buffer, offset: number, id: number | WideId): void {
+  if (typeof id !== "number") {
+    buf.writeInt32BE(id.high, offset);
+    buf.writeUInt32BE(id.low, offset + 4);
+    return;
   }
   const high = Math.floor(id / TWO_32);
   buf.writeInt32BE(high | 0, offset);
   buf.writeUInt32BE(id - high * TWO_32, offset + 4);
 }
 
-/** Whether `id` is in the stand-in band used for wide ids. */
-export function isStandIn(id: number): boolean {
-  return id <= STAND_IN_LAST;
-}
+/**
+ * Numbers handed out for wide ids, one codec instance's band: the proxy matches replies by the
+ * id it writes upstream, so a stand-in only has to differ from its connection's other ids.
+ */
+export class StandInIds {
+  private next = STAND_IN_FIRST;
 
-/** Entries in the wide-id table (for tests and stats). */
-export function wideIdsInUse(): number {
-  return wideIds.size;
+  take(): number {
+    const id = this.next;
+    this.next = id >= STAND_IN_LAST ? STAND_IN_FIRST : id + 1;
+    return id;
+  }
 }
 
 /** A header for a reply built by the proxy; `idFrom` copies the 8 id bytes of a received frame. */
