@@ -130,9 +130,9 @@ describe("meshsim explain", () => {
 
   it("reads a scenario's resources after a chosen step", async () => {
     const file = "scenarios/thrift/version-routing.yaml";
-    const after = async (...step: string[]) => JSON.parse((await run("explain", file, ...step, "--host", "hello.default.svc.cluster.local", "--method", "sayHello", "--json")).out).route.destinations[0].subset;
-    expect(await after("--step", "route to v1")).toBe("v1");
-    expect(await after()).toBe("v2");
+    const subsetAfter = async (...step: string[]) => JSON.parse((await run("explain", file, ...step, "--host", "hello.default.svc.cluster.local", "--method", "sayHello", "--json")).out).route.destinations[0].subset;
+    expect(await subsetAfter("--step", "route to v1")).toBe("v1");
+    expect(await subsetAfter()).toBe("v2");
     const bad = await run("explain", file, "--step", "nope", "--host", "hello.default.svc.cluster.local");
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('explain: no step "nope" that applies resources in scenarios/thrift/version-routing.yaml (steps: route to v1, switch to v2)');
