@@ -86,4 +86,14 @@ spec:
       'typo.yaml:11:21: MetaRouter/hello spec.routes[0].route[0].destination.subset: unknown subset "v9": no DestinationRule for host "helo.shop.svc.cluster.local"',
     ]);
   });
+
+  it("names a targetPort that no container port of a selected workload has", () => {
+    const problems = problemsOf({
+      "service.yaml": readFileSync(file("service.yaml"), "utf8").replace("targetPort: thrift", "targetPort: thrfit"),
+      [file("workloads.yaml")]: readFileSync(file("workloads.yaml"), "utf8"),
+    });
+    expect(problems).toEqual([
+      `service.yaml:${lineOf("service.yaml", "targetPort")}:19: Service/hello spec.ports[0].targetPort: "thrfit" names no container port of Deployment/hello-v1, Pod/hello-v2-canary`,
+    ]);
+  });
 });

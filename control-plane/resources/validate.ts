@@ -97,7 +97,7 @@ export function validateResources(resources: readonly Resource[]): InputProblem[
         validateDubboAuthorizationPolicy(res, r);
         break;
       case "Service":
-        validateKubernetesService(res, r);
+        validateKubernetesService(res, r, index);
         break;
       case "Telemetry":
         for (const ref of res.spec.targetRefs) {
@@ -180,11 +180,16 @@ function checkSubsetsSelectWorkloads(dr: DestinationRule, r: FieldReader, index:
   });
 }
 
-function validateKubernetesService(svc: KubernetesService, r: FieldReader): void {
+function validateKubernetesService(svc: KubernetesService, r: FieldReader, index: Index): void {
   const names = new Set<string>();
+  const workloads = [...index.kubernetes.values()].find((k) => k.service === svc)?.workloads ?? [];
   svc.spec.ports.forEach((p, i) => {
     if (names.has(p.name)) r.problem(["spec", "ports", i, "name"], `duplicate port name "${p.name}"`);
     names.add(p.name);
+    // A named targetPort must name a container port of every selected workload, or its pods get no traffic.
+    if (typeof p.targetPort !== "string") return;
+    const lacking = workloads.filter((w) => w.spec.containerPorts[p.targetPort as string] === undefined);
+    if (lacking.length > 0) r.problem(["spec", "ports", i, "targetPort"], `"${p.targetPort}" names no container port of ${lacking.map(resourceLabel).join(", ")}`);
   });
 }
 
