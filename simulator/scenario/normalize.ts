@@ -158,7 +158,6 @@ const ASSERTION_KEYS = ["successRate", "distribution", "thresholds", "errors", "
 const WHOLE_TRAFFIC_KEYS: ReadonlyArray<(typeof ASSERTION_KEYS)[number]> = ["affinity", "addedLatency"];
 /** What eventually and consistently wrap: accessLog counts the whole step's requests too (the schema keeps it out). */
 const TEMPORAL_KEYS = ASSERTION_KEYS.filter((k) => !WHOLE_TRAFFIC_KEYS.includes(k) && k !== "accessLog");
-/** Protocols whose clients send per-request headers, so traffic `keys` reach the proxy. */
 
 export interface NormalizeInput {
   doc: SourceDocument;
