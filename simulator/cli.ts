@@ -42,6 +42,9 @@ commands:
                              check (and install) what scenarios need on this machine;
                              --prometheus also what meshsim up --prometheus needs
   images build [--base IMG]  build the container images (--backend containers, docker-compose.yml)
+  compose <scenario> [--out DIR] [--data-plane meshsim|envoy]
+                             write a compose project (docker-compose.yml, resources.yaml) for the
+                             scenario's topology, to bring up by hand with podman-compose
   control-plane [files...]   run the control plane (--xds-port, --http-port)
   proxy --bootstrap <file>   run a sidecar proxy
   codec-test <module|name>   run the codec conformance suite on a codec module, or on a built-in
@@ -75,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
         return await validateCommand(rest);
       case "explain":
         return await (await import("./explain/explain-command.ts")).explainCommand(rest, expandYamlArgs);
+      case "compose":
+        return await (await import("./runtime/containers/compose-command.ts")).composeCommand(rest);
       case "images":
         return await (await import("./runtime/containers/images-command.ts")).imagesCommand(rest);
       case "doctor": {

@@ -520,7 +520,8 @@ export function faultLinks(scenario: Scenario): LinkSpec[] {
   return allSteps(scenario.steps).flatMap((s) => (s.fault ?? []).flatMap((f) => (f.kind === "network" ? [f.link] : [])));
 }
 
-function destinationRuleHosts(scenario: Scenario): Set<string> {
+/** Hosts for which the scenario brings its own DestinationRule (the generated one is left out). */
+export function destinationRuleHosts(scenario: Scenario): Set<string> {
   const hosts = new Set<string>();
   const all: ScenarioResource[] = [...scenario.resources, ...allSteps(scenario.steps).flatMap((s) => s.apply)];
   for (const r of all) {

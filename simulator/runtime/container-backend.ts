@@ -18,45 +18,47 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { StartedTestContainer } from "testcontainers";
+import { Wait, type StartedTestContainer } from "testcontainers";
 import { MeshsimError } from "../../common/errors.ts";
-import type { Bootstrap } from "../../proxy/config/types.ts";
 import { instanceName, kafkaBrokerInstance, listenerNames, type InstanceAddress, type ServiceSpec, type TopologySpec } from "../topology/topology.ts";
 import { readSidecarStats } from "./sidecar-stats.ts";
 import { faultLinkKeys, type Backend, type RunningTopology, type SidecarInfo, type UpOptions } from "./backend.ts";
 import { CLEAR_COMMANDS, explainFailure, faultCommands } from "./containers/network-faults.ts";
 import { openEngine, RUN_LABEL } from "./containers/engine.ts";
-import { DUBBO_JAR_IN_JVM_IMAGE, ensureEnvoyImage, ensureImage, ensureJvmImage, entryInImage } from "./containers/images.ts";
-import { asKafkaBroker, waitForBroker } from "./containers/kafka-broker.ts";
-import { asEnvoySidecar, waitForEnvoyLive } from "./containers/envoy-sidecar.ts";
+import { ensureEnvoyImage, ensureImage, ensureJvmImage } from "./containers/images.ts";
+import { waitForBroker } from "./containers/kafka-broker.ts";
+import { waitForEnvoyLive } from "./containers/envoy-sidecar.ts";
+import { refuseUnsupportedParts, controlPlanePart, CONTROL_PLANE_HTTP_PORT, envoySidecarPart, instancePart, meshsimSidecarPart, SIDECAR_ADMIN_PORT, sidecarListenerPorts, XDS_PORT, type PartCommand } from "./containers/parts.ts";
 import { MeshsimContainer } from "./containers/meshsim-container.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { commandCalls } from "../../fixtures/redis/redis-server.ts";
-import { fixtureScript, javaProviderArgs, playedByJava } from "./fixture-commands.ts";
-import { simulatorProtocol } from "../protocols/registry.ts";
+import { playedByJava } from "./fixture-commands.ts";
 import { topologyResources } from "./generated-resources.ts";
 import { waitForPort } from "./wait-for-port.ts";
-
-/** Fixed ports inside containers: each part has its own address on the run's network. */
-const XDS_PORT = 15010;
-const CONTROL_PLANE_HTTP_PORT = 15011;
-const SIDECAR_ADMIN_PORT = 15000;
-const FIRST_LISTENER_PORT = 15001;
 
 export const containerBackend: Backend = { name: "containers", up: upContainerTopology };
 
 async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}): Promise<RunningTopology> {
   unsupported(spec, options);
   const engine = await openEngine();
-  const image = (await ensureImage(engine)).name;
   // The Java and Envoy images only when the topology has parts that run from them.
-  const jvmImage = spec.services.some((s) => s.protocol === "kafka" || playedByJava(s)) ? (await ensureJvmImage(engine)).name : undefined;
-  const envoyImage = spec.clients.some((c) => c.sidecar && c.dataPlane === "envoy") ? (await ensureEnvoyImage(engine)).name : undefined;
+  const images: Partial<Record<PartCommand["image"], string>> = {
+    runtime: (await ensureImage(engine)).name,
+    ...(spec.services.some((s) => s.protocol === "kafka" || playedByJava(s)) && { jvm: (await ensureJvmImage(engine)).name }),
+    ...(spec.clients.some((c) => c.sidecar && c.dataPlane === "envoy") && { envoy: (await ensureEnvoyImage(engine)).name }),
+  };
   const runId = randomBytes(5).toString("hex");
   const labels = engine.labels(runId);
   const network = `meshsim-${runId}`;
   const parts = new Map<string, StartedTestContainer>();
-  const container = (part: string, from = image) => new MeshsimContainer(from).withName(`meshsim-${runId}-${part}`).withLabels(labels);
+  const container = (name: string, part: PartCommand) => {
+    const c = new MeshsimContainer(images[part.image]!).withName(`meshsim-${runId}-${name}`).withLabels(labels).withCommand(part.command);
+    if (part.entrypoint) c.withEntrypoint(part.entrypoint);
+    if (part.environment) c.withEnvironment(part.environment);
+    if (part.ready === "ports") c.withWaitStrategy(Wait.forListeningPorts()).withStartupTimeout(120_000);
+    else if (part.ready) c.withWaitStrategy(Wait.forLogMessage(part.ready));
+    return c;
+  };
   const removeAll = async () => {
     if (options.logDir) await saveLogs(options.logDir).catch(() => undefined);
     await engine.api.removeLabelled(`${RUN_LABEL}=${runId}`);
@@ -75,10 +77,7 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
 
     const cp = await start(
       "control-plane",
-      container("control-plane")
-        .onNetwork(network, ["control-plane"])
-        .withCommand([entryInImage("control-plane/main.ts"), "--xds-port", String(XDS_PORT), "--http-port", String(CONTROL_PLANE_HTTP_PORT)])
-        .withLoopbackPorts(XDS_PORT, CONTROL_PLANE_HTTP_PORT),
+      container("control-plane", controlPlanePart()).onNetwork(network, ["control-plane"]).withLoopbackPorts(XDS_PORT, CONTROL_PLANE_HTTP_PORT),
     );
     const controlPlane = new ControlPlaneClient(`http://127.0.0.1:${cp.getMappedPort(CONTROL_PLANE_HTTP_PORT)}`);
 
@@ -86,8 +85,8 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
     const instances: Array<InstanceAddress & { advertisedPort: number }> = [];
     const endpoints: InstanceAddress[] = [];
     const starting: Array<Promise<void>> = [];
-    const startInstance = (service: ServiceSpec, version: string, instance: string, c: MeshsimContainer, ready?: (host: string, port: number) => Promise<void>) => {
-      c.onNetwork(network, [instance]).withLoopbackPorts(service.port);
+    const startInstance = (service: ServiceSpec, version: string, instance: string, ready?: (host: string, port: number) => Promise<void>) => {
+      const c = container(instance, instancePart(service, version, instance)).onNetwork(network, [instance]).withLoopbackPorts(service.port);
       if (faultKeys.has(`upstream:${instance}`)) c.withAddedCapabilities("NET_ADMIN");
       starting.push(
         start(instance, c).then(async (started) => {
@@ -101,27 +100,11 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
     for (const service of spec.services) {
       if (service.protocol === "kafka") {
         const instance = kafkaBrokerInstance(service.name, 1);
-        startInstance(service, Object.keys(service.versions)[0] ?? "v1", instance, asKafkaBroker(container(instance, jvmImage), service, instance), (host, port) => waitForBroker(instance, host, port));
+        startInstance(service, Object.keys(service.versions)[0] ?? "v1", instance, (host, port) => waitForBroker(instance, host, port));
         continue;
       }
       for (const [version, { replicas }] of Object.entries(service.versions)) {
-        for (let i = 0; i < replicas; i++) {
-          const instance = instanceName(service.name, version, i);
-          if (playedByJava(service)) {
-            startInstance(service, version, instance, container(instance, jvmImage).withCommand(javaProviderArgs(DUBBO_JAR_IN_JVM_IMAGE, service, version, instance, service.port)));
-            continue;
-          }
-          const c = container(instance);
-          if (service.protocol === "redis") {
-            c.withEntrypoint(["redis-server"])
-              .withCommand(["--port", String(service.port), "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no", ...(service.redis?.password !== undefined ? ["--requirepass", service.redis.password] : [])])
-              .withWaitStrategy((await import("testcontainers")).Wait.forLogMessage(/Ready to accept connections/));
-          } else {
-            const { script, args } = fixtureScript(service, version, instance, service.port);
-            c.withCommand([entryInImage(script), ...args]);
-          }
-          startInstance(service, version, instance, c);
-        }
+        for (let i = 0; i < replicas; i++) startInstance(service, version, instanceName(service.name, version, i));
       }
     }
     await Promise.all(starting);
@@ -136,52 +119,21 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
       spec.clients
         .filter((client) => client.sidecar)
         .map(async (client) => {
-          // One listener per service (per Kafka broker), on fixed ports in the pod; the client dials a service's first.
-          const listenerPorts = new Map<string, number>();
-          const firstListener = new Map<string, number>();
-          for (const service of spec.services) {
-            for (const name of listenerNames(service)) {
-              const port = FIRST_LISTENER_PORT + listenerPorts.size;
-              listenerPorts.set(name, port);
-              if (!firstListener.has(service.name)) firstListener.set(service.name, port);
-            }
-          }
+          const listenerPorts = sidecarListenerPorts(spec.services.flatMap(listenerNames));
           const pod = await start(
             client.name,
-            container(client.name)
+            container(client.name, { image: "runtime", command: ["-e", `process.on("SIGTERM", () => process.exit(0)); console.log('{"ready":true}'); setInterval(() => {}, 3600e3);`] })
               .onNetwork(network, [client.name])
-              .withCommand(["-e", `process.on("SIGTERM", () => process.exit(0)); console.log('{"ready":true}'); setInterval(() => {}, 3600e3);`])
               .withLoopbackPorts(SIDECAR_ADMIN_PORT, ...listenerPorts.values()),
           );
-          const nodeId = `sidecar~${client.name}~${client.name}.default~default.svc.cluster.local`;
           const dataPlane = client.dataPlane ?? "meshsim";
-          const sidecar = `sidecar-${client.name}`;
-          if (dataPlane === "envoy") {
-            await start(
-              sidecar,
-              asEnvoySidecar(container(sidecar, envoyImage).withNetworkMode(`container:${pod.getId()}`), {
-                nodeId,
-                cluster: client.name,
-                xdsAddress: { host: "control-plane", port: XDS_PORT },
-                listenerPorts: Object.fromEntries(listenerPorts),
-                metadata: { CLIENT: client.name },
-                adminPort: SIDECAR_ADMIN_PORT,
-              }),
-            );
-            await waitForEnvoyLive(client.name, pod.getMappedPort(SIDECAR_ADMIN_PORT));
-          } else {
-            const redirects: Bootstrap["redirects"] = {};
-            // The driver reaches each listener through the pod's published port: Kafka listeners tell clients that one.
-            for (const [name, port] of listenerPorts) redirects[name] = { host: "0.0.0.0", port, advertise: { host: "127.0.0.1", port: pod.getMappedPort(port) } };
-            const bootstrap: Bootstrap = {
-              node: { id: nodeId, cluster: client.name, metadata: { CLIENT: client.name } },
-              xds: { address: `control-plane:${XDS_PORT}` },
-              admin: { host: "0.0.0.0", port: SIDECAR_ADMIN_PORT },
-              redirects,
-            };
-            await start(sidecar, container(sidecar).withNetworkMode(`container:${pod.getId()}`).withCommand([entryInImage("proxy/main.ts"), "--bootstrap-json", JSON.stringify(bootstrap)]));
-          }
-          const outbound = new Map([...firstListener].map(([service, port]) => [service, { host: "127.0.0.1", port: pod.getMappedPort(port) }]));
+          // The driver reaches each listener through the pod's published port: Kafka listeners tell clients that one.
+          const part = dataPlane === "envoy" ? envoySidecarPart(client.name, listenerPorts) : meshsimSidecarPart(client.name, listenerPorts, (port) => ({ host: "127.0.0.1", port: pod.getMappedPort(port) }));
+          await start(`sidecar-${client.name}`, container(`sidecar-${client.name}`, part).withNetworkMode(`container:${pod.getId()}`));
+          if (dataPlane === "envoy") await waitForEnvoyLive(client.name, pod.getMappedPort(SIDECAR_ADMIN_PORT));
+          const nodeId = part.nodeId;
+          // The client dials a service's first listener (a Kafka service's first broker).
+          const outbound = new Map(spec.services.map((service) => [service.name, { host: "127.0.0.1", port: pod.getMappedPort(listenerPorts.get(listenerNames(service)[0]!)!) }]));
           sidecars.set(client.name, { client: client.name, dataPlane, nodeId, adminPort: pod.getMappedPort(SIDECAR_ADMIN_PORT), outbound });
         }),
     );
@@ -273,12 +225,7 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
 
 /** What the container backend does not run yet, refused before anything starts. */
 function unsupported(spec: TopologySpec, options: UpOptions): void {
-  for (const s of spec.services) {
-    if (simulatorProtocol(s.protocol).codecModule) throw new MeshsimError("ENVIRONMENT", `service ${s.name}: ${s.protocol} needs a codec the sidecar image does not carry (${simulatorProtocol(s.protocol).codecModule}); use --backend processes`);
-    if (s.protocol === "kafka" && (s.kafka?.brokers ?? 1) > 1) throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Kafka services of ${s.kafka?.brokers} brokers do not run in containers yet (one broker does: its ServiceEntry names one host for every broker, and each broker has a container and an alias of its own); use --backend processes`);
-    if (s.protocol === "redis" && (s.redis?.mode ?? "single") !== "single") throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Redis ${s.redis?.mode} deployments do not run in containers yet (single does); use --backend processes`);
-  }
-  if (spec.rateLimitService) throw new MeshsimError("ENVIRONMENT", `rateLimitService ${spec.rateLimitService.name}: the rate-limit service does not run in containers yet; use --backend processes`);
+  refuseUnsupportedParts(spec);
   for (const link of options.faultLinks ?? []) {
     if (link.kind === "client") throw new MeshsimError("ENVIRONMENT", clientLinkUnsupported(link.client));
   }

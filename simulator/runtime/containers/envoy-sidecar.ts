@@ -1,26 +1,9 @@
 /**
- * An Envoy sidecar in containers: the Envoy image started in its client's pod (`container:<pod>`),
- * like meshsim's proxy there. It reaches the control plane by its alias, binds its listeners and
- * admin interface on every address of the pod's namespace (the pod publishes their ports on the
- * host's 127.0.0.1), and takes its configuration over ADS as a local Envoy does.
+ * When an Envoy sidecar in containers serves (what runs in it: parts.ts). It runs in its client's
+ * pod (`container:<pod>`), like meshsim's proxy there, and takes its configuration over ADS from
+ * the control plane's alias as a local Envoy does.
  */
-import { Wait } from "testcontainers";
 import { MeshsimError } from "../../../common/errors.ts";
-import { envoyArgs } from "../envoy/args.ts";
-import { envoyBootstrap, type EnvoyBootstrapOptions } from "../envoy/bootstrap.ts";
-import { ENVOY_IN_IMAGE } from "./images.ts";
-import type { MeshsimContainer } from "./meshsim-container.ts";
-
-/** Makes `c` (a container of the Envoy image, in the pod's namespace) an Envoy sidecar. */
-export function asEnvoySidecar(c: MeshsimContainer, bootstrap: Omit<EnvoyBootstrapOptions, "bindHost">): MeshsimContainer {
-  const config = envoyBootstrap({ ...bootstrap, bindHost: "0.0.0.0" });
-  return c
-    .withEntrypoint([ENVOY_IN_IMAGE])
-    // MESHSIM_ENVOY_LOG_LEVEL=debug puts Envoy's debug log in the sidecar's log, as in process mode;
-    // the main component's info line says when Envoy serves.
-    .withCommand([...envoyArgs({ bootstrap: JSON.stringify(config), concurrency: "1", logLevel: process.env.MESHSIM_ENVOY_LOG_LEVEL ?? "warn" }), "--component-log-level", "main:info"])
-    .withWaitStrategy(Wait.forLogMessage(/starting main dispatch loop/));
-}
 
 /** Resolves once Envoy reports LIVE (its first clusters and listeners arrived), asked through the pod's published admin port. */
 export async function waitForEnvoyLive(client: string, adminPort: number, timeoutMs = 30_000): Promise<void> {
