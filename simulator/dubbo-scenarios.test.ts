@@ -27,6 +27,15 @@ describe("dubbo scenarios", () => {
     expect(summary.passed).toBe(false);
   });
 
+  it("java-provider: without its split the Java provider still answers every call, and the distribution check fails", async () => {
+    const scenario = await loadScenario("scenarios/dubbo/java-provider.yaml");
+    const unsplit = await runScenario({ ...scenario, steps: scenario.steps.map((s) => ({ ...s, apply: [] })) }, { noReports: true });
+    expect(unsplit.error).toBeUndefined();
+    expect(byStep(unsplit).drive!.successes).toBe(1000);
+    const failed = unsplit.steps.flatMap((s) => s.expectations.filter((e) => !e.passed).map((e) => `${s.name}: ${e.name}`));
+    expect(failed).toEqual(["drive: distribution by version"]);
+  }, 60_000);
+
   it("version-routing: every call on v1, then every call on v2 after the switch", async () => {
     const summary = await runScenario("scenarios/dubbo/version-routing.yaml", { noReports: true });
     expect(summary.error).toBeUndefined();
