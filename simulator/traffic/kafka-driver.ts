@@ -185,5 +185,8 @@ function errorKind(err: unknown): string {
     const code = Number(/error code (-?\d+)/.exec(inner.message ?? "")?.[1]);
     return ERROR_NAMES.get(code) ?? (Number.isFinite(code) ? `KAFKA_ERROR_${code}` : inner.type);
   }
-  return inner.type ?? e.name ?? "client_error";
+  if (inner.type !== undefined) return inner.type;
+  // kafkajs throws a plain Error ("Broker not connected") when a connection it relied on is gone.
+  if (e.name === undefined || e.name === "Error") return /not connected|ECONNREFUSED|ECONNRESET|closed/i.test(e.message ?? "") ? "connection_error" : "client_error";
+  return e.name;
 }
