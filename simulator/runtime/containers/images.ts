@@ -1,9 +1,10 @@
 /**
- * meshsim's container image, built from images/runtime/Containerfile and tagged with a hash of
- * everything that goes into it (the Containerfile, the base image, the Node binary, the bundled
- * entry points, package-lock.json), so a build happens only when one of them changed. The build
- * context is staged in .cache/images/: the host's Node 20 binary, esbuild bundles of the entry
- * points, and the production dependencies from node_modules.
+ * meshsim's container images, each tagged with a hash of everything that goes into it, so a build
+ * happens only when one of those changed; each build context is staged in .cache/images/.
+ * - runtime (images/runtime/Containerfile): the host's Node 20 binary, esbuild bundles of the
+ *   entry points, the production dependencies from node_modules;
+ * - jvm (images/jvm/): a JRE, the Kafka broker's jars, the Dubbo Java peer;
+ * - envoy (images/envoy/): the Envoy binary meshsim runs on the host.
  */
 import { createHash } from "node:crypto";
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
