@@ -104,7 +104,10 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
         }
       }
     }
-    await Promise.all(starting);
+    // Every starter settles before a failure propagates, so the clean-up below sees everything
+    // that did start (a broker still booting when another part failed would otherwise be missed).
+    const failed = (await Promise.allSettled(starting)).find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
     instances.sort((a, b) => a.instance.localeCompare(b.instance));
 
     const generatedResources = topologyResources(
