@@ -19,7 +19,7 @@ import type { Bootstrap } from "../proxy/config/types.ts";
 import { nodeScript } from "../simulator/runtime/node-command.ts";
 import { allocatePort } from "../common/ports.ts";
 import { cpuSeconds, peakRssMiB } from "./process-usage.ts";
-import { DEFAULT_REDIS_LISTENER } from "../proxy/redis/listener-state.ts";
+import { DEFAULT_REDIS_LISTENER } from "../proxy/protocols/redis/listener-state.ts";
 import { ProcessSupervisor } from "../simulator/runtime/process-supervisor.ts";
 import { envoyPath } from "../simulator/runtime/envoy/binary.ts";
 import { startEnvoyBaseline } from "./envoy-baseline.ts";

@@ -12,7 +12,7 @@ import { AccessLogFiles } from "./access-log/access-log-files.ts";
 import { RequestMetrics, type SourceWorkload } from "./stats/request-metrics.ts";
 import { RateLimitClients } from "./filters/rate-limit-client.ts";
 import { createRedisCodec } from "./protocols/redis/index.ts";
-import { closeRedisUpstreams } from "./redis/index.ts";
+import { closeRedisUpstreams } from "./protocols/redis/redis-listener.ts";
 
 export interface ProxyOptions {
   redirects?: Record<string, { host: string; port: number }> | undefined;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startThriftMesh, tally, type ThriftMesh } from "../testing/thrift-mesh.ts";
 import { startRedis, type RedisProcess } from "../../fixtures/redis/redis-server.ts";
-import { startRedisMesh, type RedisMesh } from "../redis/testing/redis-mesh.ts";
+import { startRedisMesh, type RedisMesh } from "../protocols/redis/testing/redis-mesh.ts";
 import type { AccessLogEntry } from "./access-log-entry.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "meshsim-access-log-"));

@@ -11,7 +11,7 @@ import type { RouteTable } from "../route/route-table.ts";
 import { PROXY_STATS, type StatsStore } from "../stats/stats.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "./active-request.ts";
 import { DownstreamConnection } from "./downstream-connection.ts";
-import { handleRedisConnection } from "../redis/index.ts";
+import { handleRedisConnection } from "../protocols/redis/redis-listener.ts";
 import type { ListenerContext } from "./listener-context.ts";
 import type { RateLimitClients } from "../filters/rate-limit-client.ts";
 

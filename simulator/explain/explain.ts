@@ -11,7 +11,7 @@ import { RouteTable } from "../../proxy/route/route-table.ts";
 import { compileAttributeMatch } from "../../proxy/route/attribute-matcher.ts";
 import { firstMatchingCondition } from "../../proxy/filters/local-rate-limit.ts";
 import { authorize, compileAuthorization } from "../../proxy/filters/authorization.ts";
-import { RedisRouter } from "../../proxy/redis/router.ts";
+import { RedisRouter } from "../../proxy/protocols/redis/router.ts";
 import { commandInfo } from "../../proxy/protocols/redis/commands.ts";
 import { parseOutboundClusterName } from "../../control-plane/translate/meta-protocol-services.ts";
 import { MeshsimError } from "../../common/errors.ts";

@@ -1,7 +1,8 @@
 /**
  * RESP as a codec under the common contract (proxy/codec/codec.ts), for the codec kit, the codec
- * registry and `meshsim codec-test`. The proxy's Redis path (proxy/redis/) does not go through
- * it: Redis routing needs keys and slots, so it uses the parser in resp.ts directly.
+ * registry and `meshsim codec-test`. The proxy's Redis path (redis-listener.ts and the modules
+ * beside it) does not go through it: Redis routing needs keys and slots, so it uses the parser in
+ * resp.ts directly.
  *
  * Grammar: see resp.ts. A connection carries either requests (arrays of bulk strings, or
  * inline lines) or replies; the codec locks onto the direction of its first message. An array

@@ -4,8 +4,8 @@
  * order, which a codec alone cannot express. Listeners, clusters, stats and xDS stay shared.
  */
 import type { Socket } from "node:net";
-import type { ListenerContext } from "../core/listener-context.ts";
-import type { StatsStore } from "../stats/stats.ts";
+import type { ListenerContext } from "../../core/listener-context.ts";
+import type { StatsStore } from "../../stats/stats.ts";
 import { RedisDownstream } from "./downstream.ts";
 import { RedisListenerState } from "./listener-state.ts";
 

@@ -1,4 +1,4 @@
-import { errorReply, parseIntAt } from "../protocols/redis/resp.ts";
+import { errorReply, parseIntAt } from "./resp.ts";
 import type { RedisRequestLog } from "./request-log.ts";
 import type { RedisNode, RedisUpstreamCluster } from "./upstream-cluster.ts";
 import type { RedisUpstreamConnection, ReplyHandler } from "./upstream-connection.ts";

@@ -1,5 +1,5 @@
-import type { CommandInfo } from "../protocols/redis/commands.ts";
-import { errorReply } from "../protocols/redis/resp.ts";
+import type { CommandInfo } from "./commands.ts";
+import { errorReply } from "./resp.ts";
 import { hasWord, keysOf, stripPrefixes } from "./command-args.ts";
 import type { RedisDownstream } from "./downstream.ts";
 import { sendCommand } from "./forward.ts";

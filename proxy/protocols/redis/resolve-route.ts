@@ -1,4 +1,4 @@
-import { errorReply } from "../protocols/redis/resp.ts";
+import { errorReply } from "./resp.ts";
 import type { RedisDownstream } from "./downstream.ts";
 import type { CompiledRoute } from "./router.ts";
 import type { RedisUpstreamCluster } from "./upstream-cluster.ts";

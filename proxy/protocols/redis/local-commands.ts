@@ -3,7 +3,7 @@
  * CLIENT, SELECT, READONLY/READWRITE, and the server view a cluster-unaware client expects from
  * HELLO and INFO (one standalone master).
  */
-import { arrayHeader, bulkString, errorReply, integerReply, NULL_BULK, OK, PONG, simpleString } from "../protocols/redis/resp.ts";
+import { arrayHeader, bulkString, errorReply, integerReply, NULL_BULK, OK, PONG, simpleString } from "./resp.ts";
 
 export const SERVER_VERSION = "7.0.0";
 

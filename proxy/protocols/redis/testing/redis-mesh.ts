@@ -3,8 +3,8 @@
  * plane), in front of real redis-server processes, and ioredis clients through it.
  */
 import { Redis, type RedisOptions } from "ioredis";
-import type { ClusterConfig, Endpoint, RedisListenerConfig } from "../../config/types.ts";
-import { Proxy } from "../../proxy.ts";
+import type { ClusterConfig, Endpoint, RedisListenerConfig } from "../../../config/types.ts";
+import { Proxy } from "../../../proxy.ts";
 import { DEFAULT_REDIS_LISTENER } from "../listener-state.ts";
 
 // ioredis's constructor overloads do not accept its own RedisOptions under exactOptionalPropertyTypes.

@@ -1,6 +1,6 @@
 /** Prefix routing, mirrors, faults, auth and live route changes, checked on the real backends. */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { command, startRedis, type RedisProcess } from "../../fixtures/redis/redis-server.ts";
+import { command, startRedis, type RedisProcess } from "../../../fixtures/redis/redis-server.ts";
 import { redisCli } from "./testing/redis-cli.ts";
 import { startRedisMesh, type RedisMesh } from "./testing/redis-mesh.ts";
 

@@ -1,7 +1,7 @@
 /** Cluster mode against a real 3-master Redis Cluster, and read policies against a primary + replica. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { command, commandCalls, startCluster, startReplicated, type RedisGroup, type RedisProcess } from "../../fixtures/redis/redis-server.ts";
-import { slotOf } from "../protocols/redis/slot.ts";
+import { command, commandCalls, startCluster, startReplicated, type RedisGroup, type RedisProcess } from "../../../fixtures/redis/redis-server.ts";
+import { slotOf } from "./slot.ts";
 import { startRedisMesh, type RedisMesh } from "./testing/redis-mesh.ts";
 
 let cluster: RedisGroup & { ranges: Array<[number, number]> };

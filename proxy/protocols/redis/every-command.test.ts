@@ -4,8 +4,8 @@
  * queued inside MULTI, where EXEC must answer one result per queued command.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedis, type RedisProcess } from "../../fixtures/redis/redis-server.ts";
-import { commandInfo, knownCommands, type CommandInfo } from "../protocols/redis/commands.ts";
+import { startRedis, type RedisProcess } from "../../../fixtures/redis/redis-server.ts";
+import { commandInfo, knownCommands, type CommandInfo } from "./commands.ts";
 import { OneAtATime } from "./testing/one-at-a-time.ts";
 import { startRedisMesh, type RedisMesh } from "./testing/redis-mesh.ts";
 

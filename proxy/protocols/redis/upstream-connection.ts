@@ -1,6 +1,6 @@
 import { connect, type Socket } from "node:net";
-import type { Endpoint } from "../config/types.ts";
-import { encodeCommand, MALFORMED, NEED_MORE, replyEnd } from "../protocols/redis/resp.ts";
+import type { Endpoint } from "../../config/types.ts";
+import { encodeCommand, MALFORMED, NEED_MORE, replyEnd } from "./resp.ts";
 
 /** Receives the reply to one command sent upstream. */
 export interface ReplyHandler {

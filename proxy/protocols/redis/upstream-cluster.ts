@@ -1,9 +1,9 @@
-import type { Endpoint, RedisReadPolicy } from "../config/types.ts";
-import type { Cluster } from "../cluster/cluster-manager.ts";
-import { endpointKey } from "../cluster/endpoint-pool.ts";
-import { decodeReply, encodeCommand, type RespValue } from "../protocols/redis/resp.ts";
-import { fnv1a, hashTagRange, jumpHash, keySlot, SLOT_COUNT } from "../protocols/redis/slot.ts";
-import type { StatScope } from "../stats/stats.ts";
+import type { Endpoint, RedisReadPolicy } from "../../config/types.ts";
+import type { Cluster } from "../../cluster/cluster-manager.ts";
+import { endpointKey } from "../../cluster/endpoint-pool.ts";
+import { decodeReply, encodeCommand, type RespValue } from "./resp.ts";
+import { fnv1a, hashTagRange, jumpHash, keySlot, SLOT_COUNT } from "./slot.ts";
+import type { StatScope } from "../../stats/stats.ts";
 import type { RedisClusterStat } from "./stats.ts";
 import { TurnCounter } from "./turn-counter.ts";
 import { RedisUpstreamConnection, type ReplyHandler, type UpstreamConnectionOwner } from "./upstream-connection.ts";

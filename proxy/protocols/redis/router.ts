@@ -1,4 +1,4 @@
-import type { RedisFaultConfig, RedisListenerConfig, RedisRouteTarget } from "../config/types.ts";
+import type { RedisFaultConfig, RedisListenerConfig, RedisRouteTarget } from "../../config/types.ts";
 
 /** A route compiled for matching on raw key bytes. */
 export interface CompiledRoute {

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import type { RedisListenerState } from "./listener-state.ts";
 import { Pending, type ReplySink } from "./pending.ts";
-import type { AccessLogSink } from "../access-log/access-log-entry.ts";
+import type { AccessLogSink } from "../../access-log/access-log-entry.ts";
 import { localReason, RedisRequestLog } from "./request-log.ts";
 
 /** Pause reading a client with this many replies outstanding; resume below half. */

@@ -3,7 +3,7 @@
  * pinned connection for blocking commands), then to the route's mirrors. Requests bound for a
  * single server join the client's current request run.
  */
-import { errorReply } from "../protocols/redis/resp.ts";
+import { errorReply } from "./resp.ts";
 import type { RedisDownstream } from "./downstream.ts";
 import type { Pending } from "./pending.ts";
 import type { CompiledRoute } from "./router.ts";

@@ -3,8 +3,8 @@
  * and no prefix to remove: the command goes as is. Otherwise one sub-command per group, and
  * SplitRequest merges the replies in the client's key order.
  */
-import type { CommandInfo } from "../protocols/redis/commands.ts";
-import { encodeCommand, errorReply } from "../protocols/redis/resp.ts";
+import type { CommandInfo } from "./commands.ts";
+import { encodeCommand, errorReply } from "./resp.ts";
 import { keysOf } from "./command-args.ts";
 import type { RedisDownstream } from "./downstream.ts";
 import { dispatchCommand, mirrorCommand } from "./forward.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from "vitest";
-import { startRedis, type RedisProcess } from "../../../fixtures/redis/redis-server.ts";
+import { startRedis, type RedisProcess } from "../../../../fixtures/redis/redis-server.ts";
 import { OneAtATime } from "./one-at-a-time.ts";
 import { startRedisMesh, type RedisMesh } from "./redis-mesh.ts";
 

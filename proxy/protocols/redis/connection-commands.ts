@@ -4,7 +4,7 @@
  * Inside MULTI these are queued and evaluated at EXEC (localCommandReply), except QUIT and
  * RESET, which act at once as in Redis.
  */
-import { encodeCommand, errorReply, OK } from "../protocols/redis/resp.ts";
+import { encodeCommand, errorReply, OK } from "./resp.ts";
 import type { RedisDownstream } from "./downstream.ts";
 import { BAD_CLIENT_NAME, helloReply, isValidClientName, localReply, RESET_REPLY } from "./local-commands.ts";
 import { releaseTransaction } from "./transactions.ts";

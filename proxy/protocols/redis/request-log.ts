@@ -1,5 +1,5 @@
-import { metadataObject, nowMs, roundMs, type AccessLogSink } from "../access-log/access-log-entry.ts";
-import type { ListenerConfig } from "../config/types.ts";
+import { metadataObject, nowMs, roundMs, type AccessLogSink } from "../../access-log/access-log-entry.ts";
+import type { ListenerConfig } from "../../config/types.ts";
 import type { CompiledRoute } from "./router.ts";
 
 /**

@@ -1,7 +1,7 @@
 /** The Redis path against one real redis-server: commands, pipelining, RESP3, inline, errors. */
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { command, startRedis, type RedisProcess } from "../../fixtures/redis/redis-server.ts";
+import { command, startRedis, type RedisProcess } from "../../../fixtures/redis/redis-server.ts";
 import { startRedisMesh, type RedisMesh } from "./testing/redis-mesh.ts";
 
 let server: RedisProcess;

@@ -1,5 +1,5 @@
-import type { MergeKind } from "../protocols/redis/commands.ts";
-import { arrayHeader, errorReply, integerReply, NEED_MORE, OK, parseIntAt, replyEnd } from "../protocols/redis/resp.ts";
+import type { MergeKind } from "./commands.ts";
+import { arrayHeader, errorReply, integerReply, NEED_MORE, OK, parseIntAt, replyEnd } from "./resp.ts";
 import { Redirectable, type Pending, type ReplySink } from "./pending.ts";
 
 /**

@@ -4,7 +4,7 @@
  * answered by nothing within `timeoutMs` rejects with the command named.
  */
 import { connect, type Socket } from "node:net";
-import { encodeCommand, replyEnd } from "../../protocols/redis/resp.ts";
+import { encodeCommand, replyEnd } from "../resp.ts";
 
 export class OneAtATime {
   private buffered = Buffer.alloc(0);

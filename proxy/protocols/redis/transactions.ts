@@ -9,8 +9,8 @@
  * CLIENT ...) are queued here and evaluated at EXEC, their replies put in their places in the
  * server's EXEC array; a transaction that never pins a server is answered here entirely.
  */
-import type { CommandInfo } from "../protocols/redis/commands.ts";
-import { arrayHeader, encodeCommand, errorReply, OK, parseIntAt, QUEUED, replyEnd } from "../protocols/redis/resp.ts";
+import type { CommandInfo } from "./commands.ts";
+import { arrayHeader, encodeCommand, errorReply, OK, parseIntAt, QUEUED, replyEnd } from "./resp.ts";
 import { keysOf, stripPrefixes, unknownCommand } from "./command-args.ts";
 import { localCommandReply } from "./connection-commands.ts";
 import type { RedisDownstream } from "./downstream.ts";

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
-import type { ListenerStat } from "../stats/stats.ts";
-import { lookupCommand } from "../protocols/redis/commands.ts";
-import { encodeCommand, errorReply, MALFORMED, NEED_MORE, RequestParser, TOO_LARGE } from "../protocols/redis/resp.ts";
+import type { ListenerStat } from "../../stats/stats.ts";
+import { lookupCommand } from "./commands.ts";
+import { encodeCommand, errorReply, MALFORMED, NEED_MORE, RequestParser, TOO_LARGE } from "./resp.ts";
 import { unknownCommand } from "./command-args.ts";
 import { connectionCommand } from "./connection-commands.ts";
 import { keyedCommand } from "./keyed-command.ts";

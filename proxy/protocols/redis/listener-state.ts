@@ -1,7 +1,7 @@
-import type { ClusterManager } from "../cluster/cluster-manager.ts";
-import type { RedisListenerConfig } from "../config/types.ts";
-import type { ListenerContext } from "../core/listener-context.ts";
-import type { StatScope, StatsStore } from "../stats/stats.ts";
+import type { ClusterManager } from "../../cluster/cluster-manager.ts";
+import type { RedisListenerConfig } from "../../config/types.ts";
+import type { ListenerContext } from "../../core/listener-context.ts";
+import type { StatScope, StatsStore } from "../../stats/stats.ts";
 import { RedisRouter } from "./router.ts";
 import { REDIS_CLUSTER_STATS, REDIS_STATS, type RedisStat } from "./stats.ts";
 import { TurnCounter } from "./turn-counter.ts";

@@ -3,8 +3,8 @@
  * and the unknown-command message. Arguments are offsets into the client's buffer (see
  * RequestParser), so nothing here decodes a whole command.
  */
-import { keyIndexes, type CommandInfo } from "../protocols/redis/commands.ts";
-import { encodeCommand, errorReply, parseIntAt, type RequestParser } from "../protocols/redis/resp.ts";
+import { keyIndexes, type CommandInfo } from "./commands.ts";
+import { encodeCommand, errorReply, parseIntAt, type RequestParser } from "./resp.ts";
 import type { RedisRouter } from "./router.ts";
 
 /** Argument indexes of the command's keys, or why they cannot be found. */
