@@ -26,6 +26,7 @@ export async function runProxyProcess(argv: string[]): Promise<void> {
     codecs,
     workload: sourceWorkload(bootstrap.node),
     ...(bootstrap.accessLogStdoutPath !== undefined && { accessLogStdoutPath: bootstrap.accessLogStdoutPath }),
+    ...(bootstrap.tracing !== undefined && { tracing: bootstrap.tracing }),
   });
   const statics = bootstrap.staticResources;
   if (statics) {

@@ -11,6 +11,8 @@ import { StatsStore } from "./stats/stats.ts";
 import { AccessLogFiles } from "./access-log/access-log-files.ts";
 import { RequestMetrics, type SourceWorkload } from "./stats/request-metrics.ts";
 import { RateLimitClients } from "./filters/rate-limit-client.ts";
+import { RequestTracer } from "./tracing/request-tracer.ts";
+import type { SpanExport } from "./tracing/tracing-config.ts";
 import { createRedisCodec } from "./protocols/redis/index.ts";
 import { closeRedisUpstreams } from "./protocols/redis/redis-listener.ts";
 
@@ -23,6 +25,8 @@ export interface ProxyOptions {
   accessLogStdoutPath?: string;
   /** Who this proxy serves, for the source labels of request metrics (default: unknown). */
   workload?: SourceWorkload;
+  /** Where sampled requests' spans go; absent: listeners asking for tracing trace nothing. */
+  tracing?: SpanExport;
 }
 
 /** The built-in codecs; a user's codec is registered the same way. */
@@ -41,6 +45,7 @@ export class Proxy implements ConfigSink {
   readonly listeners: ListenerManager;
   private readonly accessLogs: AccessLogFiles;
   readonly requestMetrics: RequestMetrics;
+  private readonly tracer: RequestTracer | undefined;
   private readonly routeTables = new Map<string, RouteTable>();
   private readonly rateLimitClients = new RateLimitClients();
   private readonly updates = this.stats.scope("xds", ["listener_updates", "cluster_updates", "endpoint_updates", "route_updates"]);
@@ -52,7 +57,8 @@ export class Proxy implements ConfigSink {
     this.clusters = new ClusterManager(this.stats);
     this.accessLogs = new AccessLogFiles(options.accessLogStdoutPath);
     this.requestMetrics = new RequestMetrics(options.workload ?? { name: "unknown", namespace: "unknown", version: "unknown" });
-    this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, this.accessLogs, this.requestMetrics, this.rateLimitClients, options.redirects, options.defaultTimeoutMs);
+    this.tracer = options.tracing !== undefined ? new RequestTracer(options.tracing, options.workload?.name ?? "meshsim-proxy") : undefined;
+    this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, this.accessLogs, this.requestMetrics, this.rateLimitClients, this.tracer, options.redirects, options.defaultTimeoutMs);
   }
 
   async setListeners(listeners: ListenerConfig[]): Promise<void> {
@@ -99,5 +105,6 @@ export class Proxy implements ConfigSink {
     this.rateLimitClients.close();
     closeRedisUpstreams(this.clusters);
     await this.accessLogs.close();
+    await this.tracer?.close();
   }
 }

@@ -27,7 +27,12 @@ export interface TelemetrySpec {
   targetRefs: TelemetryTargetRef[];
   /** undefined: this Telemetry says nothing about access logs; false: off; true: on. */
   accessLogging?: boolean;
+  /** undefined: this Telemetry says nothing about tracing. */
+  tracing?: { disabled: boolean; randomSamplingPercentage: number };
 }
+
+/** Istio's default sampling when a Telemetry turns tracing on without a percentage (meshConfig's default is 1%). */
+export const DEFAULT_SAMPLING_PERCENTAGE = 1;
 
 export type Telemetry = TypedResource<"Telemetry", TelemetrySpec>;
 
@@ -35,9 +40,8 @@ export function parseTelemetrySpec(spec: Record<string, unknown>, r: FieldReader
   if (spec.selector !== undefined) {
     r.problem(["spec", "selector"], "a workload selector is not supported: meshsim's sidecars are one per client and all client-side; omit it (every sidecar) or name services in targetRefs");
   }
-  for (const field of ["metrics", "tracing"] as const) {
-    if (spec[field] !== undefined) r.problem(["spec", field], `Telemetry ${field} is not supported; only accessLogging is`);
-  }
+  if (spec.metrics !== undefined) r.problem(["spec", "metrics"], "Telemetry metrics are not configurable here: meshsim's sidecars always serve Istio's request metrics on /stats/prometheus");
+  const tracing = parseTracing(spec, r);
   const targetRefs: TelemetryTargetRef[] = [];
   const refs = [...(r.array(spec.targetRefs, ["spec", "targetRefs"], false) ?? [])];
   const single = r.object(spec.targetRef, ["spec", "targetRef"], false);
@@ -54,7 +58,7 @@ export function parseTelemetrySpec(spec: Record<string, unknown>, r: FieldReader
     }
   });
   const logging = r.array(spec.accessLogging, ["spec", "accessLogging"], false);
-  if (logging === undefined) return { targetRefs };
+  if (logging === undefined) return { targetRefs, ...(tracing && { tracing }) };
   let enabled: boolean | undefined;
   logging.forEach((raw, i) => {
     const path = ["spec", "accessLogging", i];
@@ -74,5 +78,24 @@ export function parseTelemetrySpec(spec: Record<string, unknown>, r: FieldReader
     const disabled = r.boolean(entry.disabled, [...path, "disabled"]);
     enabled = disabled !== true;
   });
-  return { targetRefs, ...(enabled !== undefined && { accessLogging: enabled }) };
+  return { targetRefs, ...(enabled !== undefined && { accessLogging: enabled }), ...(tracing && { tracing }) };
+}
+
+/**
+ * `tracing: [{randomSamplingPercentage, disableSpanReporting, providers}]`: the share of requests a
+ * sidecar starts traces for. Where spans go is the sidecar's own setting (its bootstrap), as a
+ * provider's address is meshConfig's in Istio, so any provider name is taken.
+ */
+function parseTracing(spec: Record<string, unknown>, r: FieldReader): TelemetrySpec["tracing"] {
+  const list = r.array(spec.tracing, ["spec", "tracing"], false);
+  if (list === undefined) return undefined;
+  if (list.length > 1) r.problem(["spec", "tracing"], `one tracing entry is supported, found ${list.length}`);
+  const entry = r.object(list[0], ["spec", "tracing", 0], true);
+  if (!entry) return undefined;
+  for (const field of ["customTags", "match", "useRequestIdForTraceSampling"]) {
+    if (entry[field] !== undefined) r.problem(["spec", "tracing", 0, field], `${field} is not supported (spans carry meshsim's own attributes)`);
+  }
+  const percentage = r.number(entry.randomSamplingPercentage, ["spec", "tracing", 0, "randomSamplingPercentage"], false, 0, 100) ?? DEFAULT_SAMPLING_PERCENTAGE;
+  const disabled = r.boolean(entry.disableSpanReporting, ["spec", "tracing", 0, "disableSpanReporting"]) === true;
+  return { disabled, randomSamplingPercentage: percentage };
 }

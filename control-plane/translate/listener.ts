@@ -9,7 +9,7 @@
  */
 import type { Resource } from "../resources/kinds.ts";
 import type { GlobalRateLimitSpec, LocalRateLimitSpec, TokenBucketSpec } from "../resources/meta-router.ts";
-import { accessLogFor } from "./access-log.ts";
+import { accessLogFor, tracingFor } from "./telemetry.ts";
 import { authorizationFor } from "./authorization.ts";
 import { indexOf } from "./index-cache.ts";
 import {
@@ -77,6 +77,7 @@ function metaListener(resources: readonly Resource[], svc: RoutedService): Envoy
   if (router?.spec.localRateLimit) filters.push({ name: META_FILTER.localRateLimit, config: localRateLimit(statPrefix, router.spec.localRateLimit) });
   if (router?.spec.globalRateLimit) filters.push({ name: META_FILTER.globalRateLimit, config: globalRateLimit(statPrefix, router.spec.globalRateLimit) });
   const accessLog = accessLogFor(resources, svc.host, svc.serviceEntry);
+  const tracing = tracingFor(resources, svc.host, svc.serviceEntry);
   return {
     name,
     address: { socket_address: { address: listenAddress(svc.serviceEntry.spec.addresses), port_value: svc.port.number } },
@@ -96,6 +97,7 @@ function metaListener(resources: readonly Resource[], svc: RoutedService): Envoy
                 rds: { route_config_name: name, config_source: { ads: {} } },
                 ...(filters.length > 0 && { meta_protocol_filters: [...filters, { name: META_FILTER.router, config: {} }] }),
                 ...(accessLog && { access_log: accessLog }),
+                ...(tracing && { tracing }),
               },
             },
           },

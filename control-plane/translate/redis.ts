@@ -14,7 +14,7 @@
  * Secret-based auth needs a Kubernetes secret store, which the control plane does not have yet:
  * only `plain` auth is translated.
  */
-import { accessLogFor } from "./access-log.ts";
+import { accessLogFor } from "./telemetry.ts";
 import type { Resource } from "../resources/kinds.ts";
 import type { RedisDestination } from "../resources/redis-destination.ts";
 import type { RedisAuth, RedisDestinationRef, RedisService } from "../resources/redis-service.ts";

@@ -1,3 +1,5 @@
+import type { ListenerTracing, SpanExport } from "../tracing/tracing-config.ts";
+
 /**
  * The proxy's own configuration model. The xDS client translates Envoy v3 resources into
  * these shapes; the proxy core reads nothing else.
@@ -30,6 +32,8 @@ export interface ListenerConfig {
   redis?: RedisListenerConfig;
   /** Write one access log line per request (the proxy filter's `access_log`). */
   accessLog?: AccessLogConfig;
+  /** Trace a share of requests (the proxy filter's `tracing`); spans go where the bootstrap says. */
+  tracing?: ListenerTracing;
 }
 
 /** Where a listener's access log goes; `/dev/stdout` may be redirected by the bootstrap. */
@@ -245,6 +249,8 @@ export interface Bootstrap {
    * process's stdout carries its ready line, and a run keeps each sidecar's log in a file.
    */
   accessLogStdoutPath?: string;
+  /** Where sampled requests' spans go (OTLP/HTTP JSON to a file or a collector); absent: no spans. */
+  tracing?: SpanExport;
   /** Configuration applied at start, before (or instead of) anything from xDS — as Envoy's static_resources. */
   staticResources?: {
     listeners?: ListenerConfig[];

@@ -5,6 +5,7 @@ import type { UpstreamAffinity } from "../cluster/endpoint-pool.ts";
 import type { RequestContext, RequestFilter } from "../filters/filter.ts";
 import type { ListenerContext } from "./listener-context.ts";
 import { metadataObject, nowMs, roundMs, type AccessLogEntry } from "../access-log/access-log-entry.ts";
+import type { RequestSpan } from "../tracing/request-tracer.ts";
 import type { ResponseSink, UpstreamFailureCause } from "./response-sink.ts";
 import type { UpstreamClient } from "./upstream-client.ts";
 
@@ -63,6 +64,8 @@ export class ActiveRequest implements RequestContext, ResponseSink {
   /** When the request was decoded (for its duration metric and access log line). */
   private readonly startMs: number;
   private mirrored = false;
+  /** Set when this request is traced. */
+  private readonly span: RequestSpan | undefined;
 
   constructor(
     private readonly downstream: Downstream,
@@ -77,6 +80,8 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     this.startMs = nowMs();
     this.requestMutation = route?.requestMutation ? [...route.requestMutation] : [];
     this.responseMutation = route?.responseMutation ? [...route.responseMutation] : [];
+    const tracing = listenerContext.config.tracing;
+    this.span = tracing !== undefined ? listenerContext.tracer?.start(tracing, spanName(message.metadata, listenerContext.config), message.metadata, this.startMs, this.requestMutation) : undefined;
     downstream.requests.add(this);
   }
 
@@ -289,6 +294,24 @@ export class ActiveRequest implements RequestContext, ResponseSink {
     const method = metadata.get("method") ?? metadata.get("api_name") ?? "unknown";
     const result = outcome === "response" ? (responseKind === "error" ? "error" : "ok") : outcome === "local-reply" ? localReply! : outcome;
     ctx.requestMetrics.record(this.listener.codec, this.cluster, this.endpoint?.workload, method, result, end - this.startMs);
+    if (this.span !== undefined) {
+      this.span.end(
+        {
+          "rpc.system": this.listener.codec,
+          "rpc.method": method,
+          "meshsim.listener": this.listener.name,
+          "meshsim.route": this.route?.name ?? "",
+          "meshsim.cluster": this.cluster ?? "",
+          "server.address": this.endpoint?.key ?? "",
+          "meshsim.outcome": result,
+          "meshsim.retries": Math.max(0, this.attempts - 1),
+          "meshsim.mirrored": this.mirrored,
+          ...(this.fault !== null && { "meshsim.fault": this.fault }),
+        },
+        result !== "ok" && result !== "oneway",
+        end,
+      );
+    }
     if (ctx.accessLog === undefined) return;
     ctx.accessLog.write({
       startTime: new Date(this.startMs).toISOString(),
@@ -369,6 +392,12 @@ function onMirrorTimeout(sink: MirrorSink): void {
 /** A shallow copy that keeps the prototype, so codecs can still recognise their detail class. */
 function cloneKeepingClass<T extends object>(value: T): T {
   return Object.assign(Object.create(Object.getPrototypeOf(value) as object | null) as T, value);
+}
+
+/** `<service>/<method>` as RPC spans are named; the listener's host when the codec names no service. */
+function spanName(metadata: Metadata, listener: ListenerConfig): string {
+  const service = metadata.get("service") ?? metadata.get("interface") ?? listener.routeConfigName.replace(/_\d+$/, "");
+  return `${service}/${metadata.get("method") ?? metadata.get("api_name") ?? "request"}`;
 }
 
 function describe(metadata: Metadata): string {

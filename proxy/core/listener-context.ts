@@ -1,4 +1,5 @@
 import type { AccessLogSink } from "../access-log/access-log-entry.ts";
+import type { RequestTracer } from "../tracing/request-tracer.ts";
 import type { RequestMetrics } from "../stats/request-metrics.ts";
 import type { CodecFactory } from "../codec/codec.ts";
 import type { ListenerConfig } from "../config/types.ts";
@@ -22,6 +23,8 @@ export interface ListenerContext {
   defaultTimeoutMs: number;
   /** Where this listener's access log lines go; undefined when it logs nothing (checked per request). */
   accessLog: AccessLogSink | undefined;
+  /** Set while the listener traces requests (and the proxy has somewhere to send spans). */
+  tracer: RequestTracer | undefined;
   /** Istio's request count and duration, labelled; one per proxy. */
   requestMetrics: RequestMetrics;
   /** Codec counters of connections already closed. */

@@ -3,6 +3,7 @@ import type { ListenerConfig } from "../config/types.ts";
 import type { AccessLogSink } from "../access-log/access-log-entry.ts";
 import type { AccessLogFiles } from "../access-log/access-log-files.ts";
 import type { RequestMetrics } from "../stats/request-metrics.ts";
+import type { RequestTracer } from "../tracing/request-tracer.ts";
 import type { ClusterManager } from "../cluster/cluster-manager.ts";
 import type { CodecFactory } from "../codec/codec.ts";
 import type { CodecRegistry } from "../codec/registry.ts";
@@ -37,6 +38,7 @@ export class ListenerManager {
     private readonly accessLogs: AccessLogFiles,
     private readonly requestMetrics: RequestMetrics,
     private readonly rateLimitClients: RateLimitClients,
+    private readonly tracer: RequestTracer | undefined,
     private readonly redirects: Record<string, { host: string; port: number }> = {},
     private readonly defaultTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
   ) {
@@ -60,6 +62,8 @@ export class ListenerManager {
     for (const config of configs) {
       if (!this.codecs.get(config.codec)) throw new Error(`listener ${config.name}: unknown codec "${config.codec}"`);
     }
+    // The tracing SDK loads on first use, before any listener could start a span.
+    if (this.tracer !== undefined && configs.some((c) => c.tracing !== undefined)) await this.tracer.ready();
     const wanted = new Set(configs.map((c) => c.name));
     for (const [name, active] of this.listeners) {
       if (!wanted.has(name)) {
@@ -77,6 +81,7 @@ export class ListenerManager {
         if (previous.codec !== config.codec) for (const c of existing.context.connections) c.close();
         existing.context.codecFactory = this.codecFactory(config);
         existing.context.accessLog = this.accessLogSink(config);
+        existing.context.tracer = config.tracing !== undefined ? this.tracer : undefined;
         // Rebuilding filters would refill rate-limit buckets on every push: only when they changed.
         if (!sameFilterConfig(previous, config)) existing.context.filters = buildFilterChain(config, this.filterDeps());
         continue;
@@ -144,6 +149,7 @@ export class ListenerManager {
       defaultTimeoutMs: this.defaultTimeoutMs,
       accessLog: this.accessLogSink(config),
       requestMetrics: this.requestMetrics,
+      tracer: config.tracing !== undefined ? this.tracer : undefined,
       retiredCodecCounters: new Map(),
     };
     // Redis routes on keys and slots, beyond what a codec expresses: it has a path of its own.

@@ -99,6 +99,20 @@ spec:
     ]);
   });
 
+  it("tracing: the sampling share reaches MetaProtocol listeners; a targeted Telemetry can turn it off", () => {
+    const tracing = (extra: string) => `
+apiVersion: telemetry.istio.io/v1
+kind: Telemetry
+metadata: {name: traces${extra ? "-off" : ""}}
+spec:
+${extra}  tracing: [{randomSamplingPercentage: 25${extra ? ", disableSpanReporting: true" : ""}}]
+`;
+    expect(listeners(SERVICES + "---" + tracing(""))["hello.default.svc.cluster.local_9090"]!.tracing).toEqual({ randomSamplingPercent: 25 });
+    const off = listeners(SERVICES + "---" + tracing("") + "---" + tracing("  targetRefs: [{kind: ServiceEntry, name: hello}]\n"));
+    expect(off["hello.default.svc.cluster.local_9090"]!.tracing).toBeUndefined();
+    expect(listeners(SERVICES)["hello.default.svc.cluster.local_9090"]!.tracing).toBeUndefined();
+  });
+
   it("names a target ServiceEntry that does not exist", () => {
     const { resources } = parseResources(SERVICES + "---\napiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata: {name: t}\nspec:\n  targetRefs: [{kind: ServiceEntry, name: helo}]\n  accessLogging: [{}]\n", "t.yaml");
     expect(validateResources(resources).map((p) => `${p.line}: ${p.path}: ${p.message}`)).toEqual(['24: spec.targetRefs[0].name: unknown ServiceEntry "default/helo"']);

@@ -32,6 +32,7 @@ import type {
   TokenBucket,
 } from "../config/types.ts";
 import { decodeAccessLog } from "./decode-access-log.ts";
+import type { ListenerTracing } from "../tracing/tracing-config.ts";
 import { decodeAny, fromStruct, TYPED_STRUCT_TYPE_URL, UDPA_TYPED_STRUCT_TYPE_URL } from "../../common/envoy-protos.ts";
 import { decodeRedisCluster, decodeRedisListener } from "./decode-redis.ts";
 import { decodeKafkaListenerConfig } from "./decode-kafka.ts";
@@ -183,6 +184,7 @@ export function decodeListener(l: Obj, redirects?: Readonly<Record<string, Liste
   decodeKafkaListenerConfig(config, out, redirects);
   const accessLog = decodeAccessLog(config.access_log, `listener ${name}: ${META_PROTOCOL_PROXY_FILTER}`);
   if (accessLog) out.accessLog = accessLog;
+  if (config.tracing !== undefined && config.tracing !== null) out.tracing = decodeTracing(config.tracing as Obj, `listener ${name}: ${META_PROTOCOL_PROXY_FILTER}.tracing`);
   const metaFilters = (config.meta_protocol_filters ?? []) as Obj[];
   metaFilters.forEach((f, i) => {
     const where = `listener ${name}: meta_protocol_filters[${i}] (${f.name})`;
@@ -261,6 +263,14 @@ export function decodeClusterLoadAssignment(a: Obj): ClusterLoadAssignment {
     }),
   );
   return { clusterName, endpoints };
+}
+
+/** `tracing: {random_sampling: {value: <percent>}}` (Envoy's Percent; absent: 100). */
+function decodeTracing(t: Obj, where: string): ListenerTracing {
+  for (const k of Object.keys(t)) if (k !== "random_sampling") throw new Error(`${where}.${k}: not supported (only random_sampling)`);
+  const value = t.random_sampling?.value ?? 100;
+  if (typeof value !== "number" || value < 0 || value > 100) throw new Error(`${where}.random_sampling.value: must be a percentage from 0 to 100, got ${JSON.stringify(value)}`);
+  return { randomSamplingPercent: value };
 }
 
 /** Istio's `<workload>;<namespace>;<app>;<version>;<cluster>`; anything else is no identity. */
