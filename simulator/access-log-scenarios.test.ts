@@ -1,7 +1,8 @@
 /**
- * Access logs in scenario runs: the route-shift scenario's `accessLog` check, its sidecar's log
- * kept in the report folder and linked from report.html, and the check failing when requests still
- * reach v2 after the last shift back to v1.
+ * Access logs and spans in scenario runs: the route-shift scenario's `accessLog` check, its
+ * sidecar's log and spans kept in the report folder, linked from report.html with a sampled
+ * request's spans shown, and the check failing when requests still reach v2 after the last shift
+ * back to v1.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,7 +35,15 @@ describe("access logs in scenario runs", () => {
     const load = summary.steps.find((s) => s.name === "shift under load")!.traffic[0]!;
     expect(lines.length).toBe(load.requests);
     expect(new Set(lines.map((l) => l.cluster))).toEqual(new Set(["outbound|9090|v1|hello.default.svc.cluster.local", "outbound|9090|v2|hello.default.svc.cluster.local"]));
-    expect(readFileSync(join(summary.reportDir!, "report.html"), "utf8")).toContain('<a href="logs/sidecar-caller.access.log">sidecar-caller</a>');
+    const html = readFileSync(join(summary.reportDir!, "report.html"), "utf8");
+    expect(html).toContain('<a href="logs/sidecar-caller.access.log">sidecar-caller</a>');
+
+    // Spans of a share of the requests (the default Telemetry traces 10%), and one shown in the report.
+    expect(summary.logs).toContainEqual({ part: "sidecar-caller", kind: "traces", file: "logs/sidecar-caller.traces.jsonl" });
+    const span = summary.sampledTrace!.spans[0]!;
+    expect(span).toMatchObject({ service: "sidecar-caller", name: "hello.default.svc.cluster.local/sayHello", error: false, attributes: { "rpc.system": "thrift", "meshsim.outcome": "ok" } });
+    expect(span.attributes["meshsim.cluster"]).toMatch(/^outbound\|9090\|v[12]\|hello\.default\.svc\.cluster\.local$/);
+    expect(html).toContain(`trace ${summary.sampledTrace!.traceId}`);
   }, 60_000);
 
   it("fails, naming the request, when traffic still reaches v2 after the shift back (half-way shifts)", async () => {

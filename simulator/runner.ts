@@ -18,7 +18,8 @@ import { loadScenario } from "./scenario/loader.ts";
 import type { AccessLogCondition, Assertion, DataPlane, Expectation, FaultSpec, LinkSpec, MetricCondition, Scenario, ScenarioResource, Step, TrafficAssertion } from "./scenario/types.ts";
 import { writeReports } from "./report/write-reports.ts";
 import type { RunLog, RunSummary, StepSummary } from "./report/summary.ts";
-import { ACCESS_LOG_SUFFIX } from "./runtime/sidecar-access-log.ts";
+import { ACCESS_LOG_SUFFIX, TRACES_SUFFIX } from "./runtime/sidecar-access-log.ts";
+import { readSampledTrace } from "./report/sampled-trace.ts";
 import { applyConfigSteps, configSteps } from "./config-steps.ts";
 import { backendNamed, chooseBackend, type BackendName, type RunningTopology, type UpOptions } from "./runtime/backend.ts";
 import { toTopologySpec } from "./scenario-topology.ts";
@@ -161,6 +162,8 @@ export async function runScenario(scenarioOrFile: Scenario | string, options: Ru
   if (options.noReports) return summary;
   const logs = await keptLogs(runDir);
   if (logs.length > 0) summary.logs = logs;
+  const trace = await readSampledTrace(join(runDir, "logs"));
+  if (trace) summary.sampledTrace = trace;
   await writeReports(summary, runDir, options.reporters);
   return { ...summary, reportDir: runDir };
 }
@@ -532,12 +535,14 @@ export function destinationRuleHosts(scenario: Scenario): Set<string> {
   return hosts;
 }
 
-/** The files in the run's `logs/` folder: each part's output and each sidecar's access log. */
+/** The files in the run's `logs/` folder: each part's output, each sidecar's access log and spans. */
 async function keptLogs(runDir: string): Promise<RunLog[]> {
   const names = await readdir(join(runDir, "logs")).catch(() => [] as string[]);
-  return names.sort().map((name) => {
-    const access = name.endsWith(ACCESS_LOG_SUFFIX);
-    return { part: name.slice(0, -(access ? ACCESS_LOG_SUFFIX : ".log").length), kind: access ? "access-log" : "output", file: `logs/${name}` };
+  return names.sort().map((name): RunLog => {
+    const file = `logs/${name}`;
+    if (name.endsWith(ACCESS_LOG_SUFFIX)) return { part: name.slice(0, -ACCESS_LOG_SUFFIX.length), kind: "access-log", file };
+    if (name.endsWith(TRACES_SUFFIX)) return { part: name.slice(0, -TRACES_SUFFIX.length), kind: "traces", file };
+    return { part: name.replace(/\.log$/, ""), kind: "output", file };
   });
 }
 

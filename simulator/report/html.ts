@@ -10,6 +10,7 @@ import { held, stepKind, type RunSummary, type StepEvent, type StepSummary } fro
 import { lineChart, PALETTE, stackedBars, stackedShares, type Marker } from "./svg-chart.ts";
 
 export const CSS = `
+.waterfall { width: 30%; } .waterfall div { height: 0.8em; background: #4a7bd0; border-radius: 2px; }
 :root { --ok: #15803d; --bad: #b91c1c; --na: #b45309; --muted: #6b7280; --line: #e5e7eb; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #111827; background: #f9fafb; }
@@ -77,6 +78,7 @@ export function renderHtml(summary: RunSummary): string {
   out.push(`<section class="step"><h2>Expectations</h2>${expectationList(summary.steps)}</section>`);
   for (const step of summary.steps) out.push(stepSection(step, summary));
 
+  if (summary.sampledTrace !== undefined) out.push(traceSection(summary.sampledTrace));
   if (summary.logs !== undefined) out.push(logsSection(summary.logs));
   if (summary.scenario.text !== undefined) {
     const lines = summary.scenario.text.replace(/\n$/, "").split("\n");
@@ -221,14 +223,35 @@ function trafficBlock(t: TrafficResult, events: readonly StepEvent[], summary: R
   return out.join("\n");
 }
 
+/** One sampled request's spans: a waterfall (offset and length to scale) with each span's attributes. */
+function traceSection(trace: NonNullable<RunSummary["sampledTrace"]>): string {
+  const t0 = Date.parse(trace.spans[0]!.startTime);
+  const total = Math.max(...trace.spans.map((sp) => Date.parse(sp.startTime) - t0 + sp.durationMs), 0.001);
+  const rows = trace.spans.map((sp) => {
+    const left = ((Date.parse(sp.startTime) - t0) / total) * 100;
+    const width = Math.max((sp.durationMs / total) * 100, 0.5);
+    const attributes = Object.entries(sp.attributes).map(([k, v]) => `${esc(k)}=${esc(v)}`).join(" · ");
+    return (
+      `<tr class="${sp.error ? "fail" : ""}"><td>${esc(sp.service)}</td><td>${esc(sp.name)}</td><td class="num">${esc(formatMs(sp.durationMs))}</td>` +
+      `<td class="waterfall"><div style="margin-left:${left.toFixed(2)}%;width:${width.toFixed(2)}%"></div></td><td class="muted">${attributes}</td></tr>`
+    );
+  });
+  return (
+    `<section class="step" id="trace"><h2>A sampled request's spans</h2><div class="meta">trace ${esc(trace.traceId)}</div>` +
+    `<table><tr><th>service</th><th>span</th><th>duration</th><th>timeline</th><th>attributes</th></tr>${rows.join("")}</table></section>`
+  );
+}
+
 /** Links to the files kept beside the report: access logs first (one JSON line per request), then outputs. */
 function logsSection(logs: NonNullable<RunSummary["logs"]>): string {
   const item = (l: (typeof logs)[number]) => `<li><a href="${esc(l.file)}">${esc(l.part)}</a></li>`;
   const access = logs.filter((l) => l.kind === "access-log");
+  const traces = logs.filter((l) => l.kind === "traces");
   const output = logs.filter((l) => l.kind === "output");
   return (
     `<section class="step" id="logs"><h2>Logs</h2>` +
     (access.length > 0 ? `<p>Access logs (one JSON line per request):</p><ul class="logs">${access.map(item).join("")}</ul>` : "") +
+    (traces.length > 0 ? `<p>Spans (OTLP/HTTP JSON, one export request per line):</p><ul class="logs">${traces.map(item).join("")}</ul>` : "") +
     (output.length > 0 ? `<p>Process output:</p><ul class="logs">${output.map(item).join("")}</ul>` : "") +
     `</section>`
   );

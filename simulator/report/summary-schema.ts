@@ -180,8 +180,35 @@ export const SUMMARY_SCHEMA = {
         additionalProperties: false,
         properties: {
           part: { type: "string", description: "The part that wrote it: control-plane, an instance, sidecar-<client>." },
-          kind: { enum: ["output", "access-log"] },
+          kind: { enum: ["output", "access-log", "traces"] },
           file: { type: "string", description: "Path relative to the report folder." },
+        },
+      },
+    },
+    sampledTrace: {
+      type: "object",
+      description: "One sampled request's spans (the trace with the most spans), from the sidecars' OTLP trace files.",
+      required: ["traceId", "spans"],
+      additionalProperties: false,
+      properties: {
+        traceId: { type: "string" },
+        spans: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["service", "name", "spanId", "startTime", "durationMs", "error", "attributes"],
+            additionalProperties: false,
+            properties: {
+              service: { type: "string" },
+              name: { type: "string" },
+              spanId: { type: "string" },
+              parentSpanId: { type: "string" },
+              startTime: { type: "string" },
+              durationMs: { type: "number", minimum: 0 },
+              error: { type: "boolean" },
+              attributes: { type: "object", additionalProperties: { type: "string" } },
+            },
+          },
         },
       },
     },

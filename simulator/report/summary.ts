@@ -30,6 +30,8 @@ export interface RunSummary {
   notRun?: string[];
   /** Files kept beside the reports (paths relative to the report folder). */
   logs?: RunLog[];
+  /** One sampled request's spans, from the sidecars' trace files. */
+  sampledTrace?: SampledTrace;
   /** The run's sidecar data plane: meshsim's proxy or real Envoy (clients may name their own). */
   dataPlane?: "meshsim" | "envoy";
   /** What the data plane cannot do (`file:line: Kind/name field: not supported on envoy: ...`); nothing ran. */
@@ -40,9 +42,28 @@ export interface RunSummary {
 export interface RunLog {
   /** control-plane, an instance, sidecar-<client>. */
   part: string;
-  /** output: what the process wrote; access-log: a sidecar's access log, one JSON line per request. */
-  kind: "output" | "access-log";
+  /** output: what the process wrote; access-log: a sidecar's access log, one JSON line per request; traces: its spans (OTLP/HTTP JSON lines). */
+  kind: "output" | "access-log" | "traces";
   file: string;
+}
+
+export interface SampledTrace {
+  traceId: string;
+  /** By start time. */
+  spans: TraceSpan[];
+}
+
+export interface TraceSpan {
+  /** service.name of whoever made it (`sidecar-<client>`). */
+  service: string;
+  name: string;
+  spanId: string;
+  parentSpanId?: string;
+  /** ISO 8601. */
+  startTime: string;
+  durationMs: number;
+  error: boolean;
+  attributes: Record<string, string>;
 }
 
 export interface StepSummary {

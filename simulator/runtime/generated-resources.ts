@@ -1,15 +1,18 @@
 import { redisDestinationFor } from "../../fixtures/redis/service.ts";
 import { destinationRuleFor, rateLimitServiceEntryFor, serviceEntryFor, serviceHost, type InstanceAddress, type TopologySpec } from "../topology/topology.ts";
 
+/** Share of requests a run's sidecars trace: enough for a sampled trace in the report, cheap at load. */
+export const DEFAULT_SAMPLING_PERCENTAGE = 10;
+
 /**
- * Access logs on every sidecar listener, as a mesh-wide Istio Telemetry would turn them on; a
- * scenario that brings a Telemetry of its own decides instead.
+ * Access logs and tracing on every sidecar listener, as a mesh-wide Istio Telemetry would turn
+ * them on; a scenario that brings a Telemetry of its own decides instead.
  */
 export const DEFAULT_TELEMETRY: Record<string, unknown> = {
   apiVersion: "telemetry.istio.io/v1",
   kind: "Telemetry",
-  metadata: { name: "meshsim-access-logs", namespace: "istio-system" },
-  spec: { accessLogging: [{ providers: [{ name: "envoy" }] }] },
+  metadata: { name: "meshsim-observability", namespace: "istio-system" },
+  spec: { accessLogging: [{ providers: [{ name: "envoy" }] }], tracing: [{ randomSamplingPercentage: DEFAULT_SAMPLING_PERCENTAGE }] },
 };
 
 /**

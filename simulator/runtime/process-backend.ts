@@ -17,7 +17,8 @@ import { MeshsimError } from "../../common/errors.ts";
 import { startFaultProxy, type FaultProxy } from "../faults/tcp-fault-proxy.ts";
 import { envoySidecarSpawn } from "./envoy/sidecar.ts";
 import { readSidecarStats } from "./sidecar-stats.ts";
-import { ACCESS_LOG_SUFFIX, readSidecarAccessLog } from "./sidecar-access-log.ts";
+import { ACCESS_LOG_SUFFIX, OTLP_ENDPOINT_ENV, readSidecarAccessLog, TRACES_SUFFIX } from "./sidecar-access-log.ts";
+import type { SpanExport } from "../../proxy/tracing/tracing-config.ts";
 import { topologyResources } from "./generated-resources.ts";
 import { waitForPort } from "./wait-for-port.ts";
 import { faultLinkKeys, type Backend, type RunningTopology, type SidecarInfo, type UpOptions } from "./backend.ts";
@@ -145,7 +146,7 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
         metadata: { CLIENT: client.name },
       }) : {
         name,
-        ...nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify({ ...meshsimBootstrap(nodeId, client.name, xdsPort, redirects), accessLogStdoutPath: accessLogPath }), ...codecFlags], { fromSources: codecFlags.length > 0 }),
+        ...nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify({ ...meshsimBootstrap(nodeId, client.name, xdsPort, redirects), accessLogStdoutPath: accessLogPath, tracing: spanExport(accessLogDir, name) }), ...codecFlags], { fromSources: codecFlags.length > 0 }),
       });
       if (faultKeys.has(`client:${client.name}`)) {
         // The client dials the fault proxy, which forwards to the sidecar's listener.
@@ -269,6 +270,12 @@ function meshsimBootstrap(nodeId: string, client: string, xdsPort: number, redir
     admin: { host: "127.0.0.1", port: 0 },
     redirects,
   };
+}
+
+/** The sidecar's spans: a file beside its access log, and a collector when MESHSIM_OTLP_ENDPOINT names one. */
+function spanExport(dir: string, sidecar: string): SpanExport {
+  const endpoint = process.env[OTLP_ENDPOINT_ENV];
+  return { otlpFile: join(dir, `${sidecar}${TRACES_SUFFIX}`), serviceName: sidecar, ...(endpoint ? { otlpHttpEndpoint: endpoint } : {}) };
 }
 
 export function defaultLogDir(outDir: string): string {

@@ -7,6 +7,10 @@ import type { SidecarInfo } from "./backend.ts";
 
 /** `<logs>/sidecar-<client>.access.log`, beside the sidecar's output `sidecar-<client>.log`. */
 export const ACCESS_LOG_SUFFIX = ".access.log";
+/** `<logs>/sidecar-<client>.traces.jsonl`: the sidecar's spans, OTLP/HTTP JSON, one request body per line. */
+export const TRACES_SUFFIX = ".traces.jsonl";
+/** Spans also go to this OTLP/HTTP collector endpoint (e.g. http://127.0.0.1:4318/v1/traces) when set. */
+export const OTLP_ENDPOINT_ENV = "MESHSIM_OTLP_ENDPOINT";
 
 /** Why an Envoy sidecar has no access log to count. */
 export const ENVOY_ACCESS_LOG_NOT_APPLICABLE =

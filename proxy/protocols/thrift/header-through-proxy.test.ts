@@ -5,7 +5,8 @@
  * by hand (neither npm nor Java Thrift has a working THeader peer); the upstream answers each
  * request with a REPLY carrying the request's seqid in both places.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { type AddressInfo, type Server, type Socket, connect, createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,7 +65,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-  proxy = new Proxy();
+  proxy = new Proxy({ tracing: { otlpFile: join(mkdtempSync(join(tmpdir(), "meshsim-theader-")), "spans.jsonl") } });
   proxy.setClusters([{ name: "hello", lbPolicy: "round_robin", connectTimeoutMs: 1000, connectionsPerEndpoint: 1 }]);
   proxy.setEndpoints([{ clusterName: "hello", endpoints: [{ host: "127.0.0.1", port: (upstream.address() as AddressInfo).port }] }]);
   proxy.setRoutes([
@@ -133,6 +134,21 @@ it("writes request and response mutations into THeader info headers and keeps se
     expect(m.kind).toBe("response");
     expect(m.metadata.get("x-served-by")).toBe("meshsim");
     expect(m.frame.readInt32BE(8)).toBe(m.requestId);
+  }
+});
+
+it("continues a W3C trace: the upstream sees a traceparent in the same trace with the proxy's own span id", async () => {
+  const listener = proxy.listeners.dump()[0]!;
+  await proxy.setListeners([{ ...listener, address: { host: "127.0.0.1", port }, tracing: { randomSamplingPercent: 0 } }]);
+  try {
+    seenByUpstream.length = 0;
+    const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    await exchange(frame(message("unframed-binary-sayHello.request"), 11, [["x-user", "alice"], ["traceparent", parent]]), (r) => decodeAll(r).length === 1);
+    const seen = seenByUpstream[0]!.metadata.get("traceparent");
+    expect(seen).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+    expect(seen).not.toBe(parent);
+  } finally {
+    await proxy.setListeners([{ ...listener, address: { host: "127.0.0.1", port } }]);
   }
 });
 
