@@ -1,175 +1,251 @@
 /**
  * `npm run bench:control-plane`: N services with routes, M simulated proxies connected over
  * ADS (in one or a few child processes); after each MetaRouter change, the time until every
- * proxy has ACKed the new version of every type (p50, p99, max), the control plane's CPU time
- * and its peak memory. The control plane runs in this process; the proxies do not.
+ * proxy has ACKed the new version of every type (p50, p99, max), the server's CPU time and its
+ * peak memory — for meshsim's control plane and for an xDS server built on go-control-plane
+ * serving the same resources (meshsim's encoded bytes) to the same proxies. The two run in
+ * alternating rounds (meshsim, go, meshsim, go, ...), each in a fresh process, and the table
+ * gives the median of each figure over the rounds and the ratio meshsim / go.
  *
  * Environment: BENCH_SERVICES (default 1000), BENCH_PROXIES (default 2000), BENCH_MODE
- * (sotw | delta, default sotw), BENCH_CHANGES (default 5), BENCH_CLIENT_PROCESSES (default 1),
- * BENCH_DEBOUNCE_MS (default 10), BENCH_MAX_INFLIGHT (large responses in flight, default 16).
+ * (sotw | delta, default sotw; the baseline speaks sotw only), BENCH_CHANGES (default 5),
+ * BENCH_ROUNDS (rounds per server, default 2), BENCH_CLIENT_PROCESSES (default 1),
+ * BENCH_DEBOUNCE_MS (default 10), BENCH_MAX_INFLIGHT (large responses in flight, default 16),
+ * BENCH_SERVERS (default "meshsim,go").
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { ConfigPublisher } from "../../control-plane/config-publisher.ts";
-import { parseResources } from "../../control-plane/resources/index.ts";
-import { MemoryStore } from "../../control-plane/sources/memory-store.ts";
-import { PushGate } from "../../control-plane/xds/ads-stream.ts";
-import { startXdsServer } from "../../control-plane/xds/server.ts";
-import { SnapshotCache } from "../../control-plane/xds/snapshot-cache.ts";
-import { XdsStatusTracker } from "../../control-plane/xds/xds-status.ts";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { bundledEntry } from "../../simulator/runtime/node-command.ts";
 import { cpuSeconds, peakRssMiB } from "../process-usage.ts";
-import { metaRouterYaml, workloadYaml } from "./workload.ts";
+import { buildGoBaseline } from "./go-baseline.ts";
+import { dumpSnapshots } from "./snapshot-dump.ts";
 
 const services = Number(process.env.BENCH_SERVICES ?? 1000);
 const proxies = Number(process.env.BENCH_PROXIES ?? 2000);
 const mode = process.env.BENCH_MODE ?? "sotw";
 const changes = Number(process.env.BENCH_CHANGES ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const clientProcesses = Number(process.env.BENCH_CLIENT_PROCESSES ?? 1);
 const debounceMs = Number(process.env.BENCH_DEBOUNCE_MS ?? 10);
-const TYPES = 4;
+const maxInflight = Number(process.env.BENCH_MAX_INFLIGHT ?? 16);
+const wanted = new Set((process.env.BENCH_SERVERS ?? "meshsim,go").split(","));
+const INITIAL_TIMEOUT_MS = 300_000;
+const CHANGE_TIMEOUT_MS = 60_000;
 
-/** Records, for one target version, when each proxy has ACKed it for every type. */
-class TimingTracker extends XdsStatusTracker {
-  target: string | undefined;
-  start = 0;
-  readonly done = new Map<string, number>();
-  private readonly partial = new Map<string, Set<string>>();
+/** How to start one server and tell it to apply change number `c`. */
+interface ServerKind {
+  name: string;
+  command: string;
+  args: string[];
+  change: (c: number) => string;
+}
 
-  expect(version: string): void {
-    this.target = version;
-    this.start = performance.now();
-    this.done.clear();
-    this.partial.clear();
-  }
-
-  override acked(id: string, typeUrl: string, version: string): void {
-    super.acked(id, typeUrl, version);
-    if (version !== this.target || this.done.has(id)) return;
-    let types = this.partial.get(id);
-    if (!types) this.partial.set(id, (types = new Set()));
-    types.add(typeUrl);
-    if (types.size === TYPES) this.done.set(id, performance.now() - this.start);
-  }
+interface Round {
+  initialMs: number;
+  initialCpuSeconds: number;
+  /** Over every proxy of every change. */
+  changeP50Ms: number;
+  changeP99Ms: number;
+  worstChangeP99Ms: number;
+  changeMaxMs: number;
+  changeCpuSeconds: number;
+  peakRssMiB: number;
+  clientsCpuSeconds: number;
 }
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-async function until(probe: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function startClients(port: number): { children: ChildProcess[]; ready: Promise<void>; cpu: Promise<number[]> } {
+/** The JSON lines a child prints, one at a time, each awaited with a deadline. */
+function jsonLines(child: ChildProcess, name: string): (timeoutMs: number, what: string) => Promise<Record<string, unknown>> {
+  const queue: Array<Record<string, unknown>> = [];
+  let waiter: ((line: Record<string, unknown>) => void) | undefined;
+  let exited: string | undefined;
+  createInterface({ input: child.stdout! }).on("line", (text) => {
+    const line = JSON.parse(text) as Record<string, unknown>;
+    if (waiter) waiter(line);
+    else queue.push(line);
+  });
+  child.on("exit", (code, signal) => (exited = `${name} exited (${signal ?? code})`));
+  return (timeoutMs, what) => {
+    if (queue.length > 0) return Promise.resolve(queue.shift()!);
+    return new Promise((resolve, reject) => {
+      const poll = setInterval(() => exited && fail(new Error(`${exited} while waiting for ${what}`)), 100);
+      const timer = setTimeout(() => fail(new Error(`${name}: timed out waiting for ${what}`)), timeoutMs);
+      const fail = (err: Error) => {
+        clearInterval(poll);
+        clearTimeout(timer);
+        waiter = undefined;
+        reject(err);
+      };
+      waiter = (line) => {
+        clearInterval(poll);
+        clearTimeout(timer);
+        waiter = undefined;
+        resolve(line);
+      };
+    });
+  };
+}
+
+function startClients(port: number): { children: ChildProcess[]; cpu: Array<Promise<number>> } {
   const script = fileURLToPath(new URL("./simulated-proxies.ts", import.meta.url));
   const children: ChildProcess[] = [];
-  const readies: Promise<void>[] = [];
   const cpus: Promise<number>[] = [];
   for (let p = 0; p < clientProcesses; p++) {
     const count = Math.floor(proxies / clientProcesses) + (p < proxies % clientProcesses ? 1 : 0);
     const child = spawn(process.execPath, ["--import", "tsx", script, String(port), String(count), String(services), mode, `proxy-${p}`], { stdio: ["pipe", "pipe", "inherit"] });
     children.push(child);
-    let buffer = "";
-    let onReady: () => void;
-    let onCpu: (n: number) => void;
-    readies.push(new Promise((r) => (onReady = r)));
-    cpus.push(new Promise((r) => (onCpu = r)));
-    child.stdout!.on("data", (d: Buffer) => {
-      buffer += d.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const line = JSON.parse(buffer.slice(0, nl)) as { ready?: boolean; cpuSeconds?: number };
-        buffer = buffer.slice(nl + 1);
-        if (line.ready) onReady();
-        if (line.cpuSeconds !== undefined) onCpu(line.cpuSeconds);
-      }
-    });
+    const next = jsonLines(child, "simulated proxies");
+    cpus.push(
+      (async () => {
+        for (;;) {
+          const line = await next(INITIAL_TIMEOUT_MS + changes * CHANGE_TIMEOUT_MS, "client CPU time");
+          if (typeof line.cpuSeconds === "number") return line.cpuSeconds;
+        }
+      })(),
+    );
   }
-  return { children, ready: Promise.all(readies).then(() => undefined), cpu: Promise.all(cpus) };
+  return { children, cpu: cpus };
+}
+
+async function measure(kind: ServerKind): Promise<Round> {
+  const server = spawn(kind.command, kind.args, { stdio: ["pipe", "pipe", "inherit"] });
+  const pid = server.pid!;
+  const next = jsonLines(server, kind.name);
+  let clients: ReturnType<typeof startClients> | undefined;
+  try {
+    const { port } = (await next(60_000, "its port")) as { port: number };
+    const cpuStart = cpuSeconds(pid);
+    const connectStart = performance.now();
+    clients = startClients(port);
+    await next(INITIAL_TIMEOUT_MS, "initial ACKs");
+    const initialMs = performance.now() - connectStart;
+    const initialCpuSeconds = cpuSeconds(pid) - cpuStart;
+    // Let the connection storm's garbage be collected before timing changes.
+    await new Promise((r) => setTimeout(r, 2000));
+    const all: number[] = [];
+    const p99s: number[] = [];
+    const cpuBefore = cpuSeconds(pid);
+    for (let c = 0; c < changes; c++) {
+      await new Promise((r) => setTimeout(r, 300));
+      server.stdin!.write(`${kind.change(c)}\n`);
+      const { times } = (await next(CHANGE_TIMEOUT_MS, `ACKs of change ${c + 1}`)) as { times: number[] };
+      times.sort((a, b) => a - b);
+      p99s.push(percentile(times, 99));
+      all.push(...times);
+      console.log(`  ${kind.name} change ${c + 1}: ACKed by all: p50 ${percentile(times, 50).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms, max ${times[times.length - 1]!.toFixed(0)} ms`);
+    }
+    const changeCpuSeconds = cpuSeconds(pid) - cpuBefore;
+    const peak = peakRssMiB(pid);
+    for (const child of clients.children) child.stdin!.end();
+    const clientsCpuSeconds = (await Promise.all(clients.cpu)).reduce((a, b) => a + b, 0);
+    all.sort((a, b) => a - b);
+    return {
+      initialMs, initialCpuSeconds,
+      changeP50Ms: percentile(all, 50), changeP99Ms: percentile(all, 99), worstChangeP99Ms: Math.max(...p99s), changeMaxMs: all[all.length - 1]!,
+      changeCpuSeconds, peakRssMiB: peak, clientsCpuSeconds,
+    };
+  } finally {
+    for (const child of clients?.children ?? []) if (child.exitCode === null) child.kill();
+    server.stdin!.end();
+    if (server.exitCode === null) await new Promise((r) => server.once("exit", r));
+  }
 }
 
 async function main(): Promise<void> {
-  const store = new MemoryStore();
-  const cache = new SnapshotCache();
-  const tracker = new TimingTracker();
-  const publisher = new ConfigPublisher(store, cache, debounceMs);
-  const t0 = performance.now();
-  const parsed = parseResources(workloadYaml(services), "bench.yaml");
-  if (parsed.problems.length > 0) throw new Error(parsed.problems[0]!.message);
-  store.apply(parsed.resources);
-  const first = publisher.publishNow();
-  const translateMs = performance.now() - t0;
-  const xds = await startXdsServer({ port: 0, cache, tracker, gate: new PushGate(Number(process.env.BENCH_MAX_INFLIGHT ?? 16)) });
-  const setupRss = process.memoryUsage().rss / 2 ** 20;
-  let connectPeakRss = 0;
-  const sampler = setInterval(() => (connectPeakRss = Math.max(connectPeakRss, process.memoryUsage().rss / 2 ** 20)), 50);
-
-  const cpuStart = cpuSeconds(process.pid);
-  const connectStart = performance.now();
-  tracker.expect(first.version);
-  tracker.start = connectStart;
-  const clients = startClients(xds.port);
-  await clients.ready;
-  await until(() => tracker.done.size === proxies, 120_000, "initial ACKs");
-  const connectMs = performance.now() - connectStart;
-  const connectCpu = cpuSeconds(process.pid) - cpuStart;
-  clearInterval(sampler);
-  (globalThis as { gc?: () => void }).gc?.();
-  const mem = process.memoryUsage();
-  console.log(`after GC: heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(mem.external / 2 ** 20).toFixed(0)} MiB, arrayBuffers ${(mem.arrayBuffers / 2 ** 20).toFixed(0)} MiB`);
-  console.log(`RSS after setup ${setupRss.toFixed(0)} MiB, peak while proxies connected ${connectPeakRss.toFixed(0)} MiB, now ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
-  console.log(`${services} services, ${proxies} proxies (${mode}): initial configuration ACKed by all in ${(connectMs / 1000).toFixed(1)} s, control plane CPU ${connectCpu.toFixed(1)} s`);
-
-  // Let the connection storm's garbage be collected before timing changes.
-  await new Promise((r) => setTimeout(r, 2000));
-  const runs: Array<{ p50: number; p99: number; max: number; cpu: number; publishMs: number }> = [];
-  for (let c = 0; c < changes; c++) {
-    await new Promise((r) => setTimeout(r, 300));
-    const cpuBefore = cpuSeconds(process.pid);
-    const version = String(Number(cache.current().version) + 1);
-    tracker.expect(version);
-    const service = (c * 37) % services;
-    store.apply(parseResources(metaRouterYaml(service, 10 + c), "change.yaml").resources);
-    await until(() => cache.current().version === version, 10_000, "publish");
-    const publishMs = performance.now() - tracker.start;
-    await until(() => tracker.done.size === proxies, 30_000, `ACKs of version ${version}`);
-    const times = [...tracker.done.values()].sort((a, b) => a - b);
-    const run = { p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1]!, cpu: cpuSeconds(process.pid) - cpuBefore, publishMs };
-    runs.push(run);
-    console.log(`change ${c + 1}: snapshot after ${run.publishMs.toFixed(0)} ms; all ACKed: p50 ${run.p50.toFixed(0)} ms, p99 ${run.p99.toFixed(0)} ms, max ${run.max.toFixed(0)} ms; CPU ${run.cpu.toFixed(2)} s`);
+  const kinds: ServerKind[] = [];
+  const meshsimScript = "bench/control-plane/meshsim-server.ts";
+  const bundle = bundledEntry(meshsimScript);
+  const serverArgs = [String(proxies), String(services), String(debounceMs), String(maxInflight)];
+  if (wanted.has("meshsim")) {
+    kinds.push({
+      name: "meshsim",
+      command: process.execPath,
+      args: bundle ? [bundle, ...serverArgs] : ["--import", "tsx", fileURLToPath(new URL("./meshsim-server.ts", import.meta.url)), ...serverArgs],
+      change: (c) => `change ${c}`,
+    });
   }
-  for (const child of clients.children) child.stdin!.end();
-  const clientCpu = (await clients.cpu).reduce((a, b) => a + b, 0);
-  await xds.close();
-  publisher.close();
-  const peak = peakRssMiB(process.pid);
-  const worst = (k: "p50" | "p99" | "max") => Math.max(...runs.map((r) => r[k]));
-  const summary = {
-    services, proxies, mode, changes, debounceMs,
-    initialTranslateMs: Math.round(translateMs),
-    initialConnectMs: Math.round(connectMs),
-    initialConnectCpuSeconds: Number(connectCpu.toFixed(2)),
-    rssAfterSetupMiB: Math.round(setupRss),
-    peakRssWhileConnectingMiB: Math.round(connectPeakRss),
-    changeRuns: runs.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v.toFixed(1))]))),
-    worstP50Ms: Math.round(worst("p50")), worstP99Ms: Math.round(worst("p99")), worstMaxMs: Math.round(worst("max")),
-    controlPlaneCpuSecondsTotal: Number(cpuSeconds(process.pid).toFixed(2)),
-    controlPlanePeakRssMiB: Math.round(peak),
-    clientsCpuSeconds: Number(clientCpu.toFixed(2)),
+  let dumpDir: string | undefined;
+  let skipped: string | undefined;
+  if (wanted.has("go")) {
+    const go = mode === "sotw" ? buildGoBaseline() : { skipped: "the go-control-plane baseline speaks state of the world only (BENCH_MODE=sotw)" };
+    if ("skipped" in go) skipped = go.skipped;
+    else {
+      dumpDir = mkdtempSync(join(tmpdir(), "meshsim-cp-bench-"));
+      const files = dumpSnapshots(services, changes, dumpDir);
+      kinds.push({ name: "go-control-plane", command: go.binary, args: [String(proxies), files[0]!], change: (c) => `set ${files[c + 1]}` });
+    }
+  }
+  if (skipped) console.log(`go-control-plane: ${skipped}`);
+  const loadBefore = loadavg();
+  console.log(`${services} services, ${proxies} proxies (${mode}), ${changes} changes, ${rounds} rounds of ${kinds.map((k) => k.name).join(" / ")}; load average ${loadBefore.map((l) => l.toFixed(1)).join(" ")}`);
+  const results = new Map<string, Round[]>(kinds.map((k) => [k.name, []]));
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const kind of kinds) {
+        const round = await measure(kind);
+        results.get(kind.name)!.push(round);
+        console.log(`round ${r + 1} ${kind.name}: initial ACKed by all in ${(round.initialMs / 1000).toFixed(1)} s (CPU ${round.initialCpuSeconds.toFixed(1)} s); changes p50 ${round.changeP50Ms.toFixed(0)} ms, p99 ${round.changeP99Ms.toFixed(0)} ms; peak RSS ${round.peakRssMiB.toFixed(0)} MiB; load ${loadavg()[0]!.toFixed(1)}`);
+      }
+    }
+  } finally {
+    if (dumpDir) rmSync(dumpDir, { recursive: true, force: true });
+  }
+  const figures: Array<[keyof Round, string, (v: number) => string]> = [
+    ["initialMs", "initial config ACKed by all (s)", (v) => (v / 1000).toFixed(1)],
+    ["initialCpuSeconds", "server CPU while connecting (s)", (v) => v.toFixed(1)],
+    ["changeP50Ms", "change ACKed by all, p50 (ms)", (v) => v.toFixed(0)],
+    ["changeP99Ms", "change ACKed by all, p99 (ms)", (v) => v.toFixed(0)],
+    ["worstChangeP99Ms", "worst change's p99 (ms)", (v) => v.toFixed(0)],
+    ["changeCpuSeconds", `server CPU for ${changes} changes (s)`, (v) => v.toFixed(2)],
+    ["peakRssMiB", "server peak RSS (MiB)", (v) => v.toFixed(0)],
+  ];
+  const medians = Object.fromEntries(kinds.map((k) => [k.name, Object.fromEntries(figures.map(([key]) => [key, median(results.get(k.name)!.map((r) => r[key]))]))])) as Record<string, Record<string, number>>;
+  const mesh = medians.meshsim;
+  const go = medians["go-control-plane"];
+  console.log(`\nmedians over ${rounds} rounds`);
+  console.log(`${"".padEnd(36)}${"meshsim".padStart(10)}${"go-cp".padStart(10)}${"meshsim/go".padStart(12)}`);
+  for (const [key, label, format] of figures) {
+    const m = mesh?.[key];
+    const g = go?.[key];
+    const ratio = m !== undefined && g !== undefined && g > 0 ? (m / g).toFixed(2) : "-";
+    console.log(`${label.padEnd(36)}${(m === undefined ? "-" : format(m)).padStart(10)}${(g === undefined ? "-" : format(g)).padStart(10)}${ratio.padStart(12)}`);
+  }
+  if (mesh) {
+    const goals = [
+      `initial < 10 s ${mesh.initialMs! < 10_000 ? "met" : "MISSED"}`,
+      `change p99 < 300 ms ${mesh.changeP99Ms! < 300 ? "met" : "MISSED"}`,
+      `peak < 400 MiB ${mesh.peakRssMiB! < 400 ? "met" : "MISSED"}`,
+    ];
+    console.log(`meshsim goals: ${goals.join(", ")}`);
+  }
+  const loadAfter = loadavg();
+  console.log(`load average before ${loadBefore.map((l) => l.toFixed(1)).join(" ")}, after ${loadAfter.map((l) => l.toFixed(1)).join(" ")}`);
+  const report = {
+    services, proxies, mode, changes, rounds, debounceMs, maxInflight, clientProcesses,
+    loadAverageBefore: loadBefore, loadAverageAfter: loadAfter,
+    baselineSkipped: skipped,
+    perRound: Object.fromEntries([...results].map(([name, rs]) => [name, rs])),
+    medians,
+    ratios: mesh && go ? Object.fromEntries(figures.map(([key]) => [key, go[key]! > 0 ? Number((mesh[key]! / go[key]!).toFixed(3)) : null])) : undefined,
   };
-  console.log(`worst over ${changes} changes: p50 ${summary.worstP50Ms} ms, p99 ${summary.worstP99Ms} ms, max ${summary.worstMaxMs} ms; control plane peak RSS ${summary.controlPlanePeakRssMiB} MiB, CPU total ${summary.controlPlaneCpuSecondsTotal} s (clients ${summary.clientsCpuSeconds} s)`);
-  console.log(`targets: p99 <= 1000 ms ${summary.worstP99Ms <= 1000 ? "met" : "MISSED"}, peak < 500 MiB ${summary.controlPlanePeakRssMiB < 500 ? "met" : "MISSED"}`);
   const dir = join("reports", "bench");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `control-plane-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  const file = join(dir, "control-plane.json");
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`wrote ${file}`);
 }
 

@@ -56,3 +56,8 @@ spec:
   }
   return docs.join("---\n");
 }
+
+/** The benchmark's change number `c`: one service's split moves. */
+export function changeYaml(n: number, c: number): string {
+  return metaRouterYaml((c * 37) % n, 10 + c);
+}
