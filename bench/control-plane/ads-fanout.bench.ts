@@ -11,16 +11,17 @@
  * (sotw | delta, default sotw; the baseline speaks sotw only), BENCH_CHANGES (default 5),
  * BENCH_ROUNDS (rounds per server, default 2), BENCH_CLIENT_PROCESSES (default 1),
  * BENCH_DEBOUNCE_MS (default 10), BENCH_MAX_INFLIGHT (large responses in flight, default 16),
- * BENCH_SERVERS (default "meshsim,go").
+ * BENCH_SERVERS (default "meshsim,go"), BENCH_COMPARE_CHECKOUT (another checkout of meshsim, say
+ * a worktree of the commit before a change: its control plane runs as a third server, "before").
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { bundledEntry } from "../../simulator/runtime/node-command.ts";
+import { projectPath } from "../../simulator/runtime/node-command.ts";
 import { cpuSeconds, peakRssMiB } from "../process-usage.ts";
 import { buildGoBaseline } from "./go-baseline.ts";
 import { dumpSnapshots } from "./snapshot-dump.ts";
@@ -115,7 +116,7 @@ function startClients(port: number): { children: ChildProcess[]; cpu: Array<Prom
           const line = await next(INITIAL_TIMEOUT_MS + changes * CHANGE_TIMEOUT_MS, "client CPU time");
           if (typeof line.cpuSeconds === "number") return line.cpuSeconds;
         }
-      })(),
+      })().catch(() => NaN), // a round that failed reports its own error
     );
   }
   return { children, cpu: cpus };
@@ -165,18 +166,25 @@ async function measure(kind: ServerKind): Promise<Round> {
   }
 }
 
+/**
+ * The benchmark's meshsim server of a checkout, bundled like the real control plane (no
+ * TypeScript loader in its memory), by that checkout's own bundler.
+ */
+function meshsimServerIn(checkout: string): string {
+  const script = "bench/control-plane/meshsim-server.ts";
+  const printed = spawnSync(process.execPath, ["--import", "tsx", "-e", `import(${JSON.stringify(join(checkout, "simulator/runtime/node-command.ts"))}).then((m) => console.log(m.bundledEntry(${JSON.stringify(script)}) ?? ""))`], { cwd: checkout, encoding: "utf8" });
+  const bundle = printed.stdout.trim();
+  if (printed.status !== 0 || bundle === "") throw new Error(`could not bundle ${script} in ${checkout}: ${printed.stderr}`);
+  return bundle;
+}
+
 async function main(): Promise<void> {
   const kinds: ServerKind[] = [];
-  const meshsimScript = "bench/control-plane/meshsim-server.ts";
-  const bundle = bundledEntry(meshsimScript);
   const serverArgs = [String(proxies), String(services), String(debounceMs), String(maxInflight)];
+  const compare = process.env.BENCH_COMPARE_CHECKOUT;
+  if (compare) kinds.push({ name: "before", command: process.execPath, args: [meshsimServerIn(compare), ...serverArgs], change: (c) => `change ${c}` });
   if (wanted.has("meshsim")) {
-    kinds.push({
-      name: "meshsim",
-      command: process.execPath,
-      args: bundle ? [bundle, ...serverArgs] : ["--import", "tsx", fileURLToPath(new URL("./meshsim-server.ts", import.meta.url)), ...serverArgs],
-      change: (c) => `change ${c}`,
-    });
+    kinds.push({ name: "meshsim", command: process.execPath, args: [meshsimServerIn(projectPath("")), ...serverArgs], change: (c) => `change ${c}` });
   }
   let dumpDir: string | undefined;
   let skipped: string | undefined;
@@ -216,14 +224,16 @@ async function main(): Promise<void> {
   const medians = Object.fromEntries(kinds.map((k) => [k.name, Object.fromEntries(figures.map(([key]) => [key, median(results.get(k.name)!.map((r) => r[key]))]))])) as Record<string, Record<string, number>>;
   const mesh = medians.meshsim;
   const go = medians["go-control-plane"];
+  const before = medians.before;
+  const ratio = (a: Record<string, number> | undefined, b: Record<string, number> | undefined, key: string) => (a && b && b[key]! > 0 ? a[key]! / b[key]! : undefined);
+  const columns: Array<[string, (key: string, format: (v: number) => string) => string]> = [
+    ...kinds.map((k): [string, (key: string, format: (v: number) => string) => string] => [k.name === "go-control-plane" ? "go-cp" : k.name, (key, format) => format(medians[k.name]![key]!)]),
+    ...(mesh && go ? [["meshsim/go", (key: string) => ratio(mesh, go, key)?.toFixed(2) ?? "-"] as [string, (key: string) => string]] : []),
+    ...(mesh && before ? [["meshsim/before", (key: string) => ratio(mesh, before, key)?.toFixed(2) ?? "-"] as [string, (key: string) => string]] : []),
+  ];
   console.log(`\nmedians over ${rounds} rounds`);
-  console.log(`${"".padEnd(36)}${"meshsim".padStart(10)}${"go-cp".padStart(10)}${"meshsim/go".padStart(12)}`);
-  for (const [key, label, format] of figures) {
-    const m = mesh?.[key];
-    const g = go?.[key];
-    const ratio = m !== undefined && g !== undefined && g > 0 ? (m / g).toFixed(2) : "-";
-    console.log(`${label.padEnd(36)}${(m === undefined ? "-" : format(m)).padStart(10)}${(g === undefined ? "-" : format(g)).padStart(10)}${ratio.padStart(12)}`);
-  }
+  console.log(`${"".padEnd(36)}${columns.map(([name]) => name.padStart(16)).join("")}`);
+  for (const [key, label, format] of figures) console.log(`${label.padEnd(36)}${columns.map(([, cell]) => cell(key, format).padStart(16)).join("")}`);
   if (mesh) {
     const goals = [
       `initial < 10 s ${mesh.initialMs! < 10_000 ? "met" : "MISSED"}`,
@@ -240,7 +250,8 @@ async function main(): Promise<void> {
     baselineSkipped: skipped,
     perRound: Object.fromEntries([...results].map(([name, rs]) => [name, rs])),
     medians,
-    ratios: mesh && go ? Object.fromEntries(figures.map(([key]) => [key, go[key]! > 0 ? Number((mesh[key]! / go[key]!).toFixed(3)) : null])) : undefined,
+    ratiosMeshsimToGo: mesh && go ? Object.fromEntries(figures.map(([key]) => [key, ratio(mesh, go, key) ?? null])) : undefined,
+    ratiosMeshsimToBefore: mesh && before ? Object.fromEntries(figures.map(([key]) => [key, ratio(mesh, before, key) ?? null])) : undefined,
   };
   const dir = join("reports", "bench");
   mkdirSync(dir, { recursive: true });
