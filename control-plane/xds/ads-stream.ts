@@ -14,13 +14,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import { TYPE_ORDER, type Snapshot, type SnapshotCache, type TypeUrl } from "./snapshot-cache.ts";
 import type { Subscription } from "./subscription.ts";
-import { nodeNamespace, withNonce, type RequestNode } from "./wire.ts";
-
-/** A response: a body (often shared between proxies) plus this stream's nonce, joined only when written. */
-export interface Frame {
-  body: Buffer;
-  nonce: string;
-}
+import { nodeNamespace, type Frame, type RequestNode } from "./wire.ts";
 import type { XdsStatusTracker } from "./xds-status.ts";
 
 export class PushGate {
@@ -69,7 +63,7 @@ export abstract class AdsStream<Req> {
   private readonly permits = new Map<string, () => void>();
 
   constructor(
-    protected readonly call: grpc.ServerDuplexStream<Req, Buffer>,
+    protected readonly call: grpc.ServerDuplexStream<Req, Frame>,
     protected cache: SnapshotCache,
     protected readonly tracker: XdsStatusTracker,
     private readonly anonymousId: string,
@@ -152,7 +146,7 @@ export abstract class AdsStream<Req> {
   }
 
   private write(frame: Frame): void {
-    if (!this.call.write(withNonce(frame.body, frame.nonce))) this.congested = true;
+    if (!this.call.write(frame)) this.congested = true;
   }
 
   /** Nothing to send: the proxy's configuration of this type is identical to `snapshot`'s. */

@@ -10,7 +10,7 @@ import { PushGate, type AdsStream } from "./ads-stream.ts";
 import { DeltaStream } from "./delta-stream.ts";
 import type { SnapshotCache } from "./snapshot-cache.ts";
 import { SotwStream } from "./sotw-stream.ts";
-import { adsServiceDefinition, type DeltaDiscoveryRequest, type DiscoveryRequest, type RequestNode } from "./wire.ts";
+import { adsServiceDefinition, type DeltaDiscoveryRequest, type DiscoveryRequest, type Frame, type RequestNode } from "./wire.ts";
 import type { XdsStatusTracker } from "./xds-status.ts";
 import { bindHost } from "../../common/bind-host.ts";
 
@@ -36,7 +36,7 @@ export async function startXdsServer(options: {
   let anonymous = 0;
   const server = new grpc.Server({ "grpc.max_concurrent_streams": 100_000 });
 
-  const serve = <Req>(call: grpc.ServerDuplexStream<Req, Buffer>, stream: AdsStream<Req>) => {
+  const serve = <Req>(call: grpc.ServerDuplexStream<Req, Frame>, stream: AdsStream<Req>) => {
     streams.add(stream as AdsStream<unknown>);
     let done = false;
     const finish = () => {
@@ -64,11 +64,11 @@ export async function startXdsServer(options: {
   };
 
   server.addService(adsServiceDefinition(), {
-    StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) => {
+    StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Frame>) => {
       anonymous += 1;
       serve(call, new SotwStream(call, cache, tracker, `anonymous-${anonymous}`, gate, options.cacheFor));
     },
-    DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Buffer>) => {
+    DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Frame>) => {
       anonymous += 1;
       serve(call, new DeltaStream(call, cache, tracker, `anonymous-${anonymous}`, gate, options.cacheFor));
     },

@@ -58,12 +58,53 @@ export function encodeSotwBody(version: string, typeUrl: string, resources: read
   return Buffer.from(w.finish());
 }
 
-export function withNonce(body: Buffer, nonce: string): Buffer {
-  const tail = protobuf.Writer.create().uint32(42).string(nonce).finish();
-  return Buffer.concat([body, tail]);
+/** A response: a body (often shared between proxies) plus this stream's nonce, joined only when serialised. */
+export interface Frame {
+  body: Buffer;
+  nonce: string;
 }
 
-/** DeltaDiscoveryResponse without its nonce (field 5, added by `withNonce`). */
+function isFrame(m: object): m is Frame {
+  return "body" in m && Buffer.isBuffer(m.body) && "nonce" in m && typeof m.nonce === "string";
+}
+
+/**
+ * Serialises a frame (its body, then the nonce as field 5) into one buffer reused for every
+ * response. gRPC copies a serialised message into its own frame at once and keeps nothing, so
+ * a fresh copy per response would only be garbage: two thousand proxies connecting at once each
+ * get the megabytes of the full configuration, and every such copy brings a full collection closer.
+ */
+export function frameSerializer(): (frame: Frame) => Buffer {
+  let scratch = Buffer.allocUnsafe(64 * 1024);
+  return ({ body, nonce }) => {
+    const nonceLength = Buffer.byteLength(nonce);
+    const size = body.length + 1 + varintLength(nonceLength) + nonceLength;
+    if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+    body.copy(scratch, 0);
+    let pos = body.length;
+    scratch[pos++] = 42; // field 5, length-delimited
+    for (let n = nonceLength; ; n >>>= 7) {
+      if (n < 0x80) {
+        scratch[pos++] = n;
+        break;
+      }
+      scratch[pos++] = (n & 0x7f) | 0x80;
+    }
+    scratch.write(nonce, pos, "utf8");
+    return scratch.subarray(0, size);
+  };
+}
+
+function varintLength(n: number): number {
+  let length = 1;
+  while (n >= 0x80) {
+    n >>>= 7;
+    length += 1;
+  }
+  return length;
+}
+
+/** DeltaDiscoveryResponse without its nonce (field 5, added by `frameSerializer`). */
 export function encodeDeltaBody(
   systemVersion: string,
   typeUrl: string,
@@ -136,6 +177,8 @@ export function adsServiceDefinition(): grpc.ServiceDefinition {
   const Node = root.lookupType("envoy.config.core.v3.Node");
   const Status = root.lookupType("google.rpc.Status");
   const serializer = (type: protobuf.Type) => (m: Buffer | object) => (Buffer.isBuffer(m) ? m : Buffer.from(type.encode(type.fromObject(m)).finish()));
+  const frames = frameSerializer();
+  const responseSerializer = (type: protobuf.Type) => (m: Buffer | Frame | object) => (!Buffer.isBuffer(m) && isFrame(m) ? frames(m) : serializer(type)(m));
   return {
     StreamAggregatedResources: {
       path: SOTW_PATH,
@@ -143,7 +186,7 @@ export function adsServiceDefinition(): grpc.ServiceDefinition {
       responseStream: true,
       requestSerialize: serializer(Request),
       requestDeserialize: (b: Buffer) => decodeSotwRequest(b, Node, Status),
-      responseSerialize: serializer(Response),
+      responseSerialize: responseSerializer(Response),
       responseDeserialize: (b: Buffer) => Response.toObject(Response.decode(b), TO_OBJECT_OPTIONS),
     },
     DeltaAggregatedResources: {
@@ -152,7 +195,7 @@ export function adsServiceDefinition(): grpc.ServiceDefinition {
       responseStream: true,
       requestSerialize: serializer(DeltaRequest),
       requestDeserialize: (b: Buffer) => DeltaRequest.toObject(DeltaRequest.decode(b), { ...TO_OBJECT_OPTIONS, objects: true }) as DeltaDiscoveryRequest,
-      responseSerialize: serializer(DeltaResponse),
+      responseSerialize: responseSerializer(DeltaResponse),
       responseDeserialize: (b: Buffer) => DeltaResponse.toObject(DeltaResponse.decode(b), TO_OBJECT_OPTIONS),
     },
   };
