@@ -9,6 +9,7 @@ import { translate } from "../../control-plane/translate/index.ts";
 import { startAdminServer, type AdminServer } from "../admin/admin-server.ts";
 import { startThriftMesh, tally, type ThriftMesh } from "../testing/thrift-mesh.ts";
 import { decodeClusterLoadAssignment } from "../xds/decode.ts";
+import { RequestMetrics } from "./request-metrics.ts";
 
 /** `metric{labels} value` lines whose labels include every pair of `want`. */
 function sample(text: string, metric: string, want: Record<string, string>): number | undefined {
@@ -84,5 +85,23 @@ spec:
       { host: "127.0.0.1", port: 9091, workload: { name: "hello-v2", namespace: "shop", app: "hello", version: "v2" } },
       { host: "127.0.0.2", port: 9091, workload: { name: "greeter", namespace: "shop", app: "greeter", version: "latest" } },
     ]);
+  });
+});
+
+describe("series identity", () => {
+  it("an endpoint update repeating the same identity keeps one series per label set", () => {
+    const cla = (port: number) => ({
+      cluster_name: "c",
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: port } } }, metadata: { filter_metadata: { istio: { workload: "hello-v1;default;hello;v1;Kubernetes" } } } }] }],
+    });
+    const roundTrip = (port: number) => {
+      const any = encodeAny(TYPE_URL.endpoint, cla(port));
+      return decodeClusterLoadAssignment(decodeAny(any.type_url, any.value)).endpoints[0]!.workload;
+    };
+    const metrics = new RequestMetrics({ name: "caller", namespace: "default", version: "unknown" });
+    metrics.record("thrift", "c", roundTrip(1), "m", "ok", 1);
+    metrics.record("thrift", "c", roundTrip(1), "m", "ok", 1);
+    const lines = metrics.prometheus().split("\n").filter((l) => l.startsWith("istio_requests_total{"));
+    expect(lines).toEqual([expect.stringMatching(/destination_workload="hello-v1".* 2$/)]);
   });
 });

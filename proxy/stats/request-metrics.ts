@@ -36,27 +36,33 @@ class Series {
   }
 }
 
+/** Nested lookups on values the request already holds (no key string to build per request). */
+type Level<K, V> = Map<K, V>;
+
 export class RequestMetrics {
-  private readonly series = new Map<string, Series>();
+  /** protocol → cluster → destination endpoint → method → outcome. */
+  private readonly tree: Level<string, Level<string | undefined, Level<EndpointWorkload | undefined, Level<string, Level<string, Series>>>>> = new Map();
+  private readonly series: Series[] = [];
   /** Cluster name → destination service (the host of `outbound|<port>|<subset>|<host>`). */
   private readonly hosts = new Map<string, string>();
 
   constructor(private readonly source: SourceWorkload) {}
 
   record(protocol: string, cluster: string | undefined, destination: EndpointWorkload | undefined, method: string, outcome: string, durationMs: number): void {
-    const to = destination ?? UNKNOWN;
-    const key = `${protocol}\u0000${cluster ?? ""}\u0000${to.name}\u0000${to.version}\u0000${method}\u0000${outcome}`;
-    let s = this.series.get(key);
+    const byMethod = child(child(child(this.tree, protocol), cluster), destination);
+    const byOutcome = child(byMethod, method) as Level<string, Series>;
+    let s = byOutcome.get(outcome);
     if (s === undefined) {
-      s = new Series(this.labels(protocol, cluster, to, method, outcome));
-      this.series.set(key, s);
+      s = new Series(this.labels(protocol, cluster, destination ?? UNKNOWN, method, outcome));
+      byOutcome.set(outcome, s);
+      this.series.push(s);
     }
     s.observe(durationMs);
   }
 
   /** Prometheus text exposition of both metrics. */
   prometheus(): string {
-    const all = [...this.series.values()];
+    const all = this.series;
     const out: string[] = [
       `# HELP ${REQUESTS_TOTAL} Requests, by source and destination workload, protocol, method and outcome.`,
       `# TYPE ${REQUESTS_TOTAL} counter`,
@@ -100,6 +106,15 @@ export class RequestMetrics {
     }
     return host;
   }
+}
+
+function child<K, V>(level: Map<K, V>, key: K): V {
+  let next = level.get(key);
+  if (next === undefined) {
+    next = new Map() as V;
+    level.set(key, next);
+  }
+  return next;
 }
 
 function escapeLabel(v: string): string {

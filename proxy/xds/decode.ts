@@ -273,12 +273,19 @@ function decodeTracing(t: Obj, where: string): ListenerTracing {
   return { randomSamplingPercent: value };
 }
 
+/** One object per identity, so that updates keep handing out the same one (request metrics key on it). */
+const WORKLOADS = new Map<string, EndpointWorkload>();
+
 /** Istio's `<workload>;<namespace>;<app>;<version>;<cluster>`; anything else is no identity. */
 function decodeWorkload(value: unknown): EndpointWorkload | undefined {
   if (typeof value !== "string") return undefined;
+  const known = WORKLOADS.get(value);
+  if (known !== undefined) return known;
   const [name, namespace, app, version] = value.split(";");
   if (!name || namespace === undefined || app === undefined || version === undefined) return undefined;
-  return { name, namespace, app, version };
+  const workload = { name, namespace, app, version };
+  WORKLOADS.set(value, workload);
+  return workload;
 }
 
 export function decodeHeaderMatcher(h: Obj, where: string): AttributeMatch {
