@@ -89,7 +89,7 @@ spec:
 });
 
 describe("series identity", () => {
-  it("an endpoint update repeating the same identity keeps one series per label set", () => {
+  it("an endpoint update repeating the same identity, or another cluster reaching the same workload, keeps one series per label set", () => {
     const cla = (port: number) => ({
       cluster_name: "c",
       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: port } } }, metadata: { filter_metadata: { istio: { workload: "hello-v1;default;hello;v1;Kubernetes" } } } }] }],
@@ -99,9 +99,11 @@ describe("series identity", () => {
       return decodeClusterLoadAssignment(decodeAny(any.type_url, any.value)).endpoints[0]!.workload;
     };
     const metrics = new RequestMetrics({ name: "caller", namespace: "default", version: "unknown" });
-    metrics.record("thrift", "c", roundTrip(1), "m", "ok", 1);
-    metrics.record("thrift", "c", roundTrip(1), "m", "ok", 1);
+    metrics.record("thrift", "outbound|9090|v1|hello.default.svc.cluster.local", roundTrip(1), "m", "ok", 1);
+    metrics.record("thrift", "outbound|9090|v1|hello.default.svc.cluster.local", roundTrip(1), "m", "ok", 1);
+    // Another cluster name for the same host and workload (a subset-less cluster): the same labels.
+    metrics.record("thrift", "outbound|9090||hello.default.svc.cluster.local", roundTrip(1), "m", "ok", 1);
     const lines = metrics.prometheus().split("\n").filter((l) => l.startsWith("istio_requests_total{"));
-    expect(lines).toEqual([expect.stringMatching(/destination_workload="hello-v1".* 2$/)]);
+    expect(lines).toEqual([expect.stringMatching(/destination_workload="hello-v1".* 3$/)]);
   });
 });

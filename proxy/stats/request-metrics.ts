@@ -42,7 +42,8 @@ type Level<K, V> = Map<K, V>;
 export class RequestMetrics {
   /** protocol → cluster → destination endpoint → method → outcome. */
   private readonly tree: Level<string, Level<string | undefined, Level<EndpointWorkload | undefined, Level<string, Level<string, Series>>>>> = new Map();
-  private readonly series: Series[] = [];
+  /** By label set: clusters that differ only in subset can reach the same workload, and share a series. */
+  private readonly series = new Map<string, Series>();
   /** Cluster name → destination service (the host of `outbound|<port>|<subset>|<host>`). */
   private readonly hosts = new Map<string, string>();
 
@@ -53,16 +54,17 @@ export class RequestMetrics {
     const byOutcome = child(byMethod, method) as Level<string, Series>;
     let s = byOutcome.get(outcome);
     if (s === undefined) {
-      s = new Series(this.labels(protocol, cluster, destination ?? UNKNOWN, method, outcome));
+      const labels = this.labels(protocol, cluster, destination ?? UNKNOWN, method, outcome);
+      s = this.series.get(labels) ?? new Series(labels);
+      this.series.set(labels, s);
       byOutcome.set(outcome, s);
-      this.series.push(s);
     }
     s.observe(durationMs);
   }
 
   /** Prometheus text exposition of both metrics. */
   prometheus(): string {
-    const all = this.series;
+    const all = [...this.series.values()];
     const out: string[] = [
       `# HELP ${REQUESTS_TOTAL} Requests, by source and destination workload, protocol, method and outcome.`,
       `# TYPE ${REQUESTS_TOTAL} counter`,
