@@ -108,7 +108,7 @@ const CASES: PolicyCase[] = [
     strip: (r) => {
       const annotations = r.metadata?.annotations as Record<string, string> | undefined;
       const policies = annotations?.["meshsim.dev/route-policies"];
-      if (policies !== undefined) annotations!["meshsim.dev/route-policies"] = policies.replace(", perTryTimeout: 100ms", "");
+      if (policies !== undefined) annotations!["meshsim.dev/route-policies"] = policies.replace(", perTryTimeout: 300ms", "");
     },
     guards: [/^one instance answers too late: distribution by instance$/, /^one instance answers too late: metric .*\.upstream_rq_timeout >= 20$/, /^one instance answers too late: metric .*\.upstream_rq_retry >= 20$/],
   },
