@@ -11,7 +11,9 @@
  * (sotw | delta, default sotw; the baseline speaks sotw only), BENCH_CHANGES (default 5),
  * BENCH_ROUNDS (rounds per server, default 2), BENCH_CLIENT_PROCESSES (default 1),
  * BENCH_DEBOUNCE_MS (default 10), BENCH_MAX_INFLIGHT (large responses in flight, default 16),
- * BENCH_SERVERS (default "meshsim,go"), BENCH_COMPARE_CHECKOUT (another checkout of meshsim, say
+ * BENCH_SERVERS (default "meshsim,go"), BENCH_MAX_SERVER_RSS_MIB (a server growing past it is stopped
+ * and its round reported as failed, default 8192: go-control-plane marshals the whole
+ * configuration for every proxy at once), BENCH_COMPARE_CHECKOUT (another checkout of meshsim, say
  * a worktree of the commit before a change: its control plane runs as a third server, "before").
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -22,7 +24,7 @@ import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { projectPath } from "../../simulator/runtime/node-command.ts";
-import { cpuSeconds, peakRssMiB } from "../process-usage.ts";
+import { cpuSeconds, peakRssMiB, rssMiB } from "../process-usage.ts";
 import { buildGoBaseline } from "./go-baseline.ts";
 import { dumpSnapshots } from "./snapshot-dump.ts";
 
@@ -34,6 +36,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const clientProcesses = Number(process.env.BENCH_CLIENT_PROCESSES ?? 1);
 const debounceMs = Number(process.env.BENCH_DEBOUNCE_MS ?? 10);
 const maxInflight = Number(process.env.BENCH_MAX_INFLIGHT ?? 16);
+const maxServerRssMiB = Number(process.env.BENCH_MAX_SERVER_RSS_MIB ?? 8192);
 const wanted = new Set((process.env.BENCH_SERVERS ?? "meshsim,go").split(","));
 const INITIAL_TIMEOUT_MS = 300_000;
 const CHANGE_TIMEOUT_MS = 60_000;
@@ -64,6 +67,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
@@ -127,6 +131,12 @@ async function measure(kind: ServerKind): Promise<Round> {
   const pid = server.pid!;
   const next = jsonLines(server, kind.name);
   let clients: ReturnType<typeof startClients> | undefined;
+  let overLimit = false;
+  const guard = setInterval(() => {
+    if (rssMiB(pid) <= maxServerRssMiB) return;
+    overLimit = true;
+    server.kill("SIGKILL");
+  }, 250);
   try {
     const { port } = (await next(60_000, "its port")) as { port: number };
     const cpuStart = cpuSeconds(pid);
@@ -159,7 +169,11 @@ async function measure(kind: ServerKind): Promise<Round> {
       changeP50Ms: percentile(all, 50), changeP99Ms: percentile(all, 99), worstChangeP99Ms: Math.max(...p99s), changeMaxMs: all[all.length - 1]!,
       changeCpuSeconds, peakRssMiB: peak, clientsCpuSeconds,
     };
+  } catch (err) {
+    if (overLimit) throw new Error(`${kind.name}: resident memory above ${maxServerRssMiB} MiB, stopped (BENCH_MAX_SERVER_RSS_MIB)`);
+    throw err;
   } finally {
+    clearInterval(guard);
     for (const child of clients?.children ?? []) if (child.exitCode === null) child.kill();
     server.stdin!.end();
     if (server.exitCode === null) await new Promise((r) => server.once("exit", r));
@@ -201,10 +215,20 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   console.log(`${services} services, ${proxies} proxies (${mode}), ${changes} changes, ${rounds} rounds of ${kinds.map((k) => k.name).join(" / ")}; load average ${loadBefore.map((l) => l.toFixed(1)).join(" ")}`);
   const results = new Map<string, Round[]>(kinds.map((k) => [k.name, []]));
+  const failures = new Map<string, string>();
   try {
     for (let r = 0; r < rounds; r++) {
       for (const kind of kinds) {
-        const round = await measure(kind);
+        // A server that failed once (out of memory, out of time) is not tried again.
+        if (failures.has(kind.name)) continue;
+        let round: Round;
+        try {
+          round = await measure(kind);
+        } catch (err) {
+          failures.set(kind.name, (err as Error).message);
+          console.log(`round ${r + 1} ${kind.name}: FAILED: ${(err as Error).message}`);
+          continue;
+        }
         results.get(kind.name)!.push(round);
         console.log(`round ${r + 1} ${kind.name}: initial ACKed by all in ${(round.initialMs / 1000).toFixed(1)} s (CPU ${round.initialCpuSeconds.toFixed(1)} s); changes p50 ${round.changeP50Ms.toFixed(0)} ms, p99 ${round.changeP99Ms.toFixed(0)} ms; peak RSS ${round.peakRssMiB.toFixed(0)} MiB; load ${loadavg()[0]!.toFixed(1)}`);
       }
@@ -225,9 +249,12 @@ async function main(): Promise<void> {
   const mesh = medians.meshsim;
   const go = medians["go-control-plane"];
   const before = medians.before;
-  const ratio = (a: Record<string, number> | undefined, b: Record<string, number> | undefined, key: string) => (a && b && b[key]! > 0 ? a[key]! / b[key]! : undefined);
+  const ratio = (a: Record<string, number> | undefined, b: Record<string, number> | undefined, key: string) => {
+    const r = a && b ? a[key]! / b[key]! : NaN;
+    return Number.isFinite(r) ? r : undefined;
+  };
   const columns: Array<[string, (key: string, format: (v: number) => string) => string]> = [
-    ...kinds.map((k): [string, (key: string, format: (v: number) => string) => string] => [k.name === "go-control-plane" ? "go-cp" : k.name, (key, format) => format(medians[k.name]![key]!)]),
+    ...kinds.map((k): [string, (key: string, format: (v: number) => string) => string] => [k.name === "go-control-plane" ? "go-cp" : k.name, (key, format) => (Number.isNaN(medians[k.name]![key]!) ? "failed" : format(medians[k.name]![key]!))]),
     ...(mesh && go ? [["meshsim/go", (key: string) => ratio(mesh, go, key)?.toFixed(2) ?? "-"] as [string, (key: string) => string]] : []),
     ...(mesh && before ? [["meshsim/before", (key: string) => ratio(mesh, before, key)?.toFixed(2) ?? "-"] as [string, (key: string) => string]] : []),
   ];
@@ -248,6 +275,7 @@ async function main(): Promise<void> {
     services, proxies, mode, changes, rounds, debounceMs, maxInflight, clientProcesses,
     loadAverageBefore: loadBefore, loadAverageAfter: loadAfter,
     baselineSkipped: skipped,
+    failures: Object.fromEntries(failures),
     perRound: Object.fromEntries([...results].map(([name, rs]) => [name, rs])),
     medians,
     ratiosMeshsimToGo: mesh && go ? Object.fromEntries(figures.map(([key]) => [key, ratio(mesh, go, key) ?? null])) : undefined,
