@@ -16,18 +16,31 @@ import { decodeNames, encodeSotwBody, type DiscoveryRequest } from "./wire.ts";
 
 const FULL_STATE_TYPES: ReadonlySet<string> = new Set([TYPE_URL.cluster, TYPE_URL.listener]);
 
-/** Bodies shared by every proxy with the same view of one snapshot. */
-const sharedBodies = new WeakMap<Snapshot, Map<string, Buffer>>();
+/** Bodies (and lists of entries) shared by every proxy with the same view of one snapshot. */
+const sharedBodies = new WeakMap<Snapshot, Map<string, Buffer | SnapshotEntry[]>>();
 
-function shared(snapshot: Snapshot, key: string, build: () => Buffer): Buffer {
+function shared<T extends Buffer | SnapshotEntry[]>(snapshot: Snapshot, key: string, build: () => T): T {
   let bodies = sharedBodies.get(snapshot);
   if (!bodies) sharedBodies.set(snapshot, (bodies = new Map()));
-  let body = bodies.get(key);
+  let body = bodies.get(key) as T | undefined;
   if (!body) bodies.set(key, (body = build()));
   return body;
 }
 
 const rawNames = new Map<string, Buffer>();
+
+/** The names in one interned resource_names encoding: decoded, sorted and interned once, not per proxy. */
+const namesOfRaw = new WeakMap<Buffer, { names: ReadonlySet<string>; star: boolean; empty: boolean }>();
+
+function parsedNames(raw: Buffer | undefined, given: string[] | undefined): { names: ReadonlySet<string>; star: boolean; empty: boolean } {
+  const cached = raw && !given ? namesOfRaw.get(raw) : undefined;
+  if (cached) return cached;
+  const all = given ?? decodeNames(raw);
+  const names = all.filter((n) => n !== "*");
+  const parsed = { names: internNames([...names].sort()), star: all.includes("*"), empty: names.length === 0 };
+  if (raw && !given) namesOfRaw.set(raw, parsed);
+  return parsed;
+}
 
 /** One copy per distinct resource_names encoding (thousands of proxies repeat the same one). */
 function internRaw(raw: Buffer): Buffer {
@@ -60,15 +73,14 @@ export class SotwStream extends AdsStream<DiscoveryRequest> {
       }
       if (sameRaw || (req.names_raw === undefined && sub.namesRaw === undefined)) return;
     }
-    const all = req.resource_names ?? decodeNames(req.names_raw);
-    const names = all.filter((n) => n !== "*");
-    const wildcard = FULL_STATE_TYPES.has(typeUrl) && (names.length === 0 || all.includes("*"));
+    const raw = req.names_raw ? internRaw(req.names_raw) : undefined;
+    const { names: interned, star, empty } = parsedNames(raw, req.resource_names);
+    const wildcard = FULL_STATE_TYPES.has(typeUrl) && (empty || star);
     if (!sub) {
       sub = new Subscription(typeUrl, wildcard, this.namespace);
       this.subs.set(typeUrl, sub);
     }
-    sub.namesRaw = req.names_raw ? internRaw(req.names_raw) : undefined;
-    const interned = internNames([...names].sort());
+    sub.namesRaw = raw;
     if (req.response_nonce && sub.wildcard === wildcard && sub.names === interned) return;
     sub.wildcard = wildcard;
     sub.names = interned;
@@ -79,12 +91,14 @@ export class SotwStream extends AdsStream<DiscoveryRequest> {
 
   protected push(sub: Subscription, snapshot: Snapshot): void {
     const fresh = sub.holdsNothing();
-    const diff = sub.diff(snapshot);
-    if (sub.typeUrl === TYPE_URL.cluster && diff.upserts.length > 0) {
+    const view = `${sub.typeUrl}|${this.namespace ?? ""}|${sub.wildcard}|${namesId(sub.names)}`;
+    // A proxy holding nothing lacks all it wants: the same list for everyone with its view.
+    const diff = fresh ? { upserts: shared(snapshot, `desired|${view}`, () => sub.desired(snapshot)), removals: [] } : sub.diff(snapshot);
+    const endpoints = this.subs.get(TYPE_URL.endpoint);
+    if (sub.typeUrl === TYPE_URL.cluster && diff.upserts.length > 0 && endpoints && !endpoints.holdsNothing()) {
       // Envoy replaces a changed cluster with a new one that warms until it gets endpoints, even
       // unchanged ones: the endpoint push that follows (TYPE_ORDER) resends them.
-      const endpoints = this.subs.get(TYPE_URL.endpoint);
-      for (const c of diff.upserts) endpoints?.forget(c.name);
+      for (const c of diff.upserts) endpoints.forget(c.name);
     }
     const nothing = diff.upserts.length === 0 && (diff.removals.length === 0 || !FULL_STATE_TYPES.has(sub.typeUrl));
     if (nothing && sub.wireVersion !== undefined) {
@@ -92,7 +106,6 @@ export class SotwStream extends AdsStream<DiscoveryRequest> {
       this.carry(sub, snapshot);
       return;
     }
-    const view = `${sub.typeUrl}|${this.namespace ?? ""}|${sub.wildcard}|${namesId(sub.names)}`;
     let body: Buffer;
     if (FULL_STATE_TYPES.has(sub.typeUrl) || fresh) {
       body = shared(snapshot, `full|${view}`, () => this.encode(snapshot, sub.typeUrl, sub.desired(snapshot)));
