@@ -176,7 +176,7 @@ async function measure(kind: ServerKind): Promise<Round> {
     clearInterval(guard);
     for (const child of clients?.children ?? []) if (child.exitCode === null) child.kill();
     server.stdin!.end();
-    if (server.exitCode === null) await new Promise((r) => server.once("exit", r));
+    if (server.exitCode === null && server.signalCode === null) await new Promise((r) => server.once("exit", r));
   }
 }
 
