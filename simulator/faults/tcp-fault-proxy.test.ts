@@ -56,9 +56,10 @@ describe("tcp fault proxy", () => {
     const r = await roundTrip(proxy.port, Buffer.from("hello"));
     expect(r).toMatchObject({ ended: "complete" });
     expect(r.data.toString()).toBe("hello");
-    proxy.setFault({ latency: { delayMs: 50, jitterMs: 0, probability: 1 } });
+    // A delay far above what a loaded machine adds to a loopback round trip: once cleared, it is gone.
+    proxy.setFault({ latency: { delayMs: 1000, jitterMs: 0, probability: 1 } });
     proxy.setFault(null);
-    expect((await roundTrip(proxy.port, Buffer.from("again"))).ms).toBeLessThan(40);
+    expect((await roundTrip(proxy.port, Buffer.from("again"))).ms).toBeLessThan(500);
   });
 
   it("adds latency with jitter in each direction, keeping byte order", async () => {
@@ -76,8 +77,11 @@ describe("tcp fault proxy", () => {
     const r = await roundTrip(proxy.port, payload);
     proxy.setFault(null);
     expect(r.data.toString()).toBe(payload.toString());
-    expect(r.chunks).toBeGreaterThanOrEqual(5); // 7 pieces each way; the kernel may merge a few
-    expect(proxy.stats.slicedChunks).toBeGreaterThan(0);
+    // 7 pieces of at most 4 bytes; the receiving kernel may merge pieces that arrive together on
+    // a busy machine, so the client sees more than one chunk but not always 7. (The echo comes
+    // back in pieces already, so only the request's chunk is sliced.)
+    expect(proxy.stats.slicedChunks).toBeGreaterThanOrEqual(1);
+    expect(r.chunks).toBeGreaterThan(1);
   });
 
   it("caps bandwidth", async () => {
