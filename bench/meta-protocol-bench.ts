@@ -131,7 +131,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
     const peak: Record<string, number> = Object.fromEntries(targets.filter((t) => t.pid !== undefined).map((t) => [t.name, peakRssMiB(t.pid!)]));
 
     const get = (target: string, mode: string) => runs.find((r) => r.target === target && r.mode === mode)!;
-    const cpuPer1000 = (r: { result: TrafficResult; cpu: number }) => (r.cpu ? ((r.cpu / (r.result.durationMs / 1000)) / (r.result.rate / 1000)).toFixed(3) : "");
+    const cpuPer1000 = (r: { result: TrafficResult; cpu: number }) => (r.cpu ? (r.cpu / (r.result.durationMs / 1000) / (r.result.rate / 1000)).toFixed(3) : "");
     const row = (r: (typeof runs)[number]) =>
       `${r.name.padEnd(30)} ${r.result.rate.toFixed(0).padStart(8)} ${r.result.latency.p50Ms.toFixed(2).padStart(8)} ${r.result.latency.p99Ms.toFixed(2).padStart(8)} ${String(r.result.requests - r.result.successes).padStart(7)} ${r.cpu ? `${((r.cpu / (r.result.durationMs / 1000)) * 100).toFixed(0)}%`.padStart(10) : "".padStart(10)} ${cpuPer1000(r).padStart(14)} ${peak[r.target] !== undefined ? peak[r.target]!.toFixed(0).padStart(9) : "".padStart(9)}`;
     const closedName = modes[0]!.mode;
@@ -146,10 +146,12 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
       `${"run".padEnd(30)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)} ${"proxy CPU".padStart(10)} ${"vCPU/1000rps".padStart(14)} ${"peak MiB".padStart(9)}`,
       ...runs.map(row),
       "",
-      ...targets.filter((t) => t.name !== "direct").map((t) =>
-        `${t.name.padEnd(17)} throughput × direct ${ratio(t.name)}; added p50 / p99 at ${rate}/s: ${added(t.name, (l) => l.p50Ms)} / ${added(t.name, (l) => l.p99Ms)} ms`,
-      ),
-      ...(envoy ? [`meshsim / envoy throughput (closed loop): ${(get("meshsim", closedName).result.rate / get("envoy", closedName).result.rate).toFixed(2)}`] : ["envoy row skipped: Envoy is not installed (npx meshsim doctor --fix)"]),
+      ...targets
+        .filter((t) => t.name !== "direct")
+        .map((t) => `${t.name.padEnd(17)} throughput × direct ${ratio(t.name)}; added p50 / p99 at ${rate}/s: ${added(t.name, (l) => l.p50Ms)} / ${added(t.name, (l) => l.p99Ms)} ms`),
+      ...(envoy
+        ? [`meshsim / envoy throughput (closed loop): ${(get("meshsim", closedName).result.rate / get("envoy", closedName).result.rate).toFixed(2)}`]
+        : ["envoy row skipped: Envoy is not installed (npx meshsim doctor --fix)"]),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
     const outDir = join("reports", "bench");

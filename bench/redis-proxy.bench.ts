@@ -48,7 +48,10 @@ function benchmark(port: number, test: string, pipeline: number): { rps: number;
   });
   if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
   // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  const line = r.stdout.trim().split("\n").find((l) => l.startsWith(`"${test.toUpperCase()}`));
+  const line = r.stdout
+    .trim()
+    .split("\n")
+    .find((l) => l.startsWith(`"${test.toUpperCase()}`));
   if (!line) throw new Error(`no result line in ${r.stdout}`);
   const f = line.split(",").map((x) => x.replace(/"/g, ""));
   return { rps: Number(f[1]), p50: Number(f[4]), p99: Number(f[6]) };
@@ -122,10 +125,12 @@ function stop(child: ChildProcess): Promise<void> {
 async function main(): Promise<void> {
   const redis = await startRedis();
   const meshsim = await startMeshsim(redis.port);
-  const twemproxy = process.env.SKIP_TWEMPROXY ? undefined : await startTwemproxy(redis.port).catch((e: Error) => {
-    process.stderr.write(`twemproxy skipped: ${e.message} (apt-get install -y nutcracker)\n`);
-    return undefined;
-  });
+  const twemproxy = process.env.SKIP_TWEMPROXY
+    ? undefined
+    : await startTwemproxy(redis.port).catch((e: Error) => {
+        process.stderr.write(`twemproxy skipped: ${e.message} (apt-get install -y nutcracker)\n`);
+        return undefined;
+      });
   const supervisor = new ProcessSupervisor();
   const envoy = envoyPath() ? await startEnvoyBaseline(supervisor, "redis", redis.port) : undefined;
   if (!envoy) process.stderr.write("envoy skipped: not installed (npx meshsim doctor --fix)\n");

@@ -17,7 +17,9 @@ export function parseCommandArgs<O extends OptionSpecs>(command: string, argv: r
     const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
     return { values: values as CommandArgs<O>["values"], positionals };
   } catch (err) {
-    const known = Object.keys(options).map((n) => `--${n}`).join(", ");
+    const known = Object.keys(options)
+      .map((n) => `--${n}`)
+      .join(", ");
     const reason = (err as Error).message.replace(/\. To specify a positional argument.*$/s, "");
     throw new MeshsimError("INVALID_INPUT", `${command}: ${reason}${known ? ` (options: ${known})` : ""}`);
   }
@@ -25,5 +27,8 @@ export function parseCommandArgs<O extends OptionSpecs>(command: string, argv: r
 
 /** Comma-separated or repeated values (`--tag a,b --tag c`) as one list. */
 export function listValues(values: readonly string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }

@@ -1,10 +1,5 @@
 /** One base error with a stable code, so the CLI can map failures to exit codes and messages. */
-export type MeshsimErrorCode =
-  | "INVALID_INPUT"
-  | "ENVIRONMENT"
-  | "STARTUP_FAILED"
-  | "TIMEOUT"
-  | "XDS_REJECTED";
+export type MeshsimErrorCode = "INVALID_INPUT" | "ENVIRONMENT" | "STARTUP_FAILED" | "TIMEOUT" | "XDS_REJECTED";
 
 export class MeshsimError extends Error {
   constructor(

@@ -36,9 +36,7 @@ describe("control plane HTTP API", () => {
     expect(await (await fetch(`${base}/status`)).json()).toEqual({ version: "1", acked: true, pending: false, proxies: [] });
 
     const list = (await (await fetch(`${base}/resources`)).json()) as { resources: Array<{ kind: string; metadata: { name: string }; source: { file: string; line: number } }> };
-    expect(list.resources.map((r) => `${r.kind}/${r.metadata.name}`)).toEqual([
-      "ServiceEntry/thrift-hello", "DestinationRule/thrift-hello", "ApplicationProtocol/thrift", "MetaRouter/hello",
-    ]);
+    expect(list.resources.map((r) => `${r.kind}/${r.metadata.name}`)).toEqual(["ServiceEntry/thrift-hello", "DestinationRule/thrift-hello", "ApplicationProtocol/thrift", "MetaRouter/hello"]);
     expect(list.resources[3]!.source).toEqual({ file: testdata("thrift-hello.yaml"), line: 51, column: 1 });
 
     const bad = await fetch(`${base}/resources?file=routes.yaml`, { method: "POST", body: router("v9") });
@@ -46,7 +44,10 @@ describe("control plane HTTP API", () => {
     expect(await bad.json()).toEqual({
       problems: [
         {
-          file: "routes.yaml", line: 12, column: 21, resource: "MetaRouter/hello",
+          file: "routes.yaml",
+          line: 12,
+          column: 21,
+          resource: "MetaRouter/hello",
           path: "spec.routes[0].route[0].destination.subset",
           message: 'unknown subset "v9": DestinationRule DestinationRule/thrift-hello does not define it',
         },
@@ -55,7 +56,10 @@ describe("control plane HTTP API", () => {
 
     const unknownKind = await fetch(`${base}/resources`, { method: "POST", body: "apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata: {name: p}\n" });
     expect(unknownKind.status).toBe(400);
-    expect(((await unknownKind.json()) as { problems: Array<{ line: number; message: string }> }).problems[0]).toMatchObject({ line: 2, message: expect.stringContaining('unknown kind "VirtualService"') });
+    expect(((await unknownKind.json()) as { problems: Array<{ line: number; message: string }> }).problems[0]).toMatchObject({
+      line: 2,
+      message: expect.stringContaining('unknown kind "VirtualService"'),
+    });
 
     const ok = await fetch(`${base}/resources`, { method: "POST", body: router("v1") });
     expect(ok.status).toBe(200);

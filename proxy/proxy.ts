@@ -58,7 +58,18 @@ export class Proxy implements ConfigSink {
     this.accessLogs = new AccessLogFiles(options.accessLogStdoutPath);
     this.requestMetrics = new RequestMetrics(options.workload ?? { name: "unknown", namespace: "unknown", version: "unknown" });
     this.tracer = options.tracing !== undefined ? new RequestTracer(options.tracing, options.workload?.name ?? "meshsim-proxy") : undefined;
-    this.listeners = new ListenerManager(this.codecs, this.clusters, this.stats, this.routeTables, this.accessLogs, this.requestMetrics, this.rateLimitClients, this.tracer, options.redirects, options.defaultTimeoutMs);
+    this.listeners = new ListenerManager(
+      this.codecs,
+      this.clusters,
+      this.stats,
+      this.routeTables,
+      this.accessLogs,
+      this.requestMetrics,
+      this.rateLimitClients,
+      this.tracer,
+      options.redirects,
+      options.defaultTimeoutMs,
+    );
   }
 
   async setListeners(listeners: ListenerConfig[]): Promise<void> {

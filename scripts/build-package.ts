@@ -23,7 +23,9 @@ const CODEC_SAMPLES = /^proxy\/protocols\/[^/]+\/testdata\//;
 const PROJECT_FOLDERS = ["images"];
 
 function trackedAssets(): string[] {
-  const files = execFileSync("git", ["ls-files", "-z", ...SOURCE_FOLDERS], { cwd: root, encoding: "utf8" }).split("\0").filter(Boolean);
+  const files = execFileSync("git", ["ls-files", "-z", ...SOURCE_FOLDERS], { cwd: root, encoding: "utf8" })
+    .split("\0")
+    .filter(Boolean);
   return files.filter((f) => !f.endsWith(".ts") && (!TEST_ONLY.test(f) || CODEC_SAMPLES.test(f)));
 }
 

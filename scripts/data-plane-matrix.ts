@@ -43,13 +43,23 @@ interface Cell {
 }
 
 function cellOf(s: RunSummary): Cell {
-  if (s.unsupported) return { outcome: "unsupported", why: s.unsupported.map((u) => u.replace(/^.*?: not supported on envoy: /, "")).filter((v, i, all) => all.indexOf(v) === i).join("; ") };
+  if (s.unsupported)
+    return {
+      outcome: "unsupported",
+      why: s.unsupported
+        .map((u) => u.replace(/^.*?: not supported on envoy: /, ""))
+        .filter((v, i, all) => all.indexOf(v) === i)
+        .join("; "),
+    };
   if (s.passed) {
     const na = [...new Set(s.steps.flatMap((st) => st.expectations.flatMap((e) => (e.notApplicable !== undefined ? [e.notApplicable] : []))))];
     const count = s.steps.reduce((n, st) => n + st.expectations.filter((e) => e.notApplicable !== undefined).length, 0);
     return na.length > 0 ? { outcome: "pass", why: `${count} check(s) not applicable: ${na.join("; ")}` } : { outcome: "pass" };
   }
-  const failed = s.steps.flatMap((st) => [...(st.error !== undefined ? [`${st.name}: ${st.error.split("\n")[0]}`] : []), ...st.expectations.filter((e) => !e.passed).map((e) => `${st.name}: ${e.message}`)]);
+  const failed = s.steps.flatMap((st) => [
+    ...(st.error !== undefined ? [`${st.name}: ${st.error.split("\n")[0]}`] : []),
+    ...st.expectations.filter((e) => !e.passed).map((e) => `${st.name}: ${e.message}`),
+  ]);
   return { outcome: "fail", why: s.error?.split("\n")[0] ?? failed[0] ?? "failed" };
 }
 

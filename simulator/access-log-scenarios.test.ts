@@ -31,7 +31,10 @@ describe("access logs in scenario runs", () => {
     expect(summary.logs).toContainEqual({ part: "sidecar-caller", kind: "access-log", file: "logs/sidecar-caller.access.log" });
     const { reportDir: _dir, ...written } = summary;
     expect(validateSummary(JSON.parse(JSON.stringify(written)))).toEqual([]);
-    const lines = readFileSync(join(summary.reportDir!, "logs/sidecar-caller.access.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { cluster: string });
+    const lines = readFileSync(join(summary.reportDir!, "logs/sidecar-caller.access.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { cluster: string });
     const load = summary.steps.find((s) => s.name === "shift under load")!.traffic[0]!;
     expect(lines.length).toBe(load.requests);
     expect(new Set(lines.map((l) => l.cluster))).toEqual(new Set(["outbound|9090|v1|hello.default.svc.cluster.local", "outbound|9090|v2|hello.default.svc.cluster.local"]));

@@ -43,7 +43,10 @@ describe("meshsim CLI", () => {
   });
 
   it("rejects an unknown reporter, an unknown option and a tag nothing has, with exit 2", () => {
-    expect(meshsim("run", "--reporter", "pdf", "scenarios/thrift")).toMatchObject({ code: 2, err: expect.stringMatching(/unknown reporter "pdf" \(reporters: console, json, junit, html, or a module path/) });
+    expect(meshsim("run", "--reporter", "pdf", "scenarios/thrift")).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/unknown reporter "pdf" \(reporters: console, json, junit, html, or a module path/),
+    });
     expect(meshsim("run", "--colour", "scenarios/thrift")).toMatchObject({ code: 2, err: expect.stringMatching(/run: Unknown option '--colour' \(options: --out, --tag/) });
     expect(meshsim("run", "--backend", "vm", "scenarios/thrift/traffic-split.yaml")).toMatchObject({ code: 2, err: expect.stringMatching(/--backend vm: unknown backend/) });
     expect(meshsim("run", "--tag", "nope", "scenarios/thrift")).toMatchObject({ code: 2, err: expect.stringMatching(/no scenario in \d+ file\(s\) has tag nope/) });
@@ -172,7 +175,6 @@ function descendants(pid: number): number[] {
   }
   return out;
 }
-
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -57,7 +57,10 @@ export function commandUsage(command: string): string | undefined {
   const start = lines.findIndex((l) => l.startsWith(`  ${command} `) || l === `  ${command}`);
   if (start < 0) return undefined;
   const end = lines.findIndex((l, i) => i > start && /^ {2}\S/.test(l));
-  return `usage: meshsim ${lines.slice(start, end < 0 ? undefined : end).map((l) => l.slice(2)).join("\n")}\n`;
+  return `usage: meshsim ${lines
+    .slice(start, end < 0 ? undefined : end)
+    .map((l) => l.slice(2))
+    .join("\n")}\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -132,7 +135,14 @@ export function expandYamlArgs(paths: string[]): string[] {
   for (const p of paths) {
     if (!existsSync(p)) throw new MeshsimError("INVALID_INPUT", `${p}: no such file or directory`);
     if (statSync(p).isDirectory()) {
-      out.push(...expandYamlArgs(readdirSync(p).sort().map((f) => join(p, f)).filter((f) => statSync(f).isDirectory() || /\.ya?ml$/.test(f))));
+      out.push(
+        ...expandYamlArgs(
+          readdirSync(p)
+            .sort()
+            .map((f) => join(p, f))
+            .filter((f) => statSync(f).isDirectory() || /\.ya?ml$/.test(f)),
+        ),
+      );
     } else out.push(p);
   }
   return out;

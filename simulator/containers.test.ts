@@ -55,12 +55,16 @@ describe("containers backend", () => {
     ]);
   });
 
-  it.each(TAGGED)("%s passes in containers", async (file) => {
-    const summary = await run(file);
-    expect(summary.error).toBeUndefined();
-    expect(summary.environment.backend).toBe("containers");
-    expect(failed(summary)).toEqual([]);
-  }, 120_000);
+  it.each(TAGGED)(
+    "%s passes in containers",
+    async (file) => {
+      const summary = await run(file);
+      expect(summary.error).toBeUndefined();
+      expect(summary.environment.backend).toBe("containers");
+      expect(failed(summary)).toEqual([]);
+    },
+    120_000,
+  );
 
   it("runs the 20/80 split with an Envoy sidecar in the caller's pod", async () => {
     const summary = await runScenario("scenarios/thrift/traffic-split.yaml", { backend: "containers", dataPlane: "envoy", noReports: true });

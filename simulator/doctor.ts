@@ -156,14 +156,19 @@ const CHECKS: Check[] = [
     async run() {
       if (process.env.DOCKER_HOST) return { ok: true, detail: `DOCKER_HOST=${process.env.DOCKER_HOST}` };
       const missing = CONTAINER_PACKAGES.filter((b) => sbinPath(b) === undefined);
-      return { ok: missing.length === 0, detail: missing.length === 0 ? `${sbinPath("podman")} with ${podmanEnv().CONTAINERS_CONF}` : `${missing.join(", ")} not found`, fix: aptCommand(CONTAINER_PACKAGES) };
+      return {
+        ok: missing.length === 0,
+        detail: missing.length === 0 ? `${sbinPath("podman")} with ${podmanEnv().CONTAINERS_CONF}` : `${missing.join(", ")} not found`,
+        fix: aptCommand(CONTAINER_PACKAGES),
+      };
     },
   },
   {
     name: `container base image (${DEFAULT_BASE_IMAGE}, built with mmdebstrap)`,
     setup: BASE_IMAGE_BUILD,
     async run() {
-      if (process.env.DOCKER_HOST || process.env.MESHSIM_BASE_IMAGE) return { ok: true, detail: `not needed: ${process.env.MESHSIM_BASE_IMAGE ? `MESHSIM_BASE_IMAGE=${process.env.MESHSIM_BASE_IMAGE}` : "DOCKER_HOST is set"}` };
+      if (process.env.DOCKER_HOST || process.env.MESHSIM_BASE_IMAGE)
+        return { ok: true, detail: `not needed: ${process.env.MESHSIM_BASE_IMAGE ? `MESHSIM_BASE_IMAGE=${process.env.MESHSIM_BASE_IMAGE}` : "DOCKER_HOST is set"}` };
       if (sbinPath("podman") === undefined) return { ok: false, detail: "podman not found", fix: `${aptCommand(CONTAINER_PACKAGES)} && ${BASE_IMAGE_BUILD}` };
       const ok = spawnSync("podman", ["image", "exists", DEFAULT_BASE_IMAGE], { env: podmanEnv() }).status === 0;
       return { ok, detail: ok ? DEFAULT_BASE_IMAGE : "missing", fix: `sudo ${BASE_IMAGE_BUILD}` };

@@ -68,10 +68,7 @@ describe("scenarios on Envoy", () => {
     expect(failures(summary)).toEqual([]);
     const all = summary.steps.find((s) => s.name === "all mirrored")!.expectations;
     expect(all.find((e) => e.name === "eventually metric service hello v2 received.sayHello == 500")?.passed).toBe(true);
-    expect(all.filter((e) => e.notApplicable !== undefined).map((e) => e.name)).toEqual([
-      expect.stringContaining("mirror_rq_completed"),
-      expect.stringContaining("mirror_rq_failed"),
-    ]);
+    expect(all.filter((e) => e.notApplicable !== undefined).map((e) => e.name)).toEqual([expect.stringContaining("mirror_rq_completed"), expect.stringContaining("mirror_rq_failed")]);
     expect(summary.passed).toBe(true);
   });
 
@@ -115,20 +112,25 @@ describe("scenarios on Envoy", () => {
 });
 
 describe("meshsim run --data-plane", () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, [projectPath("bin/meshsim.mjs"), "run", ...args, "--reporter", "console"], { encoding: "utf8", cwd: projectPath(""), env: { ...process.env, NO_COLOR: "1" } });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [projectPath("bin/meshsim.mjs"), "run", ...args, "--reporter", "console"], { encoding: "utf8", cwd: projectPath(""), env: { ...process.env, NO_COLOR: "1" } });
 
   it("exits 2 naming file:line, the field and the missing Envoy capability for what Envoy cannot express", () => {
     const out = cli("scenarios/thrift/fault-injection.yaml", "--data-plane", "envoy");
     expect(out.status).toBe(2);
     expect(out.stdout).toMatch(/UNSUPPORTED on envoy/);
-    expect(out.stdout).toMatch(/scenarios\/thrift\/fault-injection\.yaml:\d+:\d+: MetaRouter\/hello metadata\.annotations\.meshsim\.dev\/route-policies: not supported on envoy: .*fault: Envoy has no fault-injection filter for thrift_proxy/);
+    expect(out.stdout).toMatch(
+      /scenarios\/thrift\/fault-injection\.yaml:\d+:\d+: MetaRouter\/hello metadata\.annotations\.meshsim\.dev\/route-policies: not supported on envoy: .*fault: Envoy has no fault-injection filter for thrift_proxy/,
+    );
   });
 
   it("validate --data-plane envoy: the same problems, before anything runs; plain validate accepts the file", () => {
     const validate = (...args: string[]) => spawnSync(process.execPath, [projectPath("bin/meshsim.mjs"), "validate", ...args], { encoding: "utf8", cwd: projectPath("") });
     const envoyCheck = validate("scenarios/dubbo/mirror.yaml", "--data-plane", "envoy");
     expect(envoyCheck.status).toBe(2);
-    expect(envoyCheck.stderr).toMatch(/^scenarios\/dubbo\/mirror\.yaml:28:23: MetaRouter\/hello spec\.routes\.0\.mirror: not supported on envoy: dubbo_proxy's RouteAction has no request mirror policy$/m);
+    expect(envoyCheck.stderr).toMatch(
+      /^scenarios\/dubbo\/mirror\.yaml:28:23: MetaRouter\/hello spec\.routes\.0\.mirror: not supported on envoy: dubbo_proxy's RouteAction has no request mirror policy$/m,
+    );
     expect(validate("scenarios/dubbo/mirror.yaml").status).toBe(0);
   });
 

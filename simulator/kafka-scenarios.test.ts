@@ -49,7 +49,10 @@ async function consumeAll(mesh: KafkaMesh, topic: string, keys: readonly string[
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const done = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`consumed ${keys.length - waiting.size} of ${keys.length} keys within ${timeoutMs} ms; missing ${[...waiting].slice(0, 10).join(", ")}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`consumed ${keys.length - waiting.size} of ${keys.length} keys within ${timeoutMs} ms; missing ${[...waiting].slice(0, 10).join(", ")}`)),
+      timeoutMs,
+    );
     void consumer.run({
       eachMessage: async ({ message }) => {
         const key = message.key!.toString();
@@ -132,7 +135,12 @@ describeWithKafka("kafka through meshsim, one broker", () => {
     const before = median(await sendLatencies(producer, "delayed", 30));
     const delayMs = 150;
     mesh.setRoutes((b): RouteEntry[] => [
-      { name: "delay-produce", match: [{ name: "api_name", kind: "exact", value: "Produce" }], action: { kind: "cluster", cluster: b.cluster }, fault: { delay: { percentage: 100, fixedDelayMs: delayMs } } },
+      {
+        name: "delay-produce",
+        match: [{ name: "api_name", kind: "exact", value: "Produce" }],
+        action: { kind: "cluster", cluster: b.cluster },
+        fault: { delay: { percentage: 100, fixedDelayMs: delayMs } },
+      },
     ]);
     const during = median(await sendLatencies(producer, "delayed", 15));
     mesh.setRoutes(() => []);
@@ -210,8 +218,14 @@ describeWithKafka("kafka through meshsim, one broker", () => {
     const connectionsBefore = listenerStat(mesh, "downstream_cx_total");
     const destroyedBefore = listenerStat(mesh, "downstream_cx_destroy_local");
     const keys = await produce(producer, "changing", "chg", 400, 5, async (sent) => {
-      if (sent === 100) mesh.setRoutes((b) => [{ name: "slow", match: [{ name: "api_name", kind: "exact", value: "Produce" }], action: { kind: "cluster", cluster: b.cluster }, fault: { delay: { percentage: 50, fixedDelayMs: 20 } } }]);
-      if (sent === 200) await mesh.setListenerOptions({ localRateLimit: { conditions: [{ match: [{ name: "client_id", kind: "exact", value: "someone-else" }], tokenBucket: { maxTokens: 1, tokensPerFill: 1, fillIntervalMs: 1000 } }] } });
+      if (sent === 100)
+        mesh.setRoutes((b) => [
+          { name: "slow", match: [{ name: "api_name", kind: "exact", value: "Produce" }], action: { kind: "cluster", cluster: b.cluster }, fault: { delay: { percentage: 50, fixedDelayMs: 20 } } },
+        ]);
+      if (sent === 200)
+        await mesh.setListenerOptions({
+          localRateLimit: { conditions: [{ match: [{ name: "client_id", kind: "exact", value: "someone-else" }], tokenBucket: { maxTokens: 1, tokensPerFill: 1, fillIntervalMs: 1000 } }] },
+        });
       if (sent === 300) {
         mesh.setRoutes(() => []);
         await mesh.setListenerOptions({});
@@ -265,7 +279,10 @@ describeWithKafka("kafka through meshsim, three brokers", () => {
         const messages = [];
         for (let j = n * batch; j < (n + 1) * batch; j++) messages.push({ key: `rep-${j}`, value: `value-${j}`, partition });
         const result = await producer.send({ topic: "replicated", acks: -1, messages });
-        expect(result.filter((r) => r.partition === partition && r.errorCode === 0), `acknowledgement of batch ${n}`).toHaveLength(1);
+        expect(
+          result.filter((r) => r.partition === partition && r.errorCode === 0),
+          `acknowledgement of batch ${n}`,
+        ).toHaveLength(1);
         acked.push(...messages.map((m) => m.key));
       }
     } finally {

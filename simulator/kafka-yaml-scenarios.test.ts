@@ -14,7 +14,6 @@ import { expectFailuresExactly } from "./policy-scenarios.ts";
 import { loadScenario } from "./scenario/loader.ts";
 import type { Scenario } from "./scenario/types.ts";
 
-
 function failures(summary: Awaited<ReturnType<typeof runScenario>>): string[] {
   return summary.steps.flatMap((s) => s.expectations.filter((e) => !e.passed).map((e) => `${s.name}: ${e.message}`));
 }
@@ -28,12 +27,16 @@ function stripped(s: Scenario, strip: (r: Obj) => void): Scenario {
 }
 
 describeWithKafka("kafka scenarios", () => {
-  it.each(["produce", "delay-fault", "error-fault", "rate-limit", "broker-restart"])("%s passes", async (name) => {
-    const summary = await runScenario(`scenarios/kafka/${name}.yaml`, { noReports: true });
-    expect(summary.error).toBeUndefined();
-    expect(failures(summary)).toEqual([]);
-    expect(summary.passed).toBe(true);
-  }, 90_000);
+  it.each(["produce", "delay-fault", "error-fault", "rate-limit", "broker-restart"])(
+    "%s passes",
+    async (name) => {
+      const summary = await runScenario(`scenarios/kafka/${name}.yaml`, { noReports: true });
+      expect(summary.error).toBeUndefined();
+      expect(failures(summary)).toEqual([]);
+      expect(summary.passed).toBe(true);
+    },
+    90_000,
+  );
 
   it("error-fault fails without its fault policy", async () => {
     const scenario = stripped(await loadScenario("scenarios/kafka/error-fault.yaml"), (r) => delete r.metadata?.annotations?.["meshsim.dev/route-policies"]);
@@ -113,7 +116,11 @@ describeWithKafka("kafka topic-prefix routing to a second cluster", () => {
   it("one producer through the proxy: audit.* lands on the audit cluster, the rest on the main one", async () => {
     // Each topic exists on its own cluster, and with auto-creation off nowhere else: a Metadata
     // request naming both topics goes (by its first topic) to one cluster, which must know both.
-    for (const [cluster, topic] of [[main, "orders.x"], [audit, "audit.x"], [main, "audit.x"]] as const) {
+    for (const [cluster, topic] of [
+      [main, "orders.x"],
+      [audit, "audit.x"],
+      [main, "audit.x"],
+    ] as const) {
       const admin = direct(cluster).admin();
       await admin.connect();
       await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });

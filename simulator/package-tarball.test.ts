@@ -83,8 +83,21 @@ describe("the packed tarball, installed in an empty folder", () => {
     const use = await inApp(process.execPath, ["use.mjs"]);
     expect(use.out).toContain('{"passed":true,"scenario":"thrift-traffic-split"}');
     // A TypeScript user's view: the declarations resolve through the package's exports.
-    writeFileSync(join(app, "typed.ts"), 'import { runScenario, type RunSummary } from "meshsim";\nexport const passed = (s: RunSummary): boolean => s.passed;\nexport const run: typeof runScenario = runScenario;\n');
-    const tsc = await inApp(process.execPath, [projectPath("node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--moduleResolution", "nodenext", "typed.ts"]);
+    writeFileSync(
+      join(app, "typed.ts"),
+      'import { runScenario, type RunSummary } from "meshsim";\nexport const passed = (s: RunSummary): boolean => s.passed;\nexport const run: typeof runScenario = runScenario;\n',
+    );
+    const tsc = await inApp(process.execPath, [
+      projectPath("node_modules/typescript/bin/tsc"),
+      "--noEmit",
+      "--strict",
+      "--skipLibCheck",
+      "--module",
+      "nodenext",
+      "--moduleResolution",
+      "nodenext",
+      "typed.ts",
+    ]);
     expect(tsc.out).toBe("");
     expect(tsc.status).toBe(0);
   }, 120_000);

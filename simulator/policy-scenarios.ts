@@ -41,7 +41,12 @@ const CASES: PolicyCase[] = [
     scenario: "fault-injection",
     policy: "its faults",
     strip: (r) => delete r.metadata?.annotations?.["meshsim.dev/route-policies"],
-    guards: [/^abort half of getUser: errors fault_abort/, /^abort half of getUser: metric .*fault\.aborts_injected/, /^delay every getOrder: thresholds p\(50\) >= 100ms/, /^delay every getOrder: added latency p\(50\) over other methods untouched$/],
+    guards: [
+      /^abort half of getUser: errors fault_abort/,
+      /^abort half of getUser: metric .*fault\.aborts_injected/,
+      /^delay every getOrder: thresholds p\(50\) >= 100ms/,
+      /^delay every getOrder: added latency p\(50\) over other methods untouched$/,
+    ],
   },
   {
     scenario: "local-rate-limit",
@@ -87,7 +92,11 @@ const CASES: PolicyCase[] = [
     scenario: "route-timeout",
     policy: "its route timeout",
     strip: (r) => delete r.metadata?.annotations?.["meshsim.dev/route-policies"],
-    guards: [/^slower than the route allows: errors total, timeout$/, /^slower than the route allows: metric .*\.local_reply_timeout == 20$/, /^slower than the route allows: metric .*\.upstream_rq_timeout == 20$/],
+    guards: [
+      /^slower than the route allows: errors total, timeout$/,
+      /^slower than the route allows: metric .*\.local_reply_timeout == 20$/,
+      /^slower than the route allows: metric .*\.upstream_rq_timeout == 20$/,
+    ],
   },
   {
     scenario: "retries",
@@ -110,7 +119,11 @@ const CASES: PolicyCase[] = [
       const policies = annotations?.["meshsim.dev/route-policies"];
       if (policies !== undefined) annotations!["meshsim.dev/route-policies"] = policies.replace(", perTryTimeout: 300ms", "");
     },
-    guards: [/^one instance answers too late: distribution by instance$/, /^one instance answers too late: metric .*\.upstream_rq_timeout >= 20$/, /^one instance answers too late: metric .*\.upstream_rq_retry >= 20$/],
+    guards: [
+      /^one instance answers too late: distribution by instance$/,
+      /^one instance answers too late: metric .*\.upstream_rq_timeout >= 20$/,
+      /^one instance answers too late: metric .*\.upstream_rq_retry >= 20$/,
+    ],
   },
   {
     scenario: "consistent-hash",
@@ -162,7 +175,11 @@ export async function expectFailuresExactly(scenario: Scenario, guards: readonly
   expect(summary.error).toBeUndefined();
   expect(summary.steps.filter((s) => s.error !== undefined).map((s) => `${s.name}: ${s.error}`)).toEqual([]);
   const failed = failures(summary);
-  for (const guard of guards) expect(failed.some((f) => guard.test(f)), `no failure matches ${guard}; failures: ${failed.join(" | ")}`).toBe(true);
+  for (const guard of guards)
+    expect(
+      failed.some((f) => guard.test(f)),
+      `no failure matches ${guard}; failures: ${failed.join(" | ")}`,
+    ).toBe(true);
   expect(failed.filter((f) => !guards.some((g) => g.test(f)))).toEqual([]);
   expect(summary.passed).toBe(false);
 }

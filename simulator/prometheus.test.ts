@@ -33,29 +33,35 @@ async function query(prometheus: string, promql: string): Promise<number | undef
 
 describe("meshsim up --prometheus", () => {
   it("writes one scrape target per sidecar, labelled with its client", () => {
-    expect(prometheusConfig([{ client: "caller", adminPort: 15000 }])).toContain(`metrics_path: /stats/prometheus\n    static_configs:\n      - targets: ["127.0.0.1:15000"]\n        labels: {sidecar: "caller"}\n`);
+    expect(prometheusConfig([{ client: "caller", adminPort: 15000 }])).toContain(
+      `metrics_path: /stats/prometheus\n    static_configs:\n      - targets: ["127.0.0.1:15000"]\n        labels: {sidecar: "caller"}\n`,
+    );
   });
 
-  it.skipIf(onPath("prometheus") === undefined)("Prometheus scrapes the sidecar: the labelled counter counts the calls by destination version", async () => {
-    const up = spawn(process.execPath, ["bin/meshsim.mjs", "up", "--apply", "--prometheus", "scenarios/thrift/version-routing.yaml"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    const exited = new Promise<number | null>((resolve) => up.on("exit", (code) => resolve(code)));
-    try {
-      const out = await outputUntil(up, "press Ctrl-C");
-      const prometheus = /^prometheus {6}(http:\/\/127\.0\.0\.1:\d+) /m.exec(out)![1]!;
-      const [, host, port] = /^ {2}caller → hello {2}(127\.0\.0\.1):(\d+)$/m.exec(out)!;
-      const client = createHelloClient({ host: host!, port: Number(port) });
-      for (let i = 0; i < CALLS; i++) expect((await client.sayHello(`c${i}`)).identity.version).toBe("v2");
-      await client.close();
-      const promql = `sum(istio_requests_total{sidecar="caller",source_workload="caller",destination_service="hello.default.svc.cluster.local",destination_workload="hello-v2",destination_version="v2",request_protocol="thrift",request_method="sayHello",outcome="ok"})`;
-      // Scraped every second: poll until the sample reflects every call.
-      let seen: number | undefined;
-      const deadline = Date.now() + 15_000;
-      while ((seen = await query(prometheus, promql)) !== CALLS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-      expect(seen).toBe(CALLS);
-      expect(await query(prometheus, `sum(istio_requests_total{sidecar="caller",destination_version="v1"})`)).toBeUndefined();
-    } finally {
-      up.kill("SIGINT");
-    }
-    expect(await exited).toBe(0);
-  }, 90_000);
+  it.skipIf(onPath("prometheus") === undefined)(
+    "Prometheus scrapes the sidecar: the labelled counter counts the calls by destination version",
+    async () => {
+      const up = spawn(process.execPath, ["bin/meshsim.mjs", "up", "--apply", "--prometheus", "scenarios/thrift/version-routing.yaml"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+      const exited = new Promise<number | null>((resolve) => up.on("exit", (code) => resolve(code)));
+      try {
+        const out = await outputUntil(up, "press Ctrl-C");
+        const prometheus = /^prometheus {6}(http:\/\/127\.0\.0\.1:\d+) /m.exec(out)![1]!;
+        const [, host, port] = /^ {2}caller → hello {2}(127\.0\.0\.1):(\d+)$/m.exec(out)!;
+        const client = createHelloClient({ host: host!, port: Number(port) });
+        for (let i = 0; i < CALLS; i++) expect((await client.sayHello(`c${i}`)).identity.version).toBe("v2");
+        await client.close();
+        const promql = `sum(istio_requests_total{sidecar="caller",source_workload="caller",destination_service="hello.default.svc.cluster.local",destination_workload="hello-v2",destination_version="v2",request_protocol="thrift",request_method="sayHello",outcome="ok"})`;
+        // Scraped every second: poll until the sample reflects every call.
+        let seen: number | undefined;
+        const deadline = Date.now() + 15_000;
+        while ((seen = await query(prometheus, promql)) !== CALLS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+        expect(seen).toBe(CALLS);
+        expect(await query(prometheus, `sum(istio_requests_total{sidecar="caller",destination_version="v1"})`)).toBeUndefined();
+      } finally {
+        up.kill("SIGINT");
+      }
+      expect(await exited).toBe(0);
+    },
+    90_000,
+  );
 });

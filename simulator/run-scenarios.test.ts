@@ -19,10 +19,7 @@ const SPLIT = "scenarios/thrift/traffic-split.yaml";
 const WRONG_SPLIT = join(dir, "wrong-split.yaml");
 writeFileSync(
   WRONG_SPLIT,
-  readFileSync(SPLIT, "utf8")
-    .replace("name: thrift-traffic-split", "name: wrong-split")
-    .replace("expected: {v1: 0.2, v2: 0.8}", "expected: {v1: 0.5, v2: 0.5}")
-    .replace("count: 2000", "count: 400"),
+  readFileSync(SPLIT, "utf8").replace("name: thrift-traffic-split", "name: wrong-split").replace("expected: {v1: 0.2, v2: 0.8}", "expected: {v1: 0.5, v2: 0.5}").replace("count: 2000", "count: 400"),
 );
 
 function recorder(): Reporter & { calls: string[] } {

@@ -290,7 +290,7 @@ async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids
         await timed("traffic", `${spec.from} → ${spec.to}`, async () => {
           const result = await runTraffic({
             step: step.name,
-            ...(step.id ?? lastId(myIds) ? { id: step.id ?? lastId(myIds)! } : {}),
+            ...((step.id ?? lastId(myIds)) ? { id: step.id ?? lastId(myIds)! } : {}),
             from: spec.from,
             to: spec.to,
             driver: driverFor(spec.service.protocol),
@@ -339,7 +339,8 @@ async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids
   for (const expectation of step.expect) {
     let result = await checkExpectation(expectation, mine, topology, baseline, ctx.earlier, { beginMs: begin, stepEnds: ctx.stepEnds });
     // Judged on part of the traffic only: say so, so no one reads it as the whole step's verdict.
-    if (abortedAfter !== undefined && expectation.kind !== "metric" && expectation.kind !== "accessLog") result = { ...result, message: result.message.replace(/( — (?:pass|FAIL))?$/, ` (on the ${abortedAfter} requests recorded before fail fast stopped the traffic)$1`) };
+    if (abortedAfter !== undefined && expectation.kind !== "metric" && expectation.kind !== "accessLog")
+      result = { ...result, message: result.message.replace(/( — (?:pass|FAIL))?$/, ` (on the ${abortedAfter} requests recorded before fail fast stopped the traffic)$1`) };
     ctx.expectations.push(topLevel ? result : { ...result, name: `${result.name} (${step.name})`, message: `${step.name}: ${result.message}` });
   }
 }
@@ -373,7 +374,12 @@ async function checkExpectation(
     const read = async (): Promise<AssertionResult> => {
       const stats = await readStats(topology, inner.metric).catch((err: unknown) => err as Error);
       if (stats instanceof Error) {
-        return { name: `metric ${metricSource(inner.metric)} ${inner.metric.name} ${inner.metric.op} ${inner.metric.value}`, passed: false, message: `metric: ${metricSource(inner.metric)}: counters unreadable: ${stats.message} — FAIL`, details: {} };
+        return {
+          name: `metric ${metricSource(inner.metric)} ${inner.metric.name} ${inner.metric.op} ${inner.metric.value}`,
+          passed: false,
+          message: `metric: ${metricSource(inner.metric)}: counters unreadable: ${stats.message} — FAIL`,
+          details: {},
+        };
       }
       return evaluateMetric(inner.metric, stats, baseline.get(metricSource(inner.metric)));
     };
@@ -385,7 +391,12 @@ async function checkExpectation(
   const picked = candidates[candidates.length - 1]?.result;
   const assertion = inner as TrafficAssertion;
   if (!picked) {
-    return { name: assertion.kind, passed: false, message: `${assertion.kind}: no traffic${expectation.of !== undefined ? ` from branch "${expectation.of}"` : ""} to check (the step stopped early?) — FAIL`, details: {} };
+    return {
+      name: assertion.kind,
+      passed: false,
+      message: `${assertion.kind}: no traffic${expectation.of !== undefined ? ` from branch "${expectation.of}"` : ""} to check (the step stopped early?) — FAIL`,
+      details: {},
+    };
   }
   if (expectation.kind === "eventually") {
     const origin = Date.parse(picked.startedAt);
@@ -417,7 +428,8 @@ async function pollMetric(read: () => Promise<AssertionResult>, durationMs: numb
     const elapsed = Date.now() - start;
     const strip = r.message.replace(/ — (pass|FAIL)$/, "");
     if (mode === "eventually" && r.passed) return { ...r, name: `eventually ${r.name}`, message: `eventually (within ${formatMs(durationMs)}): after ${formatMs(elapsed)}: ${strip} — pass` };
-    if (mode === "consistently" && !r.passed) return { ...r, name: `consistently ${r.name}`, message: `consistently (for ${formatMs(durationMs)}): failed after ${formatMs(elapsed)}: ${strip} — FAIL` };
+    if (mode === "consistently" && !r.passed)
+      return { ...r, name: `consistently ${r.name}`, message: `consistently (for ${formatMs(durationMs)}): failed after ${formatMs(elapsed)}: ${strip} — FAIL` };
     if (elapsed >= durationMs) {
       return mode === "eventually"
         ? { ...r, name: `eventually ${r.name}`, message: `eventually (within ${formatMs(durationMs)}): never held in ${polls} polls; last: ${strip} — FAIL` }

@@ -69,9 +69,7 @@ export function parseScenarioResource(sr: ScenarioResource, problems: InputProbl
 export function topologyResources(scenario: Scenario, problems: InputProblem[]): Resource[] {
   const spec = toTopologySpec(scenario);
   const ownDr = new Set(
-    [...scenario.resources, ...allSteps(scenario.steps).flatMap((s) => s.apply)]
-      .filter((r) => r.kind === "DestinationRule")
-      .map((r) => (r.object.spec as { host?: string } | undefined)?.host),
+    [...scenario.resources, ...allSteps(scenario.steps).flatMap((s) => s.apply)].filter((r) => r.kind === "DestinationRule").map((r) => (r.object.spec as { host?: string } | undefined)?.host),
   );
   const out: Resource[] = [];
   spec.services.forEach((s, i) => {
@@ -85,7 +83,6 @@ export function topologyResources(scenario: Scenario, problems: InputProblem[]):
   if (spec.rateLimitService && rls) out.push(...generated([rateLimitServiceEntryFor(spec.rateLimitService, { host: "127.0.0.1", port: 1 })], scenario.file, rls.source, problems));
   return out;
 }
-
 
 function generated(objects: readonly object[], file: string, at: { line: number; column: number }, problems: InputProblem[]): Resource[] {
   return objects.flatMap((value) => parseResourceDocument({ file, value, locate: () => ({ line: at.line, column: at.column }) }, problems) ?? []);

@@ -24,8 +24,23 @@ const fmt = (n: number) => `${(n / 1e3).toFixed(0)}k`.padStart(8);
 const cpu0 = process.cpuUsage();
 process.stdout.write(`thrift codec, ${ms} ms per figure (messages/s)\n${"group".padEnd(18)}  decode    encode(id)  MB/s decoded\n`);
 const rows: Array<[string, ReturnType<typeof measureThroughput>]> = [];
-for (const [name, filter] of Object.entries(groups)) rows.push([name, measureThroughput(createThriftCodec, samplesFromFiles(testdata, (f) => filter(f) && /\.(request|response)$/.test(f)), ms)]);
-rows.push(["THeader", measureThroughput(createThriftCodec, allSamples().filter((s) => s.name.startsWith("header-")), ms)]);
+for (const [name, filter] of Object.entries(groups))
+  rows.push([
+    name,
+    measureThroughput(
+      createThriftCodec,
+      samplesFromFiles(testdata, (f) => filter(f) && /\.(request|response)$/.test(f)),
+      ms,
+    ),
+  ]);
+rows.push([
+  "THeader",
+  measureThroughput(
+    createThriftCodec,
+    allSamples().filter((s) => s.name.startsWith("header-")),
+    ms,
+  ),
+]);
 for (const [name, t] of rows) process.stdout.write(`${name.padEnd(18)}${fmt(t.decodePerSecond)}  ${fmt(t.encodePerSecond)}    ${(t.decodeBytesPerSecond / 1e6).toFixed(1)}\n`);
 const cpu = process.cpuUsage(cpu0);
 const base = rows[0]![1].decodePerSecond;

@@ -157,7 +157,9 @@ async function measure(kind: ServerKind): Promise<Round> {
       times.sort((a, b) => a - b);
       p99s.push(percentile(times, 99));
       all.push(...times);
-      console.log(`  ${kind.name} change ${c + 1}: ACKed by all: p50 ${percentile(times, 50).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms, max ${times[times.length - 1]!.toFixed(0)} ms`);
+      console.log(
+        `  ${kind.name} change ${c + 1}: ACKed by all: p50 ${percentile(times, 50).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms, max ${times[times.length - 1]!.toFixed(0)} ms`,
+      );
     }
     const changeCpuSeconds = cpuSeconds(pid) - cpuBefore;
     const peak = peakRssMiB(pid);
@@ -165,9 +167,15 @@ async function measure(kind: ServerKind): Promise<Round> {
     const clientsCpuSeconds = (await Promise.all(clients.cpu)).reduce((a, b) => a + b, 0);
     all.sort((a, b) => a - b);
     return {
-      initialMs, initialCpuSeconds,
-      changeP50Ms: percentile(all, 50), changeP99Ms: percentile(all, 99), worstChangeP99Ms: Math.max(...p99s), changeMaxMs: all[all.length - 1]!,
-      changeCpuSeconds, peakRssMiB: peak, clientsCpuSeconds,
+      initialMs,
+      initialCpuSeconds,
+      changeP50Ms: percentile(all, 50),
+      changeP99Ms: percentile(all, 99),
+      worstChangeP99Ms: Math.max(...p99s),
+      changeMaxMs: all[all.length - 1]!,
+      changeCpuSeconds,
+      peakRssMiB: peak,
+      clientsCpuSeconds,
     };
   } catch (err) {
     if (overLimit) throw new Error(`${kind.name}: resident memory above ${maxServerRssMiB} MiB, stopped (BENCH_MAX_SERVER_RSS_MIB)`);
@@ -186,7 +194,11 @@ async function measure(kind: ServerKind): Promise<Round> {
  */
 function meshsimServerIn(checkout: string): string {
   const script = "bench/control-plane/meshsim-server.ts";
-  const printed = spawnSync(process.execPath, ["--import", "tsx", "-e", `import(${JSON.stringify(join(checkout, "simulator/runtime/node-command.ts"))}).then((m) => console.log(m.bundledEntry(${JSON.stringify(script)}) ?? ""))`], { cwd: checkout, encoding: "utf8" });
+  const printed = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "-e", `import(${JSON.stringify(join(checkout, "simulator/runtime/node-command.ts"))}).then((m) => console.log(m.bundledEntry(${JSON.stringify(script)}) ?? ""))`],
+    { cwd: checkout, encoding: "utf8" },
+  );
   const bundle = printed.stdout.trim();
   if (printed.status !== 0 || bundle === "") throw new Error(`could not bundle ${script} in ${checkout}: ${printed.stderr}`);
   return bundle;
@@ -213,7 +225,9 @@ async function main(): Promise<void> {
   }
   if (skipped) console.log(`go-control-plane: ${skipped}`);
   const loadBefore = loadavg();
-  console.log(`${services} services, ${proxies} proxies (${mode}), ${changes} changes, ${rounds} rounds of ${kinds.map((k) => k.name).join(" / ")}; load average ${loadBefore.map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `${services} services, ${proxies} proxies (${mode}), ${changes} changes, ${rounds} rounds of ${kinds.map((k) => k.name).join(" / ")}; load average ${loadBefore.map((l) => l.toFixed(1)).join(" ")}`,
+  );
   const results = new Map<string, Round[]>(kinds.map((k) => [k.name, []]));
   const failures = new Map<string, string>();
   try {
@@ -230,7 +244,9 @@ async function main(): Promise<void> {
           continue;
         }
         results.get(kind.name)!.push(round);
-        console.log(`round ${r + 1} ${kind.name}: initial ACKed by all in ${(round.initialMs / 1000).toFixed(1)} s (CPU ${round.initialCpuSeconds.toFixed(1)} s); changes p50 ${round.changeP50Ms.toFixed(0)} ms, p99 ${round.changeP99Ms.toFixed(0)} ms; peak RSS ${round.peakRssMiB.toFixed(0)} MiB; load ${loadavg()[0]!.toFixed(1)}`);
+        console.log(
+          `round ${r + 1} ${kind.name}: initial ACKed by all in ${(round.initialMs / 1000).toFixed(1)} s (CPU ${round.initialCpuSeconds.toFixed(1)} s); changes p50 ${round.changeP50Ms.toFixed(0)} ms, p99 ${round.changeP99Ms.toFixed(0)} ms; peak RSS ${round.peakRssMiB.toFixed(0)} MiB; load ${loadavg()[0]!.toFixed(1)}`,
+        );
       }
     }
   } finally {
@@ -245,7 +261,10 @@ async function main(): Promise<void> {
     ["changeCpuSeconds", `server CPU for ${changes} changes (s)`, (v) => v.toFixed(2)],
     ["peakRssMiB", "server peak RSS (MiB)", (v) => v.toFixed(0)],
   ];
-  const medians = Object.fromEntries(kinds.map((k) => [k.name, Object.fromEntries(figures.map(([key]) => [key, median(results.get(k.name)!.map((r) => r[key]))]))])) as Record<string, Record<string, number>>;
+  const medians = Object.fromEntries(kinds.map((k) => [k.name, Object.fromEntries(figures.map(([key]) => [key, median(results.get(k.name)!.map((r) => r[key]))]))])) as Record<
+    string,
+    Record<string, number>
+  >;
   const mesh = medians.meshsim;
   const go = medians["go-control-plane"];
   const before = medians.before;
@@ -254,7 +273,10 @@ async function main(): Promise<void> {
     return Number.isFinite(r) ? r : undefined;
   };
   const columns: Array<[string, (key: string, format: (v: number) => string) => string]> = [
-    ...kinds.map((k): [string, (key: string, format: (v: number) => string) => string] => [k.name === "go-control-plane" ? "go-cp" : k.name, (key, format) => (Number.isNaN(medians[k.name]![key]!) ? "failed" : format(medians[k.name]![key]!))]),
+    ...kinds.map((k): [string, (key: string, format: (v: number) => string) => string] => [
+      k.name === "go-control-plane" ? "go-cp" : k.name,
+      (key, format) => (Number.isNaN(medians[k.name]![key]!) ? "failed" : format(medians[k.name]![key]!)),
+    ]),
     ...(mesh && go ? [["meshsim/go", (key: string) => ratio(mesh, go, key)?.toFixed(2) ?? "-"] as [string, (key: string) => string]] : []),
     ...(mesh && before ? [["meshsim/before", (key: string) => ratio(mesh, before, key)?.toFixed(2) ?? "-"] as [string, (key: string) => string]] : []),
   ];
@@ -272,8 +294,16 @@ async function main(): Promise<void> {
   const loadAfter = loadavg();
   console.log(`load average before ${loadBefore.map((l) => l.toFixed(1)).join(" ")}, after ${loadAfter.map((l) => l.toFixed(1)).join(" ")}`);
   const report = {
-    services, proxies, mode, changes, rounds, debounceMs, maxInflight, clientProcesses,
-    loadAverageBefore: loadBefore, loadAverageAfter: loadAfter,
+    services,
+    proxies,
+    mode,
+    changes,
+    rounds,
+    debounceMs,
+    maxInflight,
+    clientProcesses,
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: loadAfter,
     baselineSkipped: skipped,
     failures: Object.fromEntries(failures),
     perRound: Object.fromEntries([...results].map(([name, rs]) => [name, rs])),

@@ -20,7 +20,11 @@ const count = Number(countArg);
 const services = Number(servicesArg);
 const STREAMS_PER_CHANNEL = 100;
 
-interface Envelope { version: string; typeUrl: string; nonce: string }
+interface Envelope {
+  version: string;
+  typeUrl: string;
+  nonce: string;
+}
 
 /** Reads only version_info / system_version_info (1), type_url (4) and nonce (5); skips the resources. */
 function envelope(b: Buffer): Envelope {

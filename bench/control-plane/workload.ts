@@ -36,7 +36,8 @@ spec:
 export function workloadYaml(n: number): string {
   const docs: string[] = [];
   for (let i = 0; i < n; i++) {
-    docs.push(`apiVersion: networking.istio.io/v1beta1
+    docs.push(
+      `apiVersion: networking.istio.io/v1beta1
 kind: ServiceEntry
 metadata: { name: svc-${i}, namespace: bench }
 spec:
@@ -46,13 +47,16 @@ spec:
   endpoints:
     - { address: 10.0.${i >> 8}.${i & 255}, ports: { tcp-metaprotocol-thrift-svc: 19001 }, labels: { version: v1 } }
     - { address: 10.1.${i >> 8}.${i & 255}, ports: { tcp-metaprotocol-thrift-svc: 19001 }, labels: { version: v2 } }
-`, `apiVersion: networking.istio.io/v1beta1
+`,
+      `apiVersion: networking.istio.io/v1beta1
 kind: DestinationRule
 metadata: { name: svc-${i}, namespace: bench }
 spec:
   host: ${host(i)}
   subsets: [{ name: v1, labels: { version: v1 } }, { name: v2, labels: { version: v2 } }]
-`, metaRouterYaml(i, 50));
+`,
+      metaRouterYaml(i, 50),
+    );
   }
   return docs.join("---\n");
 }

@@ -8,11 +8,7 @@ import type { FieldPath } from "../../common/yaml-source.ts";
 import type { FieldReader } from "./field-reader.ts";
 import type { ResourceMetadata, TypedResource } from "./resource.ts";
 
-export const DESTINATION_RULE_API_VERSIONS = [
-  "networking.istio.io/v1alpha3",
-  "networking.istio.io/v1beta1",
-  "networking.istio.io/v1",
-] as const;
+export const DESTINATION_RULE_API_VERSIONS = ["networking.istio.io/v1alpha3", "networking.istio.io/v1beta1", "networking.istio.io/v1"] as const;
 
 export const SIMPLE_LB = ["UNSPECIFIED", "ROUND_ROBIN", "LEAST_CONN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH"] as const;
 

@@ -51,8 +51,10 @@ export function parseDubboAuthorizationPolicySpec(spec: Record<string, unknown>,
       const src = r.object(r.object(f, [...path, "from", j], true)?.source, sp, true);
       if (!src) return;
       from.push({
-        principals: values(src, "principals", sp, r), notPrincipals: values(src, "notPrincipals", sp, r),
-        namespaces: values(src, "namespaces", sp, r), notNamespaces: values(src, "notNamespaces", sp, r),
+        principals: values(src, "principals", sp, r),
+        notPrincipals: values(src, "notPrincipals", sp, r),
+        namespaces: values(src, "namespaces", sp, r),
+        notNamespaces: values(src, "notNamespaces", sp, r),
       });
     });
     const to: DubboOperation[] = [];
@@ -61,8 +63,10 @@ export function parseDubboAuthorizationPolicySpec(spec: Record<string, unknown>,
       const o = r.object(r.object(t, [...path, "to", j], true)?.operation, op, true);
       if (!o) return;
       to.push({
-        interfaces: values(o, "interfaces", op, r), notInterfaces: values(o, "notInterfaces", op, r),
-        methods: values(o, "methods", op, r), notMethods: values(o, "notMethods", op, r),
+        interfaces: values(o, "interfaces", op, r),
+        notInterfaces: values(o, "notInterfaces", op, r),
+        methods: values(o, "methods", op, r),
+        notMethods: values(o, "notMethods", op, r),
       });
     });
     rules.push({ from, to });

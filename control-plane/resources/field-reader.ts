@@ -150,7 +150,7 @@ export class FieldReader {
   }
 }
 
-const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, "µs": 0.001, ns: 0.000001 };
+const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
 
 /** Go/protobuf duration syntax → milliseconds; undefined when it does not parse. */
 export function parseDuration(text: string): number | undefined {

@@ -7,8 +7,16 @@ export type { ServiceEntry, ServiceEntrySpec, ServicePort, WorkloadEntry } from 
 export type { DestinationRule, DestinationRuleSpec, Subset, TrafficPolicySpec, LoadBalancerSpec, ConnectionPoolSpec, OutlierDetectionSpec } from "./destination-rule.ts";
 export type { ApplicationProtocol, ApplicationProtocolSpec } from "./application-protocol.ts";
 export type {
-  MetaRouter, MetaRouterSpec, MetaRoute, StringMatch, Destination, RouteDestination, KeyValue,
-  LocalRateLimitSpec, GlobalRateLimitSpec, TokenBucketSpec,
+  MetaRouter,
+  MetaRouterSpec,
+  MetaRoute,
+  StringMatch,
+  Destination,
+  RouteDestination,
+  KeyValue,
+  LocalRateLimitSpec,
+  GlobalRateLimitSpec,
+  TokenBucketSpec,
 } from "./meta-router.ts";
 export { ROUTE_POLICIES_ANNOTATION, type RoutePolicy } from "./route-policy.ts";
 export type { RedisService, RedisServiceSpec, RedisRoute, RedisFault, RedisAuth } from "./redis-service.ts";

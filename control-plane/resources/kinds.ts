@@ -8,8 +8,16 @@ import { parseRedisDestinationSpec, type RedisDestination } from "./redis-destin
 import { parseRedisServiceSpec, REDIS_API_VERSIONS, type RedisService } from "./redis-service.ts";
 import type { ResourceMetadata } from "./resource.ts";
 import {
-  parseKubernetesServiceSpec, parsePodSpec, parseWorkloadSpec, POD_API_VERSIONS, SERVICE_API_VERSIONS, WORKLOAD_API_VERSIONS,
-  type Deployment, type KubernetesService, type Pod, type StatefulSet,
+  parseKubernetesServiceSpec,
+  parsePodSpec,
+  parseWorkloadSpec,
+  POD_API_VERSIONS,
+  SERVICE_API_VERSIONS,
+  WORKLOAD_API_VERSIONS,
+  type Deployment,
+  type KubernetesService,
+  type Pod,
+  type StatefulSet,
 } from "./kubernetes.ts";
 import { parseTelemetrySpec, TELEMETRY_API_VERSIONS, type Telemetry } from "./telemetry.ts";
 import { SERVICE_ENTRY_API_VERSIONS, parseServiceEntrySpec, type ServiceEntry } from "./service-entry.ts";

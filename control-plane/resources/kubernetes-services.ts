@@ -28,9 +28,7 @@ function isWorkload(r: Resource): r is Workload {
 export function selectedWorkloads(svc: KubernetesService, resources: readonly Resource[]): Workload[] {
   const selector = svc.spec.selector;
   if (!selector || Object.keys(selector).length === 0) return [];
-  return resources.filter(
-    (r): r is Workload => isWorkload(r) && r.metadata.namespace === svc.metadata.namespace && Object.entries(selector).every(([k, v]) => r.spec.podLabels[k] === v),
-  );
+  return resources.filter((r): r is Workload => isWorkload(r) && r.metadata.namespace === svc.metadata.namespace && Object.entries(selector).every(([k, v]) => r.spec.podLabels[k] === v));
 }
 
 /** Entry paths → the Service's own paths, so that a problem on the entry points into the Service. */

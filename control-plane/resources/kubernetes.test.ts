@@ -12,7 +12,10 @@ import { translate } from "../translate/index.ts";
 
 const DIR = "control-plane/testdata/kubernetes";
 const file = (name: string) => `${DIR}/${name}`;
-const lineOf = (name: string, text: string) => readFileSync(file(name), "utf8").split("\n").findIndex((l) => l.includes(text)) + 1;
+const lineOf = (name: string, text: string) =>
+  readFileSync(file(name), "utf8")
+    .split("\n")
+    .findIndex((l) => l.includes(text)) + 1;
 const HOST = "hello.shop.svc.cluster.local";
 
 function problemsOf(texts: Record<string, string>): string[] {
@@ -34,7 +37,9 @@ describe("Kubernetes Services as hosts", () => {
     expect(out.listeners.map((l) => l.name)).toEqual([`${HOST}_9090`]);
     // One endpoint per selected workload, on the container port the Service's named targetPort names.
     const endpoints = (cluster: string) =>
-      out.endpoints.find((e) => e.cluster_name === cluster)?.endpoints.flatMap((l) => l.lb_endpoints.map((e) => `${e.endpoint.address.socket_address.address}:${e.endpoint.address.socket_address.port_value}`));
+      out.endpoints
+        .find((e) => e.cluster_name === cluster)
+        ?.endpoints.flatMap((l) => l.lb_endpoints.map((e) => `${e.endpoint.address.socket_address.address}:${e.endpoint.address.socket_address.port_value}`));
     expect(endpoints(`outbound|9090|v1|${HOST}`)).toEqual(["hello-v1:19090"]);
     expect(endpoints(`outbound|9090|v2|${HOST}`)).toEqual(["hello-v2-canary:19091"]);
   });

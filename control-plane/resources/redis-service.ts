@@ -10,9 +10,7 @@ export const REDIS_API_VERSIONS = ["redis.aeraki.io/v1alpha1"] as const;
 
 export const READ_POLICIES = ["MASTER", "PREFER_MASTER", "REPLICA", "PREFER_REPLICA", "ANY"] as const;
 
-export type RedisAuth =
-  | { secret: { name: string; passwordField?: string; usernameField?: string } }
-  | { plain: { password: string; username?: string } };
+export type RedisAuth = { secret: { name: string; passwordField?: string; usernameField?: string } } | { plain: { password: string; username?: string } };
 
 export interface RedisDestinationRef {
   host: string;

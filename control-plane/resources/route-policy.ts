@@ -26,9 +26,7 @@ export const RETRY_ON = ["connect-failure", "reset", "error-reply", "timeout"] a
 export type RetryOn = (typeof RETRY_ON)[number];
 
 /** The proxy's local error kinds a fault may answer with. */
-export const FAULT_ERROR_KINDS = [
-  "no_route", "no_cluster", "no_healthy_endpoint", "upstream_failure", "timeout", "rate_limited", "fault_abort", "overflow",
-] as const;
+export const FAULT_ERROR_KINDS = ["no_route", "no_cluster", "no_healthy_endpoint", "upstream_failure", "timeout", "rate_limited", "fault_abort", "overflow"] as const;
 
 export interface RoutePolicy {
   timeoutMs?: number;
@@ -66,10 +64,7 @@ function nestedSource(outer: ResourceSource, inner: { locate(path: FieldPath): {
 }
 
 /** Route name → policy, with a reader that locates problems inside the annotation. */
-export function parseRoutePolicies(
-  annotations: Record<string, string>,
-  outer: FieldReader,
-): Map<string, { policy: RoutePolicy; path: FieldPath; reader: FieldReader }> {
+export function parseRoutePolicies(annotations: Record<string, string>, outer: FieldReader): Map<string, { policy: RoutePolicy; path: FieldPath; reader: FieldReader }> {
   const out = new Map<string, { policy: RoutePolicy; path: FieldPath; reader: FieldReader }>();
   const text = annotations[ROUTE_POLICIES_ANNOTATION];
   if (text === undefined) return out;
@@ -82,8 +77,12 @@ export function parseRoutePolicies(
   } catch (err) {
     if (!(err instanceof YamlSyntaxError)) throw err;
     outer.problems.push({
-      file: outer.source.file, line: firstLine + err.line - 1, column: err.column, resource: outer.resource,
-      path: `metadata.annotations.${ROUTE_POLICIES_ANNOTATION}`, message: err.reason,
+      file: outer.source.file,
+      line: firstLine + err.line - 1,
+      column: err.column,
+      resource: outer.resource,
+      path: `metadata.annotations.${ROUTE_POLICIES_ANNOTATION}`,
+      message: err.reason,
     });
     return out;
   }
@@ -113,7 +112,8 @@ export function parseRoutePolicies(
       const budget = r.number(retries.budget, [...rp, "budget"], false, 0, 1);
       if (attempts !== undefined) {
         policy.retries = {
-          attempts, retryOn,
+          attempts,
+          retryOn,
           ...(perTryTimeoutMs !== undefined && { perTryTimeoutMs }),
           ...(budget !== undefined && { budget }),
         };

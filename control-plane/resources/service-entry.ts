@@ -2,11 +2,7 @@
 import type { FieldReader } from "./field-reader.ts";
 import type { TypedResource } from "./resource.ts";
 
-export const SERVICE_ENTRY_API_VERSIONS = [
-  "networking.istio.io/v1alpha3",
-  "networking.istio.io/v1beta1",
-  "networking.istio.io/v1",
-] as const;
+export const SERVICE_ENTRY_API_VERSIONS = ["networking.istio.io/v1alpha3", "networking.istio.io/v1beta1", "networking.istio.io/v1"] as const;
 
 export interface ServicePort {
   number: number;

@@ -52,7 +52,8 @@ export function parseTelemetrySpec(spec: Record<string, unknown>, r: FieldReader
     if (!ref) return;
     const kind = r.string(ref.kind, [...path, "kind"], true);
     const name = r.string(ref.name, [...path, "name"], true);
-    if (kind !== undefined && kind !== "Service" && kind !== "ServiceEntry") r.problem([...path, "kind"], `unsupported target kind "${kind}" (meshsim applies Telemetry to Service and ServiceEntry targets)`);
+    if (kind !== undefined && kind !== "Service" && kind !== "ServiceEntry")
+      r.problem([...path, "kind"], `unsupported target kind "${kind}" (meshsim applies Telemetry to Service and ServiceEntry targets)`);
     if ((kind === "Service" || kind === "ServiceEntry") && name !== undefined) {
       targetRefs.push({ kind, name, namespace: r.string(ref.namespace, [...path, "namespace"], false) || metadata.namespace, path });
     }
@@ -73,7 +74,8 @@ export function parseTelemetrySpec(spec: Record<string, unknown>, r: FieldReader
     providers.forEach((p, j) => {
       const provider = r.object(p, [...path, "providers", j], true);
       const name = provider ? r.string(provider.name, [...path, "providers", j, "name"], true) : undefined;
-      if (name !== undefined && name !== ENVOY_PROVIDER) r.problem([...path, "providers", j, "name"], `unsupported access log provider "${name}" (meshsim has Istio's built-in "${ENVOY_PROVIDER}": one JSON line per request on the sidecar's stdout)`);
+      if (name !== undefined && name !== ENVOY_PROVIDER)
+        r.problem([...path, "providers", j, "name"], `unsupported access log provider "${name}" (meshsim has Istio's built-in "${ENVOY_PROVIDER}": one JSON line per request on the sidecar's stdout)`);
     });
     const disabled = r.boolean(entry.disabled, [...path, "disabled"]);
     enabled = disabled !== true;

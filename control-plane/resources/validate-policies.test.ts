@@ -26,18 +26,21 @@ function check(yaml: string): string[] {
 
 describe("MetaRouter validation", () => {
   it("accepts a short DestinationRule host read in its namespace", () => {
-    expect(check(`apiVersion: metaprotocol.aeraki.io/v1alpha1
+    expect(
+      check(`apiVersion: metaprotocol.aeraki.io/v1alpha1
 kind: MetaRouter
 metadata: { name: r, namespace: ns }
 spec:
   hosts: [hello.ns.svc.cluster.local]
   routes:
     - route: [{ destination: { host: hello.ns.svc.cluster.local, subset: v1 } }]
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 
   it("reports duplicate names, unreachable routes, mirror percentage without mirror, empty mutation values, incomplete rate limits", () => {
-    expect(check(`apiVersion: metaprotocol.aeraki.io/v1alpha1
+    expect(
+      check(`apiVersion: metaprotocol.aeraki.io/v1alpha1
 kind: MetaRouter
 metadata: { name: r, namespace: ns }
 spec:
@@ -58,16 +61,19 @@ spec:
       route: [{ destination: { host: hello.ns.svc.cluster.local } }]
     - name: b
       route: [{ destination: { host: hello.ns.svc.cluster.local } }]
-`)).toEqual([
-      "f.yaml:22:43: MetaRouter/r spec.routes[0].requestMutation[0].value: must not be empty",
-      "f.yaml:20:33: MetaRouter/r spec.localRateLimit.tokenBucket.maxTokens: must be between 1 and 9007199254740991",
-      "f.yaml:20:18: MetaRouter/r spec.localRateLimit.tokenBucket.fillInterval: required field is missing",
-      "f.yaml:25:18: MetaRouter/r spec.globalRateLimit.descriptors: must not be empty",
-      "f.yaml:21:20: MetaRouter/r spec.routes[0].mirrorPercentage: is set but the route has no mirror",
-      "f.yaml:23:13: MetaRouter/r spec.routes[1].name: duplicate route name \"a\" (first at spec.routes[0])",
-      "f.yaml:26:7: MetaRouter/r spec.routes[2]: unreachable: spec.routes[1] (\"a\") before it matches every request",
-      "f.yaml:25:23: MetaRouter/r spec.globalRateLimit.rateLimitService: \"rate-limit-server\" is not a cluster name (outbound|<port>|<subset>|<host>)",
-    ].map((l) => expect.stringContaining(l.split(": ").slice(1).join(": "))));
+`),
+    ).toEqual(
+      [
+        "f.yaml:22:43: MetaRouter/r spec.routes[0].requestMutation[0].value: must not be empty",
+        "f.yaml:20:33: MetaRouter/r spec.localRateLimit.tokenBucket.maxTokens: must be between 1 and 9007199254740991",
+        "f.yaml:20:18: MetaRouter/r spec.localRateLimit.tokenBucket.fillInterval: required field is missing",
+        "f.yaml:25:18: MetaRouter/r spec.globalRateLimit.descriptors: must not be empty",
+        "f.yaml:21:20: MetaRouter/r spec.routes[0].mirrorPercentage: is set but the route has no mirror",
+        'f.yaml:23:13: MetaRouter/r spec.routes[1].name: duplicate route name "a" (first at spec.routes[0])',
+        'f.yaml:26:7: MetaRouter/r spec.routes[2]: unreachable: spec.routes[1] ("a") before it matches every request',
+        'f.yaml:25:23: MetaRouter/r spec.globalRateLimit.rateLimitService: "rate-limit-server" is not a cluster name (outbound|<port>|<subset>|<host>)',
+      ].map((l) => expect.stringContaining(l.split(": ").slice(1).join(": "))),
+    );
   });
 
   it("checks the extension annotation with lines counted in the file", () => {

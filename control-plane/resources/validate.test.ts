@@ -23,22 +23,34 @@ describe("resource validation", () => {
     const short = problems.map((p) => ({ ...p, file: p.file === file ? "F" : p.file }));
     expect(short).toEqual([
       {
-        file: "F", line: 35, column: 20, resource: "MetaRouter/hello",
+        file: "F",
+        line: 35,
+        column: 20,
+        resource: "MetaRouter/hello",
         path: "spec.routes[0].match.attributes.method.regex",
         message: expect.stringMatching(/^regex does not compile: /),
       },
       {
-        file: "F", line: 37, column: 9, resource: "MetaRouter/hello",
+        file: "F",
+        line: 37,
+        column: 9,
+        resource: "MetaRouter/hello",
         path: "spec.routes[0].route",
         message: "weights must sum to 100 when there is more than one destination, found 90",
       },
       {
-        file: "F", line: 39, column: 21, resource: "MetaRouter/hello",
+        file: "F",
+        line: 39,
+        column: 21,
+        resource: "MetaRouter/hello",
         path: "spec.routes[0].route[0].destination.subset",
         message: 'unknown subset "v3": DestinationRule DestinationRule/thrift-hello does not define it',
       },
       {
-        file: "F", line: 42, column: 19, resource: "MetaRouter/hello",
+        file: "F",
+        line: 42,
+        column: 19,
+        resource: "MetaRouter/hello",
         path: "spec.routes[0].route[1].destination.host",
         message: 'unknown host "missing.default.svc.cluster.local": no ServiceEntry or Kubernetes Service defines it',
       },
@@ -67,13 +79,10 @@ describe("resource validation", () => {
 
   it("reports a subset when no DestinationRule exists for the host", () => {
     const { resources } = parseResources(
-      readFileSync(testdata("invalid-meta-router.yaml"), "utf8").split("---")[0] + "---" +
-        readFileSync(testdata("invalid-meta-router.yaml"), "utf8").split("---")[2]!,
+      readFileSync(testdata("invalid-meta-router.yaml"), "utf8").split("---")[0] + "---" + readFileSync(testdata("invalid-meta-router.yaml"), "utf8").split("---")[2]!,
       "x.yaml",
     );
     const problems = validateResources(resources);
-    expect(problems.find((p) => p.path.endsWith("subset"))?.message).toBe(
-      'unknown subset "v3": no DestinationRule for host "hello.default.svc.cluster.local"',
-    );
+    expect(problems.find((p) => p.path.endsWith("subset"))?.message).toBe('unknown subset "v3": no DestinationRule for host "hello.default.svc.cluster.local"');
   });
 });

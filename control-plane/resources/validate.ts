@@ -174,7 +174,10 @@ function checkSubsetsSelectWorkloads(dr: DestinationRule, r: FieldReader, index:
   if (!k || k.workloads.length === 0) return;
   dr.spec.subsets.forEach((s, i) => {
     if (k.workloads.some((w) => Object.entries(s.labels).every(([key, v]) => w.spec.podLabels[key] === v))) return;
-    const labels = (l: Record<string, string>) => Object.entries(l).map(([key, v]) => `${key}=${v}`).join(",");
+    const labels = (l: Record<string, string>) =>
+      Object.entries(l)
+        .map(([key, v]) => `${key}=${v}`)
+        .join(",");
     const workloads = k.workloads.map((w) => `${resourceLabel(w)} {${labels(w.spec.podLabels)}}`).join(", ");
     r.problem(["spec", "subsets", i, "labels"], `subset "${s.name}" {${labels(s.labels)}} selects no workload of ${resourceLabel(k.service)} (its workloads: ${workloads})`);
   });
@@ -227,7 +230,11 @@ function checkDestination(d: Destination, path: FieldPath, r: FieldReader, index
 }
 
 function matchKey(attributes: Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(attributes).sort().map((k) => [k, attributes[k]]));
+  return JSON.stringify(
+    Object.keys(attributes)
+      .sort()
+      .map((k) => [k, attributes[k]]),
+  );
 }
 
 function validateMetaRouter(mr: MetaRouter, r: FieldReader, index: Index): void {
@@ -291,7 +298,10 @@ function validateRedisService(rs: RedisService, r: FieldReader, index: Index): v
     const prefix = route.match?.key.prefix ?? "";
     const first = prefixes.get(prefix);
     if (first !== undefined) {
-      r.problem(route.match ? [...path, "match", "key", "prefix"] : path, prefix === "" ? `a second catch-all route (first at spec.redis[${first}])` : `duplicate prefix "${prefix}" (first at spec.redis[${first}])`);
+      r.problem(
+        route.match ? [...path, "match", "key", "prefix"] : path,
+        prefix === "" ? `a second catch-all route (first at spec.redis[${first}])` : `duplicate prefix "${prefix}" (first at spec.redis[${first}])`,
+      );
     } else prefixes.set(prefix, i);
     if (route.route) checkHost(route.route.host, [...path, "route", "host"], r, index);
     else r.problem(path, "needs a route");

@@ -23,9 +23,7 @@ function edsCluster(resources: readonly Resource[], host: string, port: number, 
     name,
     type: "EDS",
     eds_cluster_config: { eds_config: { ads: {}, resource_api_version: "V3" }, service_name: name },
-    connect_timeout: policy.connectionPool?.tcp?.connectTimeoutMs !== undefined
-      ? duration(policy.connectionPool.tcp.connectTimeoutMs)
-      : { seconds: DEFAULT_CONNECT_TIMEOUT_SECONDS },
+    connect_timeout: policy.connectionPool?.tcp?.connectTimeoutMs !== undefined ? duration(policy.connectionPool.tcp.connectTimeoutMs) : { seconds: DEFAULT_CONNECT_TIMEOUT_SECONDS },
     lb_policy: "ROUND_ROBIN",
   };
   const lb = policy.loadBalancer;

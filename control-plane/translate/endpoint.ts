@@ -33,16 +33,19 @@ function assignment(name: string, svc: RoutedService, labels: Record<string, str
   } else addresses = [];
   return {
     cluster_name: name,
-    endpoints: addresses.length === 0 ? [] : [
-      {
-        lb_endpoints: addresses.map((a) => ({
-          endpoint: { address: { socket_address: { address: a.address, port_value: a.port } } },
-          ...(a.workload !== undefined && { metadata: { filter_metadata: { istio: { workload: a.workload } } } }),
-        })),
-        // gRPC ignores localities without a weight.
-        ...(svc.kind === "grpc" && { locality: {}, load_balancing_weight: { value: 1 } }),
-      },
-    ],
+    endpoints:
+      addresses.length === 0
+        ? []
+        : [
+            {
+              lb_endpoints: addresses.map((a) => ({
+                endpoint: { address: { socket_address: { address: a.address, port_value: a.port } } },
+                ...(a.workload !== undefined && { metadata: { filter_metadata: { istio: { workload: a.workload } } } }),
+              })),
+              // gRPC ignores localities without a weight.
+              ...(svc.kind === "grpc" && { locality: {}, load_balancing_weight: { value: 1 } }),
+            },
+          ],
   };
 }
 

@@ -12,14 +12,7 @@ import type { GlobalRateLimitSpec, LocalRateLimitSpec, TokenBucketSpec } from ".
 import { accessLogFor, tracingFor } from "./telemetry.ts";
 import { authorizationFor } from "./authorization.ts";
 import { indexOf } from "./index-cache.ts";
-import {
-  durationString,
-  META_FILTER,
-  META_PROTOCOL_PROXY_FILTER,
-  META_PROTOCOL_PROXY_TYPE_URL,
-  TYPED_STRUCT_TYPE_URL,
-  type EnvoyListener,
-} from "./envoy-types.ts";
+import { durationString, META_FILTER, META_PROTOCOL_PROXY_FILTER, META_PROTOCOL_PROXY_TYPE_URL, TYPED_STRUCT_TYPE_URL, type EnvoyListener } from "./envoy-types.ts";
 import { metaProtocolServices, routeConfigName, routedServices, type RoutedService } from "./meta-protocol-services.ts";
 import { headerMatchers, HTTP_FAULT_FILTER, routersByHost } from "./route.ts";
 
@@ -131,6 +124,8 @@ function grpcListener(svc: RoutedService): EnvoyListener {
 
 export function translateListeners(resources: readonly Resource[]): EnvoyListener[] {
   const meta = metaProtocolServices(resources).map((svc) => metaListener(resources, { ...svc, kind: "meta" }));
-  const grpc = routedServices(resources).filter((s) => s.kind === "grpc").map(grpcListener);
+  const grpc = routedServices(resources)
+    .filter((s) => s.kind === "grpc")
+    .map(grpcListener);
   return [...meta, ...grpc];
 }

@@ -19,15 +19,7 @@ import type { Resource } from "../resources/kinds.ts";
 import type { RedisDestination } from "../resources/redis-destination.ts";
 import type { RedisAuth, RedisDestinationRef, RedisService } from "../resources/redis-service.ts";
 import type { ServiceEntry, ServicePort } from "../resources/service-entry.ts";
-import {
-  duration,
-  durationString,
-  TYPED_STRUCT_TYPE_URL,
-  type EnvoyCluster,
-  type EnvoyClusterLoadAssignment,
-  type EnvoyListener,
-  type EnvoyRouteConfiguration,
-} from "./envoy-types.ts";
+import { duration, durationString, TYPED_STRUCT_TYPE_URL, type EnvoyCluster, type EnvoyClusterLoadAssignment, type EnvoyListener, type EnvoyRouteConfiguration } from "./envoy-types.ts";
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from "./cluster.ts";
 import { outboundClusterName, routeConfigName } from "./meta-protocol-services.ts";
 import { listenAddress } from "./listener.ts";
@@ -175,14 +167,15 @@ function listener(resources: readonly Resource[], svc: RedisServicePort, all: Re
     prefix_routes: { routes, case_insensitive: s?.caseInsensitive ?? false, catch_all_route: catchAll },
     ...(auth && { downstream_auth_passwords: [{ inline_string: auth.password }] }),
     ...(auth?.username && { downstream_auth_username: { inline_string: auth.username } }),
-    ...(rs && rs.spec.faults.length > 0 && {
-      faults: rs.spec.faults.map((f) => ({
-        fault_type: f.type,
-        fault_enabled: { default_value: percent(f.percentage) },
-        ...(f.delayMs !== undefined && { delay: durationString(f.delayMs) }),
-        commands: f.commands,
-      })),
-    }),
+    ...(rs &&
+      rs.spec.faults.length > 0 && {
+        faults: rs.spec.faults.map((f) => ({
+          fault_type: f.type,
+          fault_enabled: { default_value: percent(f.percentage) },
+          ...(f.delayMs !== undefined && { delay: durationString(f.delayMs) }),
+          commands: f.commands,
+        })),
+      }),
     ...(accessLog && { access_log: accessLog }),
   };
   return {

@@ -11,15 +11,7 @@
 import type { Resource } from "../resources/kinds.ts";
 import type { Destination, MetaRoute, MetaRouter, RouteDestination, StringMatch } from "../resources/meta-router.ts";
 import type { RoutePolicy } from "../resources/route-policy.ts";
-import {
-  duration,
-  MESHSIM_METADATA,
-  type EnvoyHeaderMatcher,
-  type EnvoyRoute,
-  type EnvoyRouteAction,
-  type EnvoyRouteConfiguration,
-  type TypedAny,
-} from "./envoy-types.ts";
+import { duration, MESHSIM_METADATA, type EnvoyHeaderMatcher, type EnvoyRoute, type EnvoyRouteAction, type EnvoyRouteConfiguration, type TypedAny } from "./envoy-types.ts";
 import { indexOf } from "./index-cache.ts";
 import { outboundClusterName, routeConfigName, routedServices, type RoutedService } from "./meta-protocol-services.ts";
 import { hashKeyFor } from "./traffic-policy.ts";
@@ -29,7 +21,14 @@ const HTTP_FAULT_TYPE = "type.googleapis.com/envoy.extensions.filters.http.fault
 
 /** A fault's error kind as the gRPC status a gRPC client sees. */
 const GRPC_STATUS: Record<string, number> = {
-  no_route: 12, no_cluster: 14, no_healthy_endpoint: 14, upstream_failure: 14, timeout: 4, rate_limited: 8, overflow: 8, fault_abort: 10,
+  no_route: 12,
+  no_cluster: 14,
+  no_healthy_endpoint: 14,
+  upstream_failure: 14,
+  timeout: 4,
+  rate_limited: 8,
+  overflow: 8,
+  fault_abort: 10,
 };
 
 export function headerMatcher(name: string, m: StringMatch): EnvoyHeaderMatcher {
@@ -65,18 +64,10 @@ function fraction(percent: number) {
   return { numerator: Math.round(percent * 10_000), denominator: "MILLION" as const };
 }
 
-function action(
-  resources: readonly Resource[],
-  route: MetaRoute,
-  svc: RoutedService,
-  all: readonly RoutedService[],
-): EnvoyRouteAction {
+function action(resources: readonly Resource[], route: MetaRoute, svc: RoutedService, all: readonly RoutedService[]): EnvoyRouteAction {
   const dests: readonly RouteDestination[] = route.route;
   const names = dests.map((d) => clusterOf(d.destination, svc, all));
-  const out: EnvoyRouteAction =
-    names.length === 1
-      ? { cluster: names[0]! }
-      : { weighted_clusters: { clusters: dests.map((d, i) => ({ name: names[i]!, weight: { value: d.weight ?? 0 } })) } };
+  const out: EnvoyRouteAction = names.length === 1 ? { cluster: names[0]! } : { weighted_clusters: { clusters: dests.map((d, i) => ({ name: names[i]!, weight: { value: d.weight ?? 0 } })) } };
   if (route.mirror) {
     out.request_mirror_policies = [{ cluster: clusterOf(route.mirror, svc, all), runtime_fraction: { default_value: fraction(route.mirrorPercentage ?? 100) } }];
   }

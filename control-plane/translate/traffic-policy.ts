@@ -32,11 +32,8 @@ const GROUPS: readonly PolicyGroup[] = ["loadBalancer", "connectionPool", "outli
 
 /** Where each group in force comes from: the field path of the most specific layer that sets it. */
 export function effectivePolicySources(dr: DestinationRule | undefined, port: number, subset: Subset | undefined): Partial<Record<PolicyGroup, FieldPath>> {
-  const i = subset ? dr?.spec.subsets.indexOf(subset) ?? -1 : -1;
-  const all = [
-    ...layers(subset?.trafficPolicy, port, ["spec", "subsets", i, "trafficPolicy"]),
-    ...layers(dr?.spec.trafficPolicy, port, ["spec", "trafficPolicy"]),
-  ];
+  const i = subset ? (dr?.spec.subsets.indexOf(subset) ?? -1) : -1;
+  const all = [...layers(subset?.trafficPolicy, port, ["spec", "subsets", i, "trafficPolicy"]), ...layers(dr?.spec.trafficPolicy, port, ["spec", "trafficPolicy"])];
   const out: Partial<Record<PolicyGroup, FieldPath>> = {};
   for (const g of GROUPS) {
     const layer = all.find((l) => l.groups[g] !== undefined);

@@ -77,7 +77,8 @@ describe("delta ADS", () => {
 
 describe("per-proxy snapshots", () => {
   it("gives a proxy only the hosts exported to its namespace, and API listeners only to those asking by name", async () => {
-    const extra = parseResources(`
+    const extra = parseResources(
+      `
 apiVersion: networking.istio.io/v1beta1
 kind: ServiceEntry
 metadata: { name: private, namespace: team-a }
@@ -92,7 +93,9 @@ metadata: { name: greeter, namespace: team-a }
 spec:
   hosts: [greeter.team-a.svc.cluster.local]
   ports: [{ number: 50051, name: grpc-greeter }]
-`, "extra.yaml").resources;
+`,
+      "extra.yaml",
+    ).resources;
     const cache = new SnapshotCache();
     const tracker = new XdsStatusTracker();
     cache.set(translate([...resources, ...extra]));

@@ -23,9 +23,7 @@ async function startGreeter(version: string): Promise<{ port: number; server: gr
   server.addService(greeter, {
     Hello: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.from(version)),
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   return { port, server };
 }
 
@@ -103,9 +101,7 @@ afterAll(async () => {
 
 function call(metadata = new grpc.Metadata()): Promise<string> {
   return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(METHOD, identity, identity, Buffer.alloc(0), metadata, { deadline: Date.now() + 5000 }, (err, res) =>
-      err ? reject(err) : resolve(res!.toString()),
-    );
+    client.makeUnaryRequest(METHOD, identity, identity, Buffer.alloc(0), metadata, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res!.toString())));
   });
 }
 
@@ -125,7 +121,14 @@ describe("@grpc/grpc-js-xds through meshsim's control plane", () => {
   it("gets the injected fault on the matching route", async () => {
     const md = new grpc.Metadata();
     md.set("x-fault", "yes");
-    const errors = await Promise.all(Array.from({ length: 5 }, () => call(md).then(() => undefined, (e: grpc.ServiceError) => e.code)));
+    const errors = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        call(md).then(
+          () => undefined,
+          (e: grpc.ServiceError) => e.code,
+        ),
+      ),
+    );
     expect(errors).toEqual(Array(5).fill(grpc.status.UNAVAILABLE));
   });
 });

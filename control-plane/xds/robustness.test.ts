@@ -56,7 +56,11 @@ describe("ADS robustness", () => {
     silent.send({ node: { id: "never-acks" }, type_url: TYPE_URL.route, resource_names: [routeName] });
 
     const garbageClient = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
-    const garbage = garbageClient.makeBidiStreamRequest(SOTW_PATH, (b: Buffer) => b, (b: Buffer) => b);
+    const garbage = garbageClient.makeBidiStreamRequest(
+      SOTW_PATH,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+    );
     let garbageEnded = false;
     garbage.on("error", () => (garbageEnded = true));
     garbage.on("data", () => undefined);

@@ -12,7 +12,12 @@ import { XdsStatusTracker } from "./xds-status.ts";
 const HOST = "hello.meta-thrift.svc.cluster.local";
 const testdata = fileURLToPath(new URL("../testdata/thrift-hello.yaml", import.meta.url));
 
-interface Response { version_info: string; nonce: string; type_url: string; resources: Array<{ type_url: string; value: Uint8Array }> }
+interface Response {
+  version_info: string;
+  nonce: string;
+  type_url: string;
+  resources: Array<{ type_url: string; value: Uint8Array }>;
+}
 
 function adsStream(port: number) {
   const root = envoyRoot();

@@ -14,14 +14,7 @@ import type { EnvoyResources } from "../translate/envoy-types.ts";
  * The order resources are pushed in: clusters before endpoints, listeners before routes. The
  * Thrift and Dubbo route types are only served to Envoy sidecars (their native filters' RDS).
  */
-export const TYPE_ORDER = [
-  TYPE_URL.cluster,
-  TYPE_URL.endpoint,
-  TYPE_URL.listener,
-  TYPE_URL.route,
-  ENVOY_NATIVE_TYPE_URL.thriftRoute,
-  ENVOY_NATIVE_TYPE_URL.dubboRoute,
-] as const;
+export const TYPE_ORDER = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route, ENVOY_NATIVE_TYPE_URL.thriftRoute, ENVOY_NATIVE_TYPE_URL.dubboRoute] as const;
 export type TypeUrl = (typeof TYPE_ORDER)[number];
 
 export interface SnapshotEntry {
@@ -132,12 +125,42 @@ export class SnapshotCache {
       changed.set(typeUrl, changedNames);
       removed.set(typeUrl, gone);
     };
-    add(TYPE_URL.cluster, resources.clusters, (c) => c.name, () => false);
-    add(TYPE_URL.endpoint, resources.endpoints, (e) => e.cluster_name, () => false);
-    add(TYPE_URL.listener, resources.listeners, (l) => l.name, (l) => l.api_listener !== undefined);
-    add(TYPE_URL.route, resources.routes, (r) => r.name, () => false);
-    add(ENVOY_NATIVE_TYPE_URL.thriftRoute, resources.thriftRoutes ?? [], (r) => r.name, () => false);
-    add(ENVOY_NATIVE_TYPE_URL.dubboRoute, resources.dubboRoutes ?? [], (r) => r.name, () => false);
+    add(
+      TYPE_URL.cluster,
+      resources.clusters,
+      (c) => c.name,
+      () => false,
+    );
+    add(
+      TYPE_URL.endpoint,
+      resources.endpoints,
+      (e) => e.cluster_name,
+      () => false,
+    );
+    add(
+      TYPE_URL.listener,
+      resources.listeners,
+      (l) => l.name,
+      (l) => l.api_listener !== undefined,
+    );
+    add(
+      TYPE_URL.route,
+      resources.routes,
+      (r) => r.name,
+      () => false,
+    );
+    add(
+      ENVOY_NATIVE_TYPE_URL.thriftRoute,
+      resources.thriftRoutes ?? [],
+      (r) => r.name,
+      () => false,
+    );
+    add(
+      ENVOY_NATIVE_TYPE_URL.dubboRoute,
+      resources.dubboRoutes ?? [],
+      (r) => r.name,
+      () => false,
+    );
     this.counter = Math.max(this.counter + 1, Number(version) || 0);
     this.snapshot = { version, previous: previous.version, entries, resources: anys, changed, removed, visibility: resources.visibility };
     for (const l of this.listeners) l(this.snapshot);

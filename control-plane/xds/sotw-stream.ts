@@ -119,6 +119,10 @@ export class SotwStream extends AdsStream<DiscoveryRequest> {
   }
 
   private encode(snapshot: Snapshot, typeUrl: string, entries: readonly SnapshotEntry[]): Buffer {
-    return encodeSotwBody(snapshot.version, typeUrl, entries.map((e) => e.any));
+    return encodeSotwBody(
+      snapshot.version,
+      typeUrl,
+      entries.map((e) => e.any),
+    );
   }
 }

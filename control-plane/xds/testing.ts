@@ -6,7 +6,12 @@ import * as grpc from "@grpc/grpc-js";
 import { envoyRoot, TO_OBJECT_OPTIONS } from "../../common/envoy-protos.ts";
 import { DELTA_PATH, SOTW_PATH } from "./wire.ts";
 
-export interface SotwResponse { version_info: string; nonce: string; type_url: string; resources: Array<{ type_url: string; value: Uint8Array }> }
+export interface SotwResponse {
+  version_info: string;
+  nonce: string;
+  type_url: string;
+  resources: Array<{ type_url: string; value: Uint8Array }>;
+}
 export interface DeltaResponse {
   system_version_info: string;
   nonce: string;

@@ -9,7 +9,11 @@ describe("frameSerializer", () => {
   it("appends the nonce to a shared body, short or long, growing its buffer as needed", () => {
     const serialize = frameSerializer();
     const small = encodeSotwBody("7", TYPE_URL.cluster, []);
-    const large = encodeSotwBody("8", TYPE_URL.route, Array.from({ length: 2000 }, () => ({ type_url: TYPE_URL.route, value: Buffer.alloc(64, 1) })));
+    const large = encodeSotwBody(
+      "8",
+      TYPE_URL.route,
+      Array.from({ length: 2000 }, () => ({ type_url: TYPE_URL.route, value: Buffer.alloc(64, 1) })),
+    );
     expect(decode(serialize({ body: small, nonce: "1" }))).toMatchObject({ version_info: "7", type_url: TYPE_URL.cluster, nonce: "1" });
     // A nonce longer than 127 bytes takes a two-byte length; a body larger than the buffer grows it.
     const longNonce = "n".repeat(300);

@@ -105,12 +105,7 @@ function varintLength(n: number): number {
 }
 
 /** DeltaDiscoveryResponse without its nonce (field 5, added by `frameSerializer`). */
-export function encodeDeltaBody(
-  systemVersion: string,
-  typeUrl: string,
-  resources: ReadonlyArray<{ name: string; version: string; any: AnyMessage }>,
-  removed: readonly string[],
-): Buffer {
+export function encodeDeltaBody(systemVersion: string, typeUrl: string, resources: ReadonlyArray<{ name: string; version: string; any: AnyMessage }>, removed: readonly string[]): Buffer {
   const w = protobuf.Writer.create();
   w.uint32(10).string(systemVersion);
   for (const r of resources) {
@@ -151,17 +146,28 @@ function decodeSotwRequest(b: Buffer, Node: protobuf.Type, Status: protobuf.Type
     const start = r.pos;
     const tag = r.uint32();
     switch (tag >>> 3) {
-      case 1: out.version_info = r.string(); break;
-      case 2: out.node = Node.toObject(Node.decode(r.bytes()), TO_OBJECT_OPTIONS) as RequestNode; break;
+      case 1:
+        out.version_info = r.string();
+        break;
+      case 2:
+        out.node = Node.toObject(Node.decode(r.bytes()), TO_OBJECT_OPTIONS) as RequestNode;
+        break;
       case 3:
         if (namesStart < 0) namesStart = start;
         r.skipType(tag & 7);
         namesEnd = r.pos;
         break;
-      case 4: out.type_url = r.string(); break;
-      case 5: out.response_nonce = r.string(); break;
-      case 6: out.error_detail = Status.toObject(Status.decode(r.bytes()), TO_OBJECT_OPTIONS) as NonNullable<DiscoveryRequest["error_detail"]>; break;
-      default: r.skipType(tag & 7);
+      case 4:
+        out.type_url = r.string();
+        break;
+      case 5:
+        out.response_nonce = r.string();
+        break;
+      case 6:
+        out.error_detail = Status.toObject(Status.decode(r.bytes()), TO_OBJECT_OPTIONS) as NonNullable<DiscoveryRequest["error_detail"]>;
+        break;
+      default:
+        r.skipType(tag & 7);
     }
   }
   if (namesStart >= 0) out.names_raw = b.subarray(namesStart, namesEnd);

@@ -21,7 +21,10 @@ function lines(path: string): AccessLogEntry[] {
   } catch {
     return [];
   }
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as AccessLogEntry);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AccessLogEntry);
 }
 
 /** The lines once `n` have been written (the file is appended through a stream). */
@@ -84,7 +87,10 @@ describe("access log on the MetaProtocol path (Thrift)", () => {
 
   it("counts retries and names the endpoint that answered", async () => {
     const good = mesh.servers.v1![0]!.port;
-    mesh.setCluster("refused-first", { lbPolicy: "round_robin" }, [{ host: "127.0.0.1", port: 1 }, { host: "127.0.0.1", port: good }]);
+    mesh.setCluster("refused-first", { lbPolicy: "round_robin" }, [
+      { host: "127.0.0.1", port: 1 },
+      { host: "127.0.0.1", port: good },
+    ]);
     mesh.setRoutes([{ name: "retrying", match: [], action: { kind: "cluster", cluster: "refused-first" }, retries: { attempts: 2, retryOn: ["connect-failure"] } }]);
     const before = lines(path).length;
     const c = mesh.client();
@@ -126,7 +132,15 @@ describe("access log on the Redis path", () => {
     await vi.waitFor(() => expect(lines(path).filter((l) => l.metadata.command === "ping")).toHaveLength(1), { timeout: 3000 });
     const byCommand = (c: string) => lines(path).find((l) => l.metadata.command === c);
     const [set, wrongType, ping] = [byCommand("set"), byCommand("lpush"), byCommand("ping")];
-    expect(set).toMatchObject({ protocol: "redis", metadata: { command: "set", key: "user:1" }, route: "catch_all", cluster: "single", upstreamHost: `${server.host}:${server.port}`, outcome: "response", responseKind: "response" });
+    expect(set).toMatchObject({
+      protocol: "redis",
+      metadata: { command: "set", key: "user:1" },
+      route: "catch_all",
+      cluster: "single",
+      upstreamHost: `${server.host}:${server.port}`,
+      outcome: "response",
+      responseKind: "response",
+    });
     expect(wrongType).toMatchObject({ metadata: { command: "lpush", key: "user:1" }, outcome: "response", responseKind: "error" });
     expect(ping).toMatchObject({ metadata: { command: "ping" }, outcome: "local-reply", localReply: "answered", cluster: null });
     expect(set!.bytesIn).toBe("*3\r\n$3\r\nset\r\n$6\r\nuser:1\r\n$3\r\nada\r\n".length);

@@ -32,9 +32,7 @@ export class EndpointState {
   }
 }
 
-export type PickResult =
-  | { ok: true; client: UpstreamClient; endpoint: EndpointState; cluster: Cluster }
-  | { ok: false; kind: "no_cluster" | "no_healthy_endpoint" | "overflow"; message: string };
+export type PickResult = { ok: true; client: UpstreamClient; endpoint: EndpointState; cluster: Cluster } | { ok: false; kind: "no_cluster" | "no_healthy_endpoint" | "overflow"; message: string };
 
 export class Cluster {
   endpoints: EndpointState[] = [];

@@ -43,8 +43,14 @@ describe.each([
 
   it("moves only the removed endpoint's keys when one goes", () => {
     const all = keys(5);
-    const before = createLoadBalancer(_name === "maglev" ? "maglev" : "ring_hash", all.map((key) => ({ key, activeRequests: 0 })));
-    const after = createLoadBalancer(_name === "maglev" ? "maglev" : "ring_hash", all.filter((k) => k !== all[2]).map((key) => ({ key, activeRequests: 0 })));
+    const before = createLoadBalancer(
+      _name === "maglev" ? "maglev" : "ring_hash",
+      all.map((key) => ({ key, activeRequests: 0 })),
+    );
+    const after = createLoadBalancer(
+      _name === "maglev" ? "maglev" : "ring_hash",
+      all.filter((k) => k !== all[2]).map((key) => ({ key, activeRequests: 0 })),
+    );
     let moved = 0;
     let owned = 0;
     for (const k of requestKeys) {

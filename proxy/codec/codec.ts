@@ -28,16 +28,7 @@ export interface Message {
   readonly detail: unknown;
 }
 
-export type LocalErrorKind =
-  | "no_route"
-  | "no_cluster"
-  | "no_healthy_endpoint"
-  | "upstream_failure"
-  | "timeout"
-  | "rate_limited"
-  | "fault_abort"
-  | "overflow"
-  | "unauthorized";
+export type LocalErrorKind = "no_route" | "no_cluster" | "no_healthy_endpoint" | "upstream_failure" | "timeout" | "rate_limited" | "fault_abort" | "overflow" | "unauthorized";
 
 export interface LocalError {
   kind: LocalErrorKind;

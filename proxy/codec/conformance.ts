@@ -207,7 +207,7 @@ export async function codecConformance(factory: CodecFactory, samples: CodecSamp
       try {
         cases += await check(s, (why) => fail(`${s.name}: ${why}`));
       } catch (error) {
-        fail(`${s.name}: ${error instanceof Failure ? error.message : (error as Error)?.stack ?? String(error)}`);
+        fail(`${s.name}: ${error instanceof Failure ? error.message : ((error as Error)?.stack ?? String(error))}`);
       }
     }
     return cases;
@@ -215,15 +215,19 @@ export async function codecConformance(factory: CodecFactory, samples: CodecSamp
 
   const decoded = new Map<CodecSample, Shape[]>();
   let messageCount = 0;
-  await property("decodes-samples", "every sample decodes into complete messages, consuming all its bytes", perSample((s) => {
-    const messages = decodeWhole(factory, s.bytes, slowMs);
-    const total = messages.reduce((n, m) => n + m.frame.length, 0);
-    if (messages.length === 0) throw new Failure("no message decoded");
-    if (total !== s.bytes.length) throw new Failure(`frames cover ${total} of ${s.bytes.length} bytes`);
-    decoded.set(s, messages.map(shape));
-    messageCount += messages.length;
-    return 1;
-  }));
+  await property(
+    "decodes-samples",
+    "every sample decodes into complete messages, consuming all its bytes",
+    perSample((s) => {
+      const messages = decodeWhole(factory, s.bytes, slowMs);
+      const total = messages.reduce((n, m) => n + m.frame.length, 0);
+      if (messages.length === 0) throw new Failure("no message decoded");
+      if (total !== s.bytes.length) throw new Failure(`frames cover ${total} of ${s.bytes.length} bytes`);
+      decoded.set(s, messages.map(shape));
+      messageCount += messages.length;
+      return 1;
+    }),
+  );
   const usable = samples.filter((s) => decoded.has(s));
 
   await property("split-points", "fed in two parts split at every byte, the same messages result; a prefix is never an error", async (fail) => {
@@ -256,88 +260,101 @@ export async function codecConformance(factory: CodecFactory, samples: CodecSamp
     return result.numRuns;
   });
 
-  await property("round-trip", "encode(decode(x)) with no mutation and with an empty one returns x's bytes", perSample((s) => {
-    const codec = factory();
-    const messages = feed(codec, [Buffer.from(s.bytes)], slowMs).messages;
-    const none = Buffer.concat(messages.map((m) => codec.encode(m)));
-    const empty = Buffer.concat(messages.map((m) => codec.encode(m, [])));
-    if (!none.equals(s.bytes)) throw new Failure("encode(m) changed the bytes");
-    if (!empty.equals(s.bytes)) throw new Failure("encode(m, []) changed the bytes");
-    return messages.length;
-  }));
+  await property(
+    "round-trip",
+    "encode(decode(x)) with no mutation and with an empty one returns x's bytes",
+    perSample((s) => {
+      const codec = factory();
+      const messages = feed(codec, [Buffer.from(s.bytes)], slowMs).messages;
+      const none = Buffer.concat(messages.map((m) => codec.encode(m)));
+      const empty = Buffer.concat(messages.map((m) => codec.encode(m, [])));
+      if (!none.equals(s.bytes)) throw new Failure("encode(m) changed the bytes");
+      if (!empty.equals(s.bytes)) throw new Failure("encode(m, []) changed the bytes");
+      return messages.length;
+    }),
+  );
 
-  if (!options.repliesInOrder) await property("request-id", "a rewritten request id survives re-decoding with the rest unchanged, and restoring it restores the bytes", async (fail) => {
-    if (usable.length === 0) return 0;
-    const result = fc.check(
-      fc.property(fc.nat(usable.length - 1), fc.integer({ min: 0, max: 0x7fffffff }), (i, id) => {
-        const s = usable[i]!;
-        const codec = factory();
-        for (const m of feed(codec, [Buffer.from(s.bytes)], slowMs).messages) {
-          const original = shape(m);
-          m.requestId = id;
-          const rewritten = decodeWhole(factory, Buffer.from(codec.encode(m)), slowMs);
-          if (rewritten.length !== 1 || rewritten[0]!.requestId !== id) throw new Failure(`${s.name}: id ${id} did not survive (got ${rewritten[0]?.requestId})`);
-          const r = shape(rewritten[0]!);
-          if (r.kind !== original.kind || JSON.stringify(r.metadata) !== JSON.stringify(original.metadata)) throw new Failure(`${s.name}: rewriting the id to ${id} changed kind or metadata`);
-          m.requestId = original.requestId;
-          if (!codec.encode(m).equals(original.frame)) throw new Failure(`${s.name}: restoring id ${original.requestId} after ${id} did not restore the bytes`);
+  if (!options.repliesInOrder)
+    await property("request-id", "a rewritten request id survives re-decoding with the rest unchanged, and restoring it restores the bytes", async (fail) => {
+      if (usable.length === 0) return 0;
+      const result = fc.check(
+        fc.property(fc.nat(usable.length - 1), fc.integer({ min: 0, max: 0x7fffffff }), (i, id) => {
+          const s = usable[i]!;
+          const codec = factory();
+          for (const m of feed(codec, [Buffer.from(s.bytes)], slowMs).messages) {
+            const original = shape(m);
+            m.requestId = id;
+            const rewritten = decodeWhole(factory, Buffer.from(codec.encode(m)), slowMs);
+            if (rewritten.length !== 1 || rewritten[0]!.requestId !== id) throw new Failure(`${s.name}: id ${id} did not survive (got ${rewritten[0]?.requestId})`);
+            const r = shape(rewritten[0]!);
+            if (r.kind !== original.kind || JSON.stringify(r.metadata) !== JSON.stringify(original.metadata)) throw new Failure(`${s.name}: rewriting the id to ${id} changed kind or metadata`);
+            m.requestId = original.requestId;
+            if (!codec.encode(m).equals(original.frame)) throw new Failure(`${s.name}: restoring id ${original.requestId} after ${id} did not restore the bytes`);
+          }
+        }),
+        { numRuns, seed },
+      );
+      if (result.failed) fail(failureText(result));
+      return result.numRuns;
+    });
+
+  await property(
+    "mutation",
+    "a mutation is visible as metadata after re-decoding (or, where the sample says so, ignored, counted and the bytes unchanged)",
+    perSample((s) => {
+      const codec = factory();
+      const messages = feed(codec, [Buffer.from(s.bytes)], slowMs).messages;
+      for (const m of messages) {
+        const before = counterOf(codec, "mutationsIgnored");
+        const out = Buffer.from(codec.encode(m, mutation));
+        const again = decodeWhole(factory, out, slowMs);
+        if (again.length !== 1) throw new Failure(`mutated frame decodes into ${again.length} messages`);
+        const md = again[0]!.metadata;
+        if ((s.mutation ?? "applied") === "applied") {
+          for (const { key, value } of mutation) if (md.get(key) !== value) throw new Failure(`mutation ${key}=${value} not visible after re-decode (got ${md.get(key)})`);
+          if (again[0]!.requestId !== m.requestId || again[0]!.kind !== m.kind) throw new Failure("mutation changed the request id or kind");
+        } else {
+          if (!out.equals(shape(m).frame)) throw new Failure("an ignored mutation changed the bytes");
+          const after = counterOf(codec, "mutationsIgnored");
+          if (before !== undefined && after !== before + 1) throw new Failure(`mutationsIgnored went from ${before} to ${after}, expected +1`);
         }
-      }),
-      { numRuns, seed },
-    );
-    if (result.failed) fail(failureText(result));
-    return result.numRuns;
-  });
-
-  await property("mutation", "a mutation is visible as metadata after re-decoding (or, where the sample says so, ignored, counted and the bytes unchanged)", perSample((s) => {
-    const codec = factory();
-    const messages = feed(codec, [Buffer.from(s.bytes)], slowMs).messages;
-    for (const m of messages) {
-      const before = counterOf(codec, "mutationsIgnored");
-      const out = Buffer.from(codec.encode(m, mutation));
-      const again = decodeWhole(factory, out, slowMs);
-      if (again.length !== 1) throw new Failure(`mutated frame decodes into ${again.length} messages`);
-      const md = again[0]!.metadata;
-      if ((s.mutation ?? "applied") === "applied") {
-        for (const { key, value } of mutation) if (md.get(key) !== value) throw new Failure(`mutation ${key}=${value} not visible after re-decode (got ${md.get(key)})`);
-        if (again[0]!.requestId !== m.requestId || again[0]!.kind !== m.kind) throw new Failure("mutation changed the request id or kind");
-      } else {
-        if (!out.equals(shape(m).frame)) throw new Failure("an ignored mutation changed the bytes");
-        const after = counterOf(codec, "mutationsIgnored");
-        if (before !== undefined && after !== before + 1) throw new Failure(`mutationsIgnored went from ${before} to ${after}, expected +1`);
       }
-    }
-    return messages.length;
-  }));
+      return messages.length;
+    }),
+  );
 
-  await property("local-reply", `for every request and error kind, the local reply decodes as one error/response message with the request's id${options.realClient ? " and the real client understands it" : ""}`, perSample(async (s, fail) => {
-    const codec = factory();
-    let cases = 0;
-    for (const m of feed(codec, [Buffer.from(s.bytes)], slowMs).messages) {
-      if (m.kind !== "request") continue;
-      for (const kind of options.localErrorKinds ?? ALL_ERROR_KINDS) {
-        cases++;
-        const reply = codec.localReply(m, { kind, message: `conformance ${kind}` });
-        const fed = feed(factory(), [Buffer.from(reply)], slowMs);
-        if (fed.error !== undefined) {
-          fail(`${kind}: reply does not decode: ${fed.error}`);
-          continue;
-        }
-        const r = fed.messages;
-        if (r.length !== 1 || r[0]!.frame.length !== reply.length) fail(`${kind}: reply decodes into ${r.length} messages`);
-        else if (r[0]!.requestId !== m.requestId) fail(`${kind}: reply id ${r[0]!.requestId}, request id ${m.requestId}`);
-        else if (r[0]!.kind !== "error" && r[0]!.kind !== "response") fail(`${kind}: reply is a ${r[0]!.kind}`);
-        if (options.realClient) {
-          try {
-            await options.realClient(reply, m, s);
-          } catch (error) {
-            fail(`${kind}: the real client rejects the reply: ${(error as Error)?.message ?? String(error)}`);
+  await property(
+    "local-reply",
+    `for every request and error kind, the local reply decodes as one error/response message with the request's id${options.realClient ? " and the real client understands it" : ""}`,
+    perSample(async (s, fail) => {
+      const codec = factory();
+      let cases = 0;
+      for (const m of feed(codec, [Buffer.from(s.bytes)], slowMs).messages) {
+        if (m.kind !== "request") continue;
+        for (const kind of options.localErrorKinds ?? ALL_ERROR_KINDS) {
+          cases++;
+          const reply = codec.localReply(m, { kind, message: `conformance ${kind}` });
+          const fed = feed(factory(), [Buffer.from(reply)], slowMs);
+          if (fed.error !== undefined) {
+            fail(`${kind}: reply does not decode: ${fed.error}`);
+            continue;
+          }
+          const r = fed.messages;
+          if (r.length !== 1 || r[0]!.frame.length !== reply.length) fail(`${kind}: reply decodes into ${r.length} messages`);
+          else if (r[0]!.requestId !== m.requestId) fail(`${kind}: reply id ${r[0]!.requestId}, request id ${m.requestId}`);
+          else if (r[0]!.kind !== "error" && r[0]!.kind !== "response") fail(`${kind}: reply is a ${r[0]!.kind}`);
+          if (options.realClient) {
+            try {
+              await options.realClient(reply, m, s);
+            } catch (error) {
+              fail(`${kind}: the real client rejects the reply: ${(error as Error)?.message ?? String(error)}`);
+            }
           }
         }
       }
-    }
-    return cases;
-  }));
+      return cases;
+    }),
+  );
 
   await property("random-input", "random bytes, and samples with random bytes changed, never throw, never hang, and end in messages, need-more-data or a clean error", async (fail) => {
     const seedsAndNoise = fc.oneof(
@@ -386,7 +403,8 @@ export async function codecConformance(factory: CodecFactory, samples: CodecSamp
         const chunks: Buffer[] = [];
         for (let at = 0; at < total; at += chunkSize) chunks.push(stream.subarray(at, Math.min(total, at + chunkSize)));
         const fed = feed(codec, chunks, slowMs, bounded + slack);
-        if (fed.error === undefined && fed.maxBuffered > bounded + slack) throw new Failure(`buffered ${fed.maxBuffered} bytes (limit ${bounded}) after a ${head.length}-byte head ${Buffer.from(head).toString("hex")}`);
+        if (fed.error === undefined && fed.maxBuffered > bounded + slack)
+          throw new Failure(`buffered ${fed.maxBuffered} bytes (limit ${bounded}) after a ${head.length}-byte head ${Buffer.from(head).toString("hex")}`);
       }),
       { numRuns: Math.min(numRuns, 100), seed },
     );
@@ -394,15 +412,20 @@ export async function codecConformance(factory: CodecFactory, samples: CodecSamp
     return result.numRuns;
   });
 
-  await property("max-frame-size", "a frame larger than maxFrameSize is refused with CodecError(too_large), not decoded", perSample((s) => {
-    const largest = Math.max(...decoded.get(s)!.map((m) => m.frame.length));
-    const limit = Math.floor(largest / 2);
-    if (limit < 1) return 0;
-    const fed = feed(factory({ maxFrameSize: limit }), [Buffer.from(s.bytes)], slowMs);
-    if (fed.error === undefined) throw new Failure(`maxFrameSize ${limit}: a ${largest}-byte frame was ${fed.messages.some((m) => m.frame.length === largest) ? "decoded" : "waited for"} instead of refused`);
-    if (!fed.error.startsWith("too_large")) throw new Failure(`maxFrameSize ${limit}: refused as ${fed.error}, expected too_large`);
-    return 1;
-  }));
+  await property(
+    "max-frame-size",
+    "a frame larger than maxFrameSize is refused with CodecError(too_large), not decoded",
+    perSample((s) => {
+      const largest = Math.max(...decoded.get(s)!.map((m) => m.frame.length));
+      const limit = Math.floor(largest / 2);
+      if (limit < 1) return 0;
+      const fed = feed(factory({ maxFrameSize: limit }), [Buffer.from(s.bytes)], slowMs);
+      if (fed.error === undefined)
+        throw new Failure(`maxFrameSize ${limit}: a ${largest}-byte frame was ${fed.messages.some((m) => m.frame.length === largest) ? "decoded" : "waited for"} instead of refused`);
+      if (!fed.error.startsWith("too_large")) throw new Failure(`maxFrameSize ${limit}: refused as ${fed.error}, expected too_large`);
+      return 1;
+    }),
+  );
 
   const throughputMs = options.throughputMs ?? 300;
   const throughput = throughputMs > 0 && usable.length > 0 ? measureThroughput(factory, usable, throughputMs) : undefined;

@@ -173,7 +173,9 @@ function saveRegression(target: FuzzTarget, input: Buffer): string {
 export function replayRegressions(target: FuzzTarget, slowMs = 1000): Array<{ file: string; reason: string }> {
   if (!existsSync(target.regressionDir)) return [];
   const out: Array<{ file: string; reason: string }> = [];
-  for (const name of readdirSync(target.regressionDir).filter((n) => n.startsWith(`${target.name}-`) && n.endsWith(".bin")).sort()) {
+  for (const name of readdirSync(target.regressionDir)
+    .filter((n) => n.startsWith(`${target.name}-`) && n.endsWith(".bin"))
+    .sort()) {
     const input = readFileSync(join(target.regressionDir, name));
     const bytes = [...input].map((b) => Buffer.from([b]));
     const reason = feedOnce(target.factory, [input], slowMs) ?? feedOnce(target.factory, bytes, slowMs);

@@ -136,9 +136,7 @@ export type AttributeMatch =
   | { name: string; kind: "regex"; value: string }
   | { name: string; kind: "present" };
 
-export type RouteAction =
-  | { kind: "cluster"; cluster: string }
-  | { kind: "weighted"; clusters: ReadonlyArray<{ name: string; weight: number }> };
+export type RouteAction = { kind: "cluster"; cluster: string } | { kind: "weighted"; clusters: ReadonlyArray<{ name: string; weight: number }> };
 
 export interface HeaderMutation {
   key: string;
@@ -148,7 +146,7 @@ export interface HeaderMutation {
 /** meshsim extension (Aeraki has none for meta protocols): fault injection per route. */
 export interface RouteFault {
   /** Answer locally with an error instead of forwarding. */
-  abort?: { percentage: number; /** LocalErrorKind-like label carried in the error reply. */ errorKind: string; message?: string };
+  abort?: { percentage: number /** LocalErrorKind-like label carried in the error reply. */; errorKind: string; message?: string };
   /** Hold the request before forwarding. */
   delay?: { percentage: number; fixedDelayMs: number };
 }

@@ -154,9 +154,7 @@ export class ListenerManager {
     };
     // Redis routes on keys and slots, beyond what a codec expresses: it has a path of its own.
     const stats = this.stats;
-    const server = createServer((socket) =>
-      context.config.codec === "redis" ? handleRedisConnection(socket, context, stats) : new DownstreamConnection(socket, context),
-    );
+    const server = createServer((socket) => (context.config.codec === "redis" ? handleRedisConnection(socket, context, stats) : new DownstreamConnection(socket, context)));
     await new Promise<void>((resolve, reject) => {
       server.once("error", (err) => reject(new Error(`listener ${config.name}: cannot bind ${bind.host}:${bind.port}: ${err.message}`)));
       server.listen(bind.port, bind.host, () => resolve());
@@ -169,7 +167,5 @@ export class ListenerManager {
 
 /** Whether two versions of a listener configure the same filters (authorization, rate limits). */
 function sameFilterConfig(a: ListenerConfig, b: ListenerConfig): boolean {
-  return (
-    JSON.stringify([a.authorization, a.localRateLimit, a.globalRateLimit]) === JSON.stringify([b.authorization, b.localRateLimit, b.globalRateLimit])
-  );
+  return JSON.stringify([a.authorization, a.localRateLimit, a.globalRateLimit]) === JSON.stringify([b.authorization, b.localRateLimit, b.globalRateLimit]);
 }

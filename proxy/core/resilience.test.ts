@@ -30,7 +30,15 @@ async function erroringServer(): Promise<{ port: number; calls: () => number; cl
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const port = (server.address() as { port: number }).port;
-  return { port, calls: () => calls, close: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }) };
+  return {
+    port,
+    calls: () => calls,
+    close: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
 }
 
 /** Accepts connections and never answers. */
@@ -41,7 +49,14 @@ async function blackhole(): Promise<{ port: number; close(): Promise<void> }> {
     s.on("error", () => undefined);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  return { port: (server.address() as { port: number }).port, close: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }) };
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
 }
 
 describe("timeouts and retries", () => {
@@ -177,7 +192,11 @@ describe("consistent hashing", () => {
   it("sends the same key to the same instance, and spreads different keys", async () => {
     const mesh = await startThriftMesh({ v1: 4 });
     try {
-      mesh.setCluster("ring", { lbPolicy: "ring_hash" }, mesh.servers.v1!.map((s) => ({ host: "127.0.0.1", port: s.port })));
+      mesh.setCluster(
+        "ring",
+        { lbPolicy: "ring_hash" },
+        mesh.servers.v1!.map((s) => ({ host: "127.0.0.1", port: s.port })),
+      );
       // The Thrift metadata key `method` stands in for a user attribute here.
       mesh.setRoutes([{ name: "r", match: [], action: { kind: "cluster", cluster: "ring" }, hashPolicy: ["method"] }]);
       const c = mesh.client();

@@ -7,7 +7,17 @@ import { startThriftMesh, tally, type ThriftMesh } from "../testing/thrift-mesh.
 import type { RouteEntry } from "../config/types.ts";
 
 const split = (v1: number): RouteEntry[] => [
-  { name: "split", match: [], action: { kind: "weighted", clusters: [{ name: "v1", weight: v1 }, { name: "v2", weight: 100 - v1 }] } },
+  {
+    name: "split",
+    match: [],
+    action: {
+      kind: "weighted",
+      clusters: [
+        { name: "v1", weight: v1 },
+        { name: "v2", weight: 100 - v1 },
+      ],
+    },
+  },
 ];
 
 describe("route changes under load", () => {
@@ -60,7 +70,12 @@ describe("route changes under load", () => {
     const inFlight = Array.from({ length: 10 }, () => c.sayHelloSlowly("x", 150));
     await vi.waitFor(() => expect(slowCalls("v1") - started).toBe(10)); // all ten are at the server
     // Remove the cluster while its requests are in flight (as a CDS update without it would).
-    mesh.proxy.setClusters(mesh.proxy.clusters.clusterNames().filter((n) => n !== "temp").map((name) => ({ name, lbPolicy: "round_robin", connectTimeoutMs: 500, connectionsPerEndpoint: 1 })));
+    mesh.proxy.setClusters(
+      mesh.proxy.clusters
+        .clusterNames()
+        .filter((n) => n !== "temp")
+        .map((name) => ({ name, lbPolicy: "round_robin", connectTimeoutMs: 500, connectionsPerEndpoint: 1 })),
+    );
     mesh.setRoutes(split(50));
     const { ok, errors } = await tally(inFlight);
     expect(errors).toEqual({});

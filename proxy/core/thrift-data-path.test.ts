@@ -13,7 +13,22 @@ const ROUTE = "hello.default.svc.cluster.local_9090";
 const LISTENER = "hello.default.svc.cluster.local_9090";
 
 function weighted(v1: number, v2: number): RouteConfig {
-  return { name: ROUTE, routes: [{ name: "split", match: [], action: { kind: "weighted", clusters: [{ name: "outbound|9090|v1|hello", weight: v1 }, { name: "outbound|9090|v2|hello", weight: v2 }] } }] };
+  return {
+    name: ROUTE,
+    routes: [
+      {
+        name: "split",
+        match: [],
+        action: {
+          kind: "weighted",
+          clusters: [
+            { name: "outbound|9090|v1|hello", weight: v1 },
+            { name: "outbound|9090|v2|hello", weight: v2 },
+          ],
+        },
+      },
+    ],
+  };
 }
 
 const variants: Array<[ThriftTransportName, ThriftProtocolName]> = [

@@ -17,7 +17,9 @@ describe("authorization", () => {
   });
 
   it("with ALLOW policies, denies what none of them match", async () => {
-    await mesh.setListener({ authorization: [{ name: "only-users", action: "ALLOW", rules: [[{ name: "method", kind: "prefix", value: "getUser" }], [{ name: "method", kind: "exact", value: "listUsers" }]] }] });
+    await mesh.setListener({
+      authorization: [{ name: "only-users", action: "ALLOW", rules: [[{ name: "method", kind: "prefix", value: "getUser" }], [{ name: "method", kind: "exact", value: "listUsers" }]] }],
+    });
     const c = mesh.client();
     expect((await c.call<{ message: string }>("getUser", "1")).message).toBe("user 1");
     expect((await c.call<{ message: string }>("listUsers")).message).toBe("users");

@@ -5,9 +5,7 @@ import type { RequestContext, RequestFilter } from "./filter.ts";
 export const FAULT_STATS = ["aborts_injected", "delays_injected"] as const;
 type Stat = (typeof FAULT_STATS)[number];
 
-const KNOWN_KINDS = new Set<LocalErrorKind>([
-  "no_route", "no_cluster", "no_healthy_endpoint", "upstream_failure", "timeout", "rate_limited", "fault_abort", "overflow", "unauthorized",
-]);
+const KNOWN_KINDS = new Set<LocalErrorKind>(["no_route", "no_cluster", "no_healthy_endpoint", "upstream_failure", "timeout", "rate_limited", "fault_abort", "overflow", "unauthorized"]);
 
 /**
  * Fault injection per route (a meshsim extension for meta protocols): abort answers locally

@@ -8,7 +8,10 @@ export class TokenBucket {
   private tokens: number;
   private lastFill: number;
 
-  constructor(private readonly config: TokenBucketConfig, now = Date.now()) {
+  constructor(
+    private readonly config: TokenBucketConfig,
+    now = Date.now(),
+  ) {
     this.tokens = config.maxTokens;
     this.lastFill = now;
   }

@@ -43,9 +43,25 @@ describe("RouteTable", () => {
 
   it("splits by weight", () => {
     let seed = 1;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const split = new RouteTable(
-      { name: "s", routes: [{ name: "w", match: [], action: { kind: "weighted", clusters: [{ name: "v1", weight: 20 }, { name: "v2", weight: 80 }, { name: "v3", weight: 0 }] } }] },
+      {
+        name: "s",
+        routes: [
+          {
+            name: "w",
+            match: [],
+            action: {
+              kind: "weighted",
+              clusters: [
+                { name: "v1", weight: 20 },
+                { name: "v2", weight: 80 },
+                { name: "v3", weight: 0 },
+              ],
+            },
+          },
+        ],
+      },
       random,
     );
     const counts: Record<string, number> = {};
@@ -73,6 +89,9 @@ describe("RouteTable", () => {
       ["two", false, [true, false]],
     ]);
     const hit = table.trials(md({ method: "getOrder" }));
-    expect(hit.map((t) => [t.route.name, t.matched])).toEqual([["exact", false], ["prefix", true]]);
+    expect(hit.map((t) => [t.route.name, t.matched])).toEqual([
+      ["exact", false],
+      ["prefix", true],
+    ]);
   });
 });

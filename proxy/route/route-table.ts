@@ -31,7 +31,10 @@ export interface RouteTrial {
 export class RouteTable {
   private readonly routes: CompiledRoute[];
 
-  constructor(readonly config: RouteConfig, private readonly random: () => number = Math.random) {
+  constructor(
+    readonly config: RouteConfig,
+    private readonly random: () => number = Math.random,
+  ) {
     this.routes = config.routes.map(compileRoute);
   }
 

@@ -48,7 +48,11 @@ function unknownNames(expr: string, have: Exported): string[] {
     for (const l of matchers!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)/g)) if (!have.labels.has(l[1]!)) missing.push(`label ${l[1]}`);
   }
   for (const g of expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)) {
-    for (const l of g[1]!.split(",").map((x) => x.trim()).filter(Boolean)) if (!have.labels.has(l)) missing.push(`label ${l}`);
+    for (const l of g[1]!
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean))
+      if (!have.labels.has(l)) missing.push(`label ${l}`);
   }
   for (const v of expr.matchAll(/label_values\([^,]*,\s*([a-zA-Z_][a-zA-Z0-9_]*)\)/g)) if (!have.labels.has(v[1]!)) missing.push(`label ${v[1]}`);
   return missing;
@@ -60,7 +64,12 @@ describe("the Grafana dashboard", () => {
   let have: Exported;
   beforeAll(async () => {
     mesh = await startThriftMesh({ v1: 1 });
-    admin = await startAdminServer(mesh.proxy, 0, () => true, () => ({}));
+    admin = await startAdminServer(
+      mesh.proxy,
+      0,
+      () => true,
+      () => ({}),
+    );
     await mesh.client().sayHello("x");
     have = exported(await (await fetch(`http://127.0.0.1:${admin.port}/stats/prometheus`)).text());
   });

@@ -32,7 +32,12 @@ describe("labelled request metrics", () => {
       const port = mesh.servers[v]![0]!.port;
       mesh.setCluster(`outbound|9090|${v}|hello.default.svc.cluster.local`, {}, [{ host: "127.0.0.1", port, workload: { name: `hello-${v}`, namespace: "default", app: "hello", version: v } }]);
     }
-    admin = await startAdminServer(mesh.proxy, 0, () => true, () => ({}));
+    admin = await startAdminServer(
+      mesh.proxy,
+      0,
+      () => true,
+      () => ({}),
+    );
   });
   afterAll(async () => {
     await admin.close();
@@ -41,7 +46,17 @@ describe("labelled request metrics", () => {
 
   it("counts requests by destination version, method and outcome, with their durations", async () => {
     mesh.setRoutes([
-      { name: "r", match: [], action: { kind: "weighted", clusters: [{ name: "outbound|9090|v1|hello.default.svc.cluster.local", weight: 50 }, { name: "outbound|9090|v2|hello.default.svc.cluster.local", weight: 50 }] } },
+      {
+        name: "r",
+        match: [],
+        action: {
+          kind: "weighted",
+          clusters: [
+            { name: "outbound|9090|v1|hello.default.svc.cluster.local", weight: 50 },
+            { name: "outbound|9090|v2|hello.default.svc.cluster.local", weight: 50 },
+          ],
+        },
+      },
     ]);
     const c = mesh.client();
     const { ok } = await tally(Array.from({ length: 200 }, () => c.sayHello("x")));
@@ -57,7 +72,9 @@ describe("labelled request metrics", () => {
   });
 
   it("labels a local reply with its reason", async () => {
-    mesh.setRoutes([{ name: "abort", match: [], action: { kind: "cluster", cluster: "outbound|9090|v1|hello.default.svc.cluster.local" }, fault: { abort: { percentage: 100, errorKind: "fault_abort" } } }]);
+    mesh.setRoutes([
+      { name: "abort", match: [], action: { kind: "cluster", cluster: "outbound|9090|v1|hello.default.svc.cluster.local" }, fault: { abort: { percentage: 100, errorKind: "fault_abort" } } },
+    ]);
     await tally(Array.from({ length: 7 }, () => mesh.client().sayHello("x")));
     expect(sample(await scrape(), "istio_requests_total", { outcome: "fault_abort", destination_workload: "unknown", request_method: "sayHello" })).toBe(7);
   });
@@ -92,7 +109,13 @@ describe("series identity", () => {
   it("an endpoint update repeating the same identity, or another cluster reaching the same workload, keeps one series per label set", () => {
     const cla = (port: number) => ({
       cluster_name: "c",
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: port } } }, metadata: { filter_metadata: { istio: { workload: "hello-v1;default;hello;v1;Kubernetes" } } } }] }],
+      endpoints: [
+        {
+          lb_endpoints: [
+            { endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: port } } }, metadata: { filter_metadata: { istio: { workload: "hello-v1;default;hello;v1;Kubernetes" } } } },
+          ],
+        },
+      ],
     });
     const roundTrip = (port: number) => {
       const any = encodeAny(TYPE_URL.endpoint, cla(port));
@@ -103,7 +126,10 @@ describe("series identity", () => {
     metrics.record("thrift", "outbound|9090|v1|hello.default.svc.cluster.local", roundTrip(1), "m", "ok", 1);
     // Another cluster name for the same host and workload (a subset-less cluster): the same labels.
     metrics.record("thrift", "outbound|9090||hello.default.svc.cluster.local", roundTrip(1), "m", "ok", 1);
-    const lines = metrics.prometheus().split("\n").filter((l) => l.startsWith("istio_requests_total{"));
+    const lines = metrics
+      .prometheus()
+      .split("\n")
+      .filter((l) => l.startsWith("istio_requests_total{"));
     expect(lines).toEqual([expect.stringMatching(/destination_workload="hello-v1".* 3$/)]);
   });
 });

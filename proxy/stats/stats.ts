@@ -111,7 +111,10 @@ export class StatsStore {
 export class StatScope<S extends string> {
   private readonly keys = new Map<string, string>();
 
-  constructor(private readonly values: Map<string, number>, readonly prefix: string) {}
+  constructor(
+    private readonly values: Map<string, number>,
+    readonly prefix: string,
+  ) {}
 
   inc(name: S, by = 1): void {
     const key = this.key(name);

@@ -37,10 +37,18 @@ export async function startThriftMesh(versions: Record<string, number>, clusterD
   const base = (name: string): ClusterConfig => ({ name, lbPolicy: "round_robin", connectTimeoutMs: 500, connectionsPerEndpoint: 1, ...clusterDefaults });
   for (const [version, list] of Object.entries(servers)) {
     clusters.set(version, base(version));
-    endpoints.set(version, list.map((s) => ({ host: "127.0.0.1", port: s.port })));
+    endpoints.set(
+      version,
+      list.map((s) => ({ host: "127.0.0.1", port: s.port })),
+    );
   }
   clusters.set("all", base("all"));
-  endpoints.set("all", Object.values(servers).flat().map((s) => ({ host: "127.0.0.1", port: s.port })));
+  endpoints.set(
+    "all",
+    Object.values(servers)
+      .flat()
+      .map((s) => ({ host: "127.0.0.1", port: s.port })),
+  );
   const push = () => {
     proxy.setClusters([...clusters.values()]);
     proxy.setEndpoints([...endpoints].map(([clusterName, eps]) => ({ clusterName, endpoints: eps })));
@@ -77,7 +85,11 @@ export async function startThriftMesh(versions: Record<string, number>, clusterD
     async close() {
       await Promise.all(clients.map((c) => c.close()));
       await proxy.close();
-      await Promise.all(Object.values(servers).flat().map((s) => s.close()));
+      await Promise.all(
+        Object.values(servers)
+          .flat()
+          .map((s) => s.close()),
+      );
     },
   };
 }
@@ -90,7 +102,7 @@ export async function tally(calls: Array<Promise<{ identity: { version: string }
     if (r.status === "fulfilled") ok[r.value.identity.version] = (ok[r.value.identity.version] ?? 0) + 1;
     else {
       const m = /^meshsim: ([a-z_]+):/.exec(String((r.reason as Error)?.message));
-      const kind = m ? m[1]! : (r.reason as Error)?.name ?? "error";
+      const kind = m ? m[1]! : ((r.reason as Error)?.name ?? "error");
       errors[kind] = (errors[kind] ?? 0) + 1;
     }
   }

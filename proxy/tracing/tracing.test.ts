@@ -34,7 +34,10 @@ function spansIn(file: string): OtlpSpan[] {
   } catch {
     return [];
   }
-  const lines = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> });
+  const lines = text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> });
   return lines.flatMap((r) => r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)));
 }
 

@@ -21,9 +21,15 @@ class RecordingSink implements ConfigSink {
   routeUpdates = 0;
   /** When set, setRoutes rejects updates with this message. */
   rejectRoutes: string | undefined;
-  setListeners(l: ListenerConfig[]) { this.listeners = l; }
-  setClusters(c: ClusterConfig[]) { this.clusters = c; }
-  setEndpoints(e: ClusterLoadAssignment[]) { this.endpoints = e; }
+  setListeners(l: ListenerConfig[]) {
+    this.listeners = l;
+  }
+  setClusters(c: ClusterConfig[]) {
+    this.clusters = c;
+  }
+  setEndpoints(e: ClusterLoadAssignment[]) {
+    this.endpoints = e;
+  }
   async setRoutes(r: RouteConfig[]) {
     await Promise.resolve();
     if (this.rejectRoutes) throw new Error(this.rejectRoutes);
@@ -87,33 +93,25 @@ describe("ADS client and server", () => {
     const sink = new RecordingSink();
     const cp = await setup(sink);
     await waitFor("first ACK", () => cp.status().proxies.length === 1 && cp.status().acked);
-    expect(sink.listeners).toEqual([
-      { name: `${HOST}_9090`, address: { host: "240.240.0.10", port: 9090 }, codec: "thrift", routeConfigName: `${HOST}_9090`, statPrefix: `outbound|9090||${HOST}` },
-    ]);
+    expect(sink.listeners).toEqual([{ name: `${HOST}_9090`, address: { host: "240.240.0.10", port: 9090 }, codec: "thrift", routeConfigName: `${HOST}_9090`, statPrefix: `outbound|9090||${HOST}` }]);
     expect(sink.clusters.map((c) => c.name)).toEqual([`outbound|9090||${HOST}`, `outbound|9090|v1|${HOST}`, `outbound|9090|v2|${HOST}`]);
     expect(sink.endpoints.find((e) => e.clusterName === `outbound|9090|v2|${HOST}`)?.endpoints).toEqual([
       { host: "127.0.0.1", port: 19002, workload: { name: "thrift-hello-v2", namespace: "meta-thrift", app: "thrift-hello", version: "v2" } },
     ]);
-    expect(sink.routes).toEqual([
-      { name: `${HOST}_9090`, routes: [{ name: "default", match: [], action: { kind: "cluster", cluster: `outbound|9090||${HOST}` } }] },
-    ]);
+    expect(sink.routes).toEqual([{ name: `${HOST}_9090`, routes: [{ name: "default", match: [], action: { kind: "cluster", cluster: `outbound|9090||${HOST}` } }] }]);
     const status = cp.status();
     expect(status.proxies).toEqual([
       {
         id: "sidecar-1",
         connected: true,
-        types: Object.fromEntries(
-          ["Cluster", "ClusterLoadAssignment", "Listener", "RouteConfiguration"].map((t) => [t, { sentVersion: status.version, ackedVersion: status.version }]),
-        ),
+        types: Object.fromEntries(["Cluster", "ClusterLoadAssignment", "Listener", "RouteConfiguration"].map((t) => [t, { sentVersion: status.version, ackedVersion: status.version }])),
       },
     ]);
 
     cp.store.apply(parseResources(routerYaml("v2"), "router.yaml").resources);
     const version = await cp.settled();
     await waitFor("route update", () => sink.routes[0]?.routes[0]?.name === "to-v2");
-    expect(sink.routes[0]!.routes).toEqual([
-      { name: "to-v2", match: [{ name: "method", kind: "exact", value: "sayHello" }], action: { kind: "cluster", cluster: `outbound|9090|v2|${HOST}` } },
-    ]);
+    expect(sink.routes[0]!.routes).toEqual([{ name: "to-v2", match: [{ name: "method", kind: "exact", value: "sayHello" }], action: { kind: "cluster", cluster: `outbound|9090|v2|${HOST}` } }]);
     await waitFor("ACK of the route update", () => cp.allAcked(version));
     expect(cp.status().proxies[0]!.types.RouteConfiguration).toEqual({ sentVersion: version, ackedVersion: version });
     expect(client!.status()).toMatchObject({ connected: true, reconnects: 0, types: { RouteConfiguration: { version } } });

@@ -12,13 +12,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { Bootstrap } from "../config/types.ts";
 import type { ConfigSink } from "../config/config-sink.ts";
-import {
-  decodeCluster,
-  decodeClusterLoadAssignment,
-  decodeListener,
-  decodeRouteConfiguration,
-  edsServiceName,
-} from "./decode.ts";
+import { decodeCluster, decodeClusterLoadAssignment, decodeListener, decodeRouteConfiguration, edsServiceName } from "./decode.ts";
 import { decodeAny, envoyRoot, TO_OBJECT_OPTIONS, toStruct, TYPE_URL, type TypeUrl } from "../../common/envoy-protos.ts";
 
 const ADS_PATH = "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources";
@@ -174,7 +168,12 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
         case TYPE_URL.listener: {
           const listeners = objects.map((l) => decodeListener(l, bootstrap.redirects));
           await sink.setListeners(listeners);
-          followUp = () => resubscribe(s, TYPE_URL.route, listeners.map((l) => l.routeConfigName));
+          followUp = () =>
+            resubscribe(
+              s,
+              TYPE_URL.route,
+              listeners.map((l) => l.routeConfigName),
+            );
           break;
         }
         case TYPE_URL.route:

@@ -95,7 +95,7 @@ spec:
       "6: spec.selector: a workload selector is not supported",
       "9: spec.accessLogging[0].filter: access log filters are not supported",
       "10: spec.accessLogging[0].match.mode: mode SERVER matches nothing here",
-      "8: spec.accessLogging[0].providers[0].name: unsupported access log provider \"otel\" (meshsim has Istio's built-in \"envoy\"",
+      '8: spec.accessLogging[0].providers[0].name: unsupported access log provider "otel" (meshsim has Istio\'s built-in "envoy"',
     ]);
   });
 
@@ -114,7 +114,10 @@ ${extra}  tracing: [{randomSamplingPercentage: 25${extra ? ", disableSpanReporti
   });
 
   it("names a target ServiceEntry that does not exist", () => {
-    const { resources } = parseResources(SERVICES + "---\napiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata: {name: t}\nspec:\n  targetRefs: [{kind: ServiceEntry, name: helo}]\n  accessLogging: [{}]\n", "t.yaml");
+    const { resources } = parseResources(
+      SERVICES + "---\napiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata: {name: t}\nspec:\n  targetRefs: [{kind: ServiceEntry, name: helo}]\n  accessLogging: [{}]\n",
+      "t.yaml",
+    );
     expect(validateResources(resources).map((p) => `${p.line}: ${p.path}: ${p.message}`)).toEqual(['24: spec.targetRefs[0].name: unknown ServiceEntry "default/helo"']);
   });
 

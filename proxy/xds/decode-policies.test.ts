@@ -38,7 +38,13 @@ describe("decode policies from the wire", () => {
       {
         name: "split",
         match: [],
-        action: { kind: "weighted", clusters: [{ name: `outbound|9090|v1|${HOST}`, weight: 30 }, { name: `outbound|9090|v2|${HOST}`, weight: 70 }] },
+        action: {
+          kind: "weighted",
+          clusters: [
+            { name: `outbound|9090|v1|${HOST}`, weight: 30 },
+            { name: `outbound|9090|v2|${HOST}`, weight: 70 },
+          ],
+        },
         hashPolicy: ["user"],
         timeoutMs: 2000,
         retries: { attempts: 3, retryOn: ["connect-failure", "error-reply"], perTryTimeoutMs: 500, budget: 0.25 },
@@ -72,17 +78,25 @@ describe("decode policies from the wire", () => {
         name: "meta-dubbo/allow-hello",
         action: "ALLOW",
         rules: [
-          [{ name: "interface", kind: "exact", value: "org.apache.dubbo.samples.basic.api.DemoService" }, { name: "method", kind: "exact", value: "sayHello" }],
-          [{ name: "interface", kind: "exact", value: "org.apache.dubbo.samples.basic.api.DemoService" }, { name: "method", kind: "prefix", value: "get" }],
+          [
+            { name: "interface", kind: "exact", value: "org.apache.dubbo.samples.basic.api.DemoService" },
+            { name: "method", kind: "exact", value: "sayHello" },
+          ],
+          [
+            { name: "interface", kind: "exact", value: "org.apache.dubbo.samples.basic.api.DemoService" },
+            { name: "method", kind: "prefix", value: "get" },
+          ],
         ],
       },
       {
         name: "istio-system/deny-admin",
         action: "DENY",
-        rules: [[
-          { name: "interface", kind: "regex", value: "(?!(?:org\\.apache\\.dubbo\\.samples\\.public\\..*)$).*" },
-          { name: "method", kind: "regex", value: ".*Admin" },
-        ]],
+        rules: [
+          [
+            { name: "interface", kind: "regex", value: "(?!(?:org\\.apache\\.dubbo\\.samples\\.public\\..*)$).*" },
+            { name: "method", kind: "regex", value: ".*Admin" },
+          ],
+        ],
       },
     ]);
   });
@@ -92,16 +106,29 @@ describe("decode policies from the wire", () => {
     const breakers = { maxConnections: 100, maxPendingRequests: 10, maxRequests: 1000, maxRetries: 3 };
     expect(clusters).toEqual([
       {
-        name: `outbound|9090||${HOST}`, lbPolicy: "ring_hash", connectTimeoutMs: 250, connectionsPerEndpoint: 1, minimumRingSize: 2048,
-        circuitBreakers: breakers, outlierDetection: { consecutiveErrors: 5, intervalMs: 10000, baseEjectionTimeMs: 30000, maxEjectionPercent: 50 },
+        name: `outbound|9090||${HOST}`,
+        lbPolicy: "ring_hash",
+        connectTimeoutMs: 250,
+        connectionsPerEndpoint: 1,
+        minimumRingSize: 2048,
+        circuitBreakers: breakers,
+        outlierDetection: { consecutiveErrors: 5, intervalMs: 10000, baseEjectionTimeMs: 30000, maxEjectionPercent: 50 },
       },
       {
-        name: `outbound|9090|v1|${HOST}`, lbPolicy: "least_request", connectTimeoutMs: 250, connectionsPerEndpoint: 1,
-        circuitBreakers: breakers, outlierDetection: { consecutiveErrors: 5, intervalMs: 10000, baseEjectionTimeMs: 30000, maxEjectionPercent: 50 },
+        name: `outbound|9090|v1|${HOST}`,
+        lbPolicy: "least_request",
+        connectTimeoutMs: 250,
+        connectionsPerEndpoint: 1,
+        circuitBreakers: breakers,
+        outlierDetection: { consecutiveErrors: 5, intervalMs: 10000, baseEjectionTimeMs: 30000, maxEjectionPercent: 50 },
       },
       {
-        name: `outbound|9090|v2|${HOST}`, lbPolicy: "maglev", connectTimeoutMs: 250, connectionsPerEndpoint: 1,
-        circuitBreakers: breakers, outlierDetection: { consecutiveErrors: 2, intervalMs: 1000, baseEjectionTimeMs: 1500, maxEjectionPercent: 10 },
+        name: `outbound|9090|v2|${HOST}`,
+        lbPolicy: "maglev",
+        connectTimeoutMs: 250,
+        connectionsPerEndpoint: 1,
+        circuitBreakers: breakers,
+        outlierDetection: { consecutiveErrors: 2, intervalMs: 1000, baseEjectionTimeMs: 1500, maxEjectionPercent: 10 },
       },
     ]);
   });

@@ -122,7 +122,7 @@ export function decodeRedisCluster(c: Obj, out: ClusterConfig): void {
   const where = `cluster ${out.name}`;
   const options = (c.typed_extension_protocol_options ?? {}) as Record<string, Obj>;
   const opt = options[REDIS_PROXY_FILTER];
-  const meta = c.metadata?.filter_metadata?.["meshsim.dev"] ? (fromStruct(c.metadata.filter_metadata["meshsim.dev"]) as Obj).redis as Obj | undefined : undefined;
+  const meta = c.metadata?.filter_metadata?.["meshsim.dev"] ? ((fromStruct(c.metadata.filter_metadata["meshsim.dev"]) as Obj).redis as Obj | undefined) : undefined;
   if (!opt && !meta) return;
   const redis: NonNullable<ClusterConfig["redis"]> = { mode: "proxy" };
   if (opt) {

@@ -31,14 +31,27 @@ describe("decode Envoy resources", () => {
   });
 
   it("decodes weighted clusters", () => {
-    const decoded = decodeRouteConfiguration(rc([], { weighted_clusters: { clusters: [{ name: "a", weight: { value: 30 } }, { name: "b", weight: { value: 70 } }] } }));
-    expect(decoded.routes[0]!.action).toEqual({ kind: "weighted", clusters: [{ name: "a", weight: 30 }, { name: "b", weight: 70 }] });
+    const decoded = decodeRouteConfiguration(
+      rc([], {
+        weighted_clusters: {
+          clusters: [
+            { name: "a", weight: { value: 30 } },
+            { name: "b", weight: { value: 70 } },
+          ],
+        },
+      }),
+    );
+    expect(decoded.routes[0]!.action).toEqual({
+      kind: "weighted",
+      clusters: [
+        { name: "a", weight: 30 },
+        { name: "b", weight: 70 },
+      ],
+    });
   });
 
   it("rejects header match forms it cannot honour", () => {
-    expect(() => decodeRouteConfiguration(rc([{ name: "a", suffix_match: "x" }]))).toThrow(
-      'route configuration h_9090, route r: unsupported header match for "a" (suffix_match)',
-    );
+    expect(() => decodeRouteConfiguration(rc([{ name: "a", suffix_match: "x" }]))).toThrow('route configuration h_9090, route r: unsupported header match for "a" (suffix_match)');
     expect(() => decodeRouteConfiguration(rc([{ name: "a", exact_match: "x", invert_match: true }]))).toThrow(/invert_match/);
     expect(() => decodeRouteConfiguration(rc([{ name: "a", string_match: { exact: "x", ignore_case: true } }]))).toThrow(/unsupported header match/);
     expect(() => decodeRouteConfiguration(rc([], { cluster_header: "x" }))).toThrow(/unsupported route action/);
@@ -48,10 +61,15 @@ describe("decode Envoy resources", () => {
 
   it("decodes clusters and endpoints, rejecting what it cannot run", () => {
     expect(decodeCluster({ name: "c", type: "EDS", lb_policy: "ROUND_ROBIN", connect_timeout: { seconds: "1", nanos: 500000000 } })).toEqual({
-      name: "c", lbPolicy: "round_robin", connectTimeoutMs: 1500, connectionsPerEndpoint: 1,
+      name: "c",
+      lbPolicy: "round_robin",
+      connectTimeoutMs: 1500,
+      connectionsPerEndpoint: 1,
     });
     expect(() => decodeCluster({ name: "c", type: "EDS", lb_policy: "CLUSTER_PROVIDED" })).toThrow(/unsupported lb_policy CLUSTER_PROVIDED/);
-    expect(decodeClusterLoadAssignment({ cluster_name: "c", endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: 1 } } } }] }] }))
-      .toEqual({ clusterName: "c", endpoints: [{ host: "127.0.0.1", port: 1 }] });
+    expect(decodeClusterLoadAssignment({ cluster_name: "c", endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: 1 } } } }] }] })).toEqual({
+      clusterName: "c",
+      endpoints: [{ host: "127.0.0.1", port: 1 }],
+    });
   });
 });

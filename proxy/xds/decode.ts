@@ -305,9 +305,7 @@ export function decodeHeaderMatcher(h: Obj, where: string): AttributeMatch {
   throw new Error(`${where}: unsupported header match for "${name}" (${forms.join(", ") || "no match form"})`);
 }
 
-const ROUTE_ACTION_FIELDS = new Set([
-  "cluster", "weighted_clusters", "request_mirror_policies", "hash_policy", "timeout", "retry_policy",
-]);
+const ROUTE_ACTION_FIELDS = new Set(["cluster", "weighted_clusters", "request_mirror_policies", "hash_policy", "timeout", "retry_policy"]);
 
 function decodeAction(r: Obj, where: string): RouteAction {
   const action = r.route as Obj | undefined;
@@ -334,7 +332,10 @@ function mutations(list: Obj[] | undefined, where: string): HeaderMutation[] | u
 }
 
 function retryPolicy(p: Obj, budget: unknown, where: string): RetryPolicy {
-  const retryOn = String(p.retry_on ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const retryOn = String(p.retry_on ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const on of retryOn) if (!RETRY_ON.has(on as never)) throw new Error(`${where}: unsupported retry_on "${on}" (supported: ${[...RETRY_ON].join(", ")})`);
   const out: RetryPolicy = { attempts: wrapped(p.num_retries) ?? 1, retryOn: retryOn as RetryPolicy["retryOn"][number][] };
   const perTry = durationMs(p.per_try_timeout);
@@ -364,9 +365,7 @@ function fault(f: Obj, where: string): RouteFault {
 
 function decodeRoute(r: Obj, routeName: string, where: string): RouteEntry {
   const match = (r.match ?? {}) as Obj;
-  const pathForms = Object.keys(match).filter(
-    (k) => k !== "headers" && k !== "prefix" && !(Array.isArray(match[k]) && match[k].length === 0),
-  );
+  const pathForms = Object.keys(match).filter((k) => k !== "headers" && k !== "prefix" && !(Array.isArray(match[k]) && match[k].length === 0));
   if (pathForms.length > 0 || (match.prefix !== undefined && match.prefix !== "/" && match.prefix !== "")) {
     throw new Error(`${where}: unsupported match ${[...pathForms, match.prefix !== undefined ? `prefix "${match.prefix}"` : ""].filter(Boolean).join(", ")}`);
   }

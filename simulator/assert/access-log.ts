@@ -14,7 +14,9 @@ export const ACCESS_LOG_FIELDS = ["protocol", "listener", "route", "cluster", "u
 const EXAMPLES = 3;
 
 export function accessLogName(c: AccessLogCondition): string {
-  const where = Object.entries(c.where).map(([k, v]) => `${k}=${v}`).join(",");
+  const where = Object.entries(c.where)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
   return `accessLog ${c.sidecar} ${where || "all"}${c.after !== undefined ? ` after "${c.after}"` : ""} ${c.op} ${c.value}`;
 }
 
@@ -58,5 +60,10 @@ function describeWhere(where: Record<string, string>): string {
 }
 
 function globRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
 }

@@ -17,7 +17,7 @@ describe("already failed", () => {
   });
 
   it("an error count past its maximum, by kind or in total; a minimum never stops traffic", () => {
-    const counts: Expectation[] = [{ kind: "errors", counts: { fault_abort: { min: 400 }, "TApplicationException": { min: 0, max: 2 } }, source }];
+    const counts: Expectation[] = [{ kind: "errors", counts: { fault_abort: { min: 400 }, TApplicationException: { min: 0, max: 2 } }, source }];
     expect(alreadyFailed(counts, live(2, { "TApplicationException:no_route": 2 }), 1000)).toBeUndefined();
     expect(alreadyFailed(counts, live(3, { "TApplicationException:no_route": 3 }), 1000)).toBe("errors TApplicationException can no longer stay at most 2: 3 already");
     expect(alreadyFailed([{ kind: "errors", counts: { total: { min: 0, max: 0 } }, source }], live(1), 10)).toMatch(/^errors total/);

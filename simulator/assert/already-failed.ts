@@ -56,4 +56,3 @@ export function alreadyFailed(expectations: readonly Expectation[], live: LiveCo
 function formatCount(n: number): string {
   return Number.isFinite(n) ? String(Math.ceil(n)) : "unbounded";
 }
-

@@ -42,7 +42,10 @@ export function homogeneity(a: readonly number[], b: readonly number[]): { stati
     const column = (a[i] ?? 0) + (b[i] ?? 0);
     if (column === 0) continue;
     categories++;
-    for (const [observed, rowTotal] of [[a[i] ?? 0, na], [b[i] ?? 0, nb]] as const) {
+    for (const [observed, rowTotal] of [
+      [a[i] ?? 0, na],
+      [b[i] ?? 0, nb],
+    ] as const) {
       const expected = (rowTotal * column) / n;
       if (expected > 0) statistic += (observed - expected) ** 2 / expected;
     }
@@ -70,7 +73,6 @@ function compareCounts(
   const show = (v: number[], t: number) => keys.map((k, i) => `${k}=${v[i]} (${((v[i]! / t) * 100).toFixed(1)}%)`).join(" ");
   return { step, aspect, message: `meshsim ${show(va, ta)} vs envoy ${show(vb, tb)}`, p: test.p };
 }
-
 
 function label(t: TrafficResult): string {
   return t.id !== undefined ? `${t.step} (${t.id})` : t.step;

@@ -145,9 +145,7 @@ describe("distribution assertion", () => {
     const r = checkDistribution(expectation({ v1: 0.2, v2: 0.8 }), { v1: 412, v2: 1588 });
     expect(r.passed).toBe(true);
     expect(r.name).toBe("distribution by version");
-    expect(r.message).toBe(
-      "distribution by version: observed v1=412 (20.6%) v2=1588 (79.4%), expected v1=20% v2=80%, exact binomial p=0.50, max deviation 0.6% (v1) <= tolerance 3% — pass",
-    );
+    expect(r.message).toBe("distribution by version: observed v1=412 (20.6%) v2=1588 (79.4%), expected v1=20% v2=80%, exact binomial p=0.50, max deviation 0.6% (v1) <= tolerance 3% — pass");
     expect(r.message).not.toContain("\n");
   });
 

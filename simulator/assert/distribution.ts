@@ -61,7 +61,9 @@ export function evaluateDistribution(expectation: DistributionExpectation, resul
 export function checkDistribution(expectation: DistributionExpectation, counts: Readonly<Record<string, number>>): AssertionResult {
   const { by, expected, tolerance, confidence } = expectation;
   const name = `distribution by ${by}`;
-  const unexpected = Object.keys(counts).filter((k) => !(k in expected) && (counts[k] ?? 0) > 0).sort();
+  const unexpected = Object.keys(counts)
+    .filter((k) => !(k in expected) && (counts[k] ?? 0) > 0)
+    .sort();
   const names = [...Object.keys(expected), ...unexpected];
   const total = names.reduce((sum, k) => sum + (counts[k] ?? 0), 0);
   const categories: CategoryOutcome[] = names.map((k) => {
@@ -70,7 +72,9 @@ export function checkDistribution(expectation: DistributionExpectation, counts: 
     const expectedShare = expected[k] ?? 0;
     return { name: k, observed, observedShare, expectedShare, deviation: observedShare - expectedShare };
   });
-  const expectedText = Object.entries(expected).map(([k, v]) => `${k}=${percent(v)}`).join(" ");
+  const expectedText = Object.entries(expected)
+    .map(([k, v]) => `${k}=${percent(v)}`)
+    .join(" ");
 
   if (total === 0) {
     return {
@@ -107,9 +111,7 @@ export function checkDistribution(expectation: DistributionExpectation, counts: 
   const beyondTolerance = maxDeviation > tolerance + TOLERANCE_EPSILON;
   const passed = !(significant && beyondTolerance);
 
-  const observedText = categories
-    .map((c) => `${c.name}=${c.observed} (${percent(c.observedShare)})${c.name in expected ? "" : " (not expected)"}`)
-    .join(" ");
+  const observedText = categories.map((c) => `${c.name}=${c.observed} (${percent(c.observedShare)})${c.name in expected ? "" : " (not expected)"}`).join(" ");
   const testText = test === "none" ? "no test needed (one category)" : `${test} p=${formatP(pValue)}${significant ? ` (significant at ${percent(confidence)})` : ""}`;
   const deviationText = `max deviation ${percent(maxDeviation)}${maxDeviation > 0 ? ` (${worst.name})` : ""} ${beyondTolerance ? ">" : "<="} tolerance ${percent(tolerance)}`;
   return {
@@ -146,7 +148,10 @@ function significanceTest(categories: readonly CategoryOutcome[]): { test: Distr
     const [a] = positive as [CategoryOutcome, CategoryOutcome];
     return { test: "exact binomial", statistic: a.observed, df: 1, pValue: binomialTwoSided(a.observed, n, a.expectedShare) };
   }
-  const r = chiSquareGoodnessOfFit(positive.map((c) => c.observed), positive.map((c) => c.expectedShare));
+  const r = chiSquareGoodnessOfFit(
+    positive.map((c) => c.observed),
+    positive.map((c) => c.expectedShare),
+  );
   return { test: "chi-square", ...r };
 }
 

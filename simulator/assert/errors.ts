@@ -35,7 +35,9 @@ export function evaluateErrors(ranges: ErrorCountRanges, result: TrafficResult):
 
 /** "timeout=3, reset=1" — the most frequent kinds first, at most `limit`. */
 export function topErrors(errors: Readonly<Record<string, number>>, limit = 5): string {
-  const entries = Object.entries(errors).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const entries = Object.entries(errors)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const shown = entries.slice(0, limit).map(([k, n]) => `${k}=${n}`);
   if (entries.length > limit) shown.push(`+${entries.length - limit} more kinds`);
   return shown.join(", ") || "none";

@@ -10,10 +10,7 @@ describe("evaluateExpectation", () => {
   it("success rate", () => {
     const ok = evaluateExpectation({ kind: "successRate", min: 1 }, trafficResult());
     expect(ok).toMatchObject({ name: "success rate", passed: true, message: "success rate: 2000/2000 (100%) >= 100% — pass" });
-    const bad = evaluateExpectation(
-      { kind: "successRate", min: 0.999 },
-      trafficResult({ successes: 1990, errors: { timeout: 7, "TApplicationException:no_route": 3 } }),
-    );
+    const bad = evaluateExpectation({ kind: "successRate", min: 0.999 }, trafficResult({ successes: 1990, errors: { timeout: 7, "TApplicationException:no_route": 3 } }));
     expect(bad.passed).toBe(false);
     expect(bad.message).toBe("success rate: 1990/2000 (99.50%) < 99.90%; errors: timeout=7, TApplicationException:no_route=3 — FAIL");
     expect(evaluateExpectation({ kind: "successRate", min: 1 }, trafficResult({ requests: 0, successes: 0 })).passed).toBe(false);
@@ -29,9 +26,7 @@ describe("evaluateExpectation", () => {
     const ok = evaluateExpectation(thresholds("p(99) < 20ms", "avg <= 2.1", "med < 2ms", "max < 1s", "rate < 1%"), trafficResult());
     expect(ok.passed).toBe(true);
     expect(ok.name).toBe("thresholds p(99) < 20ms, avg <= 2.1, med < 2ms, max < 1s, rate < 1%");
-    expect(ok.message).toBe(
-      "thresholds: p(99)=8.4ms < 20ms ok; avg=2.1ms <= 2.1ms ok; med=1.8ms < 2ms ok; max=14.2ms < 1s ok; rate=0% < 1% ok — pass",
-    );
+    expect(ok.message).toBe("thresholds: p(99)=8.4ms < 20ms ok; avg=2.1ms <= 2.1ms ok; med=1.8ms < 2ms ok; max=14.2ms < 1s ok; rate=0% < 1% ok — pass");
     const bad = evaluateExpectation(thresholds("p(99.9) < 10ms", "rate < 0.001"), trafficResult({ successes: 1990 }));
     expect(bad.passed).toBe(false);
     expect(bad.message).toContain("p(99.9)=12.5ms < 10ms violated");
@@ -42,9 +37,7 @@ describe("evaluateExpectation", () => {
     const result = trafficResult({ successes: 1990, errors: { timeout: 7, "TApplicationException:no_route": 3 } });
     const r = evaluateExpectation({ kind: "errors", counts: { total: { min: 10, max: 10 }, TApplicationException: { min: 1 }, reset: { min: 0, max: 0 } } }, result);
     expect(r.passed).toBe(true);
-    expect(r.message).toBe(
-      "errors: total=10 (expected 10); TApplicationException=3 (expected >= 1); reset=0 (expected 0); seen: timeout=7, TApplicationException:no_route=3 — pass",
-    );
+    expect(r.message).toBe("errors: total=10 (expected 10); TApplicationException=3 (expected >= 1); reset=0 (expected 0); seen: timeout=7, TApplicationException:no_route=3 — pass");
     const bad = evaluateExpectation({ kind: "errors", counts: { timeout: { min: 0, max: 2 } } }, result);
     expect(bad.passed).toBe(false);
     expect(bad.message).toContain("timeout=7 (expected 0..2) violated");

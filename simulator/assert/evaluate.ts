@@ -24,7 +24,15 @@ export function evaluateExpectation(expectation: TrafficAssertion, result: Traff
     case "connections":
       return evaluateConnections(expectation.counts, result);
     case "affinity":
-      return evaluateAffinity(expectation, result, expectation.sameAs !== undefined ? earlier?.(expectation.sameAs).filter((t) => t.byKey !== undefined).pop() : undefined);
+      return evaluateAffinity(
+        expectation,
+        result,
+        expectation.sameAs !== undefined
+          ? earlier?.(expectation.sameAs)
+              .filter((t) => t.byKey !== undefined)
+              .pop()
+          : undefined,
+      );
     case "addedLatency":
       return evaluateAddedLatency(expectation, result, earlier?.(expectation.over).at(-1));
   }

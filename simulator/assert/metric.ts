@@ -60,7 +60,9 @@ export function evaluateMetric(metric: MetricCondition, stats: StatsSnapshot, ba
 
 function similarNames(stats: StatsSnapshot, pattern: string): string {
   const suffix = pattern.split(".").pop() ?? "";
-  const names = Object.keys(stats).filter((k) => k.endsWith(suffix)).slice(0, 3);
+  const names = Object.keys(stats)
+    .filter((k) => k.endsWith(suffix))
+    .slice(0, 3);
   return names.length ? names.join(", ") : "none";
 }
 

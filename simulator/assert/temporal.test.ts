@@ -46,7 +46,9 @@ describe("eventually", () => {
   it("fails when it settles too late, saying what it saw", () => {
     const r = evaluateEventually(toV2, 500, 2000, shift);
     expect(r.passed).toBe(false);
-    expect(r.message).toMatch(/^eventually \(within 500ms of the last change at 2s\): never held through to the end of the traffic; from second 2: distribution by version: observed v2=500 \(62.5%\) v1=300 \(37.5%\)/);
+    expect(r.message).toMatch(
+      /^eventually \(within 500ms of the last change at 2s\): never held through to the end of the traffic; from second 2: distribution by version: observed v2=500 \(62.5%\) v1=300 \(37.5%\)/,
+    );
     expect(r.message).not.toContain("\n");
   });
 
@@ -97,7 +99,10 @@ describe("connections and metric assertions", () => {
 
   it("metric: exact names, wildcards summed, deltas, and a hint when nothing matches", () => {
     const stats = { "cluster.outbound|9090|v1|hello.upstream_rq_total": 30, "cluster.outbound|9090|v2|hello.upstream_rq_total": 70, "listener.x.downstream_rq_total": 100 };
-    expect(readMetric(stats, "cluster.outbound|9090|*|hello.upstream_rq_total")).toEqual({ value: 100, matched: ["cluster.outbound|9090|v1|hello.upstream_rq_total", "cluster.outbound|9090|v2|hello.upstream_rq_total"] });
+    expect(readMetric(stats, "cluster.outbound|9090|*|hello.upstream_rq_total")).toEqual({
+      value: 100,
+      matched: ["cluster.outbound|9090|v1|hello.upstream_rq_total", "cluster.outbound|9090|v2|hello.upstream_rq_total"],
+    });
     const m = { sidecar: "caller", name: "cluster.outbound|9090|v2|hello.upstream_rq_total", op: ">=", value: 50, delta: true } as const;
     const r = evaluateMetric(m, stats, { ...stats, "cluster.outbound|9090|v2|hello.upstream_rq_total": 30 });
     expect(r).toMatchObject({ passed: false, message: "metric: caller increase of cluster.outbound|9090|v2|hello.upstream_rq_total=40 >= 50 — FAIL" });

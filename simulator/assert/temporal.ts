@@ -108,9 +108,7 @@ export function evaluateConsistently(inner: TrafficAssertion, forMs: number | un
   return {
     name: `consistently ${name}`,
     passed,
-    message: passed
-      ? `consistently: held in each of ${checked} seconds${note} — ${verdict(true)}`
-      : `consistently: no traffic in the first ${seconds} seconds to check — ${verdict(false)}`,
+    message: passed ? `consistently: held in each of ${checked} seconds${note} — ${verdict(true)}` : `consistently: no traffic in the first ${seconds} seconds to check — ${verdict(false)}`,
     details: { forMs: forMs ?? null, seconds, checked },
   };
 }

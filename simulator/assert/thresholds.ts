@@ -76,7 +76,12 @@ function parseStat(expression: string, raw: string): ThresholdStat {
   if (p) {
     const n = String(Number(p[1]));
     if (!(n in PERCENTILES)) {
-      throw new ThresholdSyntaxError(expression, `p(${p[1]}) is not recorded; use one of ${Object.keys(PERCENTILES).map((k) => `p(${k})`).join(", ")}`);
+      throw new ThresholdSyntaxError(
+        expression,
+        `p(${p[1]}) is not recorded; use one of ${Object.keys(PERCENTILES)
+          .map((k) => `p(${k})`)
+          .join(", ")}`,
+      );
     }
     return `p(${Number(n)})`;
   }
@@ -99,7 +104,6 @@ function parseRateValue(expression: string, raw: string): number {
   return value;
 }
 
-
 /** The observed value of a statistic, or a reason it cannot be observed. */
 export function observe(stat: ThresholdStat, result: TrafficResult): number | string {
   if (stat === "rate") {
@@ -115,10 +119,17 @@ export function evaluateThresholds(thresholds: readonly Threshold[], result: Tra
   const checks = thresholds.map((t) => {
     const actual = observe(t.stat, result);
     const passed = typeof actual === "number" && compare(actual, t.op, t.value);
-    const shown =
-      typeof actual === "string" ? actual : t.stat === "rate" ? percent(actual, 2) : formatMs(actual);
+    const shown = typeof actual === "string" ? actual : t.stat === "rate" ? percent(actual, 2) : formatMs(actual);
     const limit = t.stat === "rate" ? percent(t.value, 2) : formatMs(t.value);
-    return { threshold: t.source, stat: t.stat, op: t.op, limit: t.value, actual: typeof actual === "number" ? actual : null, passed, text: `${t.stat}=${shown} ${t.op} ${limit} ${passed ? "ok" : "violated"}` };
+    return {
+      threshold: t.source,
+      stat: t.stat,
+      op: t.op,
+      limit: t.value,
+      actual: typeof actual === "number" ? actual : null,
+      passed,
+      text: `${t.stat}=${shown} ${t.op} ${limit} ${passed ? "ok" : "violated"}`,
+    };
   });
   const passed = checks.every((c) => c.passed);
   const name = `thresholds ${thresholds.map((t) => t.source).join(", ")}`;

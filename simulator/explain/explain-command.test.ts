@@ -108,11 +108,25 @@ describe("meshsim explain", () => {
     expect({ ...fromControlPlane, from: undefined }).toEqual({ ...fromFiles, from: undefined });
 
     const listener = `${HOST}_9090`;
-    const bootstrap = { node: { id: "explain-test", cluster: "caller" }, xds: { address: `127.0.0.1:${cp.xdsPort}` }, admin: { host: "127.0.0.1", port: 0 }, redirects: { [listener]: { host: "127.0.0.1", port: 0 } } };
+    const bootstrap = {
+      node: { id: "explain-test", cluster: "caller" },
+      xds: { address: `127.0.0.1:${cp.xdsPort}` },
+      admin: { host: "127.0.0.1", port: 0 },
+      redirects: { [listener]: { host: "127.0.0.1", port: 0 } },
+    };
     const proxy = new Proxy({ redirects: bootstrap.redirects });
     const ads: AdsClient = startAdsClient(bootstrap, proxy, { backoffInitialMs: 20 });
-    const admin: AdminServer = await startAdminServer(proxy, 0, () => true, () => ads.status());
-    cleanups.push(() => proxy.close(), () => admin.close(), () => ads.close());
+    const admin: AdminServer = await startAdminServer(
+      proxy,
+      0,
+      () => true,
+      () => ads.status(),
+    );
+    cleanups.push(
+      () => proxy.close(),
+      () => admin.close(),
+      () => ads.close(),
+    );
     while (!(cp.status().proxies.length === 1 && cp.status().acked)) await new Promise((resolve) => setTimeout(resolve, 20));
     const fromSidecar = JSON.parse((await run("explain", "--sidecar", `127.0.0.1:${admin.port}`, ...args)).out);
     expect(fromSidecar.from).toBe(`sidecar 127.0.0.1:${admin.port}`);
@@ -130,7 +144,8 @@ describe("meshsim explain", () => {
 
   it("reads a scenario's resources after a chosen step", async () => {
     const file = "scenarios/thrift/version-routing.yaml";
-    const subsetAfter = async (...step: string[]) => JSON.parse((await run("explain", file, ...step, "--host", "hello.default.svc.cluster.local", "--method", "sayHello", "--json")).out).route.destinations[0].subset;
+    const subsetAfter = async (...step: string[]) =>
+      JSON.parse((await run("explain", file, ...step, "--host", "hello.default.svc.cluster.local", "--method", "sayHello", "--json")).out).route.destinations[0].subset;
     expect(await subsetAfter("--step", "route to v1")).toBe("v1");
     expect(await subsetAfter()).toBe("v2");
     const bad = await run("explain", file, "--step", "nope", "--host", "hello.default.svc.cluster.local");

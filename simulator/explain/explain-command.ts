@@ -40,7 +40,9 @@ the weights, subsets and endpoints it can reach, and every policy that applies, 
 file:line of the rule that decided. Files are Aeraki/Istio resources or scenarios.
 
 options:
-${Object.entries(EXPLAIN_OPTIONS).map(([k, o]) => `  --${k}${o.value ? " <value>" : ""}`.padEnd(30) + o.help).join("\n")}
+${Object.entries(EXPLAIN_OPTIONS)
+  .map(([k, o]) => `  --${k}${o.value ? " <value>" : ""}`.padEnd(30) + o.help)
+  .join("\n")}
 
 exit status: 0 the request is routed, 1 it gets a local reply (no route, denied), 2 bad input
 `;
@@ -164,11 +166,12 @@ export async function explainCommand(argv: string[], expandYamlArgs: (paths: str
   const controlPlane = values["control-plane"]?.[0];
   const chosen = [positional.length > 0, sidecar !== undefined, controlPlane !== undefined].filter(Boolean).length;
   if (chosen !== 1) throw new MeshsimError("INVALID_INPUT", "explain: name resource files, or --control-plane <addr>, or --sidecar <addr> (exactly one of them)");
-  const source = sidecar !== undefined
-    ? await sourceFromSidecar(sidecar)
-    : controlPlane !== undefined
-      ? await sourceFromControlPlane(controlPlane)
-      : await sourceFromFiles(expandYamlArgs(positional), values.step?.[0]);
+  const source =
+    sidecar !== undefined
+      ? await sourceFromSidecar(sidecar)
+      : controlPlane !== undefined
+        ? await sourceFromControlPlane(controlPlane)
+        : await sourceFromFiles(expandYamlArgs(positional), values.step?.[0]);
   const explanation: Explanation = explain(source.config, request, source.provenance);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ from: source.from, problems: source.problems, ...explanation }, null, 2)}\n`);
@@ -178,4 +181,3 @@ export async function explainCommand(argv: string[], expandYamlArgs: (paths: str
   }
   return explanation.route && !/local reply/.test(explanation.outcome) ? 0 : 1;
 }
-

@@ -31,7 +31,12 @@ const routed = (e: Explanation) => [e.route?.name, e.route?.destinations.map((d)
 describe("meshsim explain on an Envoy sidecar's /config_dump", () => {
   it("routes Thrift and Dubbo requests as Envoy's filters do, with Envoy's clusters and endpoints", async () => {
     cp = await startControlPlane({ files: FILES });
-    const listenerPorts = { [`${HELLO}_9090`]: await allocatePort(), [`${ORDERS}_20880`]: await allocatePort(), [`${CACHE}_6379`]: await allocatePort(), ["users.default.svc.cluster.local_6380"]: await allocatePort() };
+    const listenerPorts = {
+      [`${HELLO}_9090`]: await allocatePort(),
+      [`${ORDERS}_20880`]: await allocatePort(),
+      [`${CACHE}_6379`]: await allocatePort(),
+      ["users.default.svc.cluster.local_6380"]: await allocatePort(),
+    };
     const envoy = await supervisor.start(envoySidecarSpawn("envoy", { nodeId: "envoy-explain", cluster: "caller", xdsAddress: { host: "127.0.0.1", port: cp.xdsPort }, listenerPorts }));
     const deadline = Date.now() + 15_000;
     while (!(cp.status().proxies.length === 1 && cp.allAcked()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -42,11 +47,7 @@ describe("meshsim explain on an Envoy sidecar's /config_dump", () => {
 
     const canary = explain(config, { protocol: "thrift", host: HELLO, metadata: { method: "sayHello", env: "canary" } });
     expect(routed(canary)).toEqual(["route-0", [`outbound|9090|v2|${HELLO} 100% 127.0.0.1:19002`]]);
-    expect(canary.route?.destinations[0]?.policies.map((p) => p.detail)).toEqual([
-      "least_request",
-      "maxConnections 10",
-      "eject after 3 consecutive errors for 10000 ms (every 1000 ms, at most 10%)",
-    ]);
+    expect(canary.route?.destinations[0]?.policies.map((p) => p.detail)).toEqual(["least_request", "maxConnections 10", "eject after 3 consecutive errors for 10000 ms (every 1000 ms, at most 10%)"]);
 
     // thrift_proxy has no prefix match: Envoy's second route takes every method, so a call meshsim's
     // proxy answers with no_route is split 80/20 (and mirrored) by Envoy. explain says so for each.

@@ -10,7 +10,10 @@ import { sourceFromFiles, sourceFromResources } from "./explain-command.ts";
 import { parseResources } from "../../control-plane/resources/parse.ts";
 
 const HELLO = "hello.default.svc.cluster.local";
-const lineOf = (file: string, text: string) => readFileSync(file, "utf8").split("\n").findIndex((l) => l.includes(text)) + 1;
+const lineOf = (file: string, text: string) =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .findIndex((l) => l.includes(text)) + 1;
 
 async function ask(file: string, host: string, metadata: Record<string, string>): Promise<Explanation> {
   const source = await sourceFromFiles([file], undefined);
@@ -44,7 +47,9 @@ describe("explain's policies on the shipped scenarios", () => {
     const file = "scenarios/kafka/rate-limit.yaml";
     const host = "kafka.default.svc.cluster.local";
     const noisy = await ask(file, host, { api_name: "Produce", client_id: "noisy", topic: "limited" });
-    expect(policies(noisy)).toEqual([`local rate limit: condition 0 (client_id exact "noisy", api_name exact "Produce"): 5 tokens, 5 every 60000 ms @${lineOf(file, "- match: {attributes: {client_id")}`]);
+    expect(policies(noisy)).toEqual([
+      `local rate limit: condition 0 (client_id exact "noisy", api_name exact "Produce"): 5 tokens, 5 every 60000 ms @${lineOf(file, "- match: {attributes: {client_id")}`,
+    ]);
     const quiet = await ask(file, host, { api_name: "Produce", client_id: "quiet", topic: "limited" });
     expect(policies(quiet)).toEqual([`(not applied) local rate limit: no condition matches and there is no default bucket: not limited @${lineOf(file, "localRateLimit:") + 1}`]);
   });
@@ -74,7 +79,13 @@ describe("explain's policies on the shipped scenarios", () => {
     const broken = sourceFromResources(typo.resources, typo.problems, file);
     expect(broken.problems.map((p) => p.message)).toContain('unknown subset "v9": DestinationRule DestinationRule/orders does not define it');
     const beta = explain(broken.config, { host: "orders.default.svc.cluster.local", metadata: { interface: "shop.OrderService", method: "findAll", tenant: "beta" } }, broken.provenance);
-    expect(beta.route?.destinations[0]).toMatchObject({ cluster: "outbound|20880|v9|orders.default.svc.cluster.local", missing: "the sidecar has no cluster outbound|20880|v9|orders.default.svc.cluster.local: local reply no_cluster", endpoints: [] });
-    expect(beta.outcome).toBe("route beta-queries → outbound|20880|v9|orders.default.svc.cluster.local (100%); the sidecar has no cluster outbound|20880|v9|orders.default.svc.cluster.local (100%): those requests get local reply no_cluster");
+    expect(beta.route?.destinations[0]).toMatchObject({
+      cluster: "outbound|20880|v9|orders.default.svc.cluster.local",
+      missing: "the sidecar has no cluster outbound|20880|v9|orders.default.svc.cluster.local: local reply no_cluster",
+      endpoints: [],
+    });
+    expect(beta.outcome).toBe(
+      "route beta-queries → outbound|20880|v9|orders.default.svc.cluster.local (100%); the sidecar has no cluster outbound|20880|v9|orders.default.svc.cluster.local (100%): those requests get local reply no_cluster",
+    );
   });
 });

@@ -115,9 +115,7 @@ function checkRedisService(source: ExplainSource, rs: RedisService, where: strin
 function walk(resources: Resource[], where: string, tamper?: (c: SidecarConfig) => void): Walked[] {
   const source = sourceFromResources(resources, [], where);
   tamper?.(source.config);
-  return resources.flatMap((r) =>
-    r.kind === "MetaRouter" ? checkMetaRouter(source, r, where) : r.kind === "RedisService" ? checkRedisService(source, r, where) : [],
-  );
+  return resources.flatMap((r) => (r.kind === "MetaRouter" ? checkMetaRouter(source, r, where) : r.kind === "RedisService" ? checkRedisService(source, r, where) : []));
 }
 
 async function scenarioStates(): Promise<Array<{ where: string; resources: Resource[] }>> {

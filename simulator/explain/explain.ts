@@ -67,7 +67,21 @@ export interface DestinationResult {
 }
 
 export interface PolicyResult {
-  kind: "authorization" | "local rate limit" | "global rate limit" | "fault" | "retries" | "timeout" | "mirror" | "hash" | "request mutation" | "response mutation" | "load balancer" | "circuit breaker" | "outlier detection" | "redis";
+  kind:
+    | "authorization"
+    | "local rate limit"
+    | "global rate limit"
+    | "fault"
+    | "retries"
+    | "timeout"
+    | "mirror"
+    | "hash"
+    | "request mutation"
+    | "response mutation"
+    | "load balancer"
+    | "circuit breaker"
+    | "outlier detection"
+    | "redis";
   /** Whether it acts on this request (a rate limit whose match fails, for example, does not). */
   applies: boolean;
   detail: string;
@@ -94,12 +108,19 @@ function describeMatch(m: AttributeMatch): string {
 
 function listenerFor(config: SidecarConfig, req: ExplainRequest): ListenerConfig {
   const candidates = config.listeners.filter((l) => l.name.startsWith(`${req.host}_`) && /^\d+$/.test(l.name.slice(req.host.length + 1)));
-  const known = () => config.listeners.map((l) => l.name).sort().join(", ") || "none";
+  const known = () =>
+    config.listeners
+      .map((l) => l.name)
+      .sort()
+      .join(", ") || "none";
   if (candidates.length === 0) throw new MeshsimError("INVALID_INPUT", `no listener for host ${req.host} (listeners: ${known()})`);
   const listener = req.port !== undefined ? candidates.find((l) => l.name === `${req.host}_${req.port}`) : candidates.length === 1 ? candidates[0] : undefined;
   if (!listener) {
     const ports = candidates.map((l) => l.name.slice(req.host.length + 1)).join(", ");
-    throw new MeshsimError("INVALID_INPUT", req.port !== undefined ? `host ${req.host} has no port ${req.port} (ports: ${ports})` : `host ${req.host} has several ports (${ports}): name one with --port`);
+    throw new MeshsimError(
+      "INVALID_INPUT",
+      req.port !== undefined ? `host ${req.host} has no port ${req.port} (ports: ${ports})` : `host ${req.host} has several ports (${ports}): name one with --port`,
+    );
   }
   if (req.protocol !== undefined && listener.codec !== req.protocol) {
     throw new MeshsimError("INVALID_INPUT", `${listener.name} speaks ${listener.codec}, not ${req.protocol}`);
@@ -237,7 +258,14 @@ function clusterPolicies(c: ClusterConfig, parts: ReturnType<typeof parseOutboun
   ];
   const cb = c.circuitBreakers;
   if (cb && Object.keys(cb).length > 0) {
-    out.push({ kind: "circuit breaker", applies: true, detail: Object.entries(cb).map(([k, v]) => `${k} ${v}`).join(", "), ...at("connectionPool") });
+    out.push({
+      kind: "circuit breaker",
+      applies: true,
+      detail: Object.entries(cb)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", "),
+      ...at("connectionPool"),
+    });
   }
   const od = c.outlierDetection;
   if (od) {
@@ -254,7 +282,13 @@ function clusterPolicies(c: ClusterConfig, parts: ReturnType<typeof parseOutboun
 function routePolicies(route: RouteEntry, out: Explanation, rp: ReturnType<Provenance["route"]>): void {
   const policyAt = (field: "timeout" | "retries" | "fault") => withAt(rp?.policy(field));
   const { fault, retries } = route;
-  if (fault?.abort) out.policies.push({ kind: "fault", applies: true, detail: `abort ${fault.abort.percentage}% with ${fault.abort.errorKind}${fault.abort.message ? ` ("${fault.abort.message}")` : ""}`, ...policyAt("fault") });
+  if (fault?.abort)
+    out.policies.push({
+      kind: "fault",
+      applies: true,
+      detail: `abort ${fault.abort.percentage}% with ${fault.abort.errorKind}${fault.abort.message ? ` ("${fault.abort.message}")` : ""}`,
+      ...policyAt("fault"),
+    });
   if (fault?.delay) out.policies.push({ kind: "fault", applies: true, detail: `delay ${fault.delay.percentage}% by ${fault.delay.fixedDelayMs} ms`, ...policyAt("fault") });
   if (route.timeoutMs !== undefined) out.policies.push({ kind: "timeout", applies: true, detail: `${route.timeoutMs} ms for the whole request, retries included`, ...policyAt("timeout") });
   if (retries) {
@@ -262,9 +296,16 @@ function routePolicies(route: RouteEntry, out: Explanation, rp: ReturnType<Prove
     out.policies.push({ kind: "retries", applies: true, detail, ...policyAt("retries") });
   }
   if (route.mirror) out.policies.push({ kind: "mirror", applies: true, detail: `${route.mirror.percentage}% copied to ${route.mirror.cluster}`, ...withAt(rp?.mirror()) });
-  if (route.hashPolicy) out.policies.push({ kind: "hash", applies: true, detail: `consistent hash on ${route.hashPolicy.join(", ")} = ${route.hashPolicy.map((k) => JSON.stringify(out.request.metadata[k] ?? null)).join(", ")}` });
-  if (route.requestMutation) out.policies.push({ kind: "request mutation", applies: true, detail: route.requestMutation.map((m) => `${m.key}=${m.value}`).join(", "), ...withAt(rp?.requestMutation()) });
-  if (route.responseMutation) out.policies.push({ kind: "response mutation", applies: true, detail: route.responseMutation.map((m) => `${m.key}=${m.value}`).join(", "), ...withAt(rp?.responseMutation()) });
+  if (route.hashPolicy)
+    out.policies.push({
+      kind: "hash",
+      applies: true,
+      detail: `consistent hash on ${route.hashPolicy.join(", ")} = ${route.hashPolicy.map((k) => JSON.stringify(out.request.metadata[k] ?? null)).join(", ")}`,
+    });
+  if (route.requestMutation)
+    out.policies.push({ kind: "request mutation", applies: true, detail: route.requestMutation.map((m) => `${m.key}=${m.value}`).join(", "), ...withAt(rp?.requestMutation()) });
+  if (route.responseMutation)
+    out.policies.push({ kind: "response mutation", applies: true, detail: route.responseMutation.map((m) => `${m.key}=${m.value}`).join(", "), ...withAt(rp?.responseMutation()) });
 }
 
 /** Redis: the longest matching key prefix wins (the proxy's RedisRouter), else the catch-all. */
@@ -285,7 +326,9 @@ function explainRedis(config: SidecarConfig, listener: ListenerConfig, metadata:
     out.routes.push({
       name: `prefix ${JSON.stringify(r.prefix)}`,
       matched: held,
-      conditions: [{ attribute: "key", expected: `prefix ${JSON.stringify(r.prefix)}${redis.caseInsensitive ? " (any case)" : ""}`, actual: key, held, ...withAt(provenance.redisRoute(host, r.prefix)) }],
+      conditions: [
+        { attribute: "key", expected: `prefix ${JSON.stringify(r.prefix)}${redis.caseInsensitive ? " (any case)" : ""}`, actual: key, held, ...withAt(provenance.redisRoute(host, r.prefix)) },
+      ],
       ...withAt(provenance.redisRoute(host, r.prefix)),
     });
     if (held) break;

@@ -17,7 +17,9 @@ function policy(p: PolicyResult, indent: string): string {
 
 export function formatExplanation(e: Explanation): string {
   const lines: string[] = [];
-  const md = Object.entries(e.request.metadata).map(([k, v]) => `${k}=${v}`).join(" ");
+  const md = Object.entries(e.request.metadata)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
   lines.push(`request   ${e.request.protocol} ${e.request.host}:${e.request.port}${md ? `  ${md}` : ""}`);
   lines.push(`listener  ${e.listener.name} (${e.listener.codec})${where(e.listener.at)}`);
   if (e.routes.length > 0) {

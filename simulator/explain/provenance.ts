@@ -82,7 +82,9 @@ function at(r: Resource, path: FieldPath, note?: string): Location {
 }
 
 function labelsNote(labels: Record<string, string>): string {
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(" ");
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
 }
 
 export function resourceProvenance(written: readonly Resource[]): Provenance {
@@ -134,7 +136,11 @@ export function resourceProvenance(written: readonly Resource[]): Provenance {
     policyGroup(host, port, subset, group) {
       const dr = destinationRuleFor(resources, host);
       if (!dr) return undefined;
-      const path = effectivePolicySources(dr, port, dr.spec.subsets.find((s) => s.name === subset))[group];
+      const path = effectivePolicySources(
+        dr,
+        port,
+        dr.spec.subsets.find((s) => s.name === subset),
+      )[group];
       return path && at(dr, path);
     },
     endpoint(host, subset, address, port) {
@@ -157,7 +163,8 @@ export function resourceProvenance(written: readonly Resource[]): Provenance {
     localRateLimit(host, condition) {
       const mr = router(host);
       if (!mr?.spec.localRateLimit) return undefined;
-      const path: FieldPath = condition >= 0 ? ["spec", "localRateLimit", "conditions", condition] : mr.spec.localRateLimit.tokenBucket ? ["spec", "localRateLimit", "tokenBucket"] : ["spec", "localRateLimit"];
+      const path: FieldPath =
+        condition >= 0 ? ["spec", "localRateLimit", "conditions", condition] : mr.spec.localRateLimit.tokenBucket ? ["spec", "localRateLimit", "tokenBucket"] : ["spec", "localRateLimit"];
       return at(mr, path);
     },
     globalRateLimit(host) {

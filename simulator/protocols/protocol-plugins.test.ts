@@ -44,8 +44,14 @@ describe("simulator protocol plug-ins", () => {
     const summary = await runScenario(scenario, { noReports: true, failFast: false });
     expect(summary.error).toBeUndefined();
     const failed = failures(summary);
-    expect(failed.some((f) => /^canary tenant goes to v2: distribution/.test(f)), failed.join(" | ")).toBe(true);
-    expect(failed.some((f) => /^canary tenant goes to v2: metric .*received\.lookup/.test(f)), failed.join(" | ")).toBe(true);
+    expect(
+      failed.some((f) => /^canary tenant goes to v2: distribution/.test(f)),
+      failed.join(" | "),
+    ).toBe(true);
+    expect(
+      failed.some((f) => /^canary tenant goes to v2: metric .*received\.lookup/.test(f)),
+      failed.join(" | "),
+    ).toBe(true);
     expect(failed.filter((f) => !f.startsWith("canary tenant goes to v2: "))).toEqual([]);
   });
 });

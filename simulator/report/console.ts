@@ -36,7 +36,8 @@ export function renderConsoleSummary(summary: RunSummary, options: ConsoleOption
     if (step.error !== undefined) lines.push(`      ${paint("red", "error:")} ${indent(step.error, "             ")}`);
     if (step.aborted !== undefined) lines.push(`      ${paint("red", "aborted:")} ${step.aborted}`);
     for (const t of step.traffic) lines.push(...trafficLines(t, paint));
-    for (const e of step.expectations) lines.push(e.notApplicable !== undefined ? `      ${paint("yellow", "○")} ${paint("yellow", e.message)}` : `      ${mark(e.passed)} ${e.passed ? e.message : paint("red", e.message)}`);
+    for (const e of step.expectations)
+      lines.push(e.notApplicable !== undefined ? `      ${paint("yellow", "○")} ${paint("yellow", e.message)}` : `      ${mark(e.passed)} ${e.passed ? e.message : paint("red", e.message)}`);
   }
 
   if (summary.notRun !== undefined) lines.push(`  ${paint("dim", `not run (an earlier step was aborted): ${summary.notRun.join(", ")}`)}`);
@@ -65,9 +66,7 @@ function trafficLines(t: TrafficResult, paint: Paint): string[] {
   ];
   if (t.latency.count > 0) {
     const l = t.latency;
-    out.push(
-      paint("dim", `      latency p50 ${formatMs(l.p50Ms)} p99 ${formatMs(l.p99Ms)} max ${formatMs(l.maxMs)} · raw p50 ${formatMs(t.latencyRaw.p50Ms)} p99 ${formatMs(t.latencyRaw.p99Ms)}`),
-    );
+    out.push(paint("dim", `      latency p50 ${formatMs(l.p50Ms)} p99 ${formatMs(l.p99Ms)} max ${formatMs(l.maxMs)} · raw p50 ${formatMs(t.latencyRaw.p50Ms)} p99 ${formatMs(t.latencyRaw.p99Ms)}`));
   }
   for (const by of ["version", "instance"] as const) {
     const counts = Object.entries(t.byIdentity[by]);
@@ -120,7 +119,15 @@ export function renderDataPlaneComparison(meshsim: RunSummary, envoy: RunSummary
   const paint: Paint = (style, s) => (color ? `\u001b[${CODES[style][0]}m${s}\u001b[${CODES[style][1]}m` : s);
   const lines = [paint("bold", `${meshsim.scenario.name}: meshsim ${runOutcome(meshsim)} · envoy ${runOutcome(envoy)}`)];
   const seen = (t: TrafficResult | undefined) =>
-    t ? `${t.successes}/${t.requests} ok${Object.keys(t.byIdentity.version).length > 0 ? ` ${Object.entries(t.byIdentity.version).map(([v, n]) => `${v}=${n}`).join(" ")}` : ""}` : "—";
+    t
+      ? `${t.successes}/${t.requests} ok${
+          Object.keys(t.byIdentity.version).length > 0
+            ? ` ${Object.entries(t.byIdentity.version)
+                .map(([v, n]) => `${v}=${n}`)
+                .join(" ")}`
+            : ""
+        }`
+      : "—";
   const width = Math.max(...meshsim.steps.map((s) => s.name.length), 4);
   lines.push(paint("dim", `  ${"step".padEnd(width)}  ${"meshsim".padEnd(32)}  envoy`));
   for (const [i, step] of meshsim.steps.entries()) {

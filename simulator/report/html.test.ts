@@ -42,7 +42,7 @@ describe("HTML report", () => {
     expect(html.indexOf('<span class="verdict">FAILED</span>')).toBeGreaterThan(header);
     expect(html).toContain("success rate: 2988/3000 (99.60%) &lt; 100%; errors: timeout=12 — FAIL");
     expect(html).toContain("latency 80ms±0ms → hello-v1-0");
-    expect(html).toContain("<td>timeout</td><td class=\"num\">12</td>");
+    expect(html).toContain('<td>timeout</td><td class="num">12</td>');
     expect(html).toContain("# &lt;not a tag&gt; &amp; friends");
     expect(html).toContain("vars: stride=25");
     expect(html).toContain("Destination split per second (by version)");

@@ -57,9 +57,12 @@ export function renderHtml(summary: RunSummary): string {
   const expectations = summary.steps.flatMap((s) => s.expectations);
   const verdict = summary.unsupported ? `UNSUPPORTED ON ${(summary.dataPlane ?? "").toUpperCase()}` : summary.passed ? "PASSED" : "FAILED";
   const tags = summary.scenario.tags.length ? ` · tags: ${summary.scenario.tags.map(esc).join(", ")}` : "";
-  const vars = summary.scenario.vars && Object.keys(summary.scenario.vars).length
-    ? ` · vars: ${Object.entries(summary.scenario.vars).map(([k, v]) => `${esc(k)}=${esc(String(v))}`).join(", ")}`
-    : "";
+  const vars =
+    summary.scenario.vars && Object.keys(summary.scenario.vars).length
+      ? ` · vars: ${Object.entries(summary.scenario.vars)
+          .map(([k, v]) => `${esc(k)}=${esc(String(v))}`)
+          .join(", ")}`
+      : "";
   const out: string[] = [];
   out.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`);
   out.push(`<title>${esc(verdict)} · ${esc(summary.scenario.name)} · meshsim</title><style>${CSS}</style></head><body>`);
@@ -72,7 +75,9 @@ export function renderHtml(summary: RunSummary): string {
   out.push(`</header><main>`);
   if (summary.error !== undefined) out.push(`<section class="step"><h2>Run error</h2><div class="error">${esc(summary.error)}</div></section>`);
   if (summary.unsupported) {
-    out.push(`<section class="step"><h2>Not supported on ${esc(summary.dataPlane ?? "this data plane")}: nothing ran</h2><ul class="expect">${summary.unsupported.map((u) => `<li class="na">${esc(u)}</li>`).join("")}</ul></section>`);
+    out.push(
+      `<section class="step"><h2>Not supported on ${esc(summary.dataPlane ?? "this data plane")}: nothing ran</h2><ul class="expect">${summary.unsupported.map((u) => `<li class="na">${esc(u)}</li>`).join("")}</ul></section>`,
+    );
   }
 
   out.push(`<section class="step"><h2>Expectations</h2>${expectationList(summary.steps)}</section>`);
@@ -108,7 +113,9 @@ function expectationList(steps: readonly StepSummary[]): string {
 function stepSection(step: StepSummary, summary: RunSummary): string {
   const out: string[] = [];
   out.push(`<section class="step" data-step="${esc(step.name)}">`);
-  out.push(`<h2>${esc(step.name)} <span class="badge ${step.passed ? "pass" : "fail"}">${step.passed ? "pass" : "fail"}</span> <span class="muted">${esc(stepKind(step))} · ${esc(formatMs(step.durationMs))}</span></h2>`);
+  out.push(
+    `<h2>${esc(step.name)} <span class="badge ${step.passed ? "pass" : "fail"}">${step.passed ? "pass" : "fail"}</span> <span class="muted">${esc(stepKind(step))} · ${esc(formatMs(step.durationMs))}</span></h2>`,
+  );
   if (step.error !== undefined) out.push(`<div class="error">${esc(step.error)}</div>`);
   if (step.aborted !== undefined) out.push(`<div class="error">aborted: ${esc(step.aborted)}</div>`);
   if (step.expectations.length) out.push(`<ul class="expect">${step.expectations.map((e) => `<li class="${expectationClass(e)}">${esc(e.message)}</li>`).join("")}</ul>`);
@@ -162,7 +169,7 @@ function trafficBlock(t: TrafficResult, events: readonly StepEvent[], summary: R
   charts.push(
     stackedBars({
       title: "Requests per second",
-        markerLabels: false,
+      markerLabels: false,
       yLabel: "requests",
       xMax,
       markers,
@@ -230,7 +237,9 @@ function traceSection(trace: NonNullable<RunSummary["sampledTrace"]>): string {
   const rows = trace.spans.map((sp) => {
     const left = ((Date.parse(sp.startTime) - t0) / total) * 100;
     const width = Math.max((sp.durationMs / total) * 100, 0.5);
-    const attributes = Object.entries(sp.attributes).map(([k, v]) => `${esc(k)}=${esc(v)}`).join(" · ");
+    const attributes = Object.entries(sp.attributes)
+      .map(([k, v]) => `${esc(k)}=${esc(v)}`)
+      .join(" · ");
     return (
       `<tr class="${sp.error ? "fail" : ""}"><td>${esc(sp.service)}</td><td>${esc(sp.name)}</td><td class="num">${esc(formatMs(sp.durationMs))}</td>` +
       `<td class="waterfall"><div style="margin-left:${left.toFixed(2)}%;width:${width.toFixed(2)}%"></div></td><td class="muted">${attributes}</td></tr>`

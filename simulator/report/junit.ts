@@ -18,9 +18,7 @@ export function renderJUnit(summaries: RunSummary | readonly RunSummary[]): stri
   const count = (pick: (c: Case) => unknown) => suites.reduce((n, s) => n + s.cases.filter(pick).length, 0);
   const totalMs = list.reduce((n, s) => n + s.durationMs, 0);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(
-    `<testsuites name="meshsim" tests="${count(() => true)}" failures="${count((c) => c.failure)}" errors="${count((c) => c.error)}" time="${seconds(totalMs)}">`,
-  );
+  out.push(`<testsuites name="meshsim" tests="${count(() => true)}" failures="${count((c) => c.failure)}" errors="${count((c) => c.error)}" time="${seconds(totalMs)}">`);
   for (const { summary, cases } of suites) {
     const suiteName = summary.scenario.name;
     out.push(
@@ -33,7 +31,7 @@ export function renderJUnit(summaries: RunSummary | readonly RunSummary[]): stri
     out.push("    </properties>");
     for (const c of cases) {
       const open = `    <testcase classname="${attr(suiteName)}" name="${attr(c.name)}" time="${seconds(c.timeMs)}"`;
-      const problem = c.failure ? ["failure", c.failure] as const : c.error ? ["error", c.error] as const : undefined;
+      const problem = c.failure ? (["failure", c.failure] as const) : c.error ? (["error", c.error] as const) : undefined;
       if (!problem) {
         out.push(`${open}/>`);
         continue;

@@ -35,7 +35,12 @@ export interface Reporter {
   /** After each scenario; `report` is its report folder and the files reporters write there, when any do. */
   onScenarioEnd?(summary: RunSummary, report: ReportFolder | undefined): void | Promise<void>;
   /** The same scenario on meshsim and on Envoy; returns the path of a file it wrote, if any. */
-  onComparison?(meshsim: RunSummary & { reportDir?: string }, envoy: RunSummary & { reportDir?: string }, findings: readonly DifferentialFinding[], outDir: string): string | undefined | Promise<string | undefined>;
+  onComparison?(
+    meshsim: RunSummary & { reportDir?: string },
+    envoy: RunSummary & { reportDir?: string },
+    findings: readonly DifferentialFinding[],
+    outDir: string,
+  ): string | undefined | Promise<string | undefined>;
   /** A line of news for people (a file written, scenarios skipped by --bail). */
   onNote?(text: string): void;
   onRunEnd?(result: RunScenariosResult): void | Promise<void>;

@@ -14,7 +14,8 @@ const span = (traceId: string, spanId: string, startMs: number, extra: object = 
   attributes: [{ key: "meshsim.outcome", value: { stringValue: "ok" } }],
   ...extra,
 });
-const request = (service: string, spans: object[]) => JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] }, scopeSpans: [{ spans }] }] });
+const request = (service: string, spans: object[]) =>
+  JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] }, scopeSpans: [{ spans }] }] });
 
 describe("the report's sampled trace", () => {
   it("takes the trace with the most spans across the sidecars' files, spans by start time", async () => {
@@ -26,7 +27,16 @@ describe("the report's sampled trace", () => {
     expect(trace).toEqual({
       traceId: "t2",
       spans: [
-        { service: "sidecar-b", name: "hello/sayHello", spanId: "s3", parentSpanId: "s2", startTime: new Date(1990).toISOString(), durationMs: 2.5, error: true, attributes: { "meshsim.outcome": "ok" } },
+        {
+          service: "sidecar-b",
+          name: "hello/sayHello",
+          spanId: "s3",
+          parentSpanId: "s2",
+          startTime: new Date(1990).toISOString(),
+          durationMs: 2.5,
+          error: true,
+          attributes: { "meshsim.outcome": "ok" },
+        },
         { service: "sidecar-a", name: "hello/sayHello", spanId: "s2", startTime: new Date(2000).toISOString(), durationMs: 2.5, error: false, attributes: { "meshsim.outcome": "ok" } },
       ],
     });

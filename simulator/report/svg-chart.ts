@@ -112,9 +112,10 @@ export function lineChart(f: ChartFrame & { series: Series[]; yFormat?: (v: numb
     .filter((s) => s.points.length > 0)
     .map((s) => {
       const d = s.points.map(([px, py], i) => `${i === 0 ? "M" : "L"}${fr.x(px).toFixed(1)},${fr.y(py).toFixed(1)}`).join(" ");
-      const dots = s.points.length <= 60
-        ? s.points.map(([px, py]) => `<circle cx="${fr.x(px).toFixed(1)}" cy="${fr.y(py).toFixed(1)}" r="2" fill="${s.color}"><title>${esc(s.name)} ${px}s: ${fmt(py)}</title></circle>`).join("")
-        : "";
+      const dots =
+        s.points.length <= 60
+          ? s.points.map(([px, py]) => `<circle cx="${fr.x(px).toFixed(1)}" cy="${fr.y(py).toFixed(1)}" r="2" fill="${s.color}"><title>${esc(s.name)} ${px}s: ${fmt(py)}</title></circle>`).join("")
+          : "";
       return `<path class="series" d="${d}" stroke="${s.color}"${s.dashed ? ' stroke-dasharray="4 3"' : ""}/>${dots}`;
     })
     .join("");
@@ -135,7 +136,9 @@ export function stackedBars(f: ChartFrame & { series: Series[] }): string {
       if (v <= 0) continue;
       const y0 = fr.y(base);
       const y1 = fr.y(base + v);
-      rects.push(`<rect x="${(fr.x(x) + 1).toFixed(1)}" y="${y1.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${Math.max(0.5, y0 - y1).toFixed(1)}" fill="${s.color}"><title>${esc(s.name)} second ${x}: ${v}</title></rect>`);
+      rects.push(
+        `<rect x="${(fr.x(x) + 1).toFixed(1)}" y="${y1.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${Math.max(0.5, y0 - y1).toFixed(1)}" fill="${s.color}"><title>${esc(s.name)} second ${x}: ${v}</title></rect>`,
+      );
       base += v;
     }
   });

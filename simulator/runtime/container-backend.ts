@@ -28,7 +28,18 @@ import { openEngine, RUN_LABEL } from "./containers/engine.ts";
 import { ensureEnvoyImage, ensureImage, ensureJvmImage } from "./containers/images.ts";
 import { waitForBroker } from "./containers/kafka-broker.ts";
 import { waitForEnvoyLive } from "./containers/envoy-sidecar.ts";
-import { refuseUnsupportedParts, controlPlanePart, CONTROL_PLANE_HTTP_PORT, envoySidecarPart, instancePart, meshsimSidecarPart, SIDECAR_ADMIN_PORT, sidecarListenerPorts, XDS_PORT, type PartCommand } from "./containers/parts.ts";
+import {
+  refuseUnsupportedParts,
+  controlPlanePart,
+  CONTROL_PLANE_HTTP_PORT,
+  envoySidecarPart,
+  instancePart,
+  meshsimSidecarPart,
+  SIDECAR_ADMIN_PORT,
+  sidecarListenerPorts,
+  XDS_PORT,
+  type PartCommand,
+} from "./containers/parts.ts";
 import { MeshsimContainer } from "./containers/meshsim-container.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { commandCalls } from "../../fixtures/redis/redis-server.ts";
@@ -75,10 +86,7 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
       return started;
     };
 
-    const cp = await start(
-      "control-plane",
-      container("control-plane", controlPlanePart()).onNetwork(network, ["control-plane"]).withLoopbackPorts(XDS_PORT, CONTROL_PLANE_HTTP_PORT),
-    );
+    const cp = await start("control-plane", container("control-plane", controlPlanePart()).onNetwork(network, ["control-plane"]).withLoopbackPorts(XDS_PORT, CONTROL_PLANE_HTTP_PORT));
     const controlPlane = new ControlPlaneClient(`http://127.0.0.1:${cp.getMappedPort(CONTROL_PLANE_HTTP_PORT)}`);
 
     const faultKeys = new Set((options.faultLinks ?? []).flatMap(faultLinkKeys));
@@ -86,7 +94,9 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
     const endpoints: InstanceAddress[] = [];
     const starting: Array<Promise<void>> = [];
     const startInstance = (service: ServiceSpec, version: string, instance: string, ready?: (host: string, port: number) => Promise<void>) => {
-      const c = container(instance, instancePart(service, version, instance)).onNetwork(network, [instance]).withLoopbackPorts(service.port);
+      const c = container(instance, instancePart(service, version, instance))
+        .onNetwork(network, [instance])
+        .withLoopbackPorts(service.port);
       if (faultKeys.has(`upstream:${instance}`)) c.withAddedCapabilities("NET_ADMIN");
       starting.push(
         start(instance, c).then(async (started) => {
@@ -128,7 +138,8 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
           );
           const dataPlane = client.dataPlane ?? "meshsim";
           // The driver reaches each listener through the pod's published port: Kafka listeners tell clients that one.
-          const part = dataPlane === "envoy" ? envoySidecarPart(client.name, listenerPorts) : meshsimSidecarPart(client.name, listenerPorts, (port) => ({ host: "127.0.0.1", port: pod.getMappedPort(port) }));
+          const part =
+            dataPlane === "envoy" ? envoySidecarPart(client.name, listenerPorts) : meshsimSidecarPart(client.name, listenerPorts, (port) => ({ host: "127.0.0.1", port: pod.getMappedPort(port) }));
           await start(`sidecar-${client.name}`, container(`sidecar-${client.name}`, part).withNetworkMode(`container:${pod.getId()}`));
           if (dataPlane === "envoy") await waitForEnvoyLive(client.name, pod.getMappedPort(SIDECAR_ADMIN_PORT));
           const nodeId = part.nodeId;
@@ -184,7 +195,8 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
       async setNetworkFault(link, fault) {
         if (link.kind === "client") throw new MeshsimError("INVALID_INPUT", clientLinkUnsupported(link.client));
         for (const instance of link.instances) {
-          if (!faultKeys.has(`upstream:${instance}`)) throw new MeshsimError("INVALID_INPUT", `${instance} was started without NET_ADMIN; the scenario did not declare faults on that link before the run`);
+          if (!faultKeys.has(`upstream:${instance}`))
+            throw new MeshsimError("INVALID_INPUT", `${instance} was started without NET_ADMIN; the scenario did not declare faults on that link before the run`);
           const c = parts.get(instance)!;
           for (const command of CLEAR_COMMANDS) await c.exec(command);
           for (const command of fault ? faultCommands(fault, servicePort(instance)) : []) {

@@ -42,6 +42,7 @@ export function missingEnvironment(scenario: Scenario, dataPlane?: DataPlane, pa
     if (!existsSync(RATELIMIT_BIN)) out.push(`${RATELIMIT_BIN} not built (needed by topology.rateLimitService): npx meshsim doctor --fix (or bash fixtures/ratelimit/build.sh)`);
     if (!protocols.has("redis") && !onPath("redis-server", path)) out.push("redis-server not found (needed by topology.rateLimitService): apt-get install -y redis-server");
   }
-  if (scenario.topology.services.some((s) => s.dubbo?.provider === "java") && !onPath("java", path)) out.push("java not found (needed by the Java Dubbo provider): apt-get install -y default-jre-headless");
+  if (scenario.topology.services.some((s) => s.dubbo?.provider === "java") && !onPath("java", path))
+    out.push("java not found (needed by the Java Dubbo provider): apt-get install -y default-jre-headless");
   return out;
 }

@@ -20,7 +20,6 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-
 async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -23,7 +23,6 @@ import { topologyResources } from "./generated-resources.ts";
 import { waitForPort } from "./wait-for-port.ts";
 import { faultLinkKeys, type Backend, type RunningTopology, type SidecarInfo, type UpOptions } from "./backend.ts";
 
-
 /**
  * Brings a topology up as local processes on 127.0.0.1: the control plane, every fixture
  * instance, and one sidecar proxy per client that asks for one. The client-side sidecar is where
@@ -63,7 +62,8 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
                 let advertisedPort = i.port;
                 if (faultKeys.has(`upstream:${i.instance}`)) {
                   // Cluster-mode proxies learn node addresses from CLUSTER SLOTS, around any fault proxy.
-                  if (service.redis?.mode === "cluster") throw new MeshsimError("INVALID_INPUT", `network faults into ${i.instance}: not supported for Redis cluster mode (the proxy dials the addresses CLUSTER SLOTS names)`);
+                  if (service.redis?.mode === "cluster")
+                    throw new MeshsimError("INVALID_INPUT", `network faults into ${i.instance}: not supported for Redis cluster mode (the proxy dials the addresses CLUSTER SLOTS names)`);
                   const proxy = await startFaultProxy({ host: "127.0.0.1", port: i.port });
                   faultProxies.set(`upstream:${i.instance}`, proxy);
                   advertisedPort = proxy.port;
@@ -138,16 +138,28 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
       const name = `sidecar-${client.name}`;
       const accessLogPath = dataPlane === "meshsim" ? join(accessLogDir, `${name}${ACCESS_LOG_SUFFIX}`) : undefined;
       const codecFlags = codecModuleFlags(spec.services);
-      const p = await supervisor.start(dataPlane === "envoy" ? envoySidecarSpawn(name, {
-        nodeId,
-        cluster: client.name,
-        xdsAddress: { host: "127.0.0.1", port: xdsPort },
-        listenerPorts: Object.fromEntries(Object.entries(redirects).map(([listener, a]) => [listener, a.port])),
-        metadata: { CLIENT: client.name },
-      }) : {
-        name,
-        ...nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify({ ...meshsimBootstrap(nodeId, client.name, xdsPort, redirects), accessLogStdoutPath: accessLogPath, tracing: spanExport(accessLogDir, name) }), ...codecFlags], { fromSources: codecFlags.length > 0 }),
-      });
+      const p = await supervisor.start(
+        dataPlane === "envoy"
+          ? envoySidecarSpawn(name, {
+              nodeId,
+              cluster: client.name,
+              xdsAddress: { host: "127.0.0.1", port: xdsPort },
+              listenerPorts: Object.fromEntries(Object.entries(redirects).map(([listener, a]) => [listener, a.port])),
+              metadata: { CLIENT: client.name },
+            })
+          : {
+              name,
+              ...nodeScript(
+                "proxy/main.ts",
+                [
+                  "--bootstrap-json",
+                  JSON.stringify({ ...meshsimBootstrap(nodeId, client.name, xdsPort, redirects), accessLogStdoutPath: accessLogPath, tracing: spanExport(accessLogDir, name) }),
+                  ...codecFlags,
+                ],
+                { fromSources: codecFlags.length > 0 },
+              ),
+            },
+      );
       if (faultKeys.has(`client:${client.name}`)) {
         // The client dials the fault proxy, which forwards to the sidecar's listener.
         for (const [service, address] of outbound) {

@@ -58,7 +58,10 @@ export async function startPrometheus(targets: readonly ScrapeTarget[]): Promise
       await stop();
       throw new MeshsimError("STARTUP_FAILED", `prometheus exited with ${child.exitCode}: ${stderr}`);
     }
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return { url, stop };
     if (Date.now() > deadline) {
       await stop();

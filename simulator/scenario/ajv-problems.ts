@@ -25,11 +25,7 @@ export function schemaProblems(doc: SourceDocument, resource: string, errors: re
   return problems.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-function describe(
-  error: ErrorObject,
-  root: unknown,
-  resourceElsePaths: Set<string>,
-): { path: FieldPath; message: string } | undefined {
+function describe(error: ErrorObject, root: unknown, resourceElsePaths: Set<string>): { path: FieldPath; message: string } | undefined {
   const path = toFieldPath(error.instancePath, root);
   const params = error.params as Record<string, unknown>;
   const data = error.data;

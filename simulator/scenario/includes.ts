@@ -29,14 +29,7 @@ export async function resolveResourceList(
   return resources;
 }
 
-async function resolveItem(
-  doc: SourceDocument,
-  scenarioResource: string,
-  itemPath: FieldPath,
-  item: unknown,
-  scope: TemplateScope,
-  problems: InputProblem[],
-): Promise<ScenarioResource[]> {
+async function resolveItem(doc: SourceDocument, scenarioResource: string, itemPath: FieldPath, item: unknown, scope: TemplateScope, problems: InputProblem[]): Promise<ScenarioResource[]> {
   const obj = asRecord(item);
   if (!obj) return [];
   if (typeof obj.file !== "string") {

@@ -72,7 +72,12 @@ describe("loadScenario", () => {
     });
     expect(drive!.expect.map((e) => e.kind)).toEqual(["successRate", "distribution", "thresholds", "errors"]);
     expect(drive!.expect[1]).toMatchObject({ by: "version", expected: { v1: 0.2, v2: 0.8 }, tolerance: 0.03, confidence: 0.999 });
-    expect(drive!.expect[2]).toMatchObject({ thresholds: [{ stat: "p(99)", op: "<", value: 20 }, { stat: "rate", op: "<", value: 0.01 }] });
+    expect(drive!.expect[2]).toMatchObject({
+      thresholds: [
+        { stat: "p(99)", op: "<", value: 20 },
+        { stat: "rate", op: "<", value: 0.01 },
+      ],
+    });
     expect(drive!.expect[3]).toMatchObject({ counts: { total: { min: 0, max: 0 }, timeout: { min: 0, max: 2 } } });
 
     expect(cleanup!.actions).toEqual(["delete", "sleep"]);
@@ -120,11 +125,14 @@ steps:
   });
 
   it("locates problems inside included files", async () => {
-    const file = scenarioFile(`${HEAD}resources:
+    const file = scenarioFile(
+      `${HEAD}resources:
   - file: bad-include.yaml
 steps:
   - {name: pause, sleep: 1s}
-`, { "bad-include.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\nkind: MetaRouter\nspec: {}\n" });
+`,
+      { "bad-include.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\nkind: MetaRouter\nspec: {}\n" },
+    );
     const problems = await problemsOf(file);
     expect(problems).toEqual([
       expect.objectContaining({ file: join(dir, "bad-include.yaml"), line: 5, resource: "MetaRouter/?", message: "not a Kubernetes-style resource: missing apiVersion, metadata.name" }),
@@ -296,10 +304,7 @@ describe("validateScenarioFiles", () => {
       },
     });
     expect(seen).toEqual(["ServiceEntry@1", "DestinationRule@7", "MetaRouter@17", "ServiceEntry@1", "DestinationRule@7"]);
-    expect(problems.map((p) => `${p.line} ${p.path} ${p.message}`)).toEqual([
-      "21 spec.hosts checked",
-      '9 steps[0].sleeep unknown field "sleeep"; did you mean "sleep"?',
-    ]);
+    expect(problems.map((p) => `${p.line} ${p.path} ${p.message}`)).toEqual(["21 spec.hosts checked", '9 steps[0].sleeep unknown field "sleeep"; did you mean "sleep"?']);
   });
 
   it("holds distribution shares of 0 and 1 exactly unless the scenario gives a tolerance", async () => {
@@ -310,4 +315,3 @@ describe("validateScenarioFiles", () => {
     expect(split.steps.flatMap((s) => s.expect).find((e) => e.kind === "distribution")).toMatchObject({ exact: "none", tolerance: 0.03 });
   });
 });
-

@@ -176,8 +176,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     const { line, column } = doc.locate(path);
     problems.push({ file: doc.file, line, column, resource: resourceName, path: formatPath(path), message });
   };
-  const render = <T>(value: T, path: FieldPath, withScope: TemplateScope = scope): T =>
-    renderValue(value, withScope, (p, message) => problem([...path, ...p], message)) as T;
+  const render = <T>(value: T, path: FieldPath, withScope: TemplateScope = scope): T => renderValue(value, withScope, (p, message) => problem([...path, ...p], message)) as T;
   const duration = (path: FieldPath, text: string | undefined, fallback: number): number => {
     if (text === undefined) return fallback;
     try {
@@ -208,16 +207,17 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       protocol: s.protocol,
       port: s.port,
       versions,
-      ...(isThrift
-        ? { transport: s.transport ?? DEFAULTS.thrift.transport, protocolVariant: s.protocolVariant ?? DEFAULTS.thrift.protocolVariant }
-        : {}),
+      ...(isThrift ? { transport: s.transport ?? DEFAULTS.thrift.transport, protocolVariant: s.protocolVariant ?? DEFAULTS.thrift.protocolVariant } : {}),
       ...(s.protocol === "redis" ? { redis: { mode: s.redis?.mode ?? "single", ...(s.redis?.password !== undefined && { password: s.redis.password }) } } : {}),
       ...(s.protocol === "kafka" ? { kafka: { brokers: s.kafka?.brokers ?? 1 } } : {}),
       ...(s.protocol === "dubbo" && s.dubbo?.provider !== undefined ? { dubbo: { provider: s.dubbo.provider } } : {}),
       source: at(["topology", "services", i]),
     };
   });
-  reportDuplicates(services.map((s) => s.host), (i) => problem(["topology", "services", i, "name"], `service ${services[i]!.name} in namespace ${services[i]!.namespace} is declared twice`));
+  reportDuplicates(
+    services.map((s) => s.host),
+    (i) => problem(["topology", "services", i, "name"], `service ${services[i]!.name} in namespace ${services[i]!.namespace} is declared twice`),
+  );
 
   const clients: ClientSpec[] = (raw.topology.clients ?? []).map((c, i) => ({
     name: c.name,
@@ -227,7 +227,10 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     ...(c.dataPlane !== undefined && { dataPlane: c.dataPlane }),
     source: at(["topology", "clients", i]),
   }));
-  reportDuplicates(clients.map((c) => c.name), (i) => problem(["topology", "clients", i, "name"], `client ${clients[i]!.name} is declared twice`));
+  reportDuplicates(
+    clients.map((c) => c.name),
+    (i) => problem(["topology", "clients", i, "name"], `client ${clients[i]!.name} is declared twice`),
+  );
 
   const rateLimitService = normalizeRateLimitService(raw.topology.rateLimitService);
 
@@ -246,7 +249,10 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
   const resources = raw.resources !== undefined ? await resolveResourceList(doc, resourceName, ["resources"], raw.resources, scope, problems) : [];
   const steps: Step[] = [];
   for (const [i, s] of original.steps.entries()) steps.push(await normalizeStep(s, ["steps", i], scope, `step-${i + 1}`));
-  reportDuplicates(steps.map((s) => s.name), (i) => problem(["steps", i, "name"], `step name "${steps[i]!.name}" is used twice; reports need unique names`));
+  reportDuplicates(
+    steps.map((s) => s.name),
+    (i) => problem(["steps", i, "name"], `step name "${steps[i]!.name}" is used twice; reports need unique names`),
+  );
 
   return {
     apiVersion: SCENARIO_API_VERSION,
@@ -297,7 +303,8 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       body.expect = normalizeExpectations(original.expect, path, iterationScope, body);
       iterations.push(body);
     }
-    if (iterations.every((it) => it.actions.length === 0)) problem([...path, "repeat"], "repeat needs something to repeat: apply, delete, fault, waitFor, sleep, traffic, parallel or sequence beside it");
+    if (iterations.every((it) => it.actions.length === 0))
+      problem([...path, "repeat"], "repeat needs something to repeat: apply, delete, fault, waitFor, sleep, traffic, parallel or sequence beside it");
     return {
       name,
       ...(head.id !== undefined ? { id: head.id } : {}),
@@ -335,7 +342,8 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     };
     const parallel = await children("parallel");
     const sequence = await children("sequence");
-    const faults = s.fault === undefined ? undefined : (Array.isArray(s.fault) ? s.fault : [s.fault]).map((f, k) => normalizeFault(f, Array.isArray(s.fault) ? [...path, "fault", k] : [...path, "fault"]));
+    const faults =
+      s.fault === undefined ? undefined : (Array.isArray(s.fault) ? s.fault : [s.fault]).map((f, k) => normalizeFault(f, Array.isArray(s.fault) ? [...path, "fault", k] : [...path, "fault"]));
     return {
       name,
       ...(id !== undefined ? { id } : {}),
@@ -373,7 +381,10 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     if (m.service !== undefined) {
       const service = services.find((s) => s.name === m.service);
       if (!service) {
-        const guess = closest(m.service, services.map((s) => s.name));
+        const guess = closest(
+          m.service,
+          services.map((s) => s.name),
+        );
         problem([...path, "service"], `no service named "${m.service}"${guess ? `; did you mean "${guess}"?` : ""}`);
       } else if (m.version !== undefined && !(m.version in service.versions)) {
         problem([...path, "version"], `service ${m.service} has no version "${m.version}" (versions: ${Object.keys(service.versions).join(", ")})`);
@@ -390,7 +401,10 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     const sidecar = m.sidecar ?? "";
     if (!sidecarClients.includes(sidecar)) {
       const guess = closest(sidecar, sidecarClients);
-      problem([...path, "sidecar"], `no client named "${sidecar}" with a sidecar${guess ? `; did you mean "${guess}"?` : sidecarClients.length ? ` (clients with sidecars: ${sidecarClients.join(", ")})` : ""}`);
+      problem(
+        [...path, "sidecar"],
+        `no client named "${sidecar}" with a sidecar${guess ? `; did you mean "${guess}"?` : sidecarClients.length ? ` (clients with sidecars: ${sidecarClients.join(", ")})` : ""}`,
+      );
     }
     return { sidecar, ...base };
   }
@@ -430,7 +444,8 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     if (n.clear && effects.length > 0) problem([...nPath, "clear"], `clear switches the link back to clean; drop ${effects.join(", ")} or clear`);
     if (!n.clear && effects.length === 0) problem(nPath, "name at least one of latency, reset, blackhole, bandwidth, slice (or clear: true)");
     if (!link) return undefined;
-    if (link.kind === "upstream" && link.instances.some((i) => brokerInstances.has(i))) problem([...nPath, "link", "to"], "network faults into Kafka brokers are not supported yet (clients dial the addresses Metadata names); use fault policies or kill and restart");
+    if (link.kind === "upstream" && link.instances.some((i) => brokerInstances.has(i)))
+      problem([...nPath, "link", "to"], "network faults into Kafka brokers are not supported yet (clients dial the addresses Metadata names); use fault policies or kill and restart");
     if (n.clear) return { kind: "network", link, fault: null };
     const fault: NetworkFault = {};
     if (n.latency) {
@@ -503,7 +518,10 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
         if (of !== undefined) {
           if (!ids.has(of)) {
             const guess = closest(of, [...ids]);
-            problem([...where, "of"], `no branch with id "${of}" in this step${guess ? `; did you mean "${guess}"?` : ids.size ? ` (ids: ${[...ids].join(", ")})` : " (give a parallel branch an id)"}`);
+            problem(
+              [...where, "of"],
+              `no branch with id "${of}" in this step${guess ? `; did you mean "${guess}"?` : ids.size ? ` (ids: ${[...ids].join(", ")})` : " (give a parallel branch an id)"}`,
+            );
             return;
           }
           const matching = traffic.filter((t) => t.ids.has(of));
@@ -674,7 +692,10 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
   function normalizeAccessLog(a: RawAccessLog, path: FieldPath, step: Step): AccessLogCondition {
     if (!sidecarClients.includes(a.sidecar)) {
       const guess = closest(a.sidecar, sidecarClients);
-      problem([...path, "sidecar"], `no client named "${a.sidecar}" with a sidecar${guess ? `; did you mean "${guess}"?` : sidecarClients.length ? ` (clients with sidecars: ${sidecarClients.join(", ")})` : ""}`);
+      problem(
+        [...path, "sidecar"],
+        `no client named "${a.sidecar}" with a sidecar${guess ? `; did you mean "${guess}"?` : sidecarClients.length ? ` (clients with sidecars: ${sidecarClients.join(", ")})` : ""}`,
+      );
     }
     // YAML may give `mirrored: true` or `retries: 0`; lines are compared as text.
     const where = Object.fromEntries(Object.entries(a.where ?? {}).map(([k, v]) => [k, String(v)]));
@@ -724,7 +745,10 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     const candidates = services.filter((s) => s.name === t.to || `${s.name}.${s.namespace}` === t.to || s.host === t.to);
     const service = candidates[0];
     if (!service) {
-      const guess = closest(t.to, services.map((s) => s.name));
+      const guess = closest(
+        t.to,
+        services.map((s) => s.name),
+      );
       problem([...path, "to"], `no service named "${t.to}" in topology.services${guess ? `; did you mean "${guess}"?` : ` (services: ${services.map((s) => s.name).join(", ")})`}`);
     } else if (candidates.length > 1) {
       problem([...path, "to"], `"${t.to}" matches services in several namespaces; write it as <name>.<namespace>`);
@@ -765,7 +789,10 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
     const connections: ConnectionsSpec = { mode, size: mode === "per-request" ? 1 : (t.connections?.size ?? DEFAULTS.connections.size) };
 
     if (t.keys !== undefined && service && !simulatorProtocol(service.protocol).keyed) {
-      problem([...path, "keys"], `keys are sent as a request header, and ${service.protocol} calls carry none here (protocols with headers: ${PROTOCOL_NAMES.filter((p) => simulatorProtocol(p).keyed).join(", ")})`);
+      problem(
+        [...path, "keys"],
+        `keys are sent as a request header, and ${service.protocol} calls carry none here (protocols with headers: ${PROTOCOL_NAMES.filter((p) => simulatorProtocol(p).keyed).join(", ")})`,
+      );
     }
     if (!service) return undefined;
     return {
@@ -779,7 +806,6 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
       timeoutMs: duration([...path, "timeout"], t.timeout, DEFAULTS.requestTimeoutMs),
     };
   }
-
 }
 
 /** How many redis-server processes play each version of a Redis service (fixtures/redis/service.ts). */

@@ -9,8 +9,7 @@ import { THRIFT_PROTOCOLS, THRIFT_TRANSPORTS } from "../../proxy/protocols/thrif
 import { DUBBO_PROVIDERS } from "./types.ts";
 import { PROTOCOL_NAMES } from "../protocols/registry.ts";
 
-const duration = (description: string) =>
-  ({ type: "string", pattern: DURATION_PATTERN, description }) as const;
+const duration = (description: string) => ({ type: "string", pattern: DURATION_PATTERN, description }) as const;
 
 const dnsLabel = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
@@ -170,7 +169,8 @@ const accessLogCondition = {
     sidecar: { type: "string", minLength: 1, description: "A client with a sidecar." },
     where: {
       type: "object",
-      description: "Line field → value every counted line has; * matches any run of characters. Fields: protocol, listener, route, cluster, upstreamHost, outcome, responseKind, localReply, fault, mirrored, retries, metadata.<key>.",
+      description:
+        "Line field → value every counted line has; * matches any run of characters. Fields: protocol, listener, route, cluster, upstreamHost, outcome, responseKind, localReply, fault, mirrored, retries, metadata.<key>.",
       additionalProperties: { type: ["string", "number", "boolean"] },
     },
     after: { type: "string", minLength: 1, description: "Only requests decoded after this step (nested in the expectation's step) finished." },
@@ -190,7 +190,8 @@ const innerAssertion = (extra: Record<string, unknown>, required: string[], desc
   }) as const;
 
 const expectation = {
-  description: "One or more assertions (successRate, distribution, thresholds, errors, connections, metric, affinity, addedLatency, accessLog, eventually, consistently), optionally `of: <branch id>`.",
+  description:
+    "One or more assertions (successRate, distribution, thresholds, errors, connections, metric, affinity, addedLatency, accessLog, eventually, consistently), optionally `of: <branch id>`.",
   type: "object",
   minProperties: 1,
   additionalProperties: false,

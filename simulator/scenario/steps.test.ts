@@ -67,7 +67,11 @@ steps:
       const spec = it.apply[0]!.object.spec as { routes: Array<{ route: Array<{ weight: number }> }> };
       return spec.routes[0]!.route.map((r) => r.weight);
     });
-    expect(weights).toEqual([[50, 50], [0, 100], [-50, 150]]);
+    expect(weights).toEqual([
+      [50, 50],
+      [0, 100],
+      [-50, 150],
+    ]);
     expect(repeat.repeat!.iterations.map((it) => it.name)).toEqual(["shift #1", "shift #2", "shift #3"]);
     expect(step!.expect.map((e) => [e.kind, e.of])).toEqual([
       ["successRate", "load"],
@@ -82,7 +86,8 @@ steps:
   });
 
   it("reports template, of:, fault, waitFor and metric mistakes with the line and path", async () => {
-    const found = await problems(`${HEAD}steps:
+    const found = await problems(
+      `${HEAD}steps:
   - name: faults
     fault:
       - {kill: hello-v3-0}
@@ -104,7 +109,9 @@ steps:
       - metric: {service: helo, name: received.sayHello, op: "==", value: 1}
       - metric: {service: hello, version: v3, name: received.sayHello, op: "==", value: 1}
       - metric: {sidecar: caller, service: hello, name: received.sayHello, op: "==", value: 1}
-`, { rate: "10/s" });
+`,
+      { rate: "10/s" },
+    );
     expect(found).toEqual([
       '12 steps[0].fault[0].kill: no instance named "hello-v3-0"; did you mean "hello-v1-0"?; instances are named <service>-<version>-<index>',
       '13 steps[0].fault[1].network.link.to: "helo" is not a service, an instance or "sidecar"; did you mean "hello"?',

@@ -134,9 +134,12 @@ export function evaluate(expr: string, scope: TemplateScope): TemplateValue {
     for (let t = peek(); t?.kind === "op" && (t.value === "+" || t.value === "-"); t = peek()) {
       pos++;
       const right = product();
-      left = t.value === "+" && (typeof left === "string" || typeof right === "string") && !(isNumeric(left) && isNumeric(right))
-        ? `${left}${right}`
-        : t.value === "+" ? num(left, "+") + num(right, "+") : num(left, "-") - num(right, "-");
+      left =
+        t.value === "+" && (typeof left === "string" || typeof right === "string") && !(isNumeric(left) && isNumeric(right))
+          ? `${left}${right}`
+          : t.value === "+"
+            ? num(left, "+") + num(right, "+")
+            : num(left, "-") - num(right, "-");
     }
     return left;
   };

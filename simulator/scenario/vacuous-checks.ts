@@ -14,7 +14,10 @@ export function vacuousCheck(assertion: Assertion): { field?: string; reason: st
       return { reason: "a success-rate floor of 0 holds whatever happens; to expect failures, count them (errors: {<kind>: N} or errors: {total: N}); to expect some successes, set a floor above 0" };
     case "thresholds":
       for (const t of assertion.thresholds) {
-        if (alwaysHolds(t)) return { reason: `threshold "${t.source}" holds for every value (${t.stat === "rate" ? "rate is a share from 0 to 1" : "latency is never negative"}); write a limit that traffic could break` };
+        if (alwaysHolds(t))
+          return {
+            reason: `threshold "${t.source}" holds for every value (${t.stat === "rate" ? "rate is a share from 0 to 1" : "latency is never negative"}); write a limit that traffic could break`,
+          };
       }
       return undefined;
     case "errors":
@@ -32,7 +35,8 @@ export function vacuousCheck(assertion: Assertion): { field?: string; reason: st
       return undefined;
     case "accessLog": {
       const { op, value } = assertion.accessLog;
-      if ((op === ">=" && value <= 0) || (op === ">" && value < 0) || (op === "!=" && value < 0)) return { field: "value", reason: `a line count ${op} ${value} holds whatever happens; counts are never negative` };
+      if ((op === ">=" && value <= 0) || (op === ">" && value < 0) || (op === "!=" && value < 0))
+        return { field: "value", reason: `a line count ${op} ${value} holds whatever happens; counts are never negative` };
       return undefined;
     }
   }

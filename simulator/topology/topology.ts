@@ -115,9 +115,7 @@ export function serviceEntryFor(s: ServiceSpec, instances: ReadonlyArray<Instanc
   return generatedServiceEntry(
     s,
     [{ number: s.port, name: portName }],
-    instances
-      .filter((i) => i.service === s.name)
-      .map((i) => ({ address: i.host, ports: { [portName]: i.port }, labels: { app: s.name, version: i.version, instance: i.instance } })),
+    instances.filter((i) => i.service === s.name).map((i) => ({ address: i.host, ports: { [portName]: i.port }, labels: { app: s.name, version: i.version, instance: i.instance } })),
   );
 }
 
@@ -126,7 +124,11 @@ export function serviceEntryFor(s: ServiceSpec, instances: ReadonlyArray<Instanc
  * generated. Endpoints named by host name (containers' aliases) make it a DNS entry, as Istio
  * wants; addresses, a STATIC one.
  */
-function generatedServiceEntry(s: { name: string; namespace: string }, ports: ReadonlyArray<{ number: number; name: string }>, endpoints: ReadonlyArray<{ address: string; [field: string]: unknown }>): Record<string, unknown> {
+function generatedServiceEntry(
+  s: { name: string; namespace: string },
+  ports: ReadonlyArray<{ number: number; name: string }>,
+  endpoints: ReadonlyArray<{ address: string; [field: string]: unknown }>,
+): Record<string, unknown> {
   return {
     apiVersion: "networking.istio.io/v1beta1",
     kind: "ServiceEntry",
@@ -162,9 +164,7 @@ function kafkaServiceEntryFor(s: ServiceSpec, instances: ReadonlyArray<InstanceA
   const ports = kafkaBrokerPorts(s);
   const version = Object.keys(s.versions)[0] ?? "v1";
   // A broker not (yet) running — validation builds the entry before anything starts — is a placeholder.
-  const brokers = ports.map(
-    (p) => instances.find((x) => x.service === s.name && x.instance === kafkaBrokerInstance(s.name, p.nodeId)) ?? { host: "127.0.0.1", port: p.number, version },
-  );
+  const brokers = ports.map((p) => instances.find((x) => x.service === s.name && x.instance === kafkaBrokerInstance(s.name, p.nodeId)) ?? { host: "127.0.0.1", port: p.number, version });
   const host = brokers[0]!.host;
   if (brokers.some((b) => b.host !== host)) throw new Error(`kafka service ${s.name}: brokers on different hosts need one ServiceEntry each`);
   return generatedServiceEntry(s, ports, [

@@ -150,9 +150,7 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
     record(intended, actual, identity, failure, key);
   };
 
-  const progressTimer = run.onProgress
-    ? setInterval(() => run.onProgress!({ sent, completed, errors: errorCount, elapsedMs: performance.now() - origin }), 1000)
-    : undefined;
+  const progressTimer = run.onProgress ? setInterval(() => run.onProgress!({ sent, completed, errors: errorCount, elapsedMs: performance.now() - origin }), 1000) : undefined;
   try {
     const inFlight = new Set<Promise<void>>();
     const track = (p: Promise<void>) => {
@@ -229,7 +227,10 @@ export async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
       };
     }),
   };
-  secondHistograms.set(result, buckets.map((b) => b.latency));
+  secondHistograms.set(
+    result,
+    buckets.map((b) => b.latency),
+  );
   return result;
 }
 

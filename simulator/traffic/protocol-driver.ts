@@ -17,7 +17,10 @@ export interface Identity {
 
 /** A failed call, classified: `kind` is what reports and `errors:` expectations count. */
 export class CallError extends Error {
-  constructor(readonly kind: string, message: string) {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
     super(message);
     this.name = "CallError";
   }

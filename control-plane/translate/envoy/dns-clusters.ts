@@ -8,11 +8,7 @@ import { isIP } from "node:net";
 import type { EnvoyCluster, EnvoyClusterLoadAssignment } from "../envoy-types.ts";
 
 export function withDnsClusters(clusters: EnvoyCluster[], endpoints: EnvoyClusterLoadAssignment[]): { clusters: EnvoyCluster[]; endpoints: EnvoyClusterLoadAssignment[] } {
-  const named = new Map(
-    endpoints
-      .filter((e) => e.endpoints.some((l) => l.lb_endpoints.some((ep) => isIP(ep.endpoint.address.socket_address.address) === 0)))
-      .map((e) => [e.cluster_name, e]),
-  );
+  const named = new Map(endpoints.filter((e) => e.endpoints.some((l) => l.lb_endpoints.some((ep) => isIP(ep.endpoint.address.socket_address.address) === 0))).map((e) => [e.cluster_name, e]));
   if (named.size === 0) return { clusters, endpoints };
   return {
     clusters: clusters.map((c) => {

@@ -39,10 +39,7 @@ function interfaceOf(m: StringMatch | undefined): string {
   return "*"; // regex: reported unsupported
 }
 
-export function dubboRouteConfiguration(
-  name: string,
-  routes: ReadonlyArray<{ source: MetaRoute | undefined; action: EnvoyRouteAction }>,
-): { name: string } & Record<string, unknown> {
+export function dubboRouteConfiguration(name: string, routes: ReadonlyArray<{ source: MetaRoute | undefined; action: EnvoyRouteAction }>): { name: string } & Record<string, unknown> {
   return {
     name,
     route_config: routes.map(({ source, action }, i) => {

@@ -143,7 +143,7 @@ describe("translateForEnvoy", () => {
   });
 
   it("keeps ServiceEntry exportTo: Envoy nodes see only the hosts exported to their namespace", () => {
-    const { resources, problems } = parseResources(SERVICES.replace("  hosts: [hello.default.svc.cluster.local]", "  hosts: [hello.default.svc.cluster.local]\n  exportTo: [\".\"]"), "test.yaml");
+    const { resources, problems } = parseResources(SERVICES.replace("  hosts: [hello.default.svc.cluster.local]", '  hosts: [hello.default.svc.cluster.local]\n  exportTo: ["."]'), "test.yaml");
     expect(problems).toEqual([]);
     expect(translateForEnvoy(resources).visibility).toEqual({ "hello.default.svc.cluster.local": ["default"] });
   });
@@ -262,7 +262,8 @@ spec:
   });
 
   it("locates each problem at file:line of the field", () => {
-    const [u] = envoyUnsupported(load(`
+    const [u] = envoyUnsupported(
+      load(`
 apiVersion: metaprotocol.aeraki.io/v1alpha1
 kind: MetaRouter
 metadata: {name: orders}
@@ -272,7 +273,8 @@ spec:
     - name: mirrored
       route: [{destination: {host: orders.default.svc.cluster.local, subset: v1}}]
       mirror: {host: orders.default.svc.cluster.local, subset: v1}
-`));
+`),
+    );
     const p = unsupportedProblem(u!);
     expect(`${p.file}:${p.line}: ${p.resource} ${p.path}: ${p.message}`).toBe(
       "test.yaml:46: MetaRouter/orders spec.routes.0.mirror: not supported on envoy: dubbo_proxy's RouteAction has no request mirror policy",

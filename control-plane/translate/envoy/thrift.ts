@@ -39,10 +39,7 @@ function routeMatch(route: MetaRoute): Record<string, unknown> {
 }
 
 /** The route configuration thrift_proxy fetches over `trds`, from routes translated for RDS. */
-export function thriftRouteConfiguration(
-  name: string,
-  routes: ReadonlyArray<{ source: MetaRoute | undefined; action: EnvoyRouteAction }>,
-): { name: string } & Record<string, unknown> {
+export function thriftRouteConfiguration(name: string, routes: ReadonlyArray<{ source: MetaRoute | undefined; action: EnvoyRouteAction }>): { name: string } & Record<string, unknown> {
   return {
     name,
     routes: routes.map(({ source, action }) => ({

@@ -19,7 +19,17 @@ const DubboEncoder = require("apache-dubbo-js/es7/encode.js").default as new (ct
 const HeartBeat = require("apache-dubbo-js/es7/heartbeat.js").default as { encode(): Buffer };
 type JavaValue = (...a: unknown[]) => unknown;
 interface JsToJava {
-  String: JavaValue; int: JavaValue; long: JavaValue; double: JavaValue; Boolean: JavaValue; array: JavaValue; Map: JavaValue; List: JavaValue; float: JavaValue; short: JavaValue; byte: JavaValue;
+  String: JavaValue;
+  int: JavaValue;
+  long: JavaValue;
+  double: JavaValue;
+  Boolean: JavaValue;
+  array: JavaValue;
+  Map: JavaValue;
+  List: JavaValue;
+  float: JavaValue;
+  short: JavaValue;
+  byte: JavaValue;
   combine(cls: string, v: unknown): unknown;
 }
 const java = require("js-to-java") as JsToJava;
@@ -329,10 +339,37 @@ describe("hessian2", () => {
 
   it("skips every value hessian.js writes to its exact end", () => {
     const values: unknown[] = [
-      null, true, false, 0, -1, 1000, 100000, 2 ** 31 - 1, 1.5, 0, 1, 12.25, -3.75e100, "s", Buffer.alloc(5), Buffer.alloc(2000), Buffer.alloc(70000),
-      new Date(1e12), [1, "a", null], { a: 1, b: [2] }, java.long(2 ** 50), java.long(3), java.long(-1000), java.long(100000),
-      java.combine("a.B", { x: 1, y: java.combine("a.C", { z: "q" }) }), [java.combine("a.B", { x: 1 }), java.combine("a.B", { x: 2 })],
-      java.array("int", [1, 2, 3]), java.Map({ k: java.combine("a.B", { x: 3 }) }), java.float(1.5), java.short(3), java.byte(1),
+      null,
+      true,
+      false,
+      0,
+      -1,
+      1000,
+      100000,
+      2 ** 31 - 1,
+      1.5,
+      0,
+      1,
+      12.25,
+      -3.75e100,
+      "s",
+      Buffer.alloc(5),
+      Buffer.alloc(2000),
+      Buffer.alloc(70000),
+      new Date(1e12),
+      [1, "a", null],
+      { a: 1, b: [2] },
+      java.long(2 ** 50),
+      java.long(3),
+      java.long(-1000),
+      java.long(100000),
+      java.combine("a.B", { x: 1, y: java.combine("a.C", { z: "q" }) }),
+      [java.combine("a.B", { x: 1 }), java.combine("a.B", { x: 2 })],
+      java.array("int", [1, 2, 3]),
+      java.Map({ k: java.combine("a.B", { x: 3 }) }),
+      java.float(1.5),
+      java.short(3),
+      java.byte(1),
     ];
     for (const v of values) {
       const bytes = Buffer.concat([encoderV2().write(v).get(), Buffer.from([0x4e])]);

@@ -13,18 +13,7 @@
  * - Local replies use a non-OK status with the error text as the body, which both the Java
  *   consumer and apache-dubbo-js surface as an error carrying that text.
  */
-import {
-  CodecError,
-  NEED_MORE_DATA,
-  needMoreData,
-  type Codec,
-  type CodecOptions,
-  type DecodeResult,
-  type LocalError,
-  type Message,
-  type MessageKind,
-  type Mutation,
-} from "../../codec/codec.ts";
+import { CodecError, NEED_MORE_DATA, needMoreData, type Codec, type CodecOptions, type DecodeResult, type LocalError, type Message, type MessageKind, type Mutation } from "../../codec/codec.ts";
 import { HessianFormatError, HessianReader } from "./hessian2/reader.ts";
 import { HessianWriter } from "./hessian2/writer.ts";
 import { readAttachments, readRequestBody, type AttachmentEntry } from "./body.ts";

@@ -50,7 +50,19 @@ describe("dubbo through the proxy", () => {
   const consumer = () => createDubboConsumer({ port });
 
   it("splits 20/80 by weight and relays replies intact", async () => {
-    proxy.setRoutes([table({ name: "split", match: [], action: { kind: "weighted", clusters: [{ name: V1, weight: 20 }, { name: V2, weight: 80 }] } })]);
+    proxy.setRoutes([
+      table({
+        name: "split",
+        match: [],
+        action: {
+          kind: "weighted",
+          clusters: [
+            { name: V1, weight: 20 },
+            { name: V2, weight: 80 },
+          ],
+        },
+      }),
+    ]);
     const c = consumer();
     await c.connected;
     const counts: Record<string, number> = {};
@@ -72,7 +84,14 @@ describe("dubbo through the proxy", () => {
         { name: "exact", match: [{ name: "method", kind: "exact", value: "getUser" }], action: to(V1) },
         { name: "prefix", match: [{ name: "method", kind: "prefix", value: "get" }], action: to(V2) },
         { name: "regex", match: [{ name: "method", kind: "regex", value: "list[A-Z][a-z]+" }], action: to(V2) },
-        { name: "say", match: [{ name: "method", kind: "exact", value: "sayHello" }, { name: "interface", kind: "exact", value: "meshsim.dubbo.HelloService" }], action: to(V1) },
+        {
+          name: "say",
+          match: [
+            { name: "method", kind: "exact", value: "sayHello" },
+            { name: "interface", kind: "exact", value: "meshsim.dubbo.HelloService" },
+          ],
+          action: to(V1),
+        },
       ),
     ]);
     const c = consumer();

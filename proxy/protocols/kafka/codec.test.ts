@@ -123,9 +123,20 @@ describe("kafka codec", () => {
       { NodeId: 2, BrokerId: 2, Host: "10.0.0.2", Port: 9092, Rack: null },
     ];
     const cases: Array<[number, number, Parameters<typeof writeErrorBody>[6]]> = [];
-    for (let v = API_KEYS[API_KEY.Metadata]!.minVersion; v <= API_KEYS[API_KEY.Metadata]!.maxVersion; v++) cases.push([API_KEY.Metadata, v, { Brokers: brokers, Topics: [{ Name: "t", Partitions: [{ PartitionIndex: 0, LeaderId: 1 }] }] }]);
+    for (let v = API_KEYS[API_KEY.Metadata]!.minVersion; v <= API_KEYS[API_KEY.Metadata]!.maxVersion; v++)
+      cases.push([API_KEY.Metadata, v, { Brokers: brokers, Topics: [{ Name: "t", Partitions: [{ PartitionIndex: 0, LeaderId: 1 }] }] }]);
     for (let v = 0; v <= 3; v++) cases.push([API_KEY.FindCoordinator, v, { NodeId: 2, Host: "10.0.0.2", Port: 9092 }]);
-    for (let v = 4; v <= API_KEYS[API_KEY.FindCoordinator]!.maxVersion; v++) cases.push([API_KEY.FindCoordinator, v, { Coordinators: [{ Key: "g", NodeId: 1, Host: "10.0.0.1", Port: 9092 }, { Key: "h", NodeId: 2, Host: "10.0.0.2", Port: 9092 }] }]);
+    for (let v = 4; v <= API_KEYS[API_KEY.FindCoordinator]!.maxVersion; v++)
+      cases.push([
+        API_KEY.FindCoordinator,
+        v,
+        {
+          Coordinators: [
+            { Key: "g", NodeId: 1, Host: "10.0.0.1", Port: 9092 },
+            { Key: "h", NodeId: 2, Host: "10.0.0.2", Port: 9092 },
+          ],
+        },
+      ]);
     for (let v = 0; v <= API_KEYS[API_KEY.DescribeCluster]!.maxVersion; v++) cases.push([API_KEY.DescribeCluster, v, { ClusterId: "c", Brokers: brokers }]);
     for (const [apiKey, version, values] of cases) {
       const down = new KafkaCodec("downstream", undefined);
@@ -137,7 +148,12 @@ describe("kafka codec", () => {
       expect(text, `api ${apiKey} v${version}`).not.toContain("10.0.0.");
       expect(out.readInt32BE(0)).toBe(out.length - 4);
       // The same frame with the addresses swapped back is the original: nothing else changed.
-      const expected = responseFrame(apiKey, version, 7, JSON.parse(JSON.stringify(values).replaceAll('"10.0.0.1","Port":9092', '"127.0.0.1","Port":15001').replaceAll('"10.0.0.2","Port":9092', '"127.0.0.1","Port":15002')));
+      const expected = responseFrame(
+        apiKey,
+        version,
+        7,
+        JSON.parse(JSON.stringify(values).replaceAll('"10.0.0.1","Port":9092', '"127.0.0.1","Port":15001').replaceAll('"10.0.0.2","Port":9092', '"127.0.0.1","Port":15002')),
+      );
       expect(out.equals(expected), `api ${apiKey} v${version}`).toBe(true);
     }
   });
@@ -158,7 +174,11 @@ describe("kafka codec", () => {
     expect(stats.codec.broker_address_rewritten).toBe(0);
     // A response that parses is not counted.
     const again = decodeOne(down, requestFrame(API_KEY.Metadata, 9, 8));
-    down.rewriteResponse(decodeOne(down.upstreamCodecFactory!() as KafkaCodec, responseFrame(API_KEY.Metadata, 9, 8, { Brokers: [{ NodeId: 1, Host: "10.0.0.1", Port: 9092, Rack: null }], Topics: [] })), again, { ...LISTENER, kafkaBrokerAddresses: map });
+    down.rewriteResponse(
+      decodeOne(down.upstreamCodecFactory!() as KafkaCodec, responseFrame(API_KEY.Metadata, 9, 8, { Brokers: [{ NodeId: 1, Host: "10.0.0.1", Port: 9092, Rack: null }], Topics: [] })),
+      again,
+      { ...LISTENER, kafkaBrokerAddresses: map },
+    );
     expect(stats.codec.broker_address_unparsed).toBe(1);
     expect(stats.codec.broker_address_rewritten).toBe(1);
   });
@@ -254,7 +274,15 @@ describe("kafka codec", () => {
   }, 60_000);
 
   it("reads UNSIGNED_VARINT and tagged fields", () => {
-    const w = new Writer().uvarint(300).uvarint(2).uvarint(1).uvarint(2).raw(Buffer.from([1, 2])).uvarint(5).uvarint(0).int8(9);
+    const w = new Writer()
+      .uvarint(300)
+      .uvarint(2)
+      .uvarint(1)
+      .uvarint(2)
+      .raw(Buffer.from([1, 2]))
+      .uvarint(5)
+      .uvarint(0)
+      .int8(9);
     const c = new Cursor(w.toBuffer(), 0);
     expect(c.uvarint()).toBe(300);
     c.skipTaggedFields();

@@ -97,7 +97,10 @@ describe("redis proxy, single server", () => {
     const before = mesh.stat("redis.redis.default.svc.cluster.local_6379.pinned_connections_opened");
     for (let i = 0; i < 5; i++) {
       const r = await c.multi().set("tx", String(i)).incr("tx").exec();
-      expect(r).toEqual([[null, "OK"], [null, i + 1]]);
+      expect(r).toEqual([
+        [null, "OK"],
+        [null, i + 1],
+      ]);
     }
     const opened = mesh.stat("redis.redis.default.svc.cluster.local_6379.pinned_connections_opened") - before;
     expect(opened).toBeLessThanOrEqual(1);

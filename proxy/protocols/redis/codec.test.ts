@@ -10,7 +10,6 @@ import { codec, options, samples } from "./testdata/codec-test-module.ts";
 
 const b = (s: string) => Buffer.from(s);
 
-
 describe("RESP", () => {
   it("parses requests in place and needs more data on any prefix", () => {
     const p = new RequestParser();
@@ -57,7 +56,11 @@ describe("RESP", () => {
   }, 60_000);
 
   it("fails the request-id property when the suite is not told replies go by order", async () => {
-    const report = await codecConformance(createRedisCodec, SAMPLES.map((s) => ({ ...s, mutation: "ignored" as const })), { throughputMs: 0 });
+    const report = await codecConformance(
+      createRedisCodec,
+      SAMPLES.map((s) => ({ ...s, mutation: "ignored" as const })),
+      { throughputMs: 0 },
+    );
     const failed = report.properties.filter((p) => !p.passed).map((p) => p.name);
     expect(failed, formatConformanceReport(report)).toEqual(["request-id"]);
   }, 60_000);

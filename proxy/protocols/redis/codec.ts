@@ -69,7 +69,12 @@ class RespCodec implements Codec {
       metadata.set("command", name);
       const info = commandInfo(name);
       if (info) {
-        const keys = keyIndexes(info, p.argc, (i) => parseIntAt(input, p.argStart[i]!, p.argEnd[i]!), (i, w) => input.toString("latin1", p.argStart[i], p.argEnd[i]).toLowerCase() === w);
+        const keys = keyIndexes(
+          info,
+          p.argc,
+          (i) => parseIntAt(input, p.argStart[i]!, p.argEnd[i]!),
+          (i, w) => input.toString("latin1", p.argStart[i], p.argEnd[i]).toLowerCase() === w,
+        );
         if (typeof keys !== "string" && keys.length > 0) metadata.set("key", input.toString("utf8", p.argStart[keys[0]!], p.argEnd[keys[0]!]));
       }
     }

@@ -37,16 +37,7 @@ export interface CommandInfo {
   readonly merge?: MergeKind;
 }
 
-function def(
-  names: string,
-  kind: CommandKind,
-  read: boolean,
-  firstKey = 1,
-  lastKey = firstKey,
-  step = 1,
-  minArgs = 2,
-  extra: { blocking?: boolean; merge?: MergeKind } = {},
-): CommandInfo[] {
+function def(names: string, kind: CommandKind, read: boolean, firstKey = 1, lastKey = firstKey, step = 1, minArgs = 2, extra: { blocking?: boolean; merge?: MergeKind } = {}): CommandInfo[] {
   return names
     .trim()
     .split(/\s+/)
@@ -55,18 +46,26 @@ function def(
 
 const TABLE: CommandInfo[] = [
   // One key, reads.
-  ...def(`get strlen getrange substr ttl pttl type expiretime pexpiretime hget hgetall hkeys hvals hlen hexists hmget hstrlen
+  ...def(
+    `get strlen getrange substr ttl pttl type expiretime pexpiretime hget hgetall hkeys hvals hlen hexists hmget hstrlen
     hrandfield hscan lindex llen lrange lpos scard sismember smembers smismember srandmember sscan zcard zcount zlexcount zrange
     zrangebylex zrangebyscore zrank zrevrange zrevrangebylex zrevrangebyscore zrevrank zscore zmscore zrandmember zscan getbit
     bitcount bitpos bitfield_ro dump geodist geohash geopos georadius_ro georadiusbymember_ro geosearch xlen xrange xrevrange
-    xpending sort_ro lcs pfcount sdiff sinter sunion sintercard zdiff zinter zunion`, "key", true),
+    xpending sort_ro lcs pfcount sdiff sinter sunion sintercard zdiff zinter zunion`,
+    "key",
+    true,
+  ),
   // One key (or several that must live together), writes.
-  ...def(`set setnx setex psetex getset getdel getex append incr incrby incrbyfloat decr decrby setrange setbit bitfield expire
+  ...def(
+    `set setnx setex psetex getset getdel getex append incr incrby incrbyfloat decr decrby setrange setbit bitfield expire
     expireat pexpire pexpireat persist hset hsetnx hmset hdel hincrby hincrbyfloat lpush lpushx rpush rpushx lpop rpop linsert
     lrem lset ltrim sadd srem spop zadd zincrby zrem zremrangebylex zremrangebyrank zremrangebyscore zpopmin zpopmax pfadd
     geoadd georadius georadiusbymember geosearchstore xadd xdel xtrim xack xclaim xautoclaim xgroup xsetid restore sort rename
     renamenx rpoplpush lmove smove sdiffstore sinterstore sunionstore zrangestore zdiffstore zinterstore zunionstore pfmerge
-    msetnx copy`, "key", false),
+    msetnx copy`,
+    "key",
+    false,
+  ),
   // Split across servers and merged.
   ...def("mget", "split", true, 1, -1, 1, 2, { merge: "array" }),
   ...def("exists touch", "split", true, 1, -1, 1, 2, { merge: "sum" }),
@@ -91,9 +90,17 @@ const TABLE: CommandInfo[] = [
   ...def("multi exec discard unwatch", "transaction", false, 0, 0, 1, 1),
   ...def("watch", "transaction", true, 1, -1, 1, 2),
   // Known, and refused: they need a server of their own or act on the whole deployment.
-  ...def(`subscribe psubscribe ssubscribe unsubscribe punsubscribe sunsubscribe monitor sync psync replicaof slaveof cluster
+  ...def(
+    `subscribe psubscribe ssubscribe unsubscribe punsubscribe sunsubscribe monitor sync psync replicaof slaveof cluster
     shutdown debug config wait waitaof save bgsave bgrewriteaof lastsave swapdb move migrate object function pubsub acl latency
-    slowlog memory module role failover lolwut asking spublish`, "unsupported", false, 0, 0, 1, 1),
+    slowlog memory module role failover lolwut asking spublish`,
+    "unsupported",
+    false,
+    0,
+    0,
+    1,
+    1,
+  ),
 ];
 
 const BY_NAME = new Map<string, CommandInfo>(TABLE.map((c) => [c.name, c]));

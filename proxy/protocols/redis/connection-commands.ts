@@ -82,7 +82,10 @@ function hello(d: RedisDownstream, args: Buffer[]): Buffer {
       i += 1;
     } else return errorReply(`ERR Syntax error in HELLO option '${opt}'`);
   }
-  if (!d.authed) return errorReply("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+  if (!d.authed)
+    return errorReply(
+      "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+    );
   d.local.protocol = protocol as 2 | 3;
   return helloReply(d.local);
 }

@@ -44,19 +44,7 @@ export function helloReply(state: LocalState): Buffer {
 
 /** INFO as a standalone server: enough for clients' ready checks (`loading:0`). */
 export function infoReply(): Buffer {
-  const text = [
-    "# Server",
-    `redis_version:${SERVER_VERSION}`,
-    "redis_mode:standalone",
-    "meshsim_proxy:1",
-    "",
-    "# Persistence",
-    "loading:0",
-    "",
-    "# Replication",
-    "role:master",
-    "",
-  ].join("\r\n");
+  const text = ["# Server", `redis_version:${SERVER_VERSION}`, "redis_mode:standalone", "meshsim_proxy:1", "", "# Persistence", "loading:0", "", "# Replication", "role:master", ""].join("\r\n");
   return bulkString(text);
 }
 

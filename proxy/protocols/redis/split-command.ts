@@ -62,7 +62,7 @@ export function splitCommand(d: RedisDownstream, name: string, info: CommandInfo
 }
 
 function addToGroup(groups: Map<unknown, KeyGroup>, route: CompiledRoute, upstream: RedisUpstreamCluster, group: number | RedisNode | undefined, position: number, arg: number): void {
-  const id = `${route.cluster}\u0000${typeof group === "number" ? group : group?.key ?? ""}`;
+  const id = `${route.cluster}\u0000${typeof group === "number" ? group : (group?.key ?? "")}`;
   let g = groups.get(id);
   if (!g) groups.set(id, (g = { route, upstream, positions: [], args: [], strip: false }));
   if (route.removePrefix) g.strip = true;
@@ -112,7 +112,13 @@ function sendGroups(d: RedisDownstream, pending: Pending, name: string, info: Co
   }
   d.state.stats.inc("split_requests");
   const cmd = b.subarray(p.argStart[0], p.argEnd[0]);
-  const split = new SplitRequest(pending, info.merge!, list.map((g) => g.positions), keys.length, d.replies);
+  const split = new SplitRequest(
+    pending,
+    info.merge!,
+    list.map((g) => g.positions),
+    keys.length,
+    d.replies,
+  );
   list.forEach((g, index) => {
     const args: Buffer[] = [cmd];
     for (const k of g.args) {

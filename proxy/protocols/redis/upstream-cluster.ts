@@ -319,7 +319,7 @@ export class RedisUpstreamCluster implements UpstreamConnectionOwner {
     if (!read || policy === "MASTER" || (replicas.length === 0 && policy !== "REPLICA")) return master;
     switch (policy) {
       case "PREFER_MASTER":
-        return master.down ? this.pickReplica(replicas) ?? master : master;
+        return master.down ? (this.pickReplica(replicas) ?? master) : master;
       case "REPLICA": {
         const r = this.pickReplica(replicas);
         if (!r) this.lastError = `no replica available in cluster ${this.name}`;

@@ -77,8 +77,7 @@ export function encodeApplicationException(reply: ApplicationExceptionReply): Bu
     buf[pos++] = 0;
   } else {
     const zigzagType = ((reply.type << 1) ^ (reply.type >> 31)) >>> 0;
-    const size =
-      compactHeaderSize(name.length, reply.seqid) + 1 + varint32Size(text.length) + text.length + 1 + varint32Size(zigzagType) + 1;
+    const size = compactHeaderSize(name.length, reply.seqid) + 1 + varint32Size(text.length) + text.length + 1 + varint32Size(zigzagType) + 1;
     buf = Buffer.allocUnsafe(prefix + size);
     pos = writeCompactHeader(buf, prefix, EXCEPTION, name, reply.seqid);
     buf[pos++] = 0x18;

@@ -134,9 +134,7 @@ describe("decode captured traffic", () => {
         expect(offset === 0 || boundaries.has(offset), `${file} split ${split}`).toBe(true);
         expect([...boundaries].filter((b) => b <= split).length, `${file} split ${split}`).toBe(got.length);
         for (const m of decodeAll(whole.subarray(offset), codec)) got.push(m);
-        expect(got.map((m) => [m.metadata.get("method"), m.requestId, m.frame.toString("hex")])).toEqual(
-          reference.map((m) => [m.metadata.get("method"), m.requestId, m.frame.toString("hex")]),
-        );
+        expect(got.map((m) => [m.metadata.get("method"), m.requestId, m.frame.toString("hex")])).toEqual(reference.map((m) => [m.metadata.get("method"), m.requestId, m.frame.toString("hex")]));
       }
     }
   });
@@ -328,8 +326,7 @@ describe("localReply", () => {
 });
 
 describe("malformed and oversize input", () => {
-  const binaryMessage = (body: number[]) =>
-    Buffer.from([0x80, 0x01, 0x00, 0x01, 0, 0, 0, 1, 0x6d, 0, 0, 0, 9, ...body]);
+  const binaryMessage = (body: number[]) => Buffer.from([0x80, 0x01, 0x00, 0x01, 0, 0, 0, 1, 0x6d, 0, 0, 0, 9, ...body]);
   const compactMessage = (body: number[]) => Buffer.from([0x82, 0x21, 9, 1, 0x6d, ...body]);
   const framed = (payload: Buffer) => {
     const prefix = Buffer.alloc(4);
@@ -389,24 +386,19 @@ describe("malformed and oversize input", () => {
   it("never throws, whatever the bytes", () => {
     const seeds = [...captures()].map(({ file }) => load(file));
     fc.assert(
-      fc.property(
-        fc.constantFrom(...seeds),
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
-        fc.nat(),
-        (seed, edits, cut) => {
-          const input = Buffer.from(seed);
-          for (const [at, value] of edits) input[at % input.length] = value;
-          const codec = createThriftCodec({ maxFrameSize: 1024 });
-          const data = input.subarray(0, cut % (input.length + 1));
-          let offset = 0;
-          for (let i = 0; i < 20 && offset < data.length; i++) {
-            const r = codec.decode(data, offset);
-            if (r.status !== "message") break;
-            expect(r.consumed).toBeGreaterThan(0);
-            offset += r.consumed;
-          }
-        },
-      ),
+      fc.property(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat(), (seed, edits, cut) => {
+        const input = Buffer.from(seed);
+        for (const [at, value] of edits) input[at % input.length] = value;
+        const codec = createThriftCodec({ maxFrameSize: 1024 });
+        const data = input.subarray(0, cut % (input.length + 1));
+        let offset = 0;
+        for (let i = 0; i < 20 && offset < data.length; i++) {
+          const r = codec.decode(data, offset);
+          if (r.status !== "message") break;
+          expect(r.consumed).toBeGreaterThan(0);
+          offset += r.consumed;
+        }
+      }),
       { numRuns: 3000 },
     );
     fc.assert(

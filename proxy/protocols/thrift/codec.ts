@@ -17,18 +17,7 @@
  * Wire grammars: transport.ts, transport-header.ts, protocol-binary.ts, protocol-compact.ts,
  * application-exception.ts.
  */
-import {
-  CodecError,
-  NEED_MORE_DATA,
-  needMoreData,
-  type Codec,
-  type CodecOptions,
-  type DecodeResult,
-  type LocalError,
-  type Message,
-  type MessageKind,
-  type Mutation,
-} from "../../codec/codec.ts";
+import { CodecError, NEED_MORE_DATA, needMoreData, type Codec, type CodecOptions, type DecodeResult, type LocalError, type Message, type MessageKind, type Mutation } from "../../codec/codec.ts";
 import { ApplicationExceptionType, LOCAL_ERROR_EXCEPTION_TYPE, encodeApplicationException } from "./application-exception.ts";
 import { readBinaryHeader, skipBinaryStruct } from "./protocol-binary.ts";
 import { readCompactHeader, skipCompactStruct, varint32Size, writeVarint32 } from "./protocol-compact.ts";
@@ -239,7 +228,6 @@ export class ThriftCodec implements Codec {
     return { status: "error", error: new CodecError(code, `thrift: ${reason}`) };
   }
 }
-
 
 /**
  * `frame` with the message seqid (and the THeader sequence number when it follows the seqid)

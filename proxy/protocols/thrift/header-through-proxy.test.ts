@@ -26,7 +26,14 @@ function frame(unframed: Buffer, seqid: number, headers: Array<[string, string]>
   const m = Buffer.from(unframed);
   m.writeInt32BE(seqid, m.readInt32BE(4) + 8); // strict binary: seqid after version, name length, name
   const plain = wrapInHeaderFrame(m, "binary", seqid);
-  return headers.length === 0 ? plain : withInfoHeaders(plain, HEADER_FIXED_SIZE + 2, HEADER_FIXED_SIZE + 4, headers.map(([key, value]) => ({ key, value })));
+  return headers.length === 0
+    ? plain
+    : withInfoHeaders(
+        plain,
+        HEADER_FIXED_SIZE + 2,
+        HEADER_FIXED_SIZE + 4,
+        headers.map(([key, value]) => ({ key, value })),
+      );
 }
 
 function decodeAll(bytes: Buffer): Message[] {
@@ -143,7 +150,13 @@ it("continues a W3C trace: the upstream sees a traceparent in the same trace wit
   try {
     seenByUpstream.length = 0;
     const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    await exchange(frame(message("unframed-binary-sayHello.request"), 11, [["x-user", "alice"], ["traceparent", parent]]), (r) => decodeAll(r).length === 1);
+    await exchange(
+      frame(message("unframed-binary-sayHello.request"), 11, [
+        ["x-user", "alice"],
+        ["traceparent", parent],
+      ]),
+      (r) => decodeAll(r).length === 1,
+    );
     const seen = seenByUpstream[0]!.metadata.get("traceparent");
     expect(seen).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
     expect(seen).not.toBe(parent);
@@ -162,7 +175,10 @@ it("answers an unrouted THeader request with a TApplicationException in a THeade
 
 it("refuses a frame above the listener's maxFrameSize without forwarding it", async () => {
   seenByUpstream.length = 0;
-  const big = frame(message("unframed-binary-sayHello.request"), 1, [["x-user", "alice"], ["pad", "p".repeat(5000)]]);
+  const big = frame(message("unframed-binary-sayHello.request"), 1, [
+    ["x-user", "alice"],
+    ["pad", "p".repeat(5000)],
+  ]);
   const { closed } = await exchange(big, () => false);
   expect(closed).toBe(true);
   expect(seenByUpstream).toHaveLength(0);

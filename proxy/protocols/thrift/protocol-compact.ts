@@ -218,4 +218,3 @@ function skipElements(buf: Buffer, pos: number, keyType: number, valueType: numb
   }
   return pos;
 }
-

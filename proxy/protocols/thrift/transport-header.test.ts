@@ -54,7 +54,14 @@ describe("THeader transport", () => {
     ["compact", 2, sayHelloCompact],
   ] as const)("decodes %s payloads: info headers and method become metadata", (protocol, protocolId, payload) => {
     const codec = createThriftCodec();
-    const frame = headerFrame(payload(), { protocolId, seqid: 1, headers: [["x-user", "alice"], ["x-env", "test"]] });
+    const frame = headerFrame(payload(), {
+      protocolId,
+      seqid: 1,
+      headers: [
+        ["x-user", "alice"],
+        ["x-env", "test"],
+      ],
+    });
     const m = decodeOne(frame, codec);
     expect(codec.detectedTransport).toBe("header");
     expect(m.kind).toBe("request");
@@ -84,7 +91,10 @@ describe("THeader transport", () => {
     const m = decodeOne(frame, codec);
     expect(codec.encode(m)).toBe(m.frame);
     expect(codec.encode(m, [])).toBe(m.frame);
-    const mutated = codec.encode(m, [{ key: "x-route", value: "canary" }, { key: "x-user", value: "bob" }]);
+    const mutated = codec.encode(m, [
+      { key: "x-route", value: "canary" },
+      { key: "x-user", value: "bob" },
+    ]);
     expect(codec.mutationsIgnored).toBe(0);
     const again = decodeOne(mutated);
     expect(Object.fromEntries(again.metadata)).toEqual({ "x-user": "bob", "x-route": "canary", method: "sayHello" });
@@ -132,7 +142,10 @@ describe("THeader transport", () => {
   });
 
   it("answers with a TApplicationException in a THeader frame of the request's protocol", () => {
-    for (const [protocolId, payload] of [[0, sayHelloBinary], [2, sayHelloCompact]] as const) {
+    for (const [protocolId, payload] of [
+      [0, sayHelloBinary],
+      [2, sayHelloCompact],
+    ] as const) {
       const codec = createThriftCodec();
       const m = decodeOne(headerFrame(payload(), { protocolId, seqid: 1 }), codec);
       const reply = decodeOne(codec.localReply(m, { kind: "no_route", message: "nothing matched" }));

@@ -130,7 +130,6 @@ function varintSize(value: number): number {
   return n;
 }
 
-
 /**
  * A copy of `frame` (a whole THeader frame from its length field) with `mutation` appended as a
  * KEYVALUE info section at `infoEnd`; `payloadOffset` is where the payload starts. Both offsets

@@ -38,9 +38,10 @@ export function composeProject(scenario: Scenario, spec: TopologySpec, ownDestin
   };
   const endpoints: InstanceAddress[] = [];
   for (const s of spec.services) {
-    const instances = s.protocol === "kafka"
-      ? [{ version: Object.keys(s.versions)[0] ?? "v1", instance: kafkaBrokerInstance(s.name, 1) }]
-      : Object.entries(s.versions).flatMap(([version, { replicas }]) => Array.from({ length: replicas }, (_, i) => ({ version, instance: instanceName(s.name, version, i) })));
+    const instances =
+      s.protocol === "kafka"
+        ? [{ version: Object.keys(s.versions)[0] ?? "v1", instance: kafkaBrokerInstance(s.name, 1) }]
+        : Object.entries(s.versions).flatMap(([version, { replicas }]) => Array.from({ length: replicas }, (_, i) => ({ version, instance: instanceName(s.name, version, i) })));
     for (const { version, instance } of instances) {
       services[instance] = service(instancePart(s, version, instance));
       endpoints.push({ service: s.name, version, instance, host: instance, port: s.port });

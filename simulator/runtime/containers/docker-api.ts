@@ -41,7 +41,10 @@ export class DockerApi {
   }
 
   async ping(): Promise<boolean> {
-    return this.call("GET", "/_ping").then((r) => r.status === 200, () => false);
+    return this.call("GET", "/_ping").then(
+      (r) => r.status === 200,
+      () => false,
+    );
   }
 
   async imageExists(name: string): Promise<boolean> {

@@ -19,7 +19,8 @@ export const SESSION_LABEL = "dev.meshsim.session";
 export const RUN_LABEL = "dev.meshsim.run";
 
 /** What to run when no engine is found; printed as is (exit code 2). */
-export const ENGINE_FIX = "no container engine: run `sudo npx meshsim doctor --fix` (installs podman and runc, writes images/containers.conf, builds the base image), or set DOCKER_HOST to a Docker or podman API socket";
+export const ENGINE_FIX =
+  "no container engine: run `sudo npx meshsim doctor --fix` (installs podman and runc, writes images/containers.conf, builds the base image), or set DOCKER_HOST to a Docker or podman API socket";
 
 export interface Engine {
   dockerHost: string;

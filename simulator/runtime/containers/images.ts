@@ -29,7 +29,8 @@ const PROTO_BUNDLE_FILES = (Object.keys(PROTO_BUNDLES) as ProtoBundle[]).map(bun
 
 /** The path inside the image of an entry point's bundle. */
 export function entryInImage(entry: string): string {
-  if (!(IMAGE_ENTRIES as readonly string[]).includes(entry)) throw new MeshsimError("ENVIRONMENT", `${entry} is not in meshsim's container image (it holds ${IMAGE_ENTRIES.join(", ")}); use --backend processes`);
+  if (!(IMAGE_ENTRIES as readonly string[]).includes(entry))
+    throw new MeshsimError("ENVIRONMENT", `${entry} is not in meshsim's container image (it holds ${IMAGE_ENTRIES.join(", ")}); use --backend processes`);
   return `/app/bundles/${bundleName(entry)}`;
 }
 
@@ -53,29 +54,34 @@ export function baseImage(env = process.env): string {
 
 /** Builds the image unless one with the same content hash exists; also tags it `:latest` (docker-compose.yml uses that). */
 export async function ensureImage(engine: Engine, options: { base?: string; log?: (line: string) => void } = {}): Promise<BuiltImage> {
-  if (RUNS_COMPILED) throw new MeshsimError("ENVIRONMENT", "container images are built from a meshsim checkout (git clone, npm ci, then meshsim images build); the installed package runs --backend processes");
+  if (RUNS_COMPILED)
+    throw new MeshsimError("ENVIRONMENT", "container images are built from a meshsim checkout (git clone, npm ci, then meshsim images build); the installed package runs --backend processes");
   const bundles = IMAGE_ENTRIES.map((entry) => {
     const path = bundledEntry(entry);
     if (!path) throw new MeshsimError("STARTUP_FAILED", `cannot bundle ${entry} for the image (esbuild failed or .cache is not writable)`);
     return { entry, path };
   });
-  return ensureBuilt(engine, {
-    repo: IMAGE_REPO,
-    containerfile: projectPath("images/runtime/Containerfile"),
-    base: options.base ?? baseImage(),
-    hashed: [process.version, projectPath("package-lock.json"), ...GENERATED_THRIFT.map(projectPath), ...PROTO_BUNDLE_FILES, ...bundles.map((b) => b.path)],
-    stage(context) {
-      mkdirSync(join(context, "app/bundles"), { recursive: true });
-      copyFileSync(process.execPath, join(context, "node"));
-      for (const b of bundles) copyFileSync(b.path, join(context, "app/bundles", bundleName(b.entry)));
-      // The Thrift fixtures load the generated CommonJS code next to themselves at run time.
-      cpSync(projectPath("fixtures/thrift/gen-nodejs"), join(context, "app/bundles/gen-nodejs"), { recursive: true });
-      // The Envoy proto bundles, found by walking up from the bundle (common/proto-bundles.ts).
-      cpSync(projectPath("common/protos"), join(context, "app/common/protos"), { recursive: true });
-      writeFileSync(join(context, "app/package.json"), readFileSync(projectPath("package.json")));
-      for (const pkg of productionPackages()) cpSync(projectPath(`node_modules/${pkg}`), join(context, "app/node_modules", pkg), { recursive: true, dereference: true });
+  return ensureBuilt(
+    engine,
+    {
+      repo: IMAGE_REPO,
+      containerfile: projectPath("images/runtime/Containerfile"),
+      base: options.base ?? baseImage(),
+      hashed: [process.version, projectPath("package-lock.json"), ...GENERATED_THRIFT.map(projectPath), ...PROTO_BUNDLE_FILES, ...bundles.map((b) => b.path)],
+      stage(context) {
+        mkdirSync(join(context, "app/bundles"), { recursive: true });
+        copyFileSync(process.execPath, join(context, "node"));
+        for (const b of bundles) copyFileSync(b.path, join(context, "app/bundles", bundleName(b.entry)));
+        // The Thrift fixtures load the generated CommonJS code next to themselves at run time.
+        cpSync(projectPath("fixtures/thrift/gen-nodejs"), join(context, "app/bundles/gen-nodejs"), { recursive: true });
+        // The Envoy proto bundles, found by walking up from the bundle (common/proto-bundles.ts).
+        cpSync(projectPath("common/protos"), join(context, "app/common/protos"), { recursive: true });
+        writeFileSync(join(context, "app/package.json"), readFileSync(projectPath("package.json")));
+        for (const pkg of productionPackages()) cpSync(projectPath(`node_modules/${pkg}`), join(context, "app/node_modules", pkg), { recursive: true, dereference: true });
+      },
     },
-  }, options.log);
+    options.log,
+  );
 }
 
 export const JVM_IMAGE_REPO = "localhost/meshsim/jvm";
@@ -93,40 +99,49 @@ export const ENVOY_IN_IMAGE = "/usr/local/bin/envoy";
  * image alone, so meshsim's own code changing does not rebuild it.
  */
 export async function ensureJvmImage(engine: Engine, options: { base?: string; log?: (line: string) => void } = {}): Promise<BuiltImage> {
-  if (!existsSync(KAFKA_LIB) || !readdirSync(KAFKA_LIB).some((f) => f.endsWith(".jar"))) throw new MeshsimError("ENVIRONMENT", `the Kafka broker jars are missing in fixtures/kafka/lib (the Java image carries them): run ${PREPARE_COMMAND}, or npx meshsim doctor --fix`);
+  if (!existsSync(KAFKA_LIB) || !readdirSync(KAFKA_LIB).some((f) => f.endsWith(".jar")))
+    throw new MeshsimError("ENVIRONMENT", `the Kafka broker jars are missing in fixtures/kafka/lib (the Java image carries them): run ${PREPARE_COMMAND}, or npx meshsim doctor --fix`);
   if (!existsSync(JAVA_JAR)) throw new MeshsimError("ENVIRONMENT", `the Dubbo Java peer is not built (the Java image carries it): run ${JAVA_BUILD_COMMAND}, or npx meshsim doctor --fix`);
   const dubboLib = join(dirname(JAVA_JAR), "lib");
   const startScript = projectPath("images/jvm/kafka-start.sh");
   const log4j = projectPath("fixtures/kafka/log4j2.properties");
-  return ensureBuilt(engine, {
-    repo: JVM_IMAGE_REPO,
-    containerfile: projectPath("images/jvm/Containerfile"),
-    base: options.base ?? baseImage(),
-    // The jars' names carry their versions; names and sizes stand for their content.
-    hashed: [startScript, log4j, JAVA_JAR, listing(KAFKA_LIB), listing(dubboLib)],
-    stage(context) {
-      cpSync(KAFKA_LIB, join(context, "kafka/lib"), { recursive: true });
-      copyFileSync(log4j, join(context, "kafka/log4j2.properties"));
-      copyFileSync(startScript, join(context, "kafka/start.sh"));
-      cpSync(dubboLib, join(context, "dubbo/lib"), { recursive: true });
-      copyFileSync(JAVA_JAR, join(context, "dubbo/meshsim-dubbo.jar"));
+  return ensureBuilt(
+    engine,
+    {
+      repo: JVM_IMAGE_REPO,
+      containerfile: projectPath("images/jvm/Containerfile"),
+      base: options.base ?? baseImage(),
+      // The jars' names carry their versions; names and sizes stand for their content.
+      hashed: [startScript, log4j, JAVA_JAR, listing(KAFKA_LIB), listing(dubboLib)],
+      stage(context) {
+        cpSync(KAFKA_LIB, join(context, "kafka/lib"), { recursive: true });
+        copyFileSync(log4j, join(context, "kafka/log4j2.properties"));
+        copyFileSync(startScript, join(context, "kafka/start.sh"));
+        cpSync(dubboLib, join(context, "dubbo/lib"), { recursive: true });
+        copyFileSync(JAVA_JAR, join(context, "dubbo/meshsim-dubbo.jar"));
+      },
     },
-  }, options.log);
+    options.log,
+  );
 }
 
 /** The image of Envoy sidecars (images/envoy/Containerfile): the Envoy binary meshsim runs on the host. */
 export async function ensureEnvoyImage(engine: Engine, options: { base?: string; log?: (line: string) => void } = {}): Promise<BuiltImage> {
   const binary = envoyPath();
   if (binary === undefined) throw new MeshsimError("ENVIRONMENT", envoyMissing() ?? "Envoy is not installed");
-  return ensureBuilt(engine, {
-    repo: ENVOY_IMAGE_REPO,
-    containerfile: projectPath("images/envoy/Containerfile"),
-    base: options.base ?? baseImage(),
-    hashed: [listing(dirname(binary), [basename(binary)])],
-    stage(context) {
-      copyFileSync(binary, join(context, "envoy"));
+  return ensureBuilt(
+    engine,
+    {
+      repo: ENVOY_IMAGE_REPO,
+      containerfile: projectPath("images/envoy/Containerfile"),
+      base: options.base ?? baseImage(),
+      hashed: [listing(dirname(binary), [basename(binary)])],
+      stage(context) {
+        copyFileSync(binary, join(context, "envoy"));
+      },
     },
-  }, options.log);
+    options.log,
+  );
 }
 
 /** `name size` of each file in `dir` (or of `names` there), one a line. */
@@ -166,7 +181,10 @@ async function buildUnlessPresent(engine: Engine, recipe: ImageRecipe, name: str
     return { name, built: false };
   }
   if (recipe.base === DEFAULT_BASE_IMAGE && !(await engine.api.imageExists(recipe.base))) {
-    throw new MeshsimError("ENVIRONMENT", `the base image ${recipe.base} is missing: run \`sudo npx meshsim doctor --fix\` (builds it with mmdebstrap), or set MESHSIM_BASE_IMAGE to a Debian 12 image from a registry`);
+    throw new MeshsimError(
+      "ENVIRONMENT",
+      `the base image ${recipe.base} is missing: run \`sudo npx meshsim doctor --fix\` (builds it with mmdebstrap), or set MESHSIM_BASE_IMAGE to a Debian 12 image from a registry`,
+    );
   }
 
   const context = projectPath(`.cache/images/${basename(recipe.repo)}-${tag}-${process.pid}`);
@@ -177,7 +195,9 @@ async function buildUnlessPresent(engine: Engine, recipe: ImageRecipe, name: str
     copyFileSync(recipe.containerfile, join(context, "Containerfile"));
     recipe.stage(context);
     const { GenericContainer } = await import("testcontainers");
-    await GenericContainer.fromDockerfile(context, "Containerfile").withBuildArgs({ BASE: recipe.base, CHECKOUT: projectPath("") }).build(name, { deleteOnExit: false });
+    await GenericContainer.fromDockerfile(context, "Containerfile")
+      .withBuildArgs({ BASE: recipe.base, CHECKOUT: projectPath("") })
+      .build(name, { deleteOnExit: false });
     await engine.api.tagImage(name, recipe.repo, "latest");
     // This checkout's earlier builds are stale now (each holds a few hundred MB of its own).
     await engine.api.removeOtherImages(recipe.repo, name, `dev.meshsim.checkout=${projectPath("")}`).catch(() => undefined);

@@ -49,6 +49,7 @@ function inbound(port: number, probability: number, target: string[]): string[] 
 
 /** A clearer message for a qdisc the kernel lacks (netem is a module some kernels leave out). */
 export function explainFailure(command: string[], output: string): string {
-  if (/qdisc kind is unknown/.test(output)) return `${command.join(" ")}: this kernel has no ${command[6]} qdisc (sch_${command[6]}); ${command[6] === "netem" ? "latency" : "this fault"} ${PROXY_ONLY}`;
+  if (/qdisc kind is unknown/.test(output))
+    return `${command.join(" ")}: this kernel has no ${command[6]} qdisc (sch_${command[6]}); ${command[6] === "netem" ? "latency" : "this fault"} ${PROXY_ONLY}`;
   return `${command.join(" ")} failed: ${output.trim()}`;
 }

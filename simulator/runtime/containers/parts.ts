@@ -23,9 +23,15 @@ const KAFKA_CONTROLLER_PORT = 19093;
 /** What no container runs yet, refused before anything starts. */
 export function refuseUnsupportedParts(spec: TopologySpec): void {
   for (const s of spec.services) {
-    if (simulatorProtocol(s.protocol).codecModule) throw new MeshsimError("ENVIRONMENT", `service ${s.name}: ${s.protocol} needs a codec the sidecar image does not carry (${simulatorProtocol(s.protocol).codecModule}); use --backend processes`);
-    if (s.protocol === "kafka" && (s.kafka?.brokers ?? 1) > 1) throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Kafka services of ${s.kafka?.brokers} brokers do not run in containers yet (one broker does: its ServiceEntry names one host for every broker, and each broker has a container and an alias of its own); use --backend processes`);
-    if (s.protocol === "redis" && (s.redis?.mode ?? "single") !== "single") throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Redis ${s.redis?.mode} deployments do not run in containers yet (single does); use --backend processes`);
+    if (simulatorProtocol(s.protocol).codecModule)
+      throw new MeshsimError("ENVIRONMENT", `service ${s.name}: ${s.protocol} needs a codec the sidecar image does not carry (${simulatorProtocol(s.protocol).codecModule}); use --backend processes`);
+    if (s.protocol === "kafka" && (s.kafka?.brokers ?? 1) > 1)
+      throw new MeshsimError(
+        "ENVIRONMENT",
+        `service ${s.name}: Kafka services of ${s.kafka?.brokers} brokers do not run in containers yet (one broker does: its ServiceEntry names one host for every broker, and each broker has a container and an alias of its own); use --backend processes`,
+      );
+    if (s.protocol === "redis" && (s.redis?.mode ?? "single") !== "single")
+      throw new MeshsimError("ENVIRONMENT", `service ${s.name}: Redis ${s.redis?.mode} deployments do not run in containers yet (single does); use --backend processes`);
   }
   if (spec.rateLimitService) throw new MeshsimError("ENVIRONMENT", `rateLimitService ${spec.rateLimitService.name}: the rate-limit service does not run in containers yet; use --backend processes`);
 }

@@ -75,13 +75,19 @@ describe("Envoy fed by meshsim's control plane", () => {
   it("ACKs thrift_proxy, dubbo_proxy and redis_proxy listeners, and a cluster change with unchanged endpoints", async () => {
     cp = await startControlPlane();
     cp.store.apply(resources(SERVICES));
-    const ports = { "hello.default.svc.cluster.local_9090": await allocatePort(), "orders.default.svc.cluster.local_20880": await allocatePort(), "cache.default.svc.cluster.local_6379": await allocatePort() };
+    const ports = {
+      "hello.default.svc.cluster.local_9090": await allocatePort(),
+      "orders.default.svc.cluster.local_20880": await allocatePort(),
+      "cache.default.svc.cluster.local_6379": await allocatePort(),
+    };
     await supervisor.start(envoySidecarSpawn("envoy", { nodeId: "envoy-1", cluster: "test", xdsAddress: { host: "127.0.0.1", port: cp.xdsPort }, listenerPorts: ports }));
     expect(await acked(cp, 10_000)).toBe(true);
     const types = cp.status().proxies[0]!.types;
     expect(Object.keys(types).sort()).toEqual(["Cluster", "ClusterLoadAssignment", "DubboMultipleRouteConfiguration", "Listener", "ThriftRouteConfiguration"]);
 
-    cp.store.apply(resources(SERVICES.replace("subsets: [{name: v1, labels: {version: v1}}]", "trafficPolicy: {connectionPool: {tcp: {maxConnections: 2}}}\n  subsets: [{name: v1, labels: {version: v1}}]")));
+    cp.store.apply(
+      resources(SERVICES.replace("subsets: [{name: v1, labels: {version: v1}}]", "trafficPolicy: {connectionPool: {tcp: {maxConnections: 2}}}\n  subsets: [{name: v1, labels: {version: v1}}]")),
+    );
     await cp.settled();
     expect(await acked(cp, 5_000)).toBe(true);
     expect(cp.status().proxies[0]!.types.Cluster).toMatchObject({ ackedVersion: cp.status().version });
@@ -111,4 +117,3 @@ describe("Envoy fed by meshsim's control plane", () => {
     expect(processAlive(envoyPid)).toBe(false);
   });
 });
-

@@ -23,11 +23,9 @@ if (!envoy || !bootstrap) {
 }
 const dir = mkdtempSync(join(tmpdir(), "meshsim-envoy-"));
 const adminPath = join(dir, "admin-address");
-const child = spawn(
-  envoy,
-  [...envoyArgs({ bootstrap, concurrency: flags.concurrency ?? "1", logLevel: flags["log-level"] ?? "warn" }), "--admin-address-path", adminPath],
-  { stdio: ["ignore", "pipe", "pipe"] },
-);
+const child = spawn(envoy, [...envoyArgs({ bootstrap, concurrency: flags.concurrency ?? "1", logLevel: flags["log-level"] ?? "warn" }), "--admin-address-path", adminPath], {
+  stdio: ["ignore", "pipe", "pipe"],
+});
 child.stdout.pipe(process.stderr);
 child.stderr.pipe(process.stderr);
 child.on("exit", (code, signal) => {

@@ -16,11 +16,15 @@ export function envoySpawn(name: string, bootstrap: Record<string, unknown>, opt
   return {
     name,
     ...nodeScript("simulator/runtime/envoy/launcher.ts", [
-      "--envoy", binary,
-      "--bootstrap-json", JSON.stringify(bootstrap),
-      "--concurrency", String(options.concurrency ?? 1),
+      "--envoy",
+      binary,
+      "--bootstrap-json",
+      JSON.stringify(bootstrap),
+      "--concurrency",
+      String(options.concurrency ?? 1),
       // MESHSIM_ENVOY_LOG_LEVEL=debug puts Envoy's debug log in the sidecar's log file.
-      "--log-level", process.env.MESHSIM_ENVOY_LOG_LEVEL ?? "warn",
+      "--log-level",
+      process.env.MESHSIM_ENVOY_LOG_LEVEL ?? "warn",
     ]),
     // Envoy is ready once its first clusters and listeners arrived; a first start also maps the binary.
     readyTimeoutMs: 30_000,

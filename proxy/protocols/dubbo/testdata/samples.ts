@@ -12,7 +12,14 @@ const DubboEncoder = require("apache-dubbo-js/es7/encode.js").default as new (ct
 const HeartBeat = require("apache-dubbo-js/es7/heartbeat.js").default as { encode(): Buffer };
 type JavaValue = (...a: unknown[]) => unknown;
 interface JsToJava {
-  String: JavaValue; int: JavaValue; long: JavaValue; double: JavaValue; Boolean: JavaValue; array: JavaValue; Map: JavaValue; List: JavaValue;
+  String: JavaValue;
+  int: JavaValue;
+  long: JavaValue;
+  double: JavaValue;
+  Boolean: JavaValue;
+  array: JavaValue;
+  Map: JavaValue;
+  List: JavaValue;
   combine(cls: string, v: unknown): unknown;
 }
 const java = require("js-to-java") as JsToJava;

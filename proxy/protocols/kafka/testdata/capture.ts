@@ -61,7 +61,14 @@ try {
   await admin.createTopics({ topics: [{ topic: "capture", numPartitions: 2 }] });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  await producer.send({ topic: "capture", acks: -1, messages: [{ key: "k1", value: "hello" }, { key: "k2", value: "world" }] });
+  await producer.send({
+    topic: "capture",
+    acks: -1,
+    messages: [
+      { key: "k1", value: "hello" },
+      { key: "k2", value: "world" },
+    ],
+  });
   const consumer = kafka.consumer({ groupId: "capture-group", maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic: "capture", fromBeginning: true });

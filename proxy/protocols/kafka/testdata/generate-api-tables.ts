@@ -38,7 +38,12 @@ interface MessageDef {
 
 function load(entry: string): MessageDef {
   const text = execFileSync("unzip", ["-p", join(lib, jar!), entry], { encoding: "utf8" });
-  return JSON.parse(text.split("\n").filter((l) => !/^\s*\/\//.test(l)).join("\n")) as MessageDef;
+  return JSON.parse(
+    text
+      .split("\n")
+      .filter((l) => !/^\s*\/\//.test(l))
+      .join("\n"),
+  ) as MessageDef;
 }
 
 function range(spec: string | undefined): [number, number] {
@@ -143,11 +148,13 @@ export function responseHeaderVersion(key: number, version: number): number {
 `,
 );
 
-const schemaLines = [...responses.keys()].sort((a, b) => a - b).map((k) => {
-  const r = responses.get(k)!;
-  const structs = new Map((r.commonStructs ?? []).map((s) => [s.name, s.fields]));
-  return `  ${k}: ${JSON.stringify(compact(r.fields, structs))},`;
-});
+const schemaLines = [...responses.keys()]
+  .sort((a, b) => a - b)
+  .map((k) => {
+    const r = responses.get(k)!;
+    const structs = new Map((r.commonStructs ?? []).map((s) => [s.name, s.fields]));
+    return `  ${k}: ${JSON.stringify(compact(r.fields, structs))},`;
+  });
 writeFileSync(
   join(root, "proxy/protocols/kafka/requests/response-schemas.ts"),
   `/**

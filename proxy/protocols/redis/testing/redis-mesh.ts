@@ -24,10 +24,7 @@ export interface RedisMesh {
   close(): Promise<void>;
 }
 
-export async function startRedisMesh(
-  clusters: Array<{ name: string; endpoints: Endpoint[] } & Partial<ClusterConfig>>,
-  redis: Partial<RedisListenerConfig>,
-): Promise<RedisMesh> {
+export async function startRedisMesh(clusters: Array<{ name: string; endpoints: Endpoint[] } & Partial<ClusterConfig>>, redis: Partial<RedisListenerConfig>): Promise<RedisMesh> {
   const proxy = new Proxy();
   const setClusters: RedisMesh["setClusters"] = (list) => {
     proxy.setClusters(list.map(({ endpoints: _e, ...c }) => ({ lbPolicy: "round_robin", connectTimeoutMs: 500, connectionsPerEndpoint: 1, ...c })));

@@ -76,9 +76,22 @@ async function waitFor(check: () => boolean): Promise<void> {
 
 const cases: Case[] = [
   { name: "sayHello", run: (c) => c.sayHello("world") },
-  { name: "sayHelloFail", run: (c) => c.sayHello("fail").then(() => Promise.reject(new Error("expected HelloError")), () => undefined) },
+  {
+    name: "sayHelloFail",
+    run: (c) =>
+      c.sayHello("fail").then(
+        () => Promise.reject(new Error("expected HelloError")),
+        () => undefined,
+      ),
+  },
   { name: "echo", run: (c) => c.echo("ping") },
-  { name: "notify", run: async (c, notified) => { await c.notify("deployed"); await waitFor(() => notified.length > 0); } },
+  {
+    name: "notify",
+    run: async (c, notified) => {
+      await c.notify("deployed");
+      await waitFor(() => notified.length > 0);
+    },
+  },
   { name: "echoAll", run: (c) => c.call("echoAll", allTypes()) },
   {
     name: "pipelined",
@@ -124,7 +137,10 @@ async function captureMultiplexed(): Promise<void> {
   const processor = new mux.MultiplexedProcessor();
   const { Processor } = (await import("../../../../fixtures/thrift/generated.ts")).HelloService;
   const identity = new helloTypes.Identity({ serviceName: "hello", version: "v1", instance: "hello-v1-0" });
-  processor.registerProcessor("Hello", new Processor({ sayHello: (name: string, done: (e: unknown, r?: unknown) => void) => done(null, new helloTypes.HelloReply({ message: `hello ${name}`, identity })) }) as never);
+  processor.registerProcessor(
+    "Hello",
+    new Processor({ sayHello: (name: string, done: (e: unknown, r?: unknown) => void) => done(null, new helloTypes.HelloReply({ message: `hello ${name}`, identity })) }) as never,
+  );
   const server = mux.createMultiplexServer(processor, { transport: thrift.TFramedTransport, protocol: thrift.TBinaryProtocol });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const recording: Recording = { request: [], response: [] };

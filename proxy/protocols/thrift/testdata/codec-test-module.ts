@@ -44,7 +44,11 @@ function headerSamples(captured: CodecSample[]): CodecSample[] {
 }
 
 export function samples(): CodecSample[] {
-  const captured = samplesFromFiles(here, (name) => /\.(request|response)$/.test(name), () => ({ mutation: "ignored" }));
+  const captured = samplesFromFiles(
+    here,
+    (name) => /\.(request|response)$/.test(name),
+    () => ({ mutation: "ignored" }),
+  );
   return [...captured, ...headerSamples(captured)];
 }
 
