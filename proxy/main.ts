@@ -10,7 +10,7 @@ import type { Bootstrap } from "./config/types.ts";
 import { startAdminServer } from "./admin/admin-server.ts";
 import { defaultCodecRegistry, Proxy } from "./proxy.ts";
 import type { CodecFactory } from "./codec/codec.ts";
-import { loadCodecModule } from "./codec/codec-test.ts";
+import { loadCodecModuleFile } from "./codec/codec-module.ts";
 import type { SourceWorkload } from "./stats/request-metrics.ts";
 import { startAdsClient } from "./xds/ads-client.ts";
 
@@ -56,7 +56,7 @@ async function loadCodecFlags(flag: string | undefined): Promise<Array<[string, 
   for (const entry of flag ? flag.split(",") : []) {
     const eq = entry.indexOf("=");
     if (eq <= 0) throw new Error(`proxy: --codec wants <name>=<module>, found "${entry}"`);
-    out.push([entry.slice(0, eq), (await loadCodecModule(entry.slice(eq + 1))).factory]);
+    out.push([entry.slice(0, eq), (await loadCodecModuleFile(entry.slice(eq + 1))).factory]);
   }
   return out;
 }

@@ -12,25 +12,11 @@
  */
 import { parseCommandArgs } from "../../common/command-args.ts";
 import { readFileSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import type { CodecFactory } from "./codec.ts";
-import { codecConformance, formatConformanceReport, type CodecSample, type ConformanceOptions, type ConformanceReport } from "./conformance.ts";
+import { join } from "node:path";
+import { checkCodecModule, InvalidCodecModuleError, loadCodecModuleFile, type CodecTestModule, type LoadedCodecModule } from "./codec-module.ts";
+import { codecConformance, formatConformanceReport, type CodecSample, type ConformanceReport } from "./conformance.ts";
 
-export interface CodecTestModule {
-  codec?: CodecFactory;
-  default?: CodecFactory;
-  samples: CodecSample[] | (() => CodecSample[] | Promise<CodecSample[]>);
-  options?: ConformanceOptions;
-}
-
-export class InvalidCodecModuleError extends Error {
-  readonly code = "INVALID_CODEC_MODULE";
-  constructor(message: string) {
-    super(message);
-    this.name = "InvalidCodecModuleError";
-  }
-}
+export { InvalidCodecModuleError, type CodecTestModule } from "./codec-module.ts";
 
 /** The built-in codecs' own codec-test modules, by protocol name (`meshsim codec-test thrift`). */
 const BUILT_IN_MODULES: Readonly<Record<string, () => Promise<unknown>>> = {
@@ -43,45 +29,19 @@ const BUILT_IN_MODULES: Readonly<Record<string, () => Promise<unknown>>> = {
 export const BUILT_IN_CODEC_NAMES: readonly string[] = Object.keys(BUILT_IN_MODULES);
 
 /**
- * A built-in codec's module by name, else imports `path` (relative to the working directory);
- * then checks it has the CodecTestModule shape.
+ * A built-in codec's module by name, else the module at `path` (relative to the working
+ * directory), checked for the CodecTestModule shape.
  */
-export async function loadCodecModule(path: string): Promise<{ factory: CodecFactory; samples: CodecSample[]; options: ConformanceOptions }> {
-  let mod: Partial<CodecTestModule>;
+export async function loadCodecModule(path: string): Promise<LoadedCodecModule> {
+  const builtIn = BUILT_IN_MODULES[path];
+  if (builtIn === undefined) return loadCodecModuleFile(path);
+  let mod: unknown;
   try {
-    const builtIn = BUILT_IN_MODULES[path];
-    if (builtIn === undefined && /\.[cm]?ts$/.test(path)) await registerTypeScript(path);
-    mod = (await (builtIn?.() ?? import(pathToFileURL(resolve(path)).href))) as Partial<CodecTestModule>;
+    mod = await builtIn();
   } catch (error) {
     throw new InvalidCodecModuleError(`${path}: cannot be loaded: ${(error as Error)?.message ?? String(error)}`);
   }
-  const factory = mod.codec ?? mod.default;
-  if (typeof factory !== "function") throw new InvalidCodecModuleError(`${path}: export a codec factory as \`codec\` (or default)`);
-  const raw = typeof mod.samples === "function" ? await mod.samples() : mod.samples;
-  if (!Array.isArray(raw) || raw.length === 0) throw new InvalidCodecModuleError(`${path}: export \`samples\`, a non-empty array of { name, bytes }`);
-  for (const s of raw) {
-    if (typeof s?.name !== "string" || !Buffer.isBuffer(s.bytes)) throw new InvalidCodecModuleError(`${path}: every sample needs a string \`name\` and a Buffer \`bytes\``);
-  }
-  return { factory, samples: raw, options: mod.options ?? {} };
-}
-
-let typeScriptRegistered = false;
-
-/**
- * A TypeScript codec module needs a loader under plain Node 20: tsx, when the user has it (a
- * meshsim checkout always does). Without it, a message that says what to do.
- */
-async function registerTypeScript(path: string): Promise<void> {
-  // Running from sources means a TypeScript loader is already in place.
-  if (typeScriptRegistered || import.meta.url.endsWith(".ts")) return;
-  let api: { register(): unknown };
-  try {
-    api = (await import("tsx/esm/api")) as { register(): unknown };
-  } catch {
-    throw new InvalidCodecModuleError(`${path}: a TypeScript codec module needs tsx to load (npm install --save-dev tsx), or compile it to JavaScript first`);
-  }
-  api.register();
-  typeScriptRegistered = true;
+  return checkCodecModule(mod as Partial<CodecTestModule>, path);
 }
 
 /** Every file in `dir` whose name passes `filter`, as samples named by file name (sorted). */

@@ -80,7 +80,7 @@ async function loadSdk(exportTo: SpanExport, serviceName: string): Promise<Sdk> 
   const { BasicTracerProvider, BatchSpanProcessor } = await import("@opentelemetry/sdk-trace-base");
   const { resourceFromAttributes } = await import("@opentelemetry/resources");
   const exporters = [];
-  if (exportTo.otlpFile !== undefined) exporters.push(new (await import("./otlp-file-exporter.ts")).OtlpFileExporter(exportTo.otlpFile));
+  if (exportTo.otlpFile !== undefined) exporters.push(await (await import("./otlp-file-exporter.ts")).createOtlpFileExporter(exportTo.otlpFile));
   if (exportTo.otlpHttpEndpoint !== undefined) {
     const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
     exporters.push(new OTLPTraceExporter({ url: exportTo.otlpHttpEndpoint }));
