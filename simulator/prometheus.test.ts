@@ -38,7 +38,8 @@ describe("meshsim up --prometheus", () => {
     );
   });
 
-  it.skipIf(onPath("prometheus") === undefined)(
+  // Skipped on a laptop without Prometheus; under CI (.ci/run installs it) a missing one fails.
+  it.skipIf(onPath("prometheus") === undefined && process.env.CI !== "true")(
     "Prometheus scrapes the sidecar: the labelled counter counts the calls by destination version",
     async () => {
       const up = spawn(process.execPath, ["bin/meshsim.mjs", "up", "--apply", "--prometheus", "scenarios/thrift/version-routing.yaml"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
