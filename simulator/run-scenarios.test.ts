@@ -6,10 +6,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "./cli.ts";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Reporter } from "./report/reporter.ts";
 import { runScenarios } from "./run-scenarios.ts";
+import { runCli } from "./testing/run-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "meshsim-run-scenarios-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,24 +35,7 @@ function recorder(): Reporter & { calls: string[] } {
   };
 }
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCli;
 
 describe("runScenarios", () => {
   it("bail stops after the first failing scenario: exit 1, the rest not run, and the reporters told why", async () => {

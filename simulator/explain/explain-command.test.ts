@@ -4,12 +4,12 @@
  * file:line, from a live meshsim sidecar's /config_dump; exit codes; and --help on every command.
  */
 import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../cli.ts";
+import { afterEach, describe, expect, it } from "vitest";
 import { startControlPlane, type ControlPlane } from "../../control-plane/server.ts";
 import { Proxy } from "../../proxy/proxy.ts";
 import { startAdsClient, type AdsClient } from "../../proxy/xds/ads-client.ts";
 import { startAdminServer, type AdminServer } from "../../proxy/admin/admin-server.ts";
+import { runCli } from "../testing/run-cli.ts";
 
 const FILE = "simulator/explain/testdata/hello.yaml";
 const HOST = "hello.default.svc.cluster.local";
@@ -18,25 +18,7 @@ const TEXT = readFileSync(FILE, "utf8").split("\n");
 const lineOf = (text: string, after = 0) => TEXT.findIndex((l, i) => i >= after && l.includes(text)) + 1;
 const at = (text: string, after = 0) => `${FILE}:${lineOf(text, after)}`;
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 /** The parts of an explanation a sidecar's dump can show (no file:line, no source). */
 function withoutLocations(value: unknown): unknown {

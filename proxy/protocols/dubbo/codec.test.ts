@@ -2,7 +2,6 @@
  * Dubbo codec tests. Request bytes come from apache-dubbo-js's own encoder (the real client
  * code), response bodies from hessian.js, so the codec is checked against independent peers.
  */
-import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { Message } from "../../codec/codec.ts";
@@ -12,27 +11,7 @@ import { countParameterTypes } from "./descriptor.ts";
 import { HessianReader } from "./hessian2/reader.ts";
 import { HessianWriter } from "./hessian2/writer.ts";
 import { readRequestId, writeRequestId } from "./header.ts";
-
-const require = createRequire(import.meta.url);
-const Context = require("apache-dubbo-js/es7/context.js").default as { create(): Record<string, unknown> };
-const DubboEncoder = require("apache-dubbo-js/es7/encode.js").default as new (ctx: unknown) => { encode(): Buffer };
-const HeartBeat = require("apache-dubbo-js/es7/heartbeat.js").default as { encode(): Buffer };
-type JavaValue = (...a: unknown[]) => unknown;
-interface JsToJava {
-  String: JavaValue;
-  int: JavaValue;
-  long: JavaValue;
-  double: JavaValue;
-  Boolean: JavaValue;
-  array: JavaValue;
-  Map: JavaValue;
-  List: JavaValue;
-  float: JavaValue;
-  short: JavaValue;
-  byte: JavaValue;
-  combine(cls: string, v: unknown): unknown;
-}
-const java = require("js-to-java") as JsToJava;
+import { Context, DubboEncoder, HeartBeat, java } from "./testdata/dubbo-js.ts";
 
 function dubboJsRequest(p: { method: string; args?: unknown[]; version?: string; group?: string; attachments?: Record<string, string>; requestId?: number }): Buffer {
   const ctx = Context.create();

@@ -2,27 +2,9 @@
  * Dubbo samples written by apache-dubbo-js's own encoder (pipelined too), its heartbeat, and a
  * non-OK response: the conformance suite's and the fuzzer's seeds.
  */
-import { createRequire } from "node:module";
 import { encoderV2 } from "../../../../fixtures/dubbo/hessian-peer.ts";
 import type { CodecSample } from "../../../codec/conformance.ts";
-
-const require = createRequire(import.meta.url);
-const Context = require("apache-dubbo-js/es7/context.js").default as { create(): Record<string, unknown> };
-const DubboEncoder = require("apache-dubbo-js/es7/encode.js").default as new (ctx: unknown) => { encode(): Buffer };
-const HeartBeat = require("apache-dubbo-js/es7/heartbeat.js").default as { encode(): Buffer };
-type JavaValue = (...a: unknown[]) => unknown;
-interface JsToJava {
-  String: JavaValue;
-  int: JavaValue;
-  long: JavaValue;
-  double: JavaValue;
-  Boolean: JavaValue;
-  array: JavaValue;
-  Map: JavaValue;
-  List: JavaValue;
-  combine(cls: string, v: unknown): unknown;
-}
-const java = require("js-to-java") as JsToJava;
+import { Context, DubboEncoder, HeartBeat, java } from "./dubbo-js.ts";
 
 function request(id: number, method: string, args: unknown[], attachments: Record<string, string> = {}): Buffer {
   const ctx = Context.create();
