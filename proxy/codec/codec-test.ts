@@ -26,8 +26,6 @@ const BUILT_IN_MODULES: Readonly<Record<string, () => Promise<unknown>>> = {
   kafka: () => import("../protocols/kafka/testdata/codec-test-module.ts"),
 };
 
-export const BUILT_IN_CODEC_NAMES: readonly string[] = Object.keys(BUILT_IN_MODULES);
-
 /**
  * A built-in codec's module by name, else the module at `path` (relative to the working
  * directory), checked for the CodecTestModule shape.

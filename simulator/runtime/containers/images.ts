@@ -25,7 +25,6 @@ export const IMAGE_ENTRIES = ["control-plane/main.ts", "proxy/main.ts", "fixture
 export type ImageEntry = (typeof IMAGE_ENTRIES)[number];
 
 const GENERATED_THRIFT = ["fixtures/thrift/gen-nodejs/Hello.js", "fixtures/thrift/gen-nodejs/hello_types.js"];
-const PROTO_BUNDLE_FILES = (Object.keys(PROTO_BUNDLES) as ProtoBundle[]).map(bundlePath);
 
 /** The path inside the image of an entry point's bundle. */
 export function entryInImage(entry: string): string {
@@ -67,7 +66,13 @@ export async function ensureImage(engine: Engine, options: { base?: string; log?
       repo: IMAGE_REPO,
       containerfile: projectPath("images/runtime/Containerfile"),
       base: options.base ?? baseImage(),
-      hashed: [process.version, projectPath("package-lock.json"), ...GENERATED_THRIFT.map(projectPath), ...PROTO_BUNDLE_FILES, ...bundles.map((b) => b.path)],
+      hashed: [
+        process.version,
+        projectPath("package-lock.json"),
+        ...GENERATED_THRIFT.map(projectPath),
+        ...(Object.keys(PROTO_BUNDLES) as ProtoBundle[]).map(bundlePath),
+        ...bundles.map((b) => b.path),
+      ],
       stage(context) {
         mkdirSync(join(context, "app/bundles"), { recursive: true });
         copyFileSync(process.execPath, join(context, "node"));
