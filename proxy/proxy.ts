@@ -14,7 +14,7 @@ import { RateLimitClients } from "./filters/rate-limit-client.ts";
 import { RequestTracer } from "./tracing/request-tracer.ts";
 import type { SpanExport } from "./tracing/tracing-config.ts";
 import { createRedisCodec } from "./protocols/redis/index.ts";
-import { closeRedisUpstreams } from "./protocols/redis/redis-listener.ts";
+import { RedisListeners } from "./protocols/redis/redis-listener.ts";
 
 export interface ProxyOptions {
   redirects?: Record<string, { host: string; port: number }> | undefined;
@@ -48,6 +48,8 @@ export class Proxy implements ConfigSink {
   private readonly tracer: RequestTracer | undefined;
   private readonly routeTables = new Map<string, RouteTable>();
   private readonly rateLimitClients = new RateLimitClients();
+  /** The Redis listeners' shared state (routes, upstream pools), this proxy's own. */
+  private readonly redisListeners = new RedisListeners(this.stats);
   private readonly updates = this.stats.scope("xds", ["listener_updates", "cluster_updates", "endpoint_updates", "route_updates"]);
 
   constructor(options: ProxyOptions = {}) {
@@ -66,6 +68,7 @@ export class Proxy implements ConfigSink {
       this.accessLogs,
       this.requestMetrics,
       this.rateLimitClients,
+      this.redisListeners,
       this.tracer,
       options.redirects,
       options.defaultTimeoutMs,
@@ -114,7 +117,7 @@ export class Proxy implements ConfigSink {
     await this.listeners.close();
     this.clusters.close();
     this.rateLimitClients.close();
-    closeRedisUpstreams(this.clusters);
+    this.redisListeners.close();
     await this.accessLogs.close();
     await this.tracer?.close();
   }

@@ -116,7 +116,12 @@ const CASES: BrokenCase[] = [
     breakIt: (s) => {
       for (const rs of objects(s, "RedisService")) delete rs.spec.faults;
     },
-    guards: [/^gets: errors fault, total$/, /^delayed gets: thresholds p\(50\) > 95ms, p\(99\) < 1s$/],
+    guards: [
+      /^gets: errors fault, total$/,
+      /^gets: metric app .*\.fault\.aborts_injected >= 400$/,
+      /^delayed gets: metric app .*\.fault\.delays_injected == 100$/,
+      /^delayed gets: thresholds p\(50\) > 95ms, p\(99\) < 1s$/,
+    ],
   },
   {
     scenario: "redis/read-policy",

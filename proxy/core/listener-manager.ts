@@ -12,7 +12,7 @@ import type { RouteTable } from "../route/route-table.ts";
 import { PROXY_STATS, type StatsStore } from "../stats/stats.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "./active-request.ts";
 import { DownstreamConnection } from "./downstream-connection.ts";
-import { handleRedisConnection } from "../protocols/redis/redis-listener.ts";
+import type { RedisListeners } from "../protocols/redis/redis-listener.ts";
 import type { ListenerContext } from "./listener-context.ts";
 import type { RateLimitClients } from "../filters/rate-limit-client.ts";
 
@@ -38,6 +38,7 @@ export class ListenerManager {
     private readonly accessLogs: AccessLogFiles,
     private readonly requestMetrics: RequestMetrics,
     private readonly rateLimitClients: RateLimitClients,
+    private readonly redis: RedisListeners,
     private readonly tracer: RequestTracer | undefined,
     private readonly redirects: Record<string, { host: string; port: number }> = {},
     private readonly defaultTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
@@ -153,8 +154,8 @@ export class ListenerManager {
       retiredCodecCounters: new Map(),
     };
     // Redis routes on keys and slots, beyond what a codec expresses: it has a path of its own.
-    const stats = this.stats;
-    const server = createServer((socket) => (context.config.codec === "redis" ? handleRedisConnection(socket, context, stats) : new DownstreamConnection(socket, context)));
+    const redis = this.redis;
+    const server = createServer((socket) => (context.config.codec === "redis" ? redis.accept(socket, context) : new DownstreamConnection(socket, context)));
     await new Promise<void>((resolve, reject) => {
       server.once("error", (err) => reject(new Error(`listener ${config.name}: cannot bind ${bind.host}:${bind.port}: ${err.message}`)));
       server.listen(bind.port, bind.host, () => resolve());

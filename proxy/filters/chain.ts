@@ -1,7 +1,7 @@
 import type { ListenerConfig } from "../config/types.ts";
 import type { StatsStore } from "../stats/stats.ts";
 import { AUTHORIZATION_STATS, createAuthorizationFilter } from "./authorization.ts";
-import { FAULT_STATS, createFaultFilter } from "./fault.ts";
+import { createFaultFilter, faultStats } from "./fault.ts";
 import { createGlobalRateLimitFilter } from "./global-rate-limit.ts";
 import type { RequestFilter } from "./filter.ts";
 import type { RateLimitClients } from "./rate-limit-client.ts";
@@ -32,7 +32,7 @@ export function buildFilterChain(config: ListenerConfig, deps: FilterChainDeps):
   if (config.globalRateLimit) {
     filters.push(createGlobalRateLimitFilter(config.globalRateLimit, { resolve: deps.resolve, stats: deps.stats, rateLimitClients: deps.rateLimitClients, prefix }));
   }
-  filters.push(createFaultFilter(deps.stats.scope(`${prefix}.fault`, FAULT_STATS)));
+  filters.push(createFaultFilter(faultStats(deps.stats, config.name)));
   filters.push(routerFilter);
   return filters;
 }

@@ -22,7 +22,6 @@ export const PROXY_STATS = {
     "local_reply_rate_limited",
     "local_reply_fault_abort",
     "local_reply_unauthorized",
-    "fault_delays_injected",
     "downstream_heartbeat",
     "downstream_flow_control_paused_reading_total",
     "downstream_flow_control_resumed_reading_total",

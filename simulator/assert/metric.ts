@@ -7,6 +7,7 @@
  */
 import type { ComparisonOp, MetricCondition } from "../scenario/types.ts";
 import { verdict, type AssertionResult } from "./assertion-result.ts";
+import { replacementOf } from "./retired-metrics.ts";
 
 export type StatsSnapshot = Readonly<Record<string, number>>;
 
@@ -48,7 +49,7 @@ export function evaluateMetric(metric: MetricCondition, stats: StatsSnapshot, ba
   const actual = value - before;
   const passed = matched.length > 0 && compare(actual, metric.op, metric.value);
   const what = metric.delta ? `increase of ${metric.name}` : metric.name;
-  const note = matched.length === 0 ? ` (no counter matches; similar: ${similarNames(stats, metric.name)})` : metric.name.includes("*") ? ` (sum of ${matched.length} counters)` : "";
+  const note = matched.length === 0 ? ` (${noMatch(stats, metric.name)})` : metric.name.includes("*") ? ` (sum of ${matched.length} counters)` : "";
   const source = metricSource(metric);
   return {
     name: `metric ${source} ${metric.name} ${metric.op} ${metric.value}`,
@@ -56,6 +57,12 @@ export function evaluateMetric(metric: MetricCondition, stats: StatsSnapshot, ba
     message: `metric: ${source} ${what}=${actual} ${metric.op} ${metric.value}${note} — ${verdict(passed)}`,
     details: { source, name: metric.name, op: metric.op, value: metric.value, delta: metric.delta, actual, matched },
   };
+}
+
+function noMatch(stats: StatsSnapshot, pattern: string): string {
+  const replacement = replacementOf(pattern);
+  if (replacement !== undefined) return `no counter matches: ${pattern} is no longer counted; use ${replacement}`;
+  return `no counter matches; similar: ${similarNames(stats, pattern)}`;
 }
 
 function similarNames(stats: StatsSnapshot, pattern: string): string {

@@ -111,4 +111,14 @@ describe("connections and metric assertions", () => {
     expect(missing.passed).toBe(false);
     expect(missing.message).toContain("no counter matches; similar: cluster.outbound|9090|v1|hello.upstream_rq_total");
   });
+
+  it("metric: a retired counter name fails and names its replacement", () => {
+    const stats = { "listener.cache_6379.fault.delays_injected": 3, "redis.cache_6379.downstream_rq_total": 9 };
+    const old = evaluateMetric({ sidecar: "app", name: "redis.cache_6379.fault_delay_injected", op: ">=", value: 0, delta: false }, stats);
+    expect(old.passed).toBe(false);
+    expect(old.message).toContain("redis.cache_6379.fault_delay_injected is no longer counted; use listener.cache_6379.fault.delays_injected");
+    const mirror = evaluateMetric({ sidecar: "app", name: "redis.cache_6379.mirror_rq_failed", op: "==", value: 0, delta: false }, stats);
+    expect(mirror).toMatchObject({ passed: false });
+    expect(mirror.message).toContain("use cluster.<mirror cluster>.mirror_rq_failed");
+  });
 });

@@ -14,6 +14,10 @@ export type StatsSnapshot = Readonly<Record<string, number>>;
  */
 const MESHSIM_ONLY_COUNTERS: ReadonlyArray<[RegExp, string]> = [
   [/\.mirror_rq_(total|sent|completed|failed)$/, "Envoy counts mirrored requests only as the mirror cluster's own upstream requests, with no count of copies sent, completed or failed"],
+  [
+    /^listener\..+\.fault\.(aborts|delays)_injected$/,
+    "Envoy has no fault filter for thrift_proxy or dubbo_proxy, and redis_proxy counts its faults per command (redis.<listener>.command.<command>.error_fault, .delay_fault)",
+  ],
 ];
 
 /** Why an Envoy sidecar has no counter `name`, or undefined when it may have it. */

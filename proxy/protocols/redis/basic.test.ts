@@ -133,3 +133,29 @@ describe("redis proxy, single server", () => {
     expect(mesh.stat("redis.redis.default.svc.cluster.local_6379.command.get.success")).toBeGreaterThan(0);
   });
 });
+
+describe("one proxy's Redis state", () => {
+  const single = () => [{ name: "single", endpoints: [{ host: server.host, port: server.port }] }];
+  /** Connections the server holds, less the one asking. */
+  const connected = async () => Number(/connected_clients:(\d+)/.exec(String((await command(server.host, server.port, [["INFO", "clients"]]))[0]))?.[1]) - 1;
+
+  it("closing a proxy closes its upstream connections and leaves another proxy's open", async () => {
+    const keeps = await startRedisMesh(single(), { catchAll: { cluster: "single", mirrors: [] } });
+    let closing: RedisMesh | undefined = await startRedisMesh(single(), { catchAll: { cluster: "single", mirrors: [] } });
+    try {
+      expect(await keeps.client().set("owner", "keeps")).toBe("OK");
+      const opened = keeps.stat("cluster.single.upstream_cx_total");
+      const withoutClosing = await connected();
+      expect(await closing.client().get("owner")).toBe("keeps");
+      expect(await connected()).toBeGreaterThan(withoutClosing);
+      await closing.close();
+      closing = undefined;
+      await vi.waitFor(async () => expect(await connected()).toBe(withoutClosing), { timeout: 5000 });
+      expect(await keeps.client().get("owner")).toBe("keeps");
+      expect(keeps.stat("cluster.single.upstream_cx_total")).toBe(opened);
+    } finally {
+      await closing?.close();
+      await keeps.close();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { keyedCommand } from "./keyed-command.ts";
 import type { LocalState } from "./local-commands.ts";
 import type { RedisListenerState } from "./listener-state.ts";
 import { noKeyCommand } from "./no-key-command.ts";
+import { OutgoingCommand } from "./outgoing-command.ts";
 import { ReplyQueue } from "./reply-queue.ts";
 import { RequestRun } from "./request-run.ts";
 import type { RedisRouter } from "./router.ts";
@@ -31,6 +32,8 @@ export class RedisDownstream {
   readonly parser = new RequestParser();
   readonly replies: ReplyQueue;
   readonly run = new RequestRun();
+  /** The command being sent upstream, reused for each. */
+  readonly command = new OutgoingCommand();
   readonly local: LocalState;
   /** The routes as of the latest read. */
   router: RedisRouter;

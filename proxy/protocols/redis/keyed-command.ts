@@ -35,9 +35,10 @@ export function keyedCommand(d: RedisDownstream, name: string, info: CommandInfo
     }
   }
   const blocking = info.blocking || (name === "xread" || name === "xreadgroup" ? hasWord(p, b, "block") : false);
-  const bytes = route.removePrefix ? stripPrefixes(p, d.router, b, keys) : null;
-  const keyStart = p.argStart[k0]! + (route.removePrefix ? route.prefix.length : 0);
-  sendCommand(d, name, info.read, blocking, route, upstream, b, start, end, bytes, b, keyStart, p.argEnd[k0]!);
+  const c = d.command.reset(name, info.read, blocking, route, upstream);
+  if (route.removePrefix) c.rewritten(stripPrefixes(p, d.router, b, keys)).keyAt(b, p.argStart[k0]! + route.prefix.length, p.argEnd[k0]!);
+  else c.received(b, start, end).keyAt(b, p.argStart[k0]!, p.argEnd[k0]!);
+  sendCommand(d, c);
 }
 
 /** The common case (GET, SET, INCR ...): one key, so nothing to compare and no key list to build. */
@@ -49,6 +50,8 @@ function singleKeyCommand(d: RedisDownstream, name: string, info: CommandInfo, b
   const route = d.router.route(b, ks, ke);
   const upstream = route === undefined ? undefined : d.state.upstream(route.cluster);
   if (route === undefined || upstream === undefined) return void d.replies.enqueueLocal(resolveRoute(d, b, ks, ke).error!);
-  const bytes = route.removePrefix ? stripPrefixes(p, d.router, b, [k]) : null;
-  sendCommand(d, name, info.read, info.blocking, route, upstream, b, start, end, bytes, b, route.removePrefix ? ks + route.prefix.length : ks, ke);
+  const c = d.command.reset(name, info.read, info.blocking, route, upstream);
+  if (route.removePrefix) c.rewritten(stripPrefixes(p, d.router, b, [k])).keyAt(b, ks + route.prefix.length, ke);
+  else c.received(b, start, end).keyAt(b, ks, ke);
+  sendCommand(d, c);
 }

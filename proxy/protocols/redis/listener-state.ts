@@ -1,6 +1,6 @@
-import type { ClusterManager } from "../../cluster/cluster-manager.ts";
 import type { RedisListenerConfig } from "../../config/types.ts";
 import type { ListenerContext } from "../../core/listener-context.ts";
+import { type FaultStat, faultStats } from "../../filters/fault.ts";
 import type { StatScope, StatsStore } from "../../stats/stats.ts";
 import { RedisRouter } from "./router.ts";
 import { REDIS_CLUSTER_STATS, REDIS_STATS, type RedisStat } from "./stats.ts";
@@ -24,8 +24,6 @@ export const DEFAULT_REDIS_LISTENER: RedisListenerConfig = {
   faults: [],
 };
 
-const byClusterManager = new WeakMap<ClusterManager, Set<RedisListenerState>>();
-
 /**
  * What every client connection of one Redis listener shares: the compiled routes (rebuilt when
  * the listener's config is swapped under live connections), the upstream connection pools per
@@ -35,6 +33,8 @@ export class RedisListenerState {
   router: RedisRouter;
   readonly settings: RedisUpstreamSettings;
   readonly stats: StatScope<RedisStat>;
+  /** `listener.<name>.fault.*`, as the generic path's fault filter counts them. */
+  readonly faults: StatScope<FaultStat>;
   readonly commandStats: StatScope<string>;
   /** downstream_rq_total, under redis.<listener> and listener.<listener>. */
   readonly requests = new TurnCounter((n) => {
@@ -55,11 +55,9 @@ export class RedisListenerState {
     this.settings = { opTimeoutMs: 0, maxBufferSizeBeforeFlush: 0, bufferFlushTimeoutMs: 0, readPolicy: "MASTER", enableHashtagging: true };
     this.applySettings();
     const prefix = `redis.${context.config.name}`;
-    this.stats = store.scope(prefix, REDIS_STATS.counters, REDIS_STATS.gauges);
+    this.stats = store.scope(prefix, REDIS_STATS.counters);
+    this.faults = faultStats(store, context.config.name);
     this.commandStats = store.scope(`${prefix}.command`, []);
-    let set = byClusterManager.get(context.clusters);
-    if (!set) byClusterManager.set(context.clusters, (set = new Set()));
-    set.add(this);
   }
 
   connectionId(): number {
@@ -125,12 +123,4 @@ export class RedisListenerState {
       enableHashtagging: c.enableHashtagging,
     });
   }
-}
-
-/** Closes every Redis upstream connection opened for listeners of this proxy. */
-export function closeRedisUpstreams(clusters: ClusterManager): void {
-  const set = byClusterManager.get(clusters);
-  if (!set) return;
-  for (const s of set) s.close();
-  set.clear();
 }

@@ -9,16 +9,27 @@ import type { StatsStore } from "../../stats/stats.ts";
 import { RedisDownstream } from "./downstream.ts";
 import { RedisListenerState } from "./listener-state.ts";
 
-export { closeRedisUpstreams } from "./listener-state.ts";
-export { REDIS_STATS, REDIS_CLUSTER_STATS } from "./stats.ts";
+/**
+ * One proxy's Redis listeners: the state each listener's connections share (routes, upstream
+ * pools, stats), made on its first connection and closed with the proxy.
+ */
+export class RedisListeners {
+  private readonly states = new Map<ListenerContext, RedisListenerState>();
 
-const states = new WeakMap<ListenerContext, RedisListenerState>();
+  constructor(private readonly stats: StatsStore) {}
 
-export function handleRedisConnection(socket: Socket, context: ListenerContext, stats: StatsStore): void {
-  let state = states.get(context);
-  if (state === undefined) {
-    state = new RedisListenerState(context, stats);
-    states.set(context, state);
+  accept(socket: Socket, context: ListenerContext): void {
+    let state = this.states.get(context);
+    if (state === undefined) {
+      state = new RedisListenerState(context, this.stats);
+      this.states.set(context, state);
+    }
+    new RedisDownstream(socket, state);
   }
-  new RedisDownstream(socket, state);
+
+  /** Closes every upstream connection the listeners opened. */
+  close(): void {
+    for (const s of this.states.values()) s.close();
+    this.states.clear();
+  }
 }

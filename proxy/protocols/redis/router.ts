@@ -1,4 +1,5 @@
 import type { RedisFaultConfig, RedisListenerConfig, RedisRouteTarget } from "../../config/types.ts";
+import { faultFires } from "../../filters/fault.ts";
 
 /** A route compiled for matching on raw key bytes. */
 export interface CompiledRoute {
@@ -11,8 +12,8 @@ export interface CompiledRoute {
 
 export interface CompiledFault {
   readonly type: "ERROR" | "DELAY";
-  /** 0..1 */
-  readonly probability: number;
+  /** 0 to 100. */
+  readonly percentage: number;
   readonly delayMs: number;
   /** Lower-case names; undefined: every command. */
   readonly commands: ReadonlySet<string> | undefined;
@@ -69,11 +70,12 @@ export class RedisRouter {
     return this.catchAll;
   }
 
-  /** The fault to apply to this command, if one fires (AUTH and PING never are). */
+  /** The fault to apply to this command: the first that names it (or every command) and fires.
+   * The proxy's own commands (AUTH, PING ...) never get here. */
   fault(command: string): CompiledFault | undefined {
     for (const f of this.faults) {
       if (f.commands !== undefined && !f.commands.has(command)) continue;
-      if (f.probability >= 1 || Math.random() < f.probability) return f;
+      if (faultFires(f.percentage)) return f;
     }
     return undefined;
   }
@@ -96,7 +98,7 @@ export class RedisRouter {
 function compileFault(f: RedisFaultConfig): CompiledFault {
   return {
     type: f.type,
-    probability: Math.max(0, Math.min(1, f.percentage / 100)),
+    percentage: f.percentage,
     delayMs: f.delayMs,
     commands: f.commands.length > 0 ? new Set(f.commands.map((c) => c.toLowerCase())) : undefined,
   };

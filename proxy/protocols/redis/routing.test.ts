@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { command, startRedis, type RedisProcess } from "../../../fixtures/redis/redis-server.ts";
 import { redisCli } from "./testing/redis-cli.ts";
-import { startRedisMesh, type RedisMesh } from "./testing/redis-mesh.ts";
+import { LISTENER, startRedisMesh, type RedisMesh } from "./testing/redis-mesh.ts";
 
 let a: RedisProcess;
 let b: RedisProcess;
@@ -157,10 +157,16 @@ describe("mirrors", () => {
 });
 
 describe("faults", () => {
+  // Counted under the fault names and scope every protocol uses.
+  const aborts = () => mesh.stat(`listener.${LISTENER}.fault.aborts_injected`);
+  const delays = () => mesh.stat(`listener.${LISTENER}.fault.delays_injected`);
+
   it("fails about half the GETs with ERROR at 50% and never AUTH or other commands", async () => {
     await mesh.setRedis({ catchAll: { cluster: "a", mirrors: [] }, faults: [{ type: "ERROR", percentage: 50, delayMs: 0, commands: ["get"] }] });
     const c = mesh.client();
     await c.set("f", "1");
+    const aborts0 = aborts();
+    const localReplies0 = mesh.stat(`listener.${LISTENER}.local_reply_fault_abort`);
     let errors = 0;
     for (let i = 0; i < 400; i++) {
       await c.get("f").catch((e: Error) => {
@@ -171,15 +177,28 @@ describe("faults", () => {
     expect(errors).toBeGreaterThan(140);
     expect(errors).toBeLessThan(260);
     for (let i = 0; i < 50; i++) expect(await c.set("f", "2")).toBe("OK");
+    expect(aborts() - aborts0).toBe(errors);
+    expect(mesh.stat(`listener.${LISTENER}.local_reply_fault_abort`) - localReplies0).toBe(errors);
+    expect(delays()).toBe(0);
+  });
+
+  it("fails split commands (MGET) with ERROR too", async () => {
+    await mesh.setRedis({ catchAll: { cluster: "a", mirrors: [] }, faults: [{ type: "ERROR", percentage: 100, delayMs: 0, commands: ["mget"] }] });
+    const c = mesh.client();
+    const aborts0 = aborts();
+    await expect(c.mget("f", "user:1")).rejects.toThrow(/Fault injected/);
+    expect(aborts() - aborts0).toBe(1);
   });
 
   it("delays commands with DELAY and keeps reply order", async () => {
     await mesh.setRedis({ catchAll: { cluster: "a", mirrors: [] }, faults: [{ type: "DELAY", percentage: 100, delayMs: 150, commands: ["get"] }] });
     const c = mesh.client();
+    const delays0 = delays();
     const t0 = Date.now();
     const [g, s] = await Promise.all([c.get("f"), c.set("g", "1")]);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
     expect([g, s]).toEqual(["2", "OK"]);
+    expect(delays() - delays0).toBe(1);
     const t1 = Date.now();
     expect(await c.ping()).toBe("PONG");
     expect(Date.now() - t1).toBeLessThan(100);

@@ -7,6 +7,7 @@ import type { CommandInfo } from "./commands.ts";
 import { encodeCommand, errorReply } from "./resp.ts";
 import { keysOf } from "./command-args.ts";
 import type { RedisDownstream } from "./downstream.ts";
+import { abortWithFault } from "./faults.ts";
 import { dispatchCommand, mirrorCommand } from "./forward.ts";
 import type { Pending } from "./pending.ts";
 import { resolveRoute } from "./resolve-route.ts";
@@ -91,23 +92,14 @@ function sendGroups(d: RedisDownstream, pending: Pending, name: string, info: Co
   const p = d.parser;
   const first = groups.values().next().value!;
   if (pending.log !== null) pending.log.routed(first.route, b, p.argStart[keys[0]!]!, p.argEnd[keys[0]!]!);
-  if (d.router.faults.length > 0) {
-    const fault = d.router.fault(name);
-    if (fault?.type === "ERROR") {
-      if (pending.log !== null) {
-        pending.log.fault = "abort";
-        pending.log.localReply = "fault_abort";
-      }
-      d.state.stats.inc("fault_error_injected");
-      d.countListener("local_reply_fault_abort");
-      return pending.deliver(errorReply("ERR Fault injected: error"));
-    }
-  }
+  // Split commands take ERROR faults; a DELAY fault drawn for one is not applied.
+  if (d.router.faults.length > 0 && d.router.fault(name)?.type === "ERROR") return abortWithFault(d, pending);
   const list = [...groups.values()];
+  const c = d.command;
   if (list.length === 1 && !list[0]!.strip) {
     const { route, upstream } = list[0]!;
     const k0 = keys[0]!;
-    dispatchCommand(d, pending, info.read, false, route, upstream, b, start, end, null, b, p.argStart[k0]!, p.argEnd[k0]!);
+    dispatchCommand(d, pending, c.reset(name, info.read, false, route, upstream).received(b, start, end).keyAt(b, p.argStart[k0]!, p.argEnd[k0]!));
     return;
   }
   d.state.stats.inc("split_requests");
@@ -138,6 +130,6 @@ function sendGroups(d: RedisDownstream, pending: Pending, name: string, info: Co
     }
     d.run.flush();
     node.connection(d.local.protocol).send(bytes, part);
-    if (g.route.mirrors.length > 0) mirrorCommand(d, g.route, info.read, bytes, key, 0, key.length);
+    if (g.route.mirrors.length > 0) mirrorCommand(d, c.reset(name, info.read, false, g.route, g.upstream).rewritten(bytes).keyAt(key, 0, key.length), bytes);
   });
 }

@@ -246,9 +246,14 @@ export class RedisUpstreamCluster implements UpstreamConnectionOwner {
     }
   }
 
+  /** Whether the topology is known, so that commands can be sent now. */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
   /**
-   * Runs `then` once the topology is known (immediately when it is). `then` gets an error
-   * message when discovery failed.
+   * True when the topology is known; else runs `then` once it is. `then` gets an error message
+   * when discovery failed.
    */
   whenReady(then: (error?: string) => void): boolean {
     if (this.ready) return true;
