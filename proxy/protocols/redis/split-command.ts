@@ -24,6 +24,18 @@ interface KeyGroup {
   strip: boolean;
 }
 
+/** A split command: as the client sent it (`b[start, end)`, parsed by the client's parser) and its keys grouped. */
+interface Split {
+  name: string;
+  info: CommandInfo;
+  b: Buffer;
+  start: number;
+  end: number;
+  /** Argument indexes of the keys, in the client's order. */
+  keys: number[];
+  groups: Map<unknown, KeyGroup>;
+}
+
 export function splitCommand(d: RedisDownstream, name: string, info: CommandInfo, b: Buffer, start: number, end: number): void {
   const p = d.parser;
   const keys = keysOf(p, info, b);
@@ -53,13 +65,13 @@ export function splitCommand(d: RedisDownstream, name: string, info: CommandInfo
       up.whenReady(() => {
         if (--left > 0 || d.closed) return;
         d.parser.parse(copy, 0, copy.length);
-        splitWhenReady(d, pending, name, info, copy, 0, copy.length);
+        splitWhenReady(d, pending, name, info, copy);
       });
     }
     return;
   }
   const pending = d.replies.enqueue(name);
-  sendGroups(d, pending, name, info, b, start, end, keys, groups);
+  sendGroups(d, pending, { name, info, b, start, end, keys, groups });
 }
 
 function addToGroup(groups: Map<unknown, KeyGroup>, route: CompiledRoute, upstream: RedisUpstreamCluster, group: number | RedisNode | undefined, position: number, arg: number): void {
@@ -71,8 +83,8 @@ function addToGroup(groups: Map<unknown, KeyGroup>, route: CompiledRoute, upstre
   g.args.push(arg);
 }
 
-/** The split once every upstream involved knows its topology (the parser holds `b` again). */
-function splitWhenReady(d: RedisDownstream, pending: Pending, name: string, info: CommandInfo, b: Buffer, start: number, end: number): void {
+/** The split once every upstream involved knows its topology (the parser holds `b`, the whole command, again). */
+function splitWhenReady(d: RedisDownstream, pending: Pending, name: string, info: CommandInfo, b: Buffer): void {
   const p = d.parser;
   const keys = keysOf(p, info, b) as number[];
   const groups = new Map<unknown, KeyGroup>();
@@ -84,11 +96,12 @@ function splitWhenReady(d: RedisDownstream, pending: Pending, name: string, info
     const group = upstream.groupOf(b, p.argStart[k]! + (route.removePrefix ? route.prefix.length : 0), p.argEnd[k]!);
     addToGroup(groups, route, upstream, group, i, k);
   }
-  sendGroups(d, pending, name, info, b, start, end, keys, groups);
+  sendGroups(d, pending, { name, info, b, start: 0, end: b.length, keys, groups });
   d.run.flush();
 }
 
-function sendGroups(d: RedisDownstream, pending: Pending, name: string, info: CommandInfo, b: Buffer, start: number, end: number, keys: number[], groups: Map<unknown, KeyGroup>): void {
+function sendGroups(d: RedisDownstream, pending: Pending, split: Split): void {
+  const { name, info, b, keys, groups } = split;
   const p = d.parser;
   const first = groups.values().next().value!;
   if (pending.log !== null) pending.log.routed(first.route, b, p.argStart[keys[0]!]!, p.argEnd[keys[0]!]!);
@@ -99,12 +112,12 @@ function sendGroups(d: RedisDownstream, pending: Pending, name: string, info: Co
   if (list.length === 1 && !list[0]!.strip) {
     const { route, upstream } = list[0]!;
     const k0 = keys[0]!;
-    dispatchCommand(d, pending, c.reset(name, info.read, false, route, upstream).received(b, start, end).keyAt(b, p.argStart[k0]!, p.argEnd[k0]!));
+    dispatchCommand(d, pending, c.reset(name, info.read, false, route, upstream).received(b, split.start, split.end).keyAt(b, p.argStart[k0]!, p.argEnd[k0]!));
     return;
   }
   d.state.stats.inc("split_requests");
   const cmd = b.subarray(p.argStart[0], p.argEnd[0]);
-  const split = new SplitRequest(
+  const merge = new SplitRequest(
     pending,
     info.merge!,
     list.map((g) => g.positions),
@@ -119,7 +132,7 @@ function sendGroups(d: RedisDownstream, pending: Pending, name: string, info: Co
       if (info.step === 2) args.push(b.subarray(p.argStart[k + 1], p.argEnd[k + 1]));
     }
     const bytes = encodeCommand(args);
-    const part = split.part(index);
+    const part = merge.part(index);
     const key = args[1]!;
     const node = g.upstream.target(key, 0, key.length, info.read);
     if (node === undefined) return part.deliver(errorReply(`ERR ${g.upstream.error()}`));
