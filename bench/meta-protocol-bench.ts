@@ -5,13 +5,21 @@
  * retries, timeout, outlier detection, circuit breakers), and through Envoy with its native
  * filter (when installed), with the same client load in one run, in interleaved rounds.
  * Prints requests/s, p50/p99, each proxy's CPU share, CPU per 1000 req/s and peak memory, and the
- * ratios; writes reports/bench/<codec>-<time>.json.
+ * ratios; writes reports/bench/<codec>-<time>.json. Added latency is each round's proxy
+ * percentile minus the direct one of the same round, the median over rounds, so that load
+ * drifting between rounds does not land on one row only.
  *
  * Environment: BENCH_DURATION (s, default 5), BENCH_CONNECTIONS (default 64), BENCH_RATE
- * (open-loop requests/s, default 3000), BENCH_ROUNDS (default 3), BENCH_PROXY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * (open-loop requests/s, default 3000; a comma-separated list runs each), BENCH_ROUNDS (default 3),
+ * BENCH_MODES ("closed,open" by default; "open" skips the closed loop), BENCH_PROXY_NODE_ARGS
+ * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BASELINE_CHECKOUT (another checkout of
+ * meshsim, e.g. a worktree of main: its proxy gets a plain-route row "meshsim@baseline" in the
+ * same rounds, for before/after comparisons).
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Bootstrap, ClusterConfig, ListenerConfig, RouteEntry } from "../proxy/config/types.ts";
 import { ProcessSupervisor, type ManagedProcess } from "../simulator/runtime/process-supervisor.ts";
 import { nodeScript } from "../simulator/runtime/node-command.ts";
@@ -24,7 +32,9 @@ import { envoyPath } from "../simulator/runtime/envoy/binary.ts";
 
 const durationMs = Number(process.env.BENCH_DURATION ?? 5) * 1000;
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const rate = Number(process.env.BENCH_RATE ?? 3000);
+const rates = (process.env.BENCH_RATE ?? "3000").split(",").map(Number);
+const modeNames = (process.env.BENCH_MODES ?? "closed,open").split(",");
+const baselineCheckout = process.env.BENCH_BASELINE_CHECKOUT;
 const extraNodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
@@ -66,8 +76,17 @@ function bootstrap(codec: string, serverPort: number, withPolicies: boolean): Bo
   };
 }
 
-async function startProxy(supervisor: ProcessSupervisor, name: string, config: Bootstrap): Promise<{ process: ManagedProcess; port: number }> {
-  const command = nodeScript("proxy/main.ts", ["--bootstrap-json", JSON.stringify(config)]);
+/** How another checkout runs its own proxy (its bundle, built by its own code). */
+function checkoutProxyCommand(checkout: string): { command: string; args: string[] } {
+  const loader = join(checkout, "node_modules/tsx/dist/loader.mjs");
+  const script = `const m = await import(${JSON.stringify(join(checkout, "simulator/runtime/node-command.ts"))}); console.log(JSON.stringify(m.nodeScript("proxy/main.ts", [])));`;
+  const out = execFileSync(process.execPath, ["--import", pathToFileURL(loader).href, "--input-type=module", "-e", script], { cwd: checkout, encoding: "utf8" });
+  return JSON.parse(out.trim().split("\n").pop()!) as { command: string; args: string[] };
+}
+
+async function startProxy(supervisor: ProcessSupervisor, name: string, config: Bootstrap, checkout?: string): Promise<{ process: ManagedProcess; port: number }> {
+  const base = checkout ? checkoutProxyCommand(checkout) : nodeScript("proxy/main.ts", []);
+  const command = { command: base.command, args: [...base.args, "--bootstrap-json", JSON.stringify(config)] };
   const p = await supervisor.start({ name, command: command.command, args: [...extraNodeArgs, ...command.args] });
   return { process: p, port: (p.ready.listeners as Record<string, { port: number }>).hello!.port };
 }
@@ -83,6 +102,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
     const serverPort = Number(server.ready.port);
     const plain = await startProxy(supervisor, "proxy-plain", bootstrap(bench.codec, serverPort, false));
     const policies = await startProxy(supervisor, "proxy-policies", bootstrap(bench.codec, serverPort, true));
+    const baseline = baselineCheckout ? await startProxy(supervisor, "proxy-baseline", bootstrap(bench.codec, serverPort, false), baselineCheckout) : undefined;
     const envoy = envoyPath() ? await startEnvoyBaseline(supervisor, bench.codec as "thrift" | "dubbo", serverPort) : undefined;
 
     const drive = (port: number, executor: ExecutorSpec) =>
@@ -108,6 +128,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
       { name: "direct", port: serverPort },
       { name: "meshsim", port: plain.port, pid: plain.process.pid },
       { name: "meshsim+policies", port: policies.port, pid: policies.process.pid },
+      ...(baseline ? [{ name: "meshsim@baseline", port: baseline.port, pid: baseline.process.pid }] : []),
       ...(envoy ? [{ name: "envoy", port: envoy.port, pid: envoy.envoyPid }] : []),
     ];
     const warmUp: ExecutorSpec = { type: "constant-concurrency", concurrency: 8, durationMs: 1000 };
@@ -115,16 +136,29 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
 
     // Rounds interleave the targets (A B C D, A B C D, ...) so that no target always runs first
     // or last on a machine whose load drifts; each row is the median round.
+    const closedName = "closed loop";
     const modes: Array<{ mode: string; executor: ExecutorSpec }> = [
-      { mode: "closed loop", executor: { type: "constant-concurrency", concurrency: connections, durationMs } },
-      { mode: `open ${rate}/s`, executor: { type: "constant-arrival-rate", rate, durationMs } },
+      ...(modeNames.includes("closed") ? [{ mode: closedName, executor: { type: "constant-concurrency", concurrency: connections, durationMs } as ExecutorSpec }] : []),
+      ...(modeNames.includes("open") ? rates.map((rate) => ({ mode: `open ${rate}/s`, executor: { type: "constant-arrival-rate", rate, durationMs } as ExecutorSpec })) : []),
     ];
+    const openNames = modes.filter((m) => m.mode !== closedName).map((m) => m.mode);
     const runs: Array<{ name: string; target: string; mode: string; result: TrafficResult; cpu: number }> = [];
+    /** Per open mode and target: each round's added p50 and p99 over direct in that round. */
+    const addedByRound = new Map<string, Array<{ p50: number; p99: number }>>();
     for (const { mode, executor } of modes) {
       const rounds = new Map<string, Array<{ result: TrafficResult; cpu: number }>>(targets.map((t) => [t.name, []]));
-      for (let round = 0; round < ROUNDS; round++) for (const t of targets) rounds.get(t.name)!.push(await measured(t.port, executor, t.pid));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const t of targets) rounds.get(t.name)!.push(await measured(t.port, executor, t.pid));
+        if (mode === closedName) continue;
+        const direct = rounds.get("direct")![round]!.result.latency;
+        for (const t of targets) {
+          const l = rounds.get(t.name)![round]!.result.latency;
+          const key = `${mode}|${t.name}`;
+          addedByRound.set(key, [...(addedByRound.get(key) ?? []), { p50: l.p50Ms - direct.p50Ms, p99: l.p99Ms - direct.p99Ms }]);
+        }
+      }
       for (const t of targets) {
-        const sorted = rounds.get(t.name)!.sort((a, b) => (mode === "closed loop" ? a.result.rate - b.result.rate : a.result.latency.p99Ms - b.result.latency.p99Ms));
+        const sorted = rounds.get(t.name)!.sort((a, b) => (mode === closedName ? a.result.rate - b.result.rate : a.result.latency.p99Ms - b.result.latency.p99Ms));
         runs.push({ name: `${t.name}, ${mode}`, target: t.name, mode, ...sorted[Math.floor(sorted.length / 2)]! });
       }
     }
@@ -134,30 +168,45 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
     const cpuPer1000 = (r: { result: TrafficResult; cpu: number }) => (r.cpu ? (r.cpu / (r.result.durationMs / 1000) / (r.result.rate / 1000)).toFixed(3) : "");
     const row = (r: (typeof runs)[number]) =>
       `${r.name.padEnd(30)} ${r.result.rate.toFixed(0).padStart(8)} ${r.result.latency.p50Ms.toFixed(2).padStart(8)} ${r.result.latency.p99Ms.toFixed(2).padStart(8)} ${String(r.result.requests - r.result.successes).padStart(7)} ${r.cpu ? `${((r.cpu / (r.result.durationMs / 1000)) * 100).toFixed(0)}%`.padStart(10) : "".padStart(10)} ${cpuPer1000(r).padStart(14)} ${peak[r.target] !== undefined ? peak[r.target]!.toFixed(0).padStart(9) : "".padStart(9)}`;
-    const closedName = modes[0]!.mode;
-    const openName = modes[1]!.mode;
-    const ratio = (target: string) => (get(target, closedName).result.rate / get("direct", closedName).result.rate).toFixed(2);
-    const added = (target: string, pick: (l: TrafficResult["latency"]) => number) => {
-      const ms = pick(get(target, openName).result.latency) - pick(get("direct", openName).result.latency);
-      return `${ms >= 0 ? "+" : ""}${ms.toFixed(2)}`;
+    const hasClosed = modes.some((m) => m.mode === closedName);
+    const ratio = (target: string) => (hasClosed ? `throughput × direct ${(get(target, closedName).result.rate / get("direct", closedName).result.rate).toFixed(2)}` : "");
+    const added = (target: string, mode: string) => {
+      const rounds = addedByRound.get(`${mode}|${target}`) ?? [];
+      return { p50: median(rounds.map((r) => r.p50)), p99: median(rounds.map((r) => r.p99)) };
+    };
+    const signed = (ms: number) => `${ms >= 0 ? "+" : ""}${ms.toFixed(2)}`;
+    const addedLine = (target: string) => openNames.map((mode) => `added p50 / p99 at ${mode.slice(5)}: ${signed(added(target, mode).p50)} / ${signed(added(target, mode).p99)} ms`).join("; ");
+    /** A proxy's added latency over Envoy's in the same rounds (≤ 1 is the goal); undefined when Envoy's added nothing measurable. */
+    const overEnvoy = (target: string, mode: string) => {
+      const a = added(target, mode);
+      const e = added("envoy", mode);
+      const ratioOf = (mine: number, envoys: number) => (envoys > 0.01 ? `${(mine / envoys).toFixed(2)}×` : "n/a");
+      return `${mode}: added p50 ${ratioOf(a.p50, e.p50)} (${signed(a.p50)} vs ${signed(e.p50)} ms), p99 ${ratioOf(a.p99, e.p99)} (${signed(a.p99)} vs ${signed(e.p99)} ms)`;
     };
     const lines = [
       `${bench.title}, ${connections} connections, ${durationMs / 1000}s per run, median of ${ROUNDS} interleaved rounds`,
       `${"run".padEnd(30)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)} ${"proxy CPU".padStart(10)} ${"vCPU/1000rps".padStart(14)} ${"peak MiB".padStart(9)}`,
       ...runs.map(row),
       "",
-      ...targets
-        .filter((t) => t.name !== "direct")
-        .map((t) => `${t.name.padEnd(17)} throughput × direct ${ratio(t.name)}; added p50 / p99 at ${rate}/s: ${added(t.name, (l) => l.p50Ms)} / ${added(t.name, (l) => l.p99Ms)} ms`),
+      ...targets.filter((t) => t.name !== "direct").map((t) => `${t.name.padEnd(17)} ${[ratio(t.name), addedLine(t.name)].filter(Boolean).join("; ")}`),
       ...(envoy
-        ? [`meshsim / envoy throughput (closed loop): ${(get("meshsim", closedName).result.rate / get("envoy", closedName).result.rate).toFixed(2)}`]
+        ? [
+            ...(hasClosed ? [`meshsim / envoy throughput (closed loop): ${(get("meshsim", closedName).result.rate / get("envoy", closedName).result.rate).toFixed(2)}`] : []),
+            ...targets.filter((t) => t.name.startsWith("meshsim") && openNames.length > 0).map((t) => `${t.name} / envoy ${openNames.map((mode) => overEnvoy(t.name, mode)).join("; ")}`),
+          ]
         : ["envoy row skipped: Envoy is not installed (npx meshsim doctor --fix)"]),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
     const outDir = join("reports", "bench");
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, `${bench.codec}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-    writeFileSync(file, JSON.stringify({ title: bench.title, connections, durationMs, rate, runs, peakRssMiB: peak }, null, 2));
+    const addedMs = Object.fromEntries(
+      [...addedByRound.keys()].map((key) => {
+        const [mode, target] = key.split("|") as [string, string];
+        return [key, added(target, mode)];
+      }),
+    );
+    writeFileSync(file, JSON.stringify({ title: bench.title, connections, durationMs, rates, rounds: ROUNDS, runs, addedMs, peakRssMiB: peak }, null, 2));
     process.stdout.write(`written: ${file}\n`);
   } finally {
     await supervisor.stopAll();
@@ -170,4 +219,11 @@ export function runFromScript(bench: MetaProtocolBench): void {
     process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
     process.exit(1);
   });
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
