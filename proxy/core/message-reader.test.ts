@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { once } from "node:events";
+import { createServer, connect, type Server, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
 import { needMoreData, NEED_MORE_DATA, type Codec, type DecodeResult, type Message } from "../codec/codec.ts";
+import { writeBatched } from "./batched-write.ts";
 import { MessageReader } from "./message-reader.ts";
 
 /** 4-byte length prefix framing; counts decode calls and whether it gives size hints. */
@@ -60,5 +63,72 @@ describe("MessageReader", () => {
       for (let i = 0; i < stream.length; i++) reader.push(stream.subarray(i, i + 1));
       expect(got).toEqual([7, 4, 11]);
     }
+  });
+});
+
+describe("MessageReader with writeBatched", () => {
+  let server: Server | undefined;
+  const sockets: Socket[] = [];
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.destroy();
+    await new Promise((done) => (server ? server.close(done) : done(undefined)));
+    server = undefined;
+  });
+
+  /** A real loopback connection: our writing end, and everything the peer receives. */
+  async function loopback(): Promise<{ socket: Socket; received: () => Buffer }> {
+    const chunks: Buffer[] = [];
+    server = createServer((peer) => {
+      sockets.push(peer);
+      peer.on("data", (d: Buffer) => chunks.push(d));
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const socket = connect({ host: "127.0.0.1", port: (server.address() as { port: number }).port, noDelay: true });
+    sockets.push(socket);
+    await once(socket, "connect");
+    return { socket, received: () => Buffer.concat(chunks) };
+  }
+
+  /** A reader that answers each message by echoing its frame, noting whether the write was held back. */
+  function echoing(socket: Socket): { reader: MessageReader; heldBack: boolean[] } {
+    const heldBack: boolean[] = [];
+    const reader = new MessageReader(lengthPrefixed(true), {
+      onMessage: (m) => {
+        writeBatched(socket, m.frame);
+        heldBack.push(socket.writableCorked > 0);
+      },
+      onDecodeError: () => undefined,
+    });
+    return { reader, heldBack };
+  }
+
+  it("writes the reply to a lone message at once", async () => {
+    const { socket, received } = await loopback();
+    const { reader, heldBack } = echoing(socket);
+    reader.push(frame(5, 1));
+    expect(heldBack).toEqual([false]);
+    expect(socket.writableLength).toBe(0); // handed to the kernel, not waiting for the end of the turn
+    await expect.poll(() => received().length).toBe(9);
+  });
+
+  it("gathers the replies to a read of several messages and sends them all by the end of the turn", async () => {
+    const { socket, received } = await loopback();
+    const { reader, heldBack } = echoing(socket);
+    const stream = Buffer.concat([frame(3, 1), frame(4, 2), frame(5, 3)]);
+    reader.push(stream);
+    expect(heldBack).toEqual([true, true, true]);
+    await new Promise((r) => process.nextTick(r));
+    expect(socket.writableCorked).toBe(0);
+    await expect.poll(() => received().length).toBe(stream.length);
+    expect(received().equals(stream)).toBe(true);
+  });
+
+  it("batches writes made outside a reader (a connect flushing queued requests)", async () => {
+    const { socket, received } = await loopback();
+    writeBatched(socket, frame(2, 1));
+    writeBatched(socket, frame(2, 2));
+    expect(socket.writableCorked).toBe(1);
+    await expect.poll(() => received().length).toBe(12);
   });
 });

@@ -1,4 +1,5 @@
 import type { Codec, CodecError, Message } from "../codec/codec.ts";
+import { setLastOfRead } from "./batched-write.ts";
 
 export interface MessageHandler {
   onMessage(message: Message): void;
@@ -42,7 +43,8 @@ export class MessageReader {
       const result = this.codec.decode(input, offset);
       if (result.status === "message") {
         offset += result.consumed;
-        this.handler.onMessage(result.message);
+        if (offset < input.length) this.handler.onMessage(result.message);
+        else this.deliverLast(result.message);
         if (this.failed) return;
       } else if (result.status === "need_more_data") {
         const rest = input.length - offset;
@@ -60,6 +62,16 @@ export class MessageReader {
       }
     }
     if (offset < input.length) this.leftover = input.subarray(offset);
+  }
+
+  /** The read's last message: its writes need not wait for more (see `writeBatched`). */
+  private deliverLast(message: Message): void {
+    setLastOfRead(true);
+    try {
+      this.handler.onMessage(message);
+    } finally {
+      setLastOfRead(false);
+    }
   }
 
   /** Bytes received but not yet part of a complete message. */
