@@ -134,8 +134,9 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
     const warmUp: ExecutorSpec = { type: "constant-concurrency", concurrency: 8, durationMs: 1000 };
     for (const t of targets) await drive(t.port, warmUp); // JIT and connection warm-up
 
-    // Rounds interleave the targets (A B C D, A B C D, ...) so that no target always runs first
-    // or last on a machine whose load drifts; each row is the median round.
+    // Rounds interleave the targets and rotate their order (A B C D, B C D A, ...), so that no
+    // target always runs first, last or after the same neighbour on a machine whose load drifts;
+    // each row is the median round.
     const closedName = "closed loop";
     const modes: Array<{ mode: string; executor: ExecutorSpec }> = [
       ...(modeNames.includes("closed") ? [{ mode: closedName, executor: { type: "constant-concurrency", concurrency: connections, durationMs } as ExecutorSpec }] : []),
@@ -148,7 +149,10 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
     for (const { mode, executor } of modes) {
       const rounds = new Map<string, Array<{ result: TrafficResult; cpu: number }>>(targets.map((t) => [t.name, []]));
       for (let round = 0; round < ROUNDS; round++) {
-        for (const t of targets) rounds.get(t.name)!.push(await measured(t.port, executor, t.pid));
+        for (let i = 0; i < targets.length; i++) {
+          const t = targets[(round + i) % targets.length]!;
+          rounds.get(t.name)!.push(await measured(t.port, executor, t.pid));
+        }
         if (mode === closedName) continue;
         const direct = rounds.get("direct")![round]!.result.latency;
         for (const t of targets) {
