@@ -12,14 +12,12 @@
  * Environment: BENCH_DURATION (s, default 5), BENCH_CONNECTIONS (default 64), BENCH_RATE
  * (open-loop requests/s, default 3000; a comma-separated list runs each), BENCH_ROUNDS (default 3),
  * BENCH_MODES ("closed,open" by default; "open" skips the closed loop), BENCH_PROXY_NODE_ARGS
- * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_BASELINE_CHECKOUT (another checkout of
- * meshsim, e.g. a worktree of main: its proxy gets a plain-route row "meshsim@baseline" in the
- * same rounds, for before/after comparisons).
+ * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_COMPARE_CHECKOUT (another checkout of
+ * meshsim, e.g. a worktree of main: its proxy gets a plain-route row "before" in the same rounds,
+ * for before/after numbers from one run).
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Bootstrap, ClusterConfig, ListenerConfig, RouteEntry } from "../proxy/config/types.ts";
 import { ProcessSupervisor, type ManagedProcess } from "../simulator/runtime/process-supervisor.ts";
 import { nodeScript } from "../simulator/runtime/node-command.ts";
@@ -27,6 +25,7 @@ import { runTraffic, type ExecutorSpec } from "../simulator/traffic/executor.ts"
 import type { ProtocolDriver } from "../simulator/traffic/protocol-driver.ts";
 import type { TrafficResult } from "../simulator/traffic/traffic-result.ts";
 import { cpuSeconds, peakRssMiB } from "./process-usage.ts";
+import { bundledEntryIn } from "./checkout-entry.ts";
 import { startEnvoyBaseline } from "./envoy-baseline.ts";
 import { envoyPath } from "../simulator/runtime/envoy/binary.ts";
 
@@ -34,7 +33,7 @@ const durationMs = Number(process.env.BENCH_DURATION ?? 5) * 1000;
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const rates = (process.env.BENCH_RATE ?? "3000").split(",").map(Number);
 const modeNames = (process.env.BENCH_MODES ?? "closed,open").split(",");
-const baselineCheckout = process.env.BENCH_BASELINE_CHECKOUT;
+const compareCheckout = process.env.BENCH_COMPARE_CHECKOUT;
 const extraNodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
@@ -76,16 +75,8 @@ function bootstrap(codec: string, serverPort: number, withPolicies: boolean): Bo
   };
 }
 
-/** How another checkout runs its own proxy (its bundle, built by its own code). */
-function checkoutProxyCommand(checkout: string): { command: string; args: string[] } {
-  const loader = join(checkout, "node_modules/tsx/dist/loader.mjs");
-  const script = `const m = await import(${JSON.stringify(join(checkout, "simulator/runtime/node-command.ts"))}); console.log(JSON.stringify(m.nodeScript("proxy/main.ts", [])));`;
-  const out = execFileSync(process.execPath, ["--import", pathToFileURL(loader).href, "--input-type=module", "-e", script], { cwd: checkout, encoding: "utf8" });
-  return JSON.parse(out.trim().split("\n").pop()!) as { command: string; args: string[] };
-}
-
 async function startProxy(supervisor: ProcessSupervisor, name: string, config: Bootstrap, checkout?: string): Promise<{ process: ManagedProcess; port: number }> {
-  const base = checkout ? checkoutProxyCommand(checkout) : nodeScript("proxy/main.ts", []);
+  const base = checkout ? { command: process.execPath, args: [bundledEntryIn(checkout, "proxy/main.ts")] } : nodeScript("proxy/main.ts", []);
   const command = { command: base.command, args: [...base.args, "--bootstrap-json", JSON.stringify(config)] };
   const p = await supervisor.start({ name, command: command.command, args: [...extraNodeArgs, ...command.args] });
   return { process: p, port: (p.ready.listeners as Record<string, { port: number }>).hello!.port };
@@ -102,7 +93,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
     const serverPort = Number(server.ready.port);
     const plain = await startProxy(supervisor, "proxy-plain", bootstrap(bench.codec, serverPort, false));
     const policies = await startProxy(supervisor, "proxy-policies", bootstrap(bench.codec, serverPort, true));
-    const baseline = baselineCheckout ? await startProxy(supervisor, "proxy-baseline", bootstrap(bench.codec, serverPort, false), baselineCheckout) : undefined;
+    const before = compareCheckout ? await startProxy(supervisor, "proxy-before", bootstrap(bench.codec, serverPort, false), compareCheckout) : undefined;
     const envoy = envoyPath() ? await startEnvoyBaseline(supervisor, bench.codec as "thrift" | "dubbo", serverPort) : undefined;
 
     const drive = (port: number, executor: ExecutorSpec) =>
@@ -128,7 +119,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
       { name: "direct", port: serverPort },
       { name: "meshsim", port: plain.port, pid: plain.process.pid },
       { name: "meshsim+policies", port: policies.port, pid: policies.process.pid },
-      ...(baseline ? [{ name: "meshsim@baseline", port: baseline.port, pid: baseline.process.pid }] : []),
+      ...(before ? [{ name: "before", port: before.port, pid: before.process.pid }] : []),
       ...(envoy ? [{ name: "envoy", port: envoy.port, pid: envoy.envoyPid }] : []),
     ];
     const warmUp: ExecutorSpec = { type: "constant-concurrency", concurrency: 8, durationMs: 1000 };
@@ -196,7 +187,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
       ...(envoy
         ? [
             ...(hasClosed ? [`meshsim / envoy throughput (closed loop): ${(get("meshsim", closedName).result.rate / get("envoy", closedName).result.rate).toFixed(2)}`] : []),
-            ...targets.filter((t) => t.name.startsWith("meshsim") && openNames.length > 0).map((t) => `${t.name} / envoy ${openNames.map((mode) => overEnvoy(t.name, mode)).join("; ")}`),
+            ...targets.filter((t) => t.name !== "direct" && t.name !== "envoy" && openNames.length > 0).map((t) => `${t.name} / envoy ${openNames.map((mode) => overEnvoy(t.name, mode)).join("; ")}`),
           ]
         : ["envoy row skipped: Envoy is not installed (npx meshsim doctor --fix)"]),
     ];
