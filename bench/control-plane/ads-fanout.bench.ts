@@ -14,7 +14,8 @@
  * BENCH_SERVERS (default "meshsim,go"), BENCH_MAX_SERVER_RSS_MIB (a server growing past it is stopped
  * and its round reported as failed, default 8192: go-control-plane marshals the whole
  * configuration for every proxy at once), BENCH_COMPARE_CHECKOUT (another checkout of meshsim, say
- * a worktree of the commit before a change: its control plane runs as a third server, "before").
+ * a worktree of the commit before a change: its control plane runs as a third server, "before"),
+ * BENCH_SERVER_NODE_FLAGS (Node flags for meshsim's server processes, e.g. "--cpu-prof --cpu-prof-dir=DIR").
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -38,6 +39,8 @@ const debounceMs = Number(process.env.BENCH_DEBOUNCE_MS ?? 10);
 const maxInflight = Number(process.env.BENCH_MAX_INFLIGHT ?? 16);
 const maxServerRssMiB = Number(process.env.BENCH_MAX_SERVER_RSS_MIB ?? 8192);
 const wanted = new Set((process.env.BENCH_SERVERS ?? "meshsim,go").split(","));
+/** Node flags for meshsim's server processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them. */
+const serverNodeFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
 const INITIAL_TIMEOUT_MS = 300_000;
 const CHANGE_TIMEOUT_MS = 60_000;
 
@@ -208,9 +211,9 @@ async function main(): Promise<void> {
   const kinds: ServerKind[] = [];
   const serverArgs = [String(proxies), String(services), String(debounceMs), String(maxInflight)];
   const compare = process.env.BENCH_COMPARE_CHECKOUT;
-  if (compare) kinds.push({ name: "before", command: process.execPath, args: [meshsimServerIn(compare), ...serverArgs], change: (c) => `change ${c}` });
+  if (compare) kinds.push({ name: "before", command: process.execPath, args: [...serverNodeFlags, meshsimServerIn(compare), ...serverArgs], change: (c) => `change ${c}` });
   if (wanted.has("meshsim")) {
-    kinds.push({ name: "meshsim", command: process.execPath, args: [meshsimServerIn(projectPath("")), ...serverArgs], change: (c) => `change ${c}` });
+    kinds.push({ name: "meshsim", command: process.execPath, args: [...serverNodeFlags, meshsimServerIn(projectPath("")), ...serverArgs], change: (c) => `change ${c}` });
   }
   let dumpDir: string | undefined;
   let skipped: string | undefined;

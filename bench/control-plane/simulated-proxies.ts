@@ -19,6 +19,13 @@ const port = Number(portArg);
 const count = Number(countArg);
 const services = Number(servicesArg);
 const STREAMS_PER_CHANNEL = 100;
+/**
+ * The HTTP/2 receive window per stream and per connection: Envoy's default for its xDS
+ * connection (initial_stream_window_size and initial_connection_window_size, 256 MiB). With
+ * HTTP/2's default 64 KiB a full configuration needs dozens of WINDOW_UPDATE round trips, and a
+ * hundred streams share one connection's 64 KiB.
+ */
+const RECEIVE_WINDOW = 256 * 1024 * 1024;
 
 interface Envelope {
   version: string;
@@ -66,7 +73,13 @@ let readyStreams = 0;
 const clients: grpc.Client[] = [];
 for (let i = 0; i < count; i++) {
   if (i % STREAMS_PER_CHANNEL === 0) {
-    clients.push(new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1, "grpc.max_receive_message_length": -1 }));
+    clients.push(
+      new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+        "grpc.use_local_subchannel_pool": 1,
+        "grpc.max_receive_message_length": -1,
+        "grpc-node.flow_control_window": RECEIVE_WINDOW,
+      }),
+    );
   }
   const client = clients[clients.length - 1]!;
   const call = client.makeBidiStreamRequest(path, (b: Buffer) => b, envelope);
