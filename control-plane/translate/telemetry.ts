@@ -26,10 +26,27 @@ export function tracingFor(resources: readonly Resource[], host: string, service
   return { random_sampling: { value: tracing.randomSamplingPercentage } };
 }
 
-function deciding(resources: readonly Resource[], host: string, serviceEntry: ServiceEntry, field: "accessLogging" | "tracing"): Telemetry | undefined {
-  const telemetries = resources
-    .filter((r): r is Telemetry => r.kind === "Telemetry" && r.spec[field] !== undefined)
-    .sort((a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace) || a.metadata.name.localeCompare(b.metadata.name));
+type TelemetryField = "accessLogging" | "tracing";
+
+/** Per resources array (one translation), the Telemetries setting each field, in deciding order. */
+const sortedTelemetries = new WeakMap<readonly Resource[], Map<TelemetryField, Telemetry[]>>();
+
+/** Found once per translation, not once per listener: a thousand listeners would scan every resource each. */
+function telemetriesSetting(resources: readonly Resource[], field: TelemetryField): Telemetry[] {
+  let byField = sortedTelemetries.get(resources);
+  if (!byField) sortedTelemetries.set(resources, (byField = new Map()));
+  let telemetries = byField.get(field);
+  if (!telemetries) {
+    telemetries = resources
+      .filter((r): r is Telemetry => r.kind === "Telemetry" && r.spec[field] !== undefined)
+      .sort((a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace) || a.metadata.name.localeCompare(b.metadata.name));
+    byField.set(field, telemetries);
+  }
+  return telemetries;
+}
+
+function deciding(resources: readonly Resource[], host: string, serviceEntry: ServiceEntry, field: TelemetryField): Telemetry | undefined {
+  const telemetries = telemetriesSetting(resources, field);
   return telemetries.find((t) => t.spec.targetRefs.some((ref) => targets(ref, host, serviceEntry))) ?? telemetries.find((t) => t.spec.targetRefs.length === 0);
 }
 
