@@ -2,11 +2,17 @@
  * Memory of idle sidecars fed by xDS: brings a scenario up with the processes backend (which
  * returns once every sidecar has ACKed its configuration), then reads each sidecar process's
  * resident memory from /proc: VmRSS, with its anonymous and file-backed parts (file-backed is
- * mostly the node binary's code pages, shared between processes).
+ * mostly the node binary's code pages, shared between processes) and, from a probe preloaded into
+ * the sidecars (sidecar-memory-probe.mjs), V8's heap: committed and used, new space (young
+ * generation) and code space, and external memory. Node flags given in NODE_OPTIONS reach every
+ * process the scenario starts, e.g. NODE_OPTIONS=--max-semi-space-size=1.
  *
  *   node --import tsx bench/sidecar-memory.bench.ts [scenario.yaml ...]
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { upScenario } from "../simulator/runner.ts";
 
 const scenarios = process.argv.length > 2 ? process.argv.slice(2) : ["scenarios/thrift/traffic-split.yaml", "scenarios/thrift/version-routing.yaml"];
@@ -50,16 +56,52 @@ function memoryOf(pid: number): ProcessMemory {
   return { pid, rss: kib("VmRSS"), anon: kib("RssAnon"), file: kib("RssFile") };
 }
 
+interface HeapFigures {
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  spaces: Record<string, { size: number; used: number }>;
+}
+
+// Children inherit the environment: every sidecar the scenario starts loads the probe.
+const probeDir = mkdtempSync(join(tmpdir(), "meshsim-memory-"));
+process.env.MESHSIM_MEMORY_PROBE_DIR = probeDir;
+process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --import=${fileURLToPath(new URL("./sidecar-memory-probe.mjs", import.meta.url))}`.trim();
+
+/** Asks the sidecar for its heap figures and waits (up to 5 s) for them to be written. */
+async function heapOf(pid: number): Promise<HeapFigures | undefined> {
+  // Without the probe, SIGUSR2 would end the process.
+  if (!readFileSync(`/proc/${pid}/environ`, "utf8").includes("sidecar-memory-probe")) return undefined;
+  const file = join(probeDir, `${pid}.json`);
+  rmSync(file, { force: true });
+  process.kill(pid, "SIGUSR2");
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+    if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as HeapFigures;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return undefined;
+}
+
+const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+function describeHeap(heap: HeapFigures | undefined): string {
+  if (!heap) return "heap: no answer from the probe";
+  const space = (name: string) => heap.spaces[name] ?? { size: 0, used: 0 };
+  const code = space("code_space").size + space("code_large_object_space").size;
+  return `heap ${mib(heap.heapUsed)} used of ${mib(heap.heapTotal)} committed (new space ${mib(space("new_space").size)}, large objects ${mib(space("large_object_space").size)}, code ${mib(code)}), external ${mib(heap.external)} MiB`;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 for (const scenario of scenarios) {
   const topology = await upScenario(scenario, { backend: "processes" });
   try {
     const rows = sidecarPids().map(memoryOf);
     for (const row of rows) {
-      process.stdout.write(`${scenario}  sidecar pid ${row.pid}  RSS ${row.rss.toFixed(1)} MiB  (anon ${row.anon.toFixed(1)}, file ${row.file.toFixed(1)})\n`);
+      const heap = describeHeap(await heapOf(row.pid));
+      process.stdout.write(`${scenario}  sidecar pid ${row.pid}  RSS ${row.rss.toFixed(1)} MiB  (anon ${row.anon.toFixed(1)}, file ${row.file.toFixed(1)})  ${heap}\n`);
     }
     process.stdout.write(`${scenario}  ${rows.length} sidecars  median RSS ${median(rows.map((r) => r.rss)).toFixed(1)} MiB  anon ${median(rows.map((r) => r.anon)).toFixed(1)} MiB\n`);
   } finally {
     await topology.down();
   }
 }
+rmSync(probeDir, { recursive: true, force: true });
