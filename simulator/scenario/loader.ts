@@ -10,7 +10,7 @@ import { InvalidInputError, type InputProblem } from "../../common/errors.ts";
 import { formatPath, parseYamlDocuments, YamlSyntaxError, type FieldPath, type SourceDocument } from "../../common/yaml-source.ts";
 import { renderValue, type TemplateValue } from "./template.ts";
 import { schemaProblems } from "./ajv-problems.ts";
-import { normalizeScenario } from "./normalize.ts";
+import { normalizeScenario } from "./normalize/index.ts";
 import { SCENARIO_SCHEMA } from "./schema.ts";
 import type { Scenario } from "./types.ts";
 
