@@ -86,7 +86,7 @@ async function loadInto(file: string, problems: InputProblem[], options: LoadOpt
     problems.push(...templateProblems);
     return undefined;
   }
-  return normalizeScenario({ doc, file, text, scope, resourceName }, problems);
+  return normalizeScenario({ doc, file, text, scope, resourceName, rendered }, problems);
 }
 
 /** Renders every template for schema validation: steps under `repeat` with i = 1. */

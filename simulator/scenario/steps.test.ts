@@ -138,4 +138,17 @@ steps:
     await expect(loadScenario(write(`${HEAD}steps:\n  - repeat: {times: 2}\n    sleep: "{{ i }}s"\n`))).resolves.toMatchObject({ steps: [{ repeat: { times: 2 } }] });
     await expect(loadScenario(write(`${HEAD}steps:\n  - sleep: "{{ x }}s"\n`))).rejects.toThrow(InvalidInputError);
   });
+
+  it("renders a repeat body per iteration, also when nested under steps rendered once", async () => {
+    const s = await loadScenario(
+      write(`${HEAD}steps:
+  - sequence:
+      - sleep: 1s
+      - repeat: {times: 3}
+        sleep: "{{ i }}s"
+`),
+    );
+    const repeat = s.steps[0]!.sequence![1]!;
+    expect(repeat.repeat!.iterations.map((it) => it.sleepMs)).toEqual([1000, 2000, 3000]);
+  });
 });

@@ -40,6 +40,7 @@ export function createContext(input: NormalizeInput, problems: InputProblem[]): 
       return fallback;
     }
   };
-  const raw: RawScenario = { ...render({ ...original, steps: [] }, []), steps: original.steps };
+  // The loader rendered the document once for the schema; steps keep their source for repeats.
+  const raw: RawScenario = { ...(input.rendered as RawScenario), steps: original.steps };
   return { doc, scope, resourceName, problems, raw, at, problem, render, duration };
 }

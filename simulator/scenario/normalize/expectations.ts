@@ -13,14 +13,14 @@ import type { assertionNormalizers } from "./assertions.ts";
 /** A step's expectations: when they apply and what they assert. */
 export function expectationNormalizers(ctx: TopologyContext & ReturnType<typeof assertionNormalizers>) {
   const { problem, at, duration, render, normalizeAssertion } = ctx;
-  function normalizeExpectations(list: RawExpectation[] | undefined, path: FieldPath, stepScope: TemplateScope, step: Step): Expectation[] {
+  function normalizeExpectations(list: RawExpectation[] | undefined, path: FieldPath, stepScope: TemplateScope, step: Step, alreadyRendered = false): Expectation[] {
     if (!list) return [];
     const out: Expectation[] = [];
     const traffic = trafficIn(step, undefined);
     const ids = idsIn(step);
     list.forEach((rawExpectation, j) => {
       const ePath = [...path, "expect", j];
-      const e = render(rawExpectation, ePath, stepScope);
+      const e = alreadyRendered ? rawExpectation : render(rawExpectation, ePath, stepScope);
       const checkOf = (of: string | undefined, assertion: Assertion, where: FieldPath) => {
         if (assertion.kind === "metric" || assertion.kind === "accessLog") return;
         if (of !== undefined) {

@@ -34,7 +34,7 @@ export async function normalizeScenario(input: NormalizeInput, problems: InputPr
   });
 
   const resources = raw.resources !== undefined ? await resolveResourceList(doc, resourceName, ["resources"], raw.resources, scope, problems) : [];
-  for (const [i, s] of original.steps.entries()) steps.push(await normalizeStep(s, ["steps", i], scope, `step-${i + 1}`));
+  for (const [i, s] of original.steps.entries()) steps.push(await normalizeStep(s, ["steps", i], scope, `step-${i + 1}`, (input.rendered as RawScenario).steps[i]));
   reportDuplicates(
     steps.map((s) => s.name),
     (i) => problem(["steps", i, "name"], `step name "${steps[i]!.name}" is used twice; reports need unique names`),

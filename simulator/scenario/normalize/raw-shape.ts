@@ -125,4 +125,6 @@ export interface NormalizeInput {
   /** `vars:` merged with the caller's overrides. */
   scope: TemplateScope;
   resourceName: string;
+  /** The document with its templates rendered once, as the schema checked it (repeat bodies with i = 1). */
+  rendered: unknown;
 }

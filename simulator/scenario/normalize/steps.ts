@@ -15,12 +15,17 @@ export function stepNormalizers(
   ctx: TopologyContext & ReturnType<typeof metricNormalizers> & ReturnType<typeof faultNormalizers> & ReturnType<typeof trafficNormalizers> & ReturnType<typeof expectationNormalizers>,
 ) {
   const { doc, resourceName, problems, problem, at, duration, render, checkInstance, normalizeMetric, normalizeFault, normalizeTraffic, normalizeExpectations } = ctx;
-  async function normalizeStep(original: RawStep, path: FieldPath, stepScope: TemplateScope, defaultName: string): Promise<Step> {
-    const head = render({ name: original.name, id: original.id, repeat: original.repeat }, path, stepScope);
+  /**
+   * `rendered` is the step as the loader already rendered it for the schema, when that is what
+   * this step runs as: outside any repeat (a repeat body renders once per iteration with its i).
+   */
+  async function normalizeStep(original: RawStep, path: FieldPath, stepScope: TemplateScope, defaultName: string, rendered?: RawStep): Promise<Step> {
+    const ready = original.repeat === undefined ? rendered : undefined;
+    const head = ready ? { name: ready.name, id: ready.id, repeat: ready.repeat } : render({ name: original.name, id: original.id, repeat: original.repeat }, path, stepScope);
     const name = head.name ?? defaultName;
     if (!head.repeat) {
-      const step = await normalizeBody(original, path, stepScope, name, head.id);
-      step.expect = normalizeExpectations(original.expect, path, stepScope, step);
+      const step = await normalizeBody(original, path, stepScope, name, head.id, ready);
+      step.expect = ready ? normalizeExpectations(ready.expect, path, stepScope, step, true) : normalizeExpectations(original.expect, path, stepScope, step);
       return step;
     }
     const everyMs = duration([...path, "repeat", "every"], head.repeat.every, 0);
@@ -45,8 +50,8 @@ export function stepNormalizers(
     };
   }
 
-  async function normalizeBody(original: RawStep, path: FieldPath, stepScope: TemplateScope, name: string, id: string | undefined): Promise<Step> {
-    const s = render({ ...original, parallel: undefined, sequence: undefined, expect: undefined, name: undefined }, path, stepScope) as unknown as RawStep;
+  async function normalizeBody(original: RawStep, path: FieldPath, stepScope: TemplateScope, name: string, id: string | undefined, rendered?: RawStep): Promise<Step> {
+    const s = rendered ?? (render({ ...original, parallel: undefined, sequence: undefined, expect: undefined, name: undefined }, path, stepScope) as unknown as RawStep);
     const present: Record<StepAction, boolean> = {
       apply: s.apply !== undefined,
       delete: s.delete !== undefined,
@@ -65,7 +70,7 @@ export function stepNormalizers(
       const list = original[key];
       if (!list) return undefined;
       const out: Step[] = [];
-      for (const [k, child] of list.entries()) out.push(await normalizeStep(child, [...path, key, k], stepScope, `${name} ${key}[${k}]`));
+      for (const [k, child] of list.entries()) out.push(await normalizeStep(child, [...path, key, k], stepScope, `${name} ${key}[${k}]`, rendered?.[key]?.[k]));
       return out;
     };
     const parallel = await children("parallel");
