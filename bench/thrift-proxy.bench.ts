@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: Thrift calls direct vs through meshsim (see meta-protocol-bench.ts).
- * BENCH_TRANSPORT (framed | buffered) and BENCH_PROTOCOL (binary | compact) pick the wire format.
+ * BENCH_TRANSPORT (framed | unframed | header) and BENCH_PROTOCOL (binary | compact) pick the wire format.
  */
 import { thriftDriver } from "../simulator/traffic/thrift-driver.ts";
 import { runFromScript } from "./meta-protocol-bench.ts";
@@ -13,5 +13,5 @@ runFromScript({
   title: `thrift ${transport}/${protocol}`,
   server: { script: "fixtures/thrift/server.ts", args: ["--service", "hello", "--version", "v1", "--instance", "hello-v1-0", "--port", "0", "--transport", transport, "--protocol", protocol] },
   driver: thriftDriver,
-  driverOptions: { transport, protocol },
+  driverOptions: { transport, protocolVariant: protocol },
 });

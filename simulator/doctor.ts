@@ -1,14 +1,16 @@
 import { createServer } from "node:net";
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { relative } from "node:path";
 import { projectPath } from "./runtime/node-command.ts";
 import { onPath } from "./runtime/environment.ts";
 import { kafkaLibMissing, PREPARE_COMMAND } from "../fixtures/kafka/broker.ts";
 import { JAVA_JAR as THRIFT_JAVA_JAR } from "../fixtures/thrift/java-peer.ts";
-import { JAVA_JAR as DUBBO_JAVA_JAR, javaPeersOutdated } from "../fixtures/dubbo/java-peer.ts";
 import { ENVOY_INSTALL, ENVOY_VERSION, envoyMissing, envoyPath, envoyVersion } from "./runtime/envoy/binary.ts";
 import { podmanEnv } from "./runtime/containers/engine.ts";
 import { DEFAULT_BASE_IMAGE } from "./runtime/containers/images.ts";
+import { PROTOCOL_NAMES, simulatorProtocol } from "./protocols/registry.ts";
+import type { BuildStep } from "./protocols/simulator-protocol.ts";
 
 interface Check {
   name: string;
@@ -22,7 +24,6 @@ interface Check {
 }
 
 const THRIFT_JAVA_BUILD = "cd fixtures/thrift/java && mvn -q -B package";
-const DUBBO_JAVA_BUILD = "cd fixtures/dubbo/java && mvn -q -B package";
 const RATELIMIT_BUILD = "bash fixtures/ratelimit/build.sh";
 const BASE_IMAGE_BUILD = "bash images/build-base.sh";
 /** Debian packages named after the command each provides. */
@@ -79,14 +80,8 @@ const CHECKS: Check[] = [
       return { ok, detail: ok ? "fixtures/thrift/java/target" : "missing", fix: `(${THRIFT_JAVA_BUILD})` };
     },
   },
-  {
-    name: "Java Dubbo peers built (Apache Dubbo 3.2)",
-    setup: DUBBO_JAVA_BUILD,
-    async run() {
-      const ok = !javaPeersOutdated();
-      return { ok, detail: ok ? "fixtures/dubbo/java/target" : existsSync(DUBBO_JAVA_JAR) ? "older than its sources" : "missing", fix: `(${DUBBO_JAVA_BUILD})` };
-    },
-  },
+  // What protocols' sample services run that is built from this checkout (simulator/protocols/).
+  ...PROTOCOL_NAMES.flatMap((name) => simulatorProtocol(name).builds ?? []).map(buildCheck),
   {
     name: "Apache Kafka broker (java 17+ and the jars in fixtures/kafka/lib)",
     setup: PREPARE_COMMAND,
@@ -175,6 +170,18 @@ const CHECKS: Check[] = [
     },
   },
 ];
+
+function buildCheck(step: BuildStep): Check {
+  return {
+    name: `${step.name} built`,
+    setup: step.command,
+    async run() {
+      const status = step.status();
+      const detail = { built: relative(projectPath(""), step.path), missing: "missing", outdated: "older than its sources" }[status];
+      return { ok: status === "built", detail, fix: `(${step.command})` };
+    },
+  };
+}
 
 /** The headless browser the HTML report test uses: $CHROMIUM, else chromium on PATH. */
 export function chromiumPath(): string | undefined {

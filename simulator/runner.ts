@@ -303,7 +303,7 @@ async function runNode(step: Step, ctx: RunContext, collectors: Collector[], ids
                 : { type: "constant-concurrency", concurrency: spec.executor.concurrency, count: spec.executor.count, durationMs: spec.executor.durationMs },
             connections: spec.connections,
             timeoutMs: spec.timeoutMs,
-            driverOptions: { transport: spec.service.transport, protocol: spec.service.protocolVariant },
+            driverOptions: { transport: spec.service.transport, protocolVariant: spec.service.protocolVariant },
             onProgress: (p) => options.onEvent?.({ type: "progress", step: step.name, ...p }),
             signal: options.signal,
             ...(options.failFast !== false ? { abortWhen: abortWhenDoomed(step) } : {}),

@@ -16,7 +16,7 @@ export function toTopologySpec(scenario: Scenario, dataPlane?: DataPlane): Topol
       port: s.port,
       versions: s.versions,
       ...(s.transport !== undefined ? { transport: s.transport } : {}),
-      ...(s.protocolVariant !== undefined ? { wireProtocol: s.protocolVariant } : {}),
+      ...(s.protocolVariant !== undefined ? { protocolVariant: s.protocolVariant } : {}),
       ...(s.redis !== undefined ? { redis: s.redis } : {}),
       ...(s.kafka !== undefined ? { kafka: s.kafka } : {}),
       ...(s.dubbo !== undefined ? { dubbo: s.dubbo } : {}),

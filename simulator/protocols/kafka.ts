@@ -7,5 +7,5 @@ export const kafka: SimulatorProtocol = {
   driver: kafkaDriver,
   // Aeraki's `tcp-kafka`: one port per broker, see kafkaBrokerPorts.
   portName: () => "tcp-kafka-broker-1",
-  requirements: [{ binary: "java", install: "apt-get install -y default-jre-headless" }],
+  requirements: () => [{ binary: "java", install: "apt-get install -y default-jre-headless" }],
 };

@@ -6,7 +6,7 @@
 import { connect, type Socket } from "node:net";
 import { FrameReader, LPX_TYPE, writeFrame, type PeerFrame } from "../../fixtures/example-codec/peer.ts";
 import { CallError, callWithTimeout, localReplyKind, type CallSpec, type DriverConnection, type Identity, type ProtocolDriver } from "../traffic/protocol-driver.ts";
-import type { SimulatorProtocol } from "./simulator-protocol.ts";
+import { identityArgs, type SimulatorProtocol } from "./simulator-protocol.ts";
 
 const lpxDriver: ProtocolDriver = {
   protocol: "lpx",
@@ -89,8 +89,5 @@ export const lpx: SimulatorProtocol = {
   driver: lpxDriver,
   keyed: true,
   codecModule: "fixtures/example-codec/index.ts",
-  fixture: (service, version, instance, port) => ({
-    script: "fixtures/example-codec/server.ts",
-    args: ["--service", service.name, "--version", version, "--instance", instance, "--port", String(port)],
-  }),
+  fixture: (service, version, instance, port) => ({ runtime: "node", script: "fixtures/example-codec/server.ts", args: identityArgs(service, version, instance, port) }),
 };

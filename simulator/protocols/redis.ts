@@ -7,5 +7,5 @@ export const redis: SimulatorProtocol = {
   driver: redisDriver,
   // Envoy's redis_proxy handling, chosen by the `tcp-redis` port name (not a MetaProtocol).
   portName: () => "tcp-redis",
-  requirements: [{ binary: "redis-server", install: "apt-get install -y redis-server" }],
+  requirements: () => [{ binary: "redis-server", install: "apt-get install -y redis-server" }],
 };

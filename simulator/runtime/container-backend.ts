@@ -20,7 +20,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Wait, type StartedTestContainer } from "testcontainers";
 import { MeshsimError } from "../../common/errors.ts";
-import { instanceName, kafkaBrokerInstance, listenerNames, type InstanceAddress, type ServiceSpec, type TopologySpec } from "../topology/topology.ts";
+import { listenerNames, type InstanceAddress, type ServiceSpec, type TopologySpec } from "../topology/topology.ts";
 import { readSidecarStats } from "./sidecar-stats.ts";
 import { faultLinkKeys, type Backend, type RunningTopology, type SidecarInfo, type UpOptions } from "./backend.ts";
 import { CLEAR_COMMANDS, explainFailure, faultCommands } from "./containers/network-faults.ts";
@@ -29,6 +29,7 @@ import { ensureEnvoyImage, ensureImage, ensureJvmImage } from "./containers/imag
 import { waitForBroker } from "./containers/kafka-broker.ts";
 import { waitForEnvoyLive } from "./containers/envoy-sidecar.ts";
 import {
+  containerInstances,
   refuseUnsupportedParts,
   controlPlanePart,
   CONTROL_PLANE_HTTP_PORT,
@@ -43,7 +44,6 @@ import {
 import { MeshsimContainer } from "./containers/meshsim-container.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { commandCalls } from "../../fixtures/redis/redis-server.ts";
-import { playedByJava } from "./fixture-commands.ts";
 import { topologyResources } from "./generated-resources.ts";
 import { waitForPort } from "./wait-for-port.ts";
 
@@ -52,10 +52,11 @@ export const containerBackend: Backend = { name: "containers", up: upContainerTo
 async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}): Promise<RunningTopology> {
   unsupported(spec, options);
   const engine = await openEngine();
+  const planned = spec.services.flatMap((service) => containerInstances(service).map(({ version, instance }) => ({ service, version, instance, part: instancePart(service, version, instance) })));
   // The Java and Envoy images only when the topology has parts that run from them.
   const images: Partial<Record<PartCommand["image"], string>> = {
     runtime: (await ensureImage(engine)).name,
-    ...(spec.services.some((s) => s.protocol === "kafka" || playedByJava(s)) && { jvm: (await ensureJvmImage(engine)).name }),
+    ...(planned.some((p) => p.part.image === "jvm") && { jvm: (await ensureJvmImage(engine)).name }),
     ...(spec.clients.some((c) => c.sidecar && c.dataPlane === "envoy") && { envoy: (await ensureEnvoyImage(engine)).name }),
   };
   const runId = randomBytes(5).toString("hex");
@@ -68,6 +69,7 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
     if (part.environment) c.withEnvironment(part.environment);
     if (part.ready === "ports") c.withWaitStrategy(Wait.forListeningPorts()).withStartupTimeout(120_000);
     else if (part.ready) c.withWaitStrategy(Wait.forLogMessage(part.ready));
+    if (part.readyTimeoutMs !== undefined) c.withStartupTimeout(part.readyTimeoutMs);
     return c;
   };
   const removeAll = async () => {
@@ -93,10 +95,8 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
     const instances: Array<InstanceAddress & { advertisedPort: number }> = [];
     const endpoints: InstanceAddress[] = [];
     const starting: Array<Promise<void>> = [];
-    const startInstance = (service: ServiceSpec, version: string, instance: string, ready?: (host: string, port: number) => Promise<void>) => {
-      const c = container(instance, instancePart(service, version, instance))
-        .onNetwork(network, [instance])
-        .withLoopbackPorts(service.port);
+    const startInstance = (service: ServiceSpec, version: string, instance: string, part: PartCommand, ready?: (host: string, port: number) => Promise<void>) => {
+      const c = container(instance, part).onNetwork(network, [instance]).withLoopbackPorts(service.port);
       if (faultKeys.has(`upstream:${instance}`)) c.withAddedCapabilities("NET_ADMIN");
       starting.push(
         start(instance, c).then(async (started) => {
@@ -107,15 +107,9 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
         }),
       );
     };
-    for (const service of spec.services) {
-      if (service.protocol === "kafka") {
-        const instance = kafkaBrokerInstance(service.name, 1);
-        startInstance(service, Object.keys(service.versions)[0] ?? "v1", instance, (host, port) => waitForBroker(instance, host, port));
-        continue;
-      }
-      for (const [version, { replicas }] of Object.entries(service.versions)) {
-        for (let i = 0; i < replicas; i++) startInstance(service, version, instanceName(service.name, version, i));
-      }
+    for (const { service, version, instance, part } of planned) {
+      // A broker is up once it has joined its quorum, which its listening port does not say.
+      startInstance(service, version, instance, part, service.protocol === "kafka" ? (host, port) => waitForBroker(instance, host, port) : undefined);
     }
     await Promise.all(starting);
     instances.sort((a, b) => a.instance.localeCompare(b.instance));

@@ -5,7 +5,7 @@ import type { Bootstrap } from "../../proxy/config/types.ts";
 import { instanceName, kafkaBrokerInstance, listenerNames, type InstanceAddress, type ServiceSpec, type TopologySpec } from "../topology/topology.ts";
 import { allocatePort } from "../../common/ports.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
-import { fixtureCommand } from "./fixture-commands.ts";
+import { instanceProgram, processCommand } from "./fixture-commands.ts";
 import { startRedisService, type RedisServiceDeployment } from "../../fixtures/redis/service.ts";
 import { commandCalls } from "../../fixtures/redis/redis-server.ts";
 import { startKafkaCluster, type KafkaCluster } from "../../fixtures/kafka/broker.ts";
@@ -90,9 +90,9 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
         for (let i = 0; i < replicas; i++) {
           const instance = instanceName(service.name, version, i);
           starting.push(
-            supervisor.start({ name: instance, ...fixtureCommand(service, version, instance) }).then(async (p) => {
+            supervisor.start({ name: instance, ...processCommand(instanceProgram(service, version, instance, 0)) }).then(async (p) => {
               const port = Number(p.ready.port);
-              restartSpecs.set(instance, () => ({ name: instance, ...fixtureCommand(service, version, instance, port) }));
+              restartSpecs.set(instance, () => ({ name: instance, ...processCommand(instanceProgram(service, version, instance, port)) }));
               let advertisedPort = port;
               if (faultKeys.has(`upstream:${instance}`)) {
                 const proxy = await startFaultProxy({ host: "127.0.0.1", port });

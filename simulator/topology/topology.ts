@@ -14,9 +14,9 @@ export interface ServiceSpec {
   protocol: string;
   port: number;
   versions: Record<string, { replicas: number }>;
-  /** Protocol-specific wire options, e.g. Thrift transport and protocol. */
+  /** Thrift: the transport and protocol, named as in scenarios, the driver and the fixture. */
   transport?: string;
-  wireProtocol?: string;
+  protocolVariant?: string;
   /** Redis: the redis-server deployment (single, primary + replica, cluster). */
   redis?: { mode: "single" | "replicated" | "cluster"; password?: string };
   /** Kafka: how many brokers (KRaft, one cluster) play the service; broker n is port + n - 1. */

@@ -15,7 +15,7 @@ export const thriftDriver: ProtocolDriver = {
       host: address.host,
       port: address.port,
       transport: options.transport as ThriftTransportName | undefined,
-      protocol: options.protocol as ThriftProtocolName | undefined,
+      protocol: options.protocolVariant as ThriftProtocolName | undefined,
       onError: (err) => {
         if ((err as NodeJS.ErrnoException).code === "ECONNRESET") events.onReset();
       },

@@ -3,7 +3,7 @@
  * happens only when one of those changed; each build context is staged in .cache/images/.
  * - runtime (images/runtime/Containerfile): the host's Node 20 binary, esbuild bundles of the
  *   entry points, the production dependencies from node_modules;
- * - jvm (images/jvm/): a JRE, the Kafka broker's jars, the Dubbo Java peer;
+ * - jvm (images/jvm/): a JRE, the Kafka broker's jars, the protocols' Java peers;
  * - envoy (images/envoy/): the Envoy binary meshsim runs on the host.
  */
 import { createHash } from "node:crypto";
@@ -14,7 +14,8 @@ import { bundledEntry, projectPath, RUNS_COMPILED } from "../node-command.ts";
 import { bundlePath, PROTO_BUNDLES, type ProtoBundle } from "../../../common/proto-bundles.ts";
 import type { Engine } from "./engine.ts";
 import { KAFKA_LIB, PREPARE_COMMAND } from "../../../fixtures/kafka/broker.ts";
-import { JAVA_BUILD_COMMAND, JAVA_JAR } from "../../../fixtures/dubbo/java-peer.ts";
+import { PROTOCOL_NAMES, simulatorProtocol } from "../../protocols/registry.ts";
+import type { JavaJar } from "../../protocols/simulator-protocol.ts";
 import { envoyMissing, envoyPath } from "../envoy/binary.ts";
 
 export const IMAGE_REPO = "localhost/meshsim/runtime";
@@ -94,20 +95,23 @@ export const ENVOY_IMAGE_REPO = "localhost/meshsim/envoy";
 
 /** Where images/jvm/Containerfile puts the Kafka broker's jars and its start script. */
 export const KAFKA_IN_JVM_IMAGE = { lib: "/opt/meshsim/kafka/lib", log4j: "/opt/meshsim/kafka/log4j2.properties", start: "/opt/meshsim/kafka/start.sh" };
-/** Where images/jvm/Containerfile puts the Dubbo Java peer (its jar names its lib/ folder). */
-export const DUBBO_JAR_IN_JVM_IMAGE = "/opt/meshsim/dubbo/meshsim-dubbo.jar";
 export const ENVOY_IN_IMAGE = "/usr/local/bin/envoy";
+/** Where images/jvm/Containerfile copies the protocols' Java peers (a JavaJar's `inImage` lies below). */
+const JAVA_PEERS_IN_JVM_IMAGE = "/opt/meshsim/";
 
 /**
  * The image of meshsim's Java parts (images/jvm/Containerfile): a JRE, the Kafka broker's jars and
- * the Dubbo Java peer, as `meshsim doctor --fix` provides them on the host. Built from the base
- * image alone, so meshsim's own code changing does not rebuild it.
+ * the Java peers protocols run (simulator/protocols/: each JavaJar with its lib/ folder), as
+ * `meshsim doctor --fix` provides them on the host. Built from the base image alone, so meshsim's
+ * own code changing does not rebuild it.
  */
 export async function ensureJvmImage(engine: Engine, options: { base?: string; log?: (line: string) => void } = {}): Promise<BuiltImage> {
   if (!existsSync(KAFKA_LIB) || !readdirSync(KAFKA_LIB).some((f) => f.endsWith(".jar")))
     throw new MeshsimError("ENVIRONMENT", `the Kafka broker jars are missing in fixtures/kafka/lib (the Java image carries them): run ${PREPARE_COMMAND}, or npx meshsim doctor --fix`);
-  if (!existsSync(JAVA_JAR)) throw new MeshsimError("ENVIRONMENT", `the Dubbo Java peer is not built (the Java image carries it): run ${JAVA_BUILD_COMMAND}, or npx meshsim doctor --fix`);
-  const dubboLib = join(dirname(JAVA_JAR), "lib");
+  const jars = javaPeers();
+  for (const jar of jars) {
+    if (jar.status() === "missing") throw new MeshsimError("ENVIRONMENT", `${jar.name} not built (the Java image carries them): run ${jar.command}, or npx meshsim doctor --fix`);
+  }
   const startScript = projectPath("images/jvm/kafka-start.sh");
   const log4j = projectPath("fixtures/kafka/log4j2.properties");
   return ensureBuilt(
@@ -117,17 +121,29 @@ export async function ensureJvmImage(engine: Engine, options: { base?: string; l
       containerfile: projectPath("images/jvm/Containerfile"),
       base: options.base ?? baseImage(),
       // The jars' names carry their versions; names and sizes stand for their content.
-      hashed: [startScript, log4j, JAVA_JAR, listing(KAFKA_LIB), listing(dubboLib)],
+      hashed: [startScript, log4j, ...jars.map((j) => j.path), listing(KAFKA_LIB), ...jars.map((j) => listing(join(dirname(j.path), "lib")))],
       stage(context) {
         cpSync(KAFKA_LIB, join(context, "kafka/lib"), { recursive: true });
         copyFileSync(log4j, join(context, "kafka/log4j2.properties"));
         copyFileSync(startScript, join(context, "kafka/start.sh"));
-        cpSync(dubboLib, join(context, "dubbo/lib"), { recursive: true });
-        copyFileSync(JAVA_JAR, join(context, "dubbo/meshsim-dubbo.jar"));
+        for (const jar of jars) {
+          const inContext = join(context, jar.inImage.slice(JAVA_PEERS_IN_JVM_IMAGE.length));
+          cpSync(join(dirname(jar.path), "lib"), join(dirname(inContext), "lib"), { recursive: true });
+          copyFileSync(jar.path, inContext);
+        }
       },
     },
     options.log,
   );
+}
+
+/** Every registered protocol's Java peers, each once. */
+function javaPeers(): JavaJar[] {
+  const jars = PROTOCOL_NAMES.flatMap((name) => simulatorProtocol(name).builds ?? []).filter((b): b is JavaJar => "inImage" in b);
+  for (const jar of jars) {
+    if (!jar.inImage.startsWith(JAVA_PEERS_IN_JVM_IMAGE)) throw new Error(`${jar.name}: inImage must be below ${JAVA_PEERS_IN_JVM_IMAGE}`);
+  }
+  return [...new Set(jars)];
 }
 
 /** The image of Envoy sidecars (images/envoy/Containerfile): the Envoy binary meshsim runs on the host. */

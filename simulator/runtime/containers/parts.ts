@@ -7,11 +7,11 @@ import type { Bootstrap } from "../../../proxy/config/types.ts";
 import { javaArgs, newClusterId, serverProperties } from "../../../fixtures/kafka/broker.ts";
 import { MeshsimError } from "../../../common/errors.ts";
 import { simulatorProtocol } from "../../protocols/registry.ts";
-import type { ServiceSpec, TopologySpec } from "../../topology/topology.ts";
+import { instanceName, kafkaBrokerInstance, type ServiceSpec, type TopologySpec } from "../../topology/topology.ts";
 import { envoyArgs } from "../envoy/args.ts";
 import { envoyBootstrap, type EnvoyBootstrapOptions } from "../envoy/bootstrap.ts";
-import { fixtureScript, javaProviderArgs, playedByJava } from "../fixture-commands.ts";
-import { DUBBO_JAR_IN_JVM_IMAGE, ENVOY_IN_IMAGE, entryInImage, KAFKA_IN_JVM_IMAGE } from "./images.ts";
+import { instanceProgram, javaProgramArgs } from "../fixture-commands.ts";
+import { ENVOY_IN_IMAGE, entryInImage, KAFKA_IN_JVM_IMAGE } from "./images.ts";
 
 export const XDS_PORT = 15010;
 export const CONTROL_PLANE_HTTP_PORT = 15011;
@@ -47,16 +47,23 @@ export interface PartCommand {
    * whose jars bring no logging binding). Absent: meshsim's ready line.
    */
   ready?: RegExp | "ports";
+  /** How long it may take to be up (default testcontainers' 60 s). */
+  readyTimeoutMs?: number;
 }
 
 export function controlPlanePart(resourceFiles: readonly string[] = []): PartCommand {
   return { image: "runtime", command: [entryInImage("control-plane/main.ts"), "--xds-port", String(XDS_PORT), "--http-port", String(CONTROL_PLANE_HTTP_PORT), ...resourceFiles] };
 }
 
-/** One instance of `service`, listening on the service's port: its sample service, redis-server, the Java provider or a Kafka broker. */
+/** The instances a service has in containers: one per replica of each version, or a Kafka service's one broker. */
+export function containerInstances(service: ServiceSpec): Array<{ version: string; instance: string }> {
+  if (service.protocol === "kafka") return [{ version: Object.keys(service.versions)[0] ?? "v1", instance: kafkaBrokerInstance(service.name, 1) }];
+  return Object.entries(service.versions).flatMap(([version, { replicas }]) => Array.from({ length: replicas }, (_, i) => ({ version, instance: instanceName(service.name, version, i) })));
+}
+
+/** One instance of `service`, listening on the service's port: the program its plug-in names, redis-server or a Kafka broker. */
 export function instancePart(service: ServiceSpec, version: string, instance: string): PartCommand {
   if (service.protocol === "kafka") return kafkaBrokerPart(service, instance);
-  if (playedByJava(service)) return { image: "jvm", command: javaProviderArgs(DUBBO_JAR_IN_JVM_IMAGE, service, version, instance, service.port) };
   if (service.protocol === "redis") {
     const password = service.redis?.password;
     return {
@@ -66,8 +73,9 @@ export function instancePart(service: ServiceSpec, version: string, instance: st
       ready: /Ready to accept connections/,
     };
   }
-  const { script, args } = fixtureScript(service, version, instance, service.port);
-  return { image: "runtime", command: [entryInImage(script), ...args] };
+  const program = instanceProgram(service, version, instance, service.port);
+  if (program.runtime === "node") return { image: "runtime", command: [entryInImage(program.script), ...program.args] };
+  return { image: "jvm", command: javaProgramArgs(program, program.jar.inImage), readyTimeoutMs: program.readyTimeoutMs };
 }
 
 /**
