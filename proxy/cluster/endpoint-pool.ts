@@ -1,7 +1,6 @@
 import type { CodecFactory } from "../codec/codec.ts";
 import type { Endpoint } from "../config/types.ts";
-import { UpstreamClient } from "../core/upstream-client.ts";
-import type { Cluster } from "./cluster-manager.ts";
+import { UpstreamClient, type UpstreamAccounting } from "./upstream-client.ts";
 
 /**
  * The owner of a downstream connection's own upstream clients, for codecs whose
@@ -49,15 +48,15 @@ export class EndpointPool {
     readonly endpoint: Endpoint,
     private readonly size: number,
     private readonly codecFactory: CodecFactory,
-    private readonly cluster: Cluster,
+    private readonly accounting: UpstreamAccounting,
     private readonly connectTimeoutMs: number,
   ) {}
 
   /** A client to send on, or undefined when none exists and none may be opened. */
   client(affinity?: UpstreamAffinity): UpstreamClient | undefined {
     if (affinity !== undefined && !affinity.isReleased && !this.closed) return this.ownedClient(affinity);
-    if (this.clients.length < Math.max(1, this.size) && this.cluster.mayOpenConnection()) {
-      const c = new UpstreamClient(this.endpoint, this.codecFactory, this.cluster, this.connectTimeoutMs);
+    if (this.clients.length < Math.max(1, this.size) && this.accounting.resources.connections.canCreate()) {
+      const c = new UpstreamClient(this.endpoint, this.codecFactory, this.accounting, this.connectTimeoutMs);
       this.clients.push(c);
       return c;
     }
@@ -75,7 +74,7 @@ export class EndpointPool {
   private ownedClient(affinity: UpstreamAffinity): UpstreamClient | undefined {
     const existing = this.owned.get(affinity);
     if (existing !== undefined) return existing;
-    if (!this.cluster.mayOpenConnection()) {
+    if (!this.accounting.resources.connections.canCreate()) {
       // At max_connections: share what is open rather than fail.
       if (this.clients.length > 0) {
         const c = this.clients[this.next % this.clients.length]!;
@@ -84,7 +83,7 @@ export class EndpointPool {
       }
       return this.anyOwned();
     }
-    const c = new UpstreamClient(this.endpoint, this.codecFactory, this.cluster, this.connectTimeoutMs);
+    const c = new UpstreamClient(this.endpoint, this.codecFactory, this.accounting, this.connectTimeoutMs);
     this.owned.set(affinity, c);
     affinity.onRelease(() => {
       if (this.owned.get(affinity) !== c) return;

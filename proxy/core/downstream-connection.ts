@@ -6,7 +6,7 @@ import { ActiveRequest, type Downstream } from "./active-request.ts";
 import { writeBatched } from "./batched-write.ts";
 import type { ListenerContext } from "./listener-context.ts";
 import { MessageReader, type MessageHandler } from "./message-reader.ts";
-import type { UpstreamClient } from "./upstream-client.ts";
+import type { UpstreamClient } from "../cluster/upstream-client.ts";
 
 const LOCAL_REPLY_STAT: Record<LocalErrorKind, ListenerStat> = {
   no_route: "local_reply_no_route",

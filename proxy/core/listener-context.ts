@@ -5,6 +5,7 @@ import type { CodecFactory } from "../codec/codec.ts";
 import type { ListenerConfig } from "../config/types.ts";
 import type { ClusterManager } from "../cluster/cluster-manager.ts";
 import type { RequestFilter } from "../filters/filter.ts";
+import type { RoutableRequest } from "../router/router-filter.ts";
 import type { RouteTable } from "../route/route-table.ts";
 import type { ListenerStat, StatScope } from "../stats/stats.ts";
 
@@ -13,7 +14,7 @@ export interface ListenerContext {
   config: ListenerConfig;
   /** Creates the codec for one connection, with the listener's options applied. */
   codecFactory: CodecFactory;
-  filters: RequestFilter[];
+  filters: RequestFilter<RoutableRequest>[];
   stats: StatScope<ListenerStat>;
   clusters: ClusterManager;
   /** The route table current now, looked up per request. */

@@ -10,7 +10,7 @@ import type { CodecRegistry } from "../codec/registry.ts";
 import { buildFilterChain } from "../filters/chain.ts";
 import type { RouteTable } from "../route/route-table.ts";
 import { PROXY_STATS, type StatsStore } from "../stats/stats.ts";
-import { DEFAULT_REQUEST_TIMEOUT_MS } from "./active-request.ts";
+import { DEFAULT_REQUEST_TIMEOUT_MS } from "../router/timeouts.ts";
 import { DownstreamConnection } from "./downstream-connection.ts";
 import type { RedisListeners } from "../protocols/redis/redis-listener.ts";
 import type { ListenerContext } from "./listener-context.ts";

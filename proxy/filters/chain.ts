@@ -5,8 +5,8 @@ import { createFaultFilter, faultStats } from "./fault.ts";
 import { createGlobalRateLimitFilter } from "./global-rate-limit.ts";
 import type { RequestFilter } from "./filter.ts";
 import type { RateLimitClients } from "./rate-limit-client.ts";
+import { type RoutableRequest, routerFilter } from "../router/router-filter.ts";
 import { LOCAL_RATE_LIMIT_STATS, createLocalRateLimitFilter } from "./local-rate-limit.ts";
-import { routerFilter } from "./router.ts";
 
 export interface FilterChainDeps {
   stats: StatsStore;
@@ -20,9 +20,9 @@ export interface FilterChainDeps {
  * fault, then the router. Only configured filters are present, so a plain route costs one filter
  * (fault, a single property check) before the router.
  */
-export function buildFilterChain(config: ListenerConfig, deps: FilterChainDeps): RequestFilter[] {
+export function buildFilterChain(config: ListenerConfig, deps: FilterChainDeps): RequestFilter<RoutableRequest>[] {
   const prefix = `listener.${config.name}`;
-  const filters: RequestFilter[] = [];
+  const filters: RequestFilter<RoutableRequest>[] = [];
   if (config.authorization && config.authorization.length > 0) {
     filters.push(createAuthorizationFilter(config.authorization, deps.stats.scope(`${prefix}.authorization`, AUTHORIZATION_STATS)));
   }

@@ -32,10 +32,11 @@ export interface RequestContext {
   readonly downstreamClosed: boolean;
 }
 
-export interface RequestFilter {
+/** A filter of requests of type `C`: the router needs more of a request than other filters. */
+export interface RequestFilter<C extends RequestContext = RequestContext> {
   readonly name: string;
   /** Called once per request, in chain order. */
-  onRequest(ctx: RequestContext): FilterStatus;
+  onRequest(ctx: C): FilterStatus;
 }
 
 /** Builds a listener's filters from its configuration; returns none when not configured. */

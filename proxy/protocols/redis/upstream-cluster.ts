@@ -1,5 +1,5 @@
 import type { Endpoint, RedisReadPolicy } from "../../config/types.ts";
-import type { Cluster } from "../../cluster/cluster-manager.ts";
+import type { Cluster } from "../../cluster/cluster.ts";
 import { endpointKey } from "../../cluster/endpoint-pool.ts";
 import { decodeReply, encodeCommand, type RespValue } from "./resp.ts";
 import { fnv1a, hashTagRange, jumpHash, keySlot, SLOT_COUNT } from "./slot.ts";
@@ -186,25 +186,25 @@ export class RedisUpstreamCluster implements UpstreamConnectionOwner {
     switch (event) {
       case "open":
         stats.inc("upstream_cx_total");
-        this.cluster.connections++;
+        this.cluster.resources.connections.inc();
         break;
       case "connected":
         stats.inc("upstream_cx_active");
         break;
       case "connect_fail":
         stats.inc("upstream_cx_connect_fail");
-        this.cluster.connections--;
+        this.cluster.resources.connections.dec();
         if (this.isClusterMode) this.scheduleRefresh();
         break;
       case "closed_remote":
         stats.inc("upstream_cx_destroy_remote");
         stats.dec("upstream_cx_active");
-        this.cluster.connections--;
+        this.cluster.resources.connections.dec();
         if (this.isClusterMode) this.scheduleRefresh();
         break;
       case "closed":
         stats.dec("upstream_cx_active");
-        this.cluster.connections--;
+        this.cluster.resources.connections.dec();
         break;
       case "timeout":
         stats.inc("upstream_rq_timeout");

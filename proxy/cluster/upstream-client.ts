@@ -1,12 +1,24 @@
 import { connect, type Socket } from "node:net";
 import type { Codec, CodecError, CodecFactory, LocalError, Message, Mutation } from "../codec/codec.ts";
 import type { Endpoint } from "../config/types.ts";
-import type { Cluster } from "../cluster/cluster-manager.ts";
-import { writeBatched } from "./batched-write.ts";
-import { MessageReader, type MessageHandler } from "./message-reader.ts";
+import { writeBatched } from "../core/batched-write.ts";
+import { MessageReader, type MessageHandler } from "../core/message-reader.ts";
+import type { ClusterStat, StatScope } from "../stats/stats.ts";
+import type { LbEndpoint } from "./load-balancer.ts";
+import type { ClusterResources } from "./resource-manager.ts";
 import type { ResponseSink, UpstreamFailureCause } from "./response-sink.ts";
 
 const MAX_REQUEST_ID = 0x7fffffff;
+
+/**
+ * Where an upstream client reports what it opens and sends: its cluster's counters and resource
+ * limits, and its endpoint's load (least request). The client counts; it never decides limits.
+ */
+export interface UpstreamAccounting {
+  readonly stats: StatScope<ClusterStat>;
+  readonly resources: ClusterResources;
+  readonly load: LbEndpoint;
+}
 const QUEUE_HIGH_WATER = 1 << 20;
 
 /**
@@ -33,7 +45,7 @@ export class UpstreamClient implements MessageHandler {
   constructor(
     readonly endpoint: Endpoint,
     private readonly codecFactory: CodecFactory,
-    private readonly cluster: Cluster,
+    private readonly accounting: UpstreamAccounting,
     private readonly connectTimeoutMs: number,
   ) {}
 
@@ -67,14 +79,15 @@ export class UpstreamClient implements MessageHandler {
    * and forgotten (returns -1).
    */
   send(request: Message, downstreamCodec: Codec, sink: ResponseSink, mutation?: Mutation): number {
-    const stats = this.cluster.stats;
-    stats.inc("upstream_rq_total");
+    const accounting = this.accounting;
+    accounting.stats.inc("upstream_rq_total");
     let id = -1;
     if (request.kind !== "oneway") {
       id = this.allocateId();
       this.inFlight.set(id, sink);
-      this.cluster.activeRequests++;
-      stats.inc("upstream_rq_active");
+      accounting.resources.requests.inc();
+      accounting.load.activeRequests++;
+      accounting.stats.inc("upstream_rq_active");
     }
     request.requestId = id === -1 ? request.requestId : id;
     const bytes = downstreamCodec.encode(request, mutation);
@@ -112,25 +125,25 @@ export class UpstreamClient implements MessageHandler {
   onMessage(message: Message): void {
     if (message.kind === "heartbeat") {
       // A provider checking an idle link (Dubbo): answer it here; it is not a response.
-      this.cluster.stats.inc("upstream_heartbeat");
+      this.accounting.stats.inc("upstream_heartbeat");
       const reply = this.codec!.heartbeatReply?.(message);
       if (reply && this.socket) writeBatched(this.socket, reply);
       return;
     }
     const sink = this.inFlight.get(message.requestId);
     if (sink === undefined) {
-      this.cluster.stats.inc("upstream_rq_orphaned");
+      this.accounting.stats.inc("upstream_rq_orphaned");
       return;
     }
     this.inFlight.delete(message.requestId);
     this.requestDone();
-    this.cluster.stats.inc("upstream_rq_completed");
+    this.accounting.stats.inc("upstream_rq_completed");
     sink.onUpstreamResponse(message, this.codec!);
     if (this.draining && this.inFlight.size === 0) this.close();
   }
 
   onDecodeError(error: CodecError): void {
-    this.cluster.stats.inc("upstream_cx_protocol_error");
+    this.accounting.stats.inc("upstream_cx_protocol_error");
     this.failAll({ kind: "upstream_failure", message: `upstream protocol error: ${error.message}` }, "protocol-error");
     this.socket?.destroy();
   }
@@ -143,8 +156,10 @@ export class UpstreamClient implements MessageHandler {
   }
 
   private requestDone(): void {
-    this.cluster.activeRequests--;
-    this.cluster.stats.dec("upstream_rq_active");
+    const accounting = this.accounting;
+    accounting.resources.requests.dec();
+    accounting.load.activeRequests--;
+    accounting.stats.dec("upstream_rq_active");
   }
 
   private allocateId(): number {
@@ -157,9 +172,9 @@ export class UpstreamClient implements MessageHandler {
   }
 
   private open(): void {
-    const stats = this.cluster.stats;
+    const stats = this.accounting.stats;
     stats.inc("upstream_cx_total");
-    this.cluster.connections++;
+    this.accounting.resources.connections.inc();
     const codec = this.codecFactory();
     this.codec = codec;
     this.reader = new MessageReader(codec, this);
@@ -189,8 +204,8 @@ export class UpstreamClient implements MessageHandler {
   private onClose(socket: Socket): void {
     if (this.socket !== socket) return;
     clearTimeout(this.connectTimer!);
-    const stats = this.cluster.stats;
-    this.cluster.connections--;
+    const stats = this.accounting.stats;
+    this.accounting.resources.connections.dec();
     const wasConnected = this.connected;
     if (wasConnected) {
       stats.dec("upstream_cx_active");
@@ -214,7 +229,7 @@ export class UpstreamClient implements MessageHandler {
     for (let i = 0; i < sinks.length; i++) this.requestDone();
     this.inFlight.clear();
     for (const sink of sinks) {
-      this.cluster.stats.inc("upstream_rq_pending_failure");
+      this.accounting.stats.inc("upstream_rq_pending_failure");
       sink.onUpstreamFailure(error, cause);
     }
   }
