@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runScenario } from "../runner.ts";
 import { loadScenario } from "../scenario/loader.ts";
-import { SCENARIO_SCHEMA } from "../scenario/schema.ts";
+import { SCENARIO_SCHEMA } from "../scenario/schema/index.ts";
 import { projectPath } from "../runtime/node-command.ts";
 import { PROTOCOL_NAMES, simulatorProtocol } from "./registry.ts";
 import type { RunSummary } from "../report/summary.ts";

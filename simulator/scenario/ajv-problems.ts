@@ -5,7 +5,7 @@
 import type { ErrorObject } from "ajv";
 import type { InputProblem } from "../../common/errors.ts";
 import { formatPath, type FieldPath, type SourceDocument } from "../../common/yaml-source.ts";
-import { PATTERN_HINTS } from "./schema.ts";
+import { PATTERN_HINTS } from "./schema/index.ts";
 import { closest } from "./suggest.ts";
 
 /** Ajv must run with `allErrors: true, verbose: true` so parentSchema and data are present. */

@@ -1,6 +1,6 @@
 export { loadScenario } from "./loader.ts";
 export { validateScenarioFiles, type ValidateOptions } from "./validate.ts";
-export { SCENARIO_SCHEMA } from "./schema.ts";
+export { SCENARIO_SCHEMA } from "./schema/index.ts";
 export { parseDuration, parseRate } from "./units.ts";
 export type {
   ClientSpec,

@@ -11,7 +11,7 @@ import { formatPath, parseYamlDocuments, YamlSyntaxError, type FieldPath, type S
 import { renderValue, type TemplateValue } from "./template.ts";
 import { schemaProblems } from "./ajv-problems.ts";
 import { normalizeScenario } from "./normalize/index.ts";
-import { SCENARIO_SCHEMA } from "./schema.ts";
+import { SCENARIO_SCHEMA } from "./schema/index.ts";
 import type { Scenario } from "./types.ts";
 
 let validator: ValidateFunction | undefined;

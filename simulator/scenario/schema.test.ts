@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { loadScenario } from "./loader.ts";
-import { SCENARIO_SCHEMA } from "./schema.ts";
+import { SCENARIO_SCHEMA } from "./schema/index.ts";
 import { renderSchemaJson, SCHEMA_FILE } from "./write-schema.ts";
 
 describe("scenario JSON Schema", () => {

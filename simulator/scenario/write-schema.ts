@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { SCENARIO_SCHEMA } from "./schema.ts";
+import { SCENARIO_SCHEMA } from "./schema/index.ts";
 
 export const SCHEMA_FILE = fileURLToPath(new URL("./scenario.schema.json", import.meta.url));
 

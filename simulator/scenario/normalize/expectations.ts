@@ -3,7 +3,7 @@ import type { TemplateScope } from "../template.ts";
 import { closest } from "../suggest.ts";
 import { vacuousCheck } from "../vacuous-checks.ts";
 import type { Assertion, Expectation, Step } from "../types.ts";
-import type { RawExpectation } from "./raw-shape.ts";
+import type { RawAssertions, RawExpectation } from "./raw-shape.ts";
 import { ASSERTION_KEYS, TEMPORAL_KEYS, WHOLE_TRAFFIC_KEYS } from "./raw-shape.ts";
 import { idsIn, trafficIn } from "./step-tree.ts";
 import type { TopologyContext } from "./context.ts";
@@ -57,7 +57,8 @@ export function expectationNormalizers(ctx: TopologyContext & ReturnType<typeof 
         const t = e[temporal];
         if (!t) continue;
         const tPath = [...ePath, temporal];
-        const keys = ASSERTION_KEYS.filter((k) => t[k] !== undefined);
+        // accessLog is never inside (the schema keeps it out), so it is never found here.
+        const keys = ASSERTION_KEYS.filter((k) => (t as RawAssertions)[k] !== undefined);
         if (keys.length !== 1) {
           problem(tPath, `${temporal} wraps exactly one assertion (${TEMPORAL_KEYS.join(", ")})${keys.length ? `, found ${keys.join(", ")}` : ""}`);
           continue;
