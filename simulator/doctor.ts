@@ -28,6 +28,12 @@ const RATELIMIT_BUILD = "bash fixtures/ratelimit/build.sh";
 const BASE_IMAGE_BUILD = "bash images/build-base.sh";
 /** Debian packages named after the command each provides. */
 const CONTAINER_PACKAGES = ["podman", "runc", "mmdebstrap", "podman-compose"];
+/**
+ * Podman's network backend and its DNS server (helpers in /usr/lib/podman, not on PATH): without
+ * them podman falls back to CNI, where containers cannot resolve each other's aliases.
+ */
+const NETWORK_PACKAGES = ["netavark", "aardvark-dns"];
+const PODMAN_HELPERS = "/usr/lib/podman";
 
 const CHECKS: Check[] = [
   {
@@ -147,14 +153,14 @@ const CHECKS: Check[] = [
   },
   {
     name: "container engine (--backend containers, docker-compose.yml): podman, runc, podman-compose, or DOCKER_HOST",
-    aptPackages: CONTAINER_PACKAGES,
+    aptPackages: [...CONTAINER_PACKAGES, ...NETWORK_PACKAGES],
     async run() {
       if (process.env.DOCKER_HOST) return { ok: true, detail: `DOCKER_HOST=${process.env.DOCKER_HOST}` };
-      const missing = CONTAINER_PACKAGES.filter((b) => sbinPath(b) === undefined);
+      const missing = [...CONTAINER_PACKAGES.filter((b) => sbinPath(b) === undefined), ...NETWORK_PACKAGES.filter((b) => !existsSync(`${PODMAN_HELPERS}/${b}`))];
       return {
         ok: missing.length === 0,
         detail: missing.length === 0 ? `${sbinPath("podman")} with ${podmanEnv().CONTAINERS_CONF}` : `${missing.join(", ")} not found`,
-        fix: aptCommand(CONTAINER_PACKAGES),
+        fix: aptCommand([...CONTAINER_PACKAGES, ...NETWORK_PACKAGES]),
       };
     },
   },
@@ -164,7 +170,7 @@ const CHECKS: Check[] = [
     async run() {
       if (process.env.DOCKER_HOST || process.env.MESHSIM_BASE_IMAGE)
         return { ok: true, detail: `not needed: ${process.env.MESHSIM_BASE_IMAGE ? `MESHSIM_BASE_IMAGE=${process.env.MESHSIM_BASE_IMAGE}` : "DOCKER_HOST is set"}` };
-      if (sbinPath("podman") === undefined) return { ok: false, detail: "podman not found", fix: `${aptCommand(CONTAINER_PACKAGES)} && ${BASE_IMAGE_BUILD}` };
+      if (sbinPath("podman") === undefined) return { ok: false, detail: "podman not found", fix: `${aptCommand([...CONTAINER_PACKAGES, ...NETWORK_PACKAGES])} && ${BASE_IMAGE_BUILD}` };
       const ok = spawnSync("podman", ["image", "exists", DEFAULT_BASE_IMAGE], { env: podmanEnv() }).status === 0;
       return { ok, detail: ok ? DEFAULT_BASE_IMAGE : "missing", fix: `sudo ${BASE_IMAGE_BUILD}` };
     },
