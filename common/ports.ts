@@ -1,11 +1,54 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
+/** Lowest port handed out: clear of the well-known and registered ports services commonly use. */
+const FIRST_PORT = 10_000;
+/** Processes allocating at once (test workers, a simulator) take ports from different slices. */
+const SLICES = 16;
+
+let lastPort: number | undefined;
+
 /**
- * A free TCP port on 127.0.0.1, found by binding port 0. Used only where a port must be known
- * before the process that binds it starts (sidecar redirects); everything else binds port 0
- * itself and reports the port.
+ * A free TCP port on 127.0.0.1, for where a port must be known before the process that binds it
+ * starts (sidecar redirects, brokers); everything else binds port 0 itself and reports the port.
+ *
+ * Ports come from below the kernel's ephemeral range: a port found by binding 0 lies inside it,
+ * where any outgoing connection made before the owner binds (a busy test run makes thousands) can
+ * take it as its local port, and the bind then fails with EADDRINUSE. Each process walks its own
+ * slice of the range from a random start, probing each port with a bind.
  */
-export function allocatePort(): Promise<number> {
+export async function allocatePort(): Promise<number> {
+  const end = ephemeralRangeStart();
+  const sliceSize = Math.floor((end - FIRST_PORT) / SLICES);
+  if (sliceSize < 64) return bindAny();
+  const sliceStart = FIRST_PORT + (process.pid % SLICES) * sliceSize;
+  for (let tried = 0; tried < sliceSize; tried++) {
+    const offset = lastPort === undefined || lastPort < sliceStart || lastPort >= sliceStart + sliceSize ? Math.floor(Math.random() * sliceSize) : lastPort - sliceStart + 1;
+    lastPort = sliceStart + (offset % sliceSize);
+    if (await canBind(lastPort)) return lastPort;
+  }
+  return bindAny();
+}
+
+/** The first port of the kernel's ephemeral range (Linux), else IANA's 49152. */
+function ephemeralRangeStart(): number {
+  try {
+    const first = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(first) && first > FIRST_PORT ? first : 49_152;
+  } catch {
+    return 49_152;
+  }
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+function bindAny(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
