@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, renameSync, statSync, existsSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -17,6 +17,13 @@ const BUNDLED = new Set(["proxy/main.ts", "control-plane/main.ts"]);
 /** Source folders bundles are built from; a change in any of them rebuilds. */
 const BUNDLE_SOURCES = ["proxy", "control-plane", "common", "fixtures"];
 
+/**
+ * Node.js flags for meshsim's proxy wherever it runs (process, container, compose). A young
+ * generation of 2 MiB semi-spaces instead of V8's 16 MiB keeps an idle sidecar ~10 MiB smaller; the
+ * proxy's per-request garbage is short-lived, so the extra scavenges cost little (docs/performance.md).
+ */
+export const PROXY_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=2"];
+
 /** Absolute path of a file in this package. */
 export function projectPath(relative: string): string {
   return projectRoot + relative;
@@ -31,11 +38,12 @@ export function projectPath(relative: string): string {
  * classes the proxy uses, which a bundle holds copies of.
  */
 export function nodeScript(relativeScript: string, args: string[], options: { fromSources?: boolean } = {}): { command: string; args: string[] } {
-  if (RUNS_COMPILED) return { command: process.execPath, args: [projectPath(relativeScript.replace(/\.ts$/, ".js")), ...args] };
+  const flags = relativeScript === "proxy/main.ts" ? PROXY_NODE_FLAGS : [];
+  if (RUNS_COMPILED) return { command: process.execPath, args: [...flags, projectPath(relativeScript.replace(/\.ts$/, ".js")), ...args] };
   const bundle = BUNDLED.has(relativeScript) && !options.fromSources ? bundledEntry(relativeScript) : undefined;
-  if (bundle) return { command: process.execPath, args: [bundle, ...args] };
+  if (bundle) return { command: process.execPath, args: [...flags, bundle, ...args] };
   // The condition makes `import … from "meshsim"` (a user's codec module) load these same sources.
-  return { command: process.execPath, args: ["--conditions=meshsim-source", "--import", tsxLoader(), projectPath(relativeScript), ...args] };
+  return { command: process.execPath, args: [...flags, "--conditions=meshsim-source", "--import", tsxLoader(), projectPath(relativeScript), ...args] };
 }
 
 /** tsx's loader, resolved from this package rather than the caller's cwd, so `npx meshsim` works from any folder. */
@@ -63,8 +71,11 @@ export function bundledEntry(relativeScript: string): string | undefined {
     if (!existsSync(out)) {
       mkdirSync(dir, { recursive: true });
       const esbuild = require("esbuild") as typeof import("esbuild");
-      // Built under a private name and renamed, so a concurrent run never starts a half-written bundle.
-      const tmp = `${out}.${process.pid}.tmp`;
+      // Built in a private folder and renamed, so a concurrent run never starts a half-written
+      // bundle. The source map is a file beside the bundle (for a debugger or
+      // --enable-source-maps), not inline: an inline map stays in every sidecar's heap (~4.5 MiB).
+      const tmpDir = join(dir, `.build-${process.pid}`);
+      const tmp = join(tmpDir, basename(out));
       esbuild.buildSync({
         entryPoints: [projectPath(relativeScript)],
         outfile: tmp,
@@ -73,16 +84,18 @@ export function bundledEntry(relativeScript: string): string | undefined {
         format: "esm",
         target: "node20",
         packages: "external",
-        sourcemap: "inline",
+        sourcemap: "linked",
         logLevel: "silent",
       });
+      renameSync(`${tmp}.map`, `${out}.map`);
       renameSync(tmp, out);
+      rmSync(tmpDir, { recursive: true, force: true });
       // Older bundles of the same entry point are stale now — unless recent: another run (a test
       // worker started before a source edit) may be about to start one.
       const staleBefore = Date.now() - 10 * 60_000;
       for (const f of readdirSync(dir)) {
         const path = join(dir, f);
-        if (f.startsWith(`${name}-`) && path !== out && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore) rmSync(path, { force: true });
+        if (f.startsWith(`${name}-`) && path !== out && path !== `${out}.map` && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore) rmSync(path, { force: true });
       }
     }
   } catch {

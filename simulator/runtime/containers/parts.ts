@@ -9,6 +9,7 @@ import { MeshsimError } from "../../../common/errors.ts";
 import { simulatorProtocol } from "../../protocols/registry.ts";
 import { instanceName, kafkaBrokerInstance, type ServiceSpec, type TopologySpec } from "../../topology/topology.ts";
 import { envoyArgs } from "../envoy/args.ts";
+import { PROXY_NODE_FLAGS } from "../node-command.ts";
 import { envoyBootstrap, type EnvoyBootstrapOptions } from "../envoy/bootstrap.ts";
 import { instanceProgram, javaProgramArgs } from "../fixture-commands.ts";
 import { ENVOY_IN_IMAGE, entryInImage, KAFKA_IN_JVM_IMAGE } from "./images.ts";
@@ -115,7 +116,7 @@ export function meshsimSidecarPart(client: string, listenerPorts: ReadonlyMap<st
     admin: { host: "0.0.0.0", port: SIDECAR_ADMIN_PORT },
     redirects,
   };
-  return { nodeId, image: "runtime", command: [entryInImage("proxy/main.ts"), "--bootstrap-json", JSON.stringify(bootstrap)] };
+  return { nodeId, image: "runtime", command: [...PROXY_NODE_FLAGS, entryInImage("proxy/main.ts"), "--bootstrap-json", JSON.stringify(bootstrap)] };
 }
 
 /** Envoy as `client`'s sidecar: ADS to the control plane's alias, listeners and admin on every address of its namespace. */
