@@ -33,4 +33,8 @@ export const dubbo: SimulatorProtocol = {
       : { runtime: "node", script: "fixtures/dubbo/server.ts", args: identityArgs(service, version, instance, port) },
   requirements: (service) => (service.dubbo?.provider === "java" ? [JAVA, JAVA_PEERS] : []),
   builds: [JAVA_PEERS],
+  scenario: {
+    options: ["dubbo"],
+    defaults: (s) => (s.dubbo?.provider !== undefined ? { dubbo: { provider: s.dubbo.provider } } : {}),
+  },
 };

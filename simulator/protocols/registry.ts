@@ -15,6 +15,11 @@ const PROTOCOLS: ReadonlyMap<string, SimulatorProtocol> = new Map([thrift, dubbo
 /** Every protocol name a scenario may use, in registration order. */
 export const PROTOCOL_NAMES: readonly string[] = [...PROTOCOLS.keys()];
 
+/** The protocol named `name`, or undefined: for checks that report unknown names themselves. */
+export function findSimulatorProtocol(name: string): SimulatorProtocol | undefined {
+  return PROTOCOLS.get(name);
+}
+
 export function simulatorProtocol(name: string): SimulatorProtocol {
   const protocol = PROTOCOLS.get(name);
   if (!protocol) throw new MeshsimError("INVALID_INPUT", `unknown protocol "${name}" (known: ${PROTOCOL_NAMES.join(", ")})`);

@@ -1,11 +1,14 @@
 /**
  * What the simulator needs to know about one protocol, in one place: how clients call it, which
  * sample service plays it, how its port is named (Aeraki picks the proxy's handling from that
- * name), what the machine must have, and which codec a sidecar loads for it. Each protocol is one
- * file in this folder, listed in `registry.ts`.
+ * name), what the machine must have, which codec a sidecar loads for it, and — for protocols
+ * played by real servers — how its services are deployed and what scenarios may set for them.
+ * Each protocol is one file in this folder, listed in `registry.ts`.
  */
 import type { ServiceSpec } from "../topology/topology.ts";
 import type { ProtocolDriver } from "../traffic/protocol-driver.ts";
+import type { Deployment } from "./deployment.ts";
+import type { ScenarioRules } from "./scenario-rules.ts";
 
 /** An executable a protocol's sample services need, with the command that installs it. */
 export interface Requirement {
@@ -73,7 +76,7 @@ export interface SimulatorProtocol {
   readonly driver: ProtocolDriver;
   /**
    * The sample service of one instance, listening on `port` (0: any free port). Absent: the
-   * protocol's instances are started elsewhere (redis-server, Kafka).
+   * protocol's `deployment` starts its instances (redis-server, Kafka).
    */
   fixture?(service: ServiceSpec, version: string, instance: string, port: number): InstanceProgram;
   /** The ServiceEntry port name; default `tcp-metaprotocol-<name>-<service>`. */
@@ -89,6 +92,10 @@ export interface SimulatorProtocol {
    * `codec` (or default) export is the factory, loaded by `meshsim proxy --codec <name>=<module>`.
    */
   readonly codecModule?: string;
+  /** How its services are deployed when that is not one fixture program per replica (deployment.ts). */
+  readonly deployment?: Deployment;
+  /** The service fields it owns in scenarios, their defaults and its own checks (scenario-rules.ts). */
+  readonly scenario?: ScenarioRules;
 }
 
 /** Aeraki's convention: the application protocol is the second part of a MetaProtocol port name. */

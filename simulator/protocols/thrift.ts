@@ -1,3 +1,4 @@
+import { DEFAULTS } from "../scenario/types.ts";
 import { thriftDriver } from "../traffic/thrift-driver.ts";
 import { identityArgs, type SimulatorProtocol } from "./simulator-protocol.ts";
 
@@ -10,4 +11,8 @@ export const thrift: SimulatorProtocol = {
     script: "fixtures/thrift/server.ts",
     args: [...identityArgs(service, version, instance, port), "--transport", service.transport ?? "framed", "--protocol", service.protocolVariant ?? "binary"],
   }),
+  scenario: {
+    options: ["transport", "protocolVariant"],
+    defaults: (s) => ({ transport: s.transport ?? DEFAULTS.thrift.transport, protocolVariant: s.protocolVariant ?? DEFAULTS.thrift.protocolVariant }),
+  },
 };

@@ -3,8 +3,9 @@
  * network per run:
  * - the control plane, alias `control-plane`;
  * - each fixture instance, alias = its instance name (`hello-v1-0`), listening on the service's
- *   port; the ServiceEntry endpoints name these aliases. Node fixtures and redis-server run from the
- *   runtime image, the Kafka broker and the Java Dubbo provider from the Java image;
+ *   port; the ServiceEntry endpoints name these aliases. Node programs run from the runtime image,
+ *   Java programs from the Java image; a protocol that deploys its own servers (redis-server, a
+ *   Kafka broker) names the image of their part;
  * - per client with a sidecar, a pod: a container that owns the network namespace (alias = the
  *   client's name) and the sidecar proxy started inside that namespace (`container:<pod>`), its
  *   outbound listeners on fixed ports there — meshsim's proxy from the runtime image or Envoy from
@@ -20,16 +21,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Wait, type StartedTestContainer } from "testcontainers";
 import { MeshsimError } from "../../common/errors.ts";
-import { listenerNames, type InstanceAddress, type ServiceSpec, type TopologySpec } from "../topology/topology.ts";
+import { listenerNames, serviceInstances, type InstanceAddress, type ServiceSpec, type TopologySpec } from "../topology/topology.ts";
 import { readSidecarStats } from "./sidecar-stats.ts";
 import { faultLinkKeys, type Backend, type RunningTopology, type SidecarInfo, type UpOptions } from "./backend.ts";
 import { CLEAR_COMMANDS, explainFailure, faultCommands } from "./containers/network-faults.ts";
 import { openEngine, RUN_LABEL } from "./containers/engine.ts";
 import { ensureEnvoyImage, ensureImage, ensureJvmImage } from "./containers/images.ts";
-import { waitForBroker } from "./containers/kafka-broker.ts";
 import { waitForEnvoyLive } from "./containers/envoy-sidecar.ts";
 import {
-  containerInstances,
   refuseUnsupportedParts,
   controlPlanePart,
   CONTROL_PLANE_HTTP_PORT,
@@ -43,7 +42,7 @@ import {
 } from "./containers/parts.ts";
 import { MeshsimContainer } from "./containers/meshsim-container.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
-import { commandCalls } from "../../fixtures/redis/redis-server.ts";
+import { simulatorProtocol } from "../protocols/registry.ts";
 import { topologyResources } from "./generated-resources.ts";
 import { waitForPort } from "./wait-for-port.ts";
 
@@ -52,7 +51,7 @@ export const containerBackend: Backend = { name: "containers", up: upContainerTo
 async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}): Promise<RunningTopology> {
   unsupported(spec, options);
   const engine = await openEngine();
-  const planned = spec.services.flatMap((service) => containerInstances(service).map(({ version, instance }) => ({ service, version, instance, part: instancePart(service, version, instance) })));
+  const planned = spec.services.flatMap((service) => serviceInstances(service).map(({ version, instance }) => ({ service, version, instance, part: instancePart(service, version, instance) })));
   // The Java and Envoy images only when the topology has parts that run from them.
   const images: Partial<Record<PartCommand["image"], string>> = {
     runtime: (await ensureImage(engine)).name,
@@ -108,8 +107,9 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
       );
     };
     for (const { service, version, instance, part } of planned) {
-      // A broker is up once it has joined its quorum, which its listening port does not say.
-      startInstance(service, version, instance, part, service.protocol === "kafka" ? (host, port) => waitForBroker(instance, host, port) : undefined);
+      // Some servers are up later than their ready signal says (a Kafka broker joins its quorum).
+      const ready = simulatorProtocol(service.protocol).deployment?.containerReady;
+      startInstance(service, version, instance, part, ready && ((host, port) => ready(instance, host, port)));
     }
     await Promise.all(starting);
     instances.sort((a, b) => a.instance.localeCompare(b.instance));
@@ -202,10 +202,8 @@ async function upContainerTopology(spec: TopologySpec, options: UpOptions = {}):
       async readInstanceStats(instance) {
         const entry = instanceOf(instance);
         const service = spec.services.find((x) => x.name === entry.service)!;
-        if (service.protocol === "redis") {
-          const calls = await commandCalls(entry, service.redis?.password !== undefined ? ["AUTH", service.redis.password] : undefined);
-          return Object.fromEntries(Object.entries(calls).map(([name, n]) => [`received.${name}`, n]));
-        }
+        const ownStats = simulatorProtocol(service.protocol).deployment?.instanceStats;
+        if (ownStats) return ownStats(service, entry);
         // The fixture serves its counts on its own loopback: read them from inside the container.
         const ready = (await engine.api.logs(partId(instance), 10_000)).split("\n").find((l) => l.startsWith('{"ready":true'));
         const statsPort = ready ? (JSON.parse(ready) as { statsPort?: number }).statsPort : undefined;

@@ -1,4 +1,4 @@
-import { redisDestinationFor } from "../../fixtures/redis/service.ts";
+import { simulatorProtocol } from "../protocols/registry.ts";
 import { destinationRuleFor, rateLimitServiceEntryFor, serviceEntryFor, serviceHost, type InstanceAddress, type TopologySpec } from "../topology/topology.ts";
 
 /** Share of requests a run's sidecars trace: enough for a sampled trace in the report, cheap at load. */
@@ -18,7 +18,7 @@ export const DEFAULT_TELEMETRY: Record<string, unknown> = {
 /**
  * What the simulator tells the control plane about a topology it brought up: a ServiceEntry per
  * service with `endpoints` (the addresses sidecars dial), a DestinationRule with one subset per
- * version unless the scenario brings its own, a RedisDestination where a Redis service needs one,
+ * version unless the scenario brings its own, what a service's protocol adds (a RedisDestination),
  * one for the rate-limit service when the topology has it, and, with `defaultAccessLogs`, access
  * logs on (DEFAULT_TELEMETRY).
  */
@@ -34,8 +34,7 @@ export function topologyResources(
   for (const service of spec.services) {
     out.push(serviceEntryFor(service, endpoints));
     if (!ownDestinationRules?.has(serviceHost(service))) out.push(destinationRuleFor(service));
-    const redisDestination = service.protocol === "redis" ? redisDestinationFor(service, serviceHost(service)) : undefined;
-    if (redisDestination) out.push(redisDestination);
+    out.push(...(simulatorProtocol(service.protocol).deployment?.resources?.(service) ?? []));
   }
   return out;
 }

@@ -2,16 +2,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bootstrap } from "../../proxy/config/types.ts";
-import { instanceName, kafkaBrokerInstance, listenerNames, type InstanceAddress, type ServiceSpec, type TopologySpec } from "../topology/topology.ts";
+import { instanceName, listenerNames, type InstanceAddress, type ServiceSpec, type TopologySpec } from "../topology/topology.ts";
 import { allocatePort } from "../../common/ports.ts";
 import { ControlPlaneClient } from "./control-plane-client.ts";
 import { instanceProgram, processCommand } from "./fixture-commands.ts";
-import { startRedisService, type RedisServiceDeployment } from "../../fixtures/redis/service.ts";
-import { commandCalls } from "../../fixtures/redis/redis-server.ts";
-import { startKafkaCluster, type KafkaCluster } from "../../fixtures/kafka/broker.ts";
 import { startRateLimitService, type RunningRateLimitService } from "../../fixtures/ratelimit/ratelimit-service.ts";
 import { nodeScript, projectPath } from "./node-command.ts";
 import { simulatorProtocol } from "../protocols/registry.ts";
+import type { ProcessDeployment } from "../protocols/deployment.ts";
 import { ProcessSupervisor, type SpawnSpec } from "./process-supervisor.ts";
 import { MeshsimError } from "../../common/errors.ts";
 import { startFaultProxy, type FaultProxy } from "../faults/tcp-fault-proxy.ts";
@@ -34,10 +32,10 @@ export const processBackend: Backend = { name: "processes", up: upProcessTopolog
 async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): Promise<RunningTopology> {
   const supervisor = new ProcessSupervisor(options.logDir);
   const faultProxies = new Map<string, FaultProxy>();
-  const redisDeployments: RedisServiceDeployment[] = [];
-  const kafkaClusters: KafkaCluster[] = [];
+  // Services whose protocol starts its own servers (redis-server, Kafka brokers), by service name.
+  const deployments = new Map<string, ProcessDeployment>();
   let rateLimitService: RunningRateLimitService | undefined;
-  const stopFixtures = () => Promise.all([...redisDeployments.map((d) => d.stop()), ...kafkaClusters.map((k) => k.stop()), rateLimitService?.close()]);
+  const stopFixtures = () => Promise.all([...[...deployments.values()].map((d) => d.stop()), rateLimitService?.close()]);
   // Sidecar access logs go beside the other logs; a run that keeps no logs reads them from a temporary directory.
   const accessLogDir = options.logDir ?? (await mkdtemp(join(tmpdir(), "meshsim-access-logs-")));
   try {
@@ -52,36 +50,22 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
     // Envoy's rate-limit service and its redis-server, stopped by PID by the fixture.
     if (spec.rateLimitService) starting.push(startRateLimitService({ config: spec.rateLimitService.config }).then((s) => void (rateLimitService = s)));
     for (const service of spec.services) {
-      if (service.protocol === "redis") {
-        // Real redis-server processes, started and stopped by the fixture (by PID).
-        for (const version of Object.keys(service.versions)) {
-          starting.push(
-            startRedisService(service, version).then(async (d) => {
-              redisDeployments.push(d);
-              for (const i of d.instances) {
-                let advertisedPort = i.port;
-                if (faultKeys.has(`upstream:${i.instance}`)) {
-                  // Cluster-mode proxies learn node addresses from CLUSTER SLOTS, around any fault proxy.
-                  if (service.redis?.mode === "cluster")
-                    throw new MeshsimError("INVALID_INPUT", `network faults into ${i.instance}: not supported for Redis cluster mode (the proxy dials the addresses CLUSTER SLOTS names)`);
-                  const proxy = await startFaultProxy({ host: "127.0.0.1", port: i.port });
-                  faultProxies.set(`upstream:${i.instance}`, proxy);
-                  advertisedPort = proxy.port;
-                }
-                instances.push({ service: service.name, version, instance: i.instance, host: "127.0.0.1", port: i.port, advertisedPort });
-              }
-            }),
-          );
-        }
-        continue;
-      }
-      if (service.protocol === "kafka") {
-        // Real Apache Kafka brokers (KRaft, one JVM each), started and stopped by the fixture (by PID).
-        const version = Object.keys(service.versions)[0] ?? "v1";
+      const startProcesses = simulatorProtocol(service.protocol).deployment?.startProcesses;
+      if (startProcesses) {
         starting.push(
-          startKafkaCluster({ brokers: service.kafka?.brokers ?? 1, heap: "256m", ...(options.logDir !== undefined && { logDir: options.logDir }) }).then((k) => {
-            kafkaClusters.push(k);
-            for (const n of k.nodes) instances.push({ service: service.name, version, instance: kafkaBrokerInstance(service.name, n.nodeId), host: n.host, port: n.port, advertisedPort: n.port });
+          startProcesses(service, { ...(options.logDir !== undefined && { logDir: options.logDir }) }).then(async (d) => {
+            deployments.set(service.name, d);
+            for (const i of d.instances) {
+              let advertisedPort = i.port;
+              if (faultKeys.has(`upstream:${i.instance}`)) {
+                const refusal = d.faultProxyRefusal?.(i.instance);
+                if (refusal) throw new MeshsimError("INVALID_INPUT", refusal);
+                const proxy = await startFaultProxy({ host: i.host, port: i.port });
+                faultProxies.set(`upstream:${i.instance}`, proxy);
+                advertisedPort = proxy.port;
+              }
+              instances.push({ service: service.name, version: i.version, instance: i.instance, host: i.host, port: i.port, advertisedPort });
+            }
           }),
         );
         continue;
@@ -127,7 +111,7 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
       const redirects: Bootstrap["redirects"] = {};
       const outbound = new Map<string, { host: string; port: number }>();
       for (const service of spec.services) {
-        // One listener per service, or per Kafka broker; the client dials the first.
+        // One listener per service, or more when its protocol asks (one per Kafka broker); the client dials the first.
         for (const name of listenerNames(service)) {
           const address = { host: "127.0.0.1", port: await allocatePort() };
           redirects[name] = address;
@@ -171,14 +155,10 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
       sidecars.set(client.name, { client: client.name, nodeId, dataPlane, adminPort: Number(p.ready.adminPort), outbound, ...(accessLogPath !== undefined && { accessLogPath }) });
     }
 
-    /** A Kafka broker by instance name (`<service>-broker-<n>`): its cluster and node id. */
-    const broker = (instance: string): { cluster: KafkaCluster; nodeId: number } | undefined => {
+    /** The deployment of its protocol that started `instance`, if one did. */
+    const deploymentOf = (instance: string): ProcessDeployment | undefined => {
       const address = instances.find((i) => i.instance === instance);
-      const service = spec.services.find((s) => s.name === address?.service);
-      if (!address || service?.protocol !== "kafka") return undefined;
-      const cluster = kafkaClusters.find((k) => k.nodes.some((n) => n.port === address.port));
-      const node = cluster?.nodes.find((n) => n.port === address.port);
-      return cluster && node ? { cluster, nodeId: node.nodeId } : undefined;
+      return address && deployments.get(address.service);
     };
     const pid = (instance: string) => {
       const p = supervisor.get(instance);
@@ -209,14 +189,13 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
         }
       },
       async kill(instance, signal) {
-        const b = broker(instance);
-        if (b) return b.cluster.stopBroker(b.nodeId, signal);
+        const kill = deploymentOf(instance)?.kill;
+        if (kill) return kill(instance, signal);
         return supervisor.stop(instance, signal);
       },
       async restart(instance) {
-        const b = broker(instance);
-        // The broker comes back on its ports and data folder; resolves once it serves requests.
-        if (b) return b.cluster.restartBroker(b.nodeId, "SIGKILL");
+        const restart = deploymentOf(instance)?.restart;
+        if (restart) return restart(instance);
         const restartSpec = restartSpecs.get(instance);
         if (!restartSpec) throw new MeshsimError("INVALID_INPUT", `no instance named ${instance}`);
         await supervisor.restart(restartSpec());
@@ -224,12 +203,9 @@ async function upProcessTopology(spec: TopologySpec, options: UpOptions = {}): P
       async readInstanceStats(instance) {
         const address = instances.find((i) => i.instance === instance);
         if (!address) throw new MeshsimError("INVALID_INPUT", `no instance named ${instance}`);
-        const redis = redisDeployments.flatMap((d) => d.instances).find((i) => i.instance === instance);
-        if (redis) {
-          const password = spec.services.find((s) => s.name === address.service)?.redis?.password;
-          const calls = await commandCalls(address, password !== undefined ? ["AUTH", password] : undefined);
-          return Object.fromEntries(Object.entries(calls).map(([name, n]) => [`received.${name}`, n]));
-        }
+        const service = spec.services.find((s) => s.name === address.service);
+        const ownStats = service && simulatorProtocol(service.protocol).deployment?.instanceStats;
+        if (service && ownStats) return ownStats(service, address);
         const statsPort = supervisor.get(instance)?.ready.statsPort;
         if (typeof statsPort !== "number") throw new MeshsimError("ENVIRONMENT", `${instance} does not report its own counts (not running, or its fixture has no stats port)`);
         const res = await fetch(`http://127.0.0.1:${statsPort}/stats`);

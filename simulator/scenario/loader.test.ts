@@ -270,6 +270,60 @@ steps:
     ]);
   });
 
+  it("leaves a protocol's own service fields to its services, and applies its checks, defaults and instance names", async () => {
+    const file = scenarioFile(`apiVersion: meshsim.dev/v1alpha1
+kind: Scenario
+metadata: {name: t}
+topology:
+  services:
+    - {name: hello, protocol: thrift, port: 9090, redis: {mode: single}, kafka: {brokers: 1}}
+    - {name: cache, protocol: redis, port: 6379, transport: framed, dubbo: {provider: java}, redis: {mode: replicated}}
+    - {name: events, protocol: kafka, port: 9092, versions: {v1: {}, v2: {}}, kafka: {brokers: 3}}
+steps:
+  - waitFor: {metric: {service: events, name: received.produce, op: ">", value: 0}}
+  - fault: [{kill: cache-v1-1}, {kill: cache-v1-2}, {restart: events-broker-3}]
+`);
+    const messages = (await problemsOf(file)).map((p) => `${p.line} ${p.path}: ${p.message}`);
+    expect(messages).toEqual([
+      "6 topology.services[0].redis: redis applies to redis services only (this one is thrift)",
+      "6 topology.services[0].kafka: kafka applies to kafka services only (this one is thrift)",
+      "7 topology.services[1].transport: transport applies to thrift services only (this one is redis)",
+      "7 topology.services[1].dubbo: dubbo applies to dubbo services only (this one is redis)",
+      "8 topology.services[2].versions: a kafka service has one version: its brokers are one cluster, not versions",
+      "10 steps[0].waitFor.metric.service: Kafka brokers do not report their own request counts yet; read a sidecar counter instead",
+      '11 steps[1].fault[1].kill: no instance named "cache-v1-2"; did you mean "cache-v1-0"?; instances are named <service>-<version>-<index>',
+    ]);
+    const valid = await loadScenario(
+      scenarioFile(`apiVersion: meshsim.dev/v1alpha1
+kind: Scenario
+metadata: {name: t}
+topology:
+  services:
+    - {name: hello, protocol: thrift, port: 9090}
+    - {name: cache, protocol: redis, port: 6379}
+    - {name: events, protocol: kafka, port: 9092}
+    - {name: greeter, protocol: dubbo, port: 20880}
+steps:
+  - fault: {kill: hello-v1-0}
+`),
+    );
+    expect(valid.topology.services.map(({ source: _, ...s }) => s)).toEqual([
+      {
+        name: "hello",
+        namespace: "default",
+        host: "hello.default.svc.cluster.local",
+        protocol: "thrift",
+        port: 9090,
+        versions: { v1: { replicas: 1 } },
+        transport: "framed",
+        protocolVariant: "binary",
+      },
+      { name: "cache", namespace: "default", host: "cache.default.svc.cluster.local", protocol: "redis", port: 6379, versions: { v1: { replicas: 1 } }, redis: { mode: "single" } },
+      { name: "events", namespace: "default", host: "events.default.svc.cluster.local", protocol: "kafka", port: 9092, versions: { v1: { replicas: 1 } }, kafka: { brokers: 1 } },
+      { name: "greeter", namespace: "default", host: "greeter.default.svc.cluster.local", protocol: "dubbo", port: 20880, versions: { v1: { replicas: 1 } } },
+    ]);
+  });
+
   it("reports YAML syntax errors, empty files and several documents", async () => {
     expect((await problemsOf(scenarioFile("metadata: {name: [\n")))[0]).toMatchObject({ line: 2, message: expect.stringMatching(/^YAML syntax error/) });
     expect((await problemsOf(scenarioFile("")))[0]!.message).toMatch(/the file is empty/);

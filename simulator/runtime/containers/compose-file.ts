@@ -12,20 +12,10 @@
  */
 import { stringify } from "yaml";
 import type { Scenario } from "../../scenario/types.ts";
-import { listenerNames, type InstanceAddress, type TopologySpec } from "../../topology/topology.ts";
+import { listenerNames, serviceInstances, type InstanceAddress, type TopologySpec } from "../../topology/topology.ts";
 import { topologyResources } from "../generated-resources.ts";
 import { ENVOY_IMAGE_REPO, IMAGE_REPO, JVM_IMAGE_REPO } from "./images.ts";
-import {
-  containerInstances,
-  controlPlanePart,
-  envoySidecarPart,
-  instancePart,
-  meshsimSidecarPart,
-  refuseUnsupportedParts,
-  SIDECAR_ADMIN_PORT,
-  sidecarListenerPorts,
-  type PartCommand,
-} from "./parts.ts";
+import { controlPlanePart, envoySidecarPart, instancePart, meshsimSidecarPart, refuseUnsupportedParts, SIDECAR_ADMIN_PORT, sidecarListenerPorts, type PartCommand } from "./parts.ts";
 
 const IMAGES: Record<PartCommand["image"], string> = { runtime: `${IMAGE_REPO}:latest`, jvm: `${JVM_IMAGE_REPO}:latest`, envoy: `${ENVOY_IMAGE_REPO}:latest` };
 const RESOURCES_IN_CONTAINER = "/compose/resources.yaml";
@@ -48,7 +38,7 @@ export function composeProject(scenario: Scenario, spec: TopologySpec, ownDestin
   };
   const endpoints: InstanceAddress[] = [];
   for (const s of spec.services) {
-    for (const { version, instance } of containerInstances(s)) {
+    for (const { version, instance } of serviceInstances(s)) {
       services[instance] = service(instancePart(s, version, instance));
       endpoints.push({ service: s.name, version, instance, host: instance, port: s.port });
     }

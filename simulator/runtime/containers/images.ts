@@ -93,8 +93,6 @@ export async function ensureImage(engine: Engine, options: { base?: string; log?
 export const JVM_IMAGE_REPO = "localhost/meshsim/jvm";
 export const ENVOY_IMAGE_REPO = "localhost/meshsim/envoy";
 
-/** Where images/jvm/Containerfile puts the Kafka broker's jars and its start script. */
-export const KAFKA_IN_JVM_IMAGE = { lib: "/opt/meshsim/kafka/lib", log4j: "/opt/meshsim/kafka/log4j2.properties", start: "/opt/meshsim/kafka/start.sh" };
 export const ENVOY_IN_IMAGE = "/usr/local/bin/envoy";
 /** Where images/jvm/Containerfile copies the protocols' Java peers (a JavaJar's `inImage` lies below). */
 const JAVA_PEERS_IN_JVM_IMAGE = "/opt/meshsim/";

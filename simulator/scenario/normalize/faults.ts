@@ -9,7 +9,7 @@ import type { metricNormalizers } from "./metric.ts";
 
 /** Faults (kill, restart, pause, network) and the links they cut or slow. */
 export function faultNormalizers(ctx: TopologyContext & ReturnType<typeof metricNormalizers>) {
-  const { problem, duration, clients, instances, allInstances, brokerInstances, sidecarClients, checkInstance } = ctx;
+  const { problem, duration, clients, instances, allInstances, instanceFaultRefusal, sidecarClients, checkInstance } = ctx;
   function normalizeFault(f: RawFault, path: FieldPath): FaultSpec | undefined {
     const kinds = (["kill", "restart", "pause", "unpause", "network"] as const).filter((k) => f[k] !== undefined);
     if (kinds.length !== 1) {
@@ -29,7 +29,8 @@ export function faultNormalizers(ctx: TopologyContext & ReturnType<typeof metric
       const instance = f[kind];
       if (instance === undefined) continue;
       checkInstance(instance, [...path, kind]);
-      if (brokerInstances.has(instance)) problem([...path, kind], `${kind} is not supported for Kafka brokers yet (kill and restart are)`);
+      const refusal = instanceFaultRefusal(instance, kind);
+      if (refusal) problem([...path, kind], refusal);
       return { kind, instance };
     }
     const n = f.network!;
@@ -39,8 +40,8 @@ export function faultNormalizers(ctx: TopologyContext & ReturnType<typeof metric
     if (n.clear && effects.length > 0) problem([...nPath, "clear"], `clear switches the link back to clean; drop ${effects.join(", ")} or clear`);
     if (!n.clear && effects.length === 0) problem(nPath, "name at least one of latency, reset, blackhole, bandwidth, slice (or clear: true)");
     if (!link) return undefined;
-    if (link.kind === "upstream" && link.instances.some((i) => brokerInstances.has(i)))
-      problem([...nPath, "link", "to"], "network faults into Kafka brokers are not supported yet (clients dial the addresses Metadata names); use fault policies or kill and restart");
+    const refusal = link.kind === "upstream" ? link.instances.map((i) => instanceFaultRefusal(i, "network")).find((r) => r !== undefined) : undefined;
+    if (refusal) problem([...nPath, "link", "to"], refusal);
     if (n.clear) return { kind: "network", link, fault: null };
     const fault: NetworkFault = {};
     if (n.latency) {

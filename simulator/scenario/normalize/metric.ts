@@ -1,4 +1,5 @@
 import type { FieldPath } from "../../../common/yaml-source.ts";
+import { findSimulatorProtocol } from "../../protocols/registry.ts";
 import { closest } from "../suggest.ts";
 import type { MetricCondition } from "../types.ts";
 import type { RawMetric } from "./raw-shape.ts";
@@ -23,8 +24,9 @@ export function metricNormalizers(ctx: TopologyContext) {
         problem([...path, "service"], `no service named "${m.service}"${guess ? `; did you mean "${guess}"?` : ""}`);
       } else if (m.version !== undefined && !(m.version in service.versions)) {
         problem([...path, "version"], `service ${m.service} has no version "${m.version}" (versions: ${Object.keys(service.versions).join(", ")})`);
-      } else if (service.protocol === "kafka") {
-        problem([...path, "service"], `Kafka brokers do not report their own request counts yet; read a sidecar counter instead`);
+      } else {
+        const refusal = findSimulatorProtocol(service.protocol)?.scenario?.serviceMetrics;
+        if (refusal) problem([...path, "service"], refusal);
       }
       if (m.instance !== undefined && service && !(instances.get(service.name) ?? []).includes(m.instance)) {
         problem([...path, "instance"], `service ${m.service} has no instance "${m.instance}" (instances: ${(instances.get(service.name) ?? []).join(", ")})`);

@@ -1,8 +1,11 @@
-import { instanceName, kafkaBrokerInstance } from "../../topology/topology.ts";
+import { findSimulatorProtocol, PROTOCOL_NAMES } from "../../protocols/registry.ts";
+import { serviceInstances } from "../../topology/topology.ts";
 import { DEFAULTS, type ClientSpec, type RateLimitServiceSpec, type ServiceSpec } from "../types.ts";
 import type { RawScenario } from "./raw-shape.ts";
-import { redisServers, reportDuplicates } from "./helpers.ts";
+import { reportDuplicates } from "./helpers.ts";
 import type { NormalizeContext } from "./context.ts";
+
+type FaultKind = "pause" | "unpause" | "network";
 
 /** Services, clients and the rate-limit service; the instance names every later check looks up. */
 export function normalizeTopology(ctx: NormalizeContext) {
@@ -11,14 +14,15 @@ export function normalizeTopology(ctx: NormalizeContext) {
     const namespace = s.namespace ?? DEFAULTS.namespace;
     const versions: ServiceSpec["versions"] = {};
     for (const [v, spec] of Object.entries(s.versions ?? { v1: {} })) versions[v] = { replicas: spec.replicas ?? DEFAULTS.replicas };
-    const isThrift = s.protocol === "thrift";
-    for (const field of ["transport", "protocolVariant"] as const) {
-      if (!isThrift && s[field] !== undefined) problem(["topology", "services", i, field], `${field} applies to thrift services only (this one is ${s.protocol})`);
+    // A protocol's own fields (`redis:`, `transport:`) belong to its services only.
+    for (const other of PROTOCOL_NAMES) {
+      if (other === s.protocol) continue;
+      for (const field of findSimulatorProtocol(other)?.scenario?.options ?? []) {
+        if (s[field] !== undefined) problem(["topology", "services", i, field], `${field} applies to ${other} services only (this one is ${s.protocol})`);
+      }
     }
-    if (s.protocol !== "redis" && s.redis !== undefined) problem(["topology", "services", i, "redis"], `redis applies to redis services only (this one is ${s.protocol})`);
-    if (s.protocol !== "kafka" && s.kafka !== undefined) problem(["topology", "services", i, "kafka"], `kafka applies to kafka services only (this one is ${s.protocol})`);
-    if (s.protocol !== "dubbo" && s.dubbo !== undefined) problem(["topology", "services", i, "dubbo"], `dubbo applies to dubbo services only (this one is ${s.protocol})`);
-    if (s.protocol === "kafka" && Object.keys(versions).length > 1) problem(["topology", "services", i, "versions"], "a kafka service has one version: its brokers are one cluster, not versions");
+    const rules = findSimulatorProtocol(s.protocol)?.scenario;
+    rules?.check?.(s, (field, message) => problem(["topology", "services", i, field], message));
     return {
       name: s.name,
       namespace,
@@ -26,10 +30,7 @@ export function normalizeTopology(ctx: NormalizeContext) {
       protocol: s.protocol,
       port: s.port,
       versions,
-      ...(isThrift ? { transport: s.transport ?? DEFAULTS.thrift.transport, protocolVariant: s.protocolVariant ?? DEFAULTS.thrift.protocolVariant } : {}),
-      ...(s.protocol === "redis" ? { redis: { mode: s.redis?.mode ?? "single", ...(s.redis?.password !== undefined && { password: s.redis.password }) } } : {}),
-      ...(s.protocol === "kafka" ? { kafka: { brokers: s.kafka?.brokers ?? 1 } } : {}),
-      ...(s.protocol === "dubbo" && s.dubbo?.provider !== undefined ? { dubbo: { provider: s.dubbo.provider } } : {}),
+      ...rules?.defaults?.(s),
       source: at(["topology", "services", i]),
     };
   });
@@ -53,16 +54,11 @@ export function normalizeTopology(ctx: NormalizeContext) {
 
   const rateLimitService = normalizeRateLimitService(raw.topology.rateLimitService);
 
-  const instances = new Map<string, string[]>(
-    services.map((s) => [
-      s.name,
-      s.protocol === "kafka"
-        ? Array.from({ length: s.kafka?.brokers ?? 1 }, (_, k) => kafkaBrokerInstance(s.name, k + 1))
-        : Object.entries(s.versions).flatMap(([v, { replicas }]) => Array.from({ length: redisServers(s) ?? replicas }, (_, k) => instanceName(s.name, v, k))),
-    ]),
-  );
+  const instances = new Map<string, string[]>(services.map((s) => [s.name, serviceInstances(s).map((x) => x.instance)]));
   const allInstances = [...instances.values()].flat();
-  const brokerInstances = new Set(services.filter((s) => s.protocol === "kafka").flatMap((s) => instances.get(s.name) ?? []));
+  /** Why a fault of `kind` cannot be aimed at `instance`, as its protocol says; undefined: it can. */
+  const faultRefusals = new Map(services.flatMap((s) => (instances.get(s.name) ?? []).map((instance) => [instance, findSimulatorProtocol(s.protocol)?.scenario?.faultRefusal] as const)));
+  const instanceFaultRefusal = (instance: string, kind: FaultKind): string | undefined => faultRefusals.get(instance)?.(kind);
   const sidecarClients = clients.filter((c) => c.sidecar).map((c) => c.name);
 
   function normalizeRateLimitService(r: RawScenario["topology"]["rateLimitService"]): RateLimitServiceSpec | undefined {
@@ -76,5 +72,5 @@ export function normalizeTopology(ctx: NormalizeContext) {
     return { name, namespace, host, port: r.port ?? 8081, config: { domain: r.domain, descriptors: r.descriptors }, source: at(path) };
   }
 
-  return { services, clients, rateLimitService, instances, allInstances, brokerInstances, sidecarClients };
+  return { services, clients, rateLimitService, instances, allInstances, instanceFaultRefusal, sidecarClients };
 }

@@ -1,4 +1,4 @@
-/** When a Kafka broker in a container serves (what runs in it: parts.ts). */
+/** When a Kafka broker in a container serves (what runs in it: deployment.ts). */
 import { MeshsimError } from "../../../common/errors.ts";
 import { kafkaApiVersionsProbe } from "../../../fixtures/kafka/probe.ts";
 
