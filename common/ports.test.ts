@@ -16,6 +16,11 @@ describe("allocatePort", () => {
     }
   });
 
+  it("hands out distinct ports to concurrent callers", async () => {
+    const ports = await Promise.all(Array.from({ length: 20 }, () => allocatePort()));
+    expect(new Set(ports).size).toBe(20);
+  });
+
   it("skips a port something already listens on", async () => {
     const first = await allocatePort();
     // Hold the next ports of this process's walk; the allocator must step over them.

@@ -23,9 +23,11 @@ export async function allocatePort(): Promise<number> {
   if (sliceSize < 64) return bindAny();
   const sliceStart = FIRST_PORT + (process.pid % SLICES) * sliceSize;
   for (let tried = 0; tried < sliceSize; tried++) {
+    // Taken before the probe's await, so that concurrent calls walk on to different ports.
     const offset = lastPort === undefined || lastPort < sliceStart || lastPort >= sliceStart + sliceSize ? Math.floor(Math.random() * sliceSize) : lastPort - sliceStart + 1;
-    lastPort = sliceStart + (offset % sliceSize);
-    if (await canBind(lastPort)) return lastPort;
+    const port = sliceStart + (offset % sliceSize);
+    lastPort = port;
+    if (await canBind(port)) return port;
   }
   return bindAny();
 }
