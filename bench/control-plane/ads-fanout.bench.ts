@@ -17,7 +17,7 @@
  * a worktree of the commit before a change: its control plane runs as a third server, "before"),
  * BENCH_SERVER_NODE_FLAGS (Node flags for meshsim's server processes, e.g. "--cpu-prof --cpu-prof-dir=DIR").
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +28,7 @@ import { projectPath } from "../../simulator/runtime/node-command.ts";
 import { cpuSeconds, peakRssMiB, rssMiB } from "../process-usage.ts";
 import { buildGoBaseline } from "./go-baseline.ts";
 import { dumpSnapshots } from "./snapshot-dump.ts";
+import { bundledEntryIn } from "../checkout-entry.ts";
 
 const services = Number(process.env.BENCH_SERVICES ?? 1000);
 const proxies = Number(process.env.BENCH_PROXIES ?? 2000);
@@ -191,29 +192,24 @@ async function measure(kind: ServerKind): Promise<Round> {
   }
 }
 
-/**
- * The benchmark's meshsim server of a checkout, bundled like the real control plane (no
- * TypeScript loader in its memory), by that checkout's own bundler.
- */
-function meshsimServerIn(checkout: string): string {
-  const script = "bench/control-plane/meshsim-server.ts";
-  const printed = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "-e", `import(${JSON.stringify(join(checkout, "simulator/runtime/node-command.ts"))}).then((m) => console.log(m.bundledEntry(${JSON.stringify(script)}) ?? ""))`],
-    { cwd: checkout, encoding: "utf8" },
-  );
-  const bundle = printed.stdout.trim();
-  if (printed.status !== 0 || bundle === "") throw new Error(`could not bundle ${script} in ${checkout}: ${printed.stderr}`);
-  return bundle;
-}
-
 async function main(): Promise<void> {
   const kinds: ServerKind[] = [];
   const serverArgs = [String(proxies), String(services), String(debounceMs), String(maxInflight)];
   const compare = process.env.BENCH_COMPARE_CHECKOUT;
-  if (compare) kinds.push({ name: "before", command: process.execPath, args: [...serverNodeFlags, meshsimServerIn(compare), ...serverArgs], change: (c) => `change ${c}` });
+  if (compare)
+    kinds.push({
+      name: "before",
+      command: process.execPath,
+      args: [...serverNodeFlags, bundledEntryIn(compare, "bench/control-plane/meshsim-server.ts"), ...serverArgs],
+      change: (c) => `change ${c}`,
+    });
   if (wanted.has("meshsim")) {
-    kinds.push({ name: "meshsim", command: process.execPath, args: [...serverNodeFlags, meshsimServerIn(projectPath("")), ...serverArgs], change: (c) => `change ${c}` });
+    kinds.push({
+      name: "meshsim",
+      command: process.execPath,
+      args: [...serverNodeFlags, bundledEntryIn(projectPath(""), "bench/control-plane/meshsim-server.ts"), ...serverArgs],
+      change: (c) => `change ${c}`,
+    });
   }
   let dumpDir: string | undefined;
   let skipped: string | undefined;
