@@ -11,8 +11,6 @@
  * open one broker connection per client connection instead — the codec's upstreamAffinity — so it
  * only matters for the shared pool other protocols use).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { startKafkaCluster } from "../fixtures/kafka/broker.ts";
 import type { Bootstrap } from "../proxy/config/types.ts";
@@ -20,6 +18,7 @@ import { ProcessSupervisor } from "../simulator/runtime/process-supervisor.ts";
 import { nodeScript } from "../simulator/runtime/node-command.ts";
 import { allocatePort } from "../common/ports.ts";
 import { cpuSeconds, peakRssMiB } from "./process-usage.ts";
+import { writeBenchReport } from "./bench-report.ts";
 
 const durationMs = Number(process.env.BENCH_DURATION ?? 5) * 1000;
 const producers = Number(process.env.BENCH_PRODUCERS ?? 4);
@@ -74,6 +73,7 @@ async function run(path: string, brokers: string[], topic: string): Promise<Resu
   return { path, messages: sent, messagesPerSecond: sent / seconds, mbPerSecond: (sent * messageBytes) / seconds / 1e6, p50Ms: q(0.5), p99Ms: q(0.99) };
 }
 
+const startedAt = new Date().toISOString();
 const cluster = await startKafkaCluster({ brokers: 1 });
 const supervisor = new ProcessSupervisor();
 try {
@@ -126,10 +126,21 @@ try {
       (bypass.length === 0 ? `every send crossed the proxy; no broker address left unmapped or unparsed\n` : `PROXY BYPASSED: ${bypass.join(", ")}\n`),
   );
   if (bypass.length > 0) process.exitCode = 1;
-  const dir = join("reports", "bench");
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `kafka-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ producers, batch, messageBytes, durationMs, direct, meshsim: viaProxy, ratio, proxyCpuSeconds: proxyCpu, proxyPeakRssMiB: proxyRss, bypass }, null, 2));
+  const title = `Kafka produce, ${producers} producers, ${batch} x ${messageBytes} B per send, acks=all, ${durationMs / 1000} s per path`;
+  const columns = ["path", "msg/s", "MB/s", "p50 ms", "p99 ms"];
+  const rows = [direct, viaProxy].map((r) => [r.path, Math.round(r.messagesPerSecond), r.mbPerSecond.toFixed(1), r.p50Ms.toFixed(2), r.p99Ms.toFixed(2)]);
+  const file = writeBenchReport(
+    {
+      bench: "kafka",
+      title,
+      startedAt,
+      tables: [
+        { title: "paths", columns, rows },
+        { title: "proxy", columns: ["meshsim/direct", "CPU s", "peak RSS MiB", "bypass"], rows: [[ratio.toFixed(2), proxyCpu.toFixed(2), Math.round(proxyRss), bypass.join(", ") || "none"]] },
+      ],
+    },
+    { producers, batch, messageBytes, durationMs, direct, meshsim: viaProxy, ratio, proxyCpuSeconds: proxyCpu, proxyPeakRssMiB: proxyRss, bypass },
+  );
   process.stdout.write(`written ${file}\n`);
 } finally {
   await supervisor.stopAll();

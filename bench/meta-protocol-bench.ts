@@ -16,8 +16,6 @@
  * meshsim, e.g. a worktree of main: its proxy gets a plain-route row "before" in the same rounds,
  * for before/after numbers from one run).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Bootstrap, ClusterConfig, ListenerConfig, RouteEntry } from "../proxy/config/types.ts";
 import { ProcessSupervisor, type ManagedProcess } from "../simulator/runtime/process-supervisor.ts";
 import { nodeScript } from "../simulator/runtime/node-command.ts";
@@ -26,6 +24,7 @@ import type { ProtocolDriver } from "../simulator/traffic/protocol-driver.ts";
 import type { TrafficResult } from "../simulator/traffic/traffic-result.ts";
 import { cpuSeconds, peakRssMiB } from "./process-usage.ts";
 import { bundledEntryIn } from "./checkout-entry.ts";
+import { writeBenchReport } from "./bench-report.ts";
 import { startEnvoyBaseline } from "./envoy-baseline.ts";
 import { envoyPath } from "../simulator/runtime/envoy/binary.ts";
 
@@ -87,6 +86,7 @@ async function startProxy(supervisor: ProcessSupervisor, name: string, config: B
  * and through a proxy with every policy configured, with the same client load in one run.
  */
 export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<void> {
+  const startedAt = new Date().toISOString();
   const supervisor = new ProcessSupervisor();
   try {
     const server = await supervisor.start({ name: "server", ...nodeScript(bench.server.script, bench.server.args) });
@@ -192,16 +192,52 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
         : ["envoy row skipped: Envoy is not installed (npx meshsim doctor --fix)"]),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
-    const outDir = join("reports", "bench");
-    mkdirSync(outDir, { recursive: true });
-    const file = join(outDir, `${bench.codec}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
     const addedMs = Object.fromEntries(
       [...addedByRound.keys()].map((key) => {
         const [mode, target] = key.split("|") as [string, string];
         return [key, added(target, mode)];
       }),
     );
-    writeFileSync(file, JSON.stringify({ title: bench.title, connections, durationMs, rates, rounds: ROUNDS, runs, addedMs, peakRssMiB: peak }, null, 2));
+    const proxyTargets = targets.filter((t) => t.name !== "direct");
+    const rateOf = (mode: string) => Number(mode.slice(5, -2));
+    const curve = (percentile: "p50" | "p99") => ({
+      title: `added ${percentile}, open loop`,
+      xUnit: "/s",
+      yLabel: `added ${percentile} ms`,
+      series: proxyTargets.map((t) => ({ name: t.name, points: openNames.map((mode): [number, number] => [rateOf(mode), added(t.name, mode)[percentile]]) })),
+    });
+    const file = writeBenchReport(
+      {
+        bench: bench.codec,
+        title: lines[0]!,
+        startedAt,
+        tables: [
+          {
+            title: "runs (median round)",
+            columns: ["run", "req/s", "p50 ms", "p99 ms", "errors", "vCPU per 1000 req/s", "peak RSS MiB"],
+            rows: runs.map((r) => [
+              r.name,
+              Math.round(r.result.rate),
+              r.result.latency.p50Ms,
+              r.result.latency.p99Ms,
+              r.result.requests - r.result.successes,
+              cpuPer1000(r),
+              peak[r.target] !== undefined ? Math.round(peak[r.target]!) : "",
+            ]),
+          },
+          {
+            title: "ratios",
+            columns: ["summary"],
+            rows: lines
+              .slice(runs.length + 3)
+              .filter((l) => l !== "")
+              .map((l) => [l]),
+          },
+        ],
+        curves: openNames.length > 0 ? [curve("p50"), curve("p99")] : [],
+      },
+      { title: bench.title, connections, durationMs, rates, rounds: ROUNDS, runs, addedMs, peakRssMiB: peak },
+    );
     process.stdout.write(`written: ${file}\n`);
   } finally {
     await supervisor.stopAll();

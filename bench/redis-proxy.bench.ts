@@ -23,6 +23,7 @@ import { DEFAULT_REDIS_LISTENER } from "../proxy/protocols/redis/listener-state.
 import { ProcessSupervisor } from "../simulator/runtime/process-supervisor.ts";
 import { envoyPath } from "../simulator/runtime/envoy/binary.ts";
 import { startEnvoyBaseline } from "./envoy-baseline.ts";
+import { writeBenchReport } from "./bench-report.ts";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 200_000);
 const CLIENTS = Number(process.env.CLIENTS ?? 50);
@@ -123,6 +124,7 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
   const redis = await startRedis();
   const meshsim = await startMeshsim(redis.port);
   const twemproxy = process.env.SKIP_TWEMPROXY
@@ -167,22 +169,34 @@ async function main(): Promise<void> {
     await redis.stop();
   }
   const find = (path: string, test: string, pipeline: number) => rows.find((r) => r.path === path && r.test === test && r.pipeline === pipeline);
-  const lines = [
-    `redis-benchmark: ${REQUESTS} requests, ${CLIENTS} connections, random keys from 100k, median of ${ROUNDS} interleaved rounds`,
-    "| test | pipeline | path | req/s | p50 ms | p99 ms | proxy CPU s | proxy CPU µs/req | proxy peak RSS MiB | vs direct | meshsim/twemproxy | meshsim/envoy |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
-  ];
-  for (const r of rows) {
+  const title = `redis-benchmark: ${REQUESTS} requests, ${CLIENTS} connections, random keys from 100k, median of ${ROUNDS} interleaved rounds`;
+  const columns = ["test", "pipeline", "path", "req/s", "p50 ms", "p99 ms", "proxy CPU s", "proxy CPU µs/req", "proxy peak RSS MiB", "vs direct", "meshsim/twemproxy", "meshsim/envoy"];
+  const cells = rows.map((r) => {
     const direct = find("direct", r.test, r.pipeline)!;
     const tw = find("twemproxy", r.test, r.pipeline);
     const ev = find("envoy", r.test, r.pipeline);
-    const ratio = r.path === "meshsim" && tw ? (r.rps / tw.rps).toFixed(2) : "";
-    const vsEnvoy = r.path === "meshsim" && ev ? (r.rps / ev.rps).toFixed(2) : "";
-    lines.push(
-      `| ${r.test.toUpperCase()} | ${r.pipeline} | ${r.path} | ${Math.round(r.rps)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.cpu?.toFixed(2) ?? ""} | ${r.cpu === undefined ? "" : ((r.cpu / REQUESTS) * 1e6).toFixed(1)} | ${r.rssMiB?.toFixed(0) ?? ""} | ${(r.rps / direct.rps).toFixed(2)} | ${ratio} | ${vsEnvoy} |`,
-    );
-  }
+    return [
+      r.test.toUpperCase(),
+      r.pipeline,
+      r.path,
+      Math.round(r.rps),
+      r.p50.toFixed(3),
+      r.p99.toFixed(3),
+      r.cpu?.toFixed(2) ?? "",
+      r.cpu === undefined ? "" : ((r.cpu / REQUESTS) * 1e6).toFixed(1),
+      r.rssMiB?.toFixed(0) ?? "",
+      (r.rps / direct.rps).toFixed(2),
+      r.path === "meshsim" && tw ? (r.rps / tw.rps).toFixed(2) : "",
+      r.path === "meshsim" && ev ? (r.rps / ev.rps).toFixed(2) : "",
+    ];
+  });
+  const lines = [title, `| ${columns.join(" | ")} |`, `|${columns.map(() => "---|").join("")}`, ...cells.map((c) => `| ${c.join(" | ")} |`)];
   process.stdout.write(`${lines.join("\n")}\n`);
+  const file = writeBenchReport(
+    { bench: "redis", title, startedAt, tables: [{ title: "paths (median round)", columns, rows: cells }] },
+    { requests: REQUESTS, clients: CLIENTS, rounds: ROUNDS, rows },
+  );
+  process.stdout.write(`written: ${file}\n`);
 }
 
 main().catch((e: Error) => {

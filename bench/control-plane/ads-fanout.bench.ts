@@ -18,7 +18,7 @@
  * BENCH_SERVER_NODE_FLAGS (Node flags for meshsim's server processes, e.g. "--cpu-prof --cpu-prof-dir=DIR").
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -29,6 +29,7 @@ import { cpuSeconds, peakRssMiB, rssMiB } from "../process-usage.ts";
 import { buildGoBaseline } from "./go-baseline.ts";
 import { dumpSnapshots } from "./snapshot-dump.ts";
 import { bundledEntryIn } from "../checkout-entry.ts";
+import { writeBenchReport } from "../bench-report.ts";
 
 const services = Number(process.env.BENCH_SERVICES ?? 1000);
 const proxies = Number(process.env.BENCH_PROXIES ?? 2000);
@@ -224,6 +225,7 @@ async function main(): Promise<void> {
   }
   if (skipped) console.log(`go-control-plane: ${skipped}`);
   const loadBefore = loadavg();
+  const startedAt = new Date().toISOString();
   console.log(
     `${services} services, ${proxies} proxies (${mode}), ${changes} changes, ${rounds} rounds of ${kinds.map((k) => k.name).join(" / ")}; load average ${loadBefore.map((l) => l.toFixed(1)).join(" ")}`,
   );
@@ -310,10 +312,15 @@ async function main(): Promise<void> {
     ratiosMeshsimToGo: mesh && go ? Object.fromEntries(figures.map(([key]) => [key, ratio(mesh, go, key) ?? null])) : undefined,
     ratiosMeshsimToBefore: mesh && before ? Object.fromEntries(figures.map(([key]) => [key, ratio(mesh, before, key) ?? null])) : undefined,
   };
-  const dir = join("reports", "bench");
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, "control-plane.json");
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const file = writeBenchReport(
+    {
+      bench: "control-plane",
+      title: `control plane: ${services} services, ${proxies} proxies (${mode}), medians over ${rounds} rounds`,
+      startedAt,
+      tables: [{ title: "medians", columns: ["", ...columns.map(([name]) => name)], rows: figures.map(([key, label, format]) => [label, ...columns.map(([, cell]) => cell(key, format))]) }],
+    },
+    report,
+  );
   console.log(`wrote ${file}`);
 }
 

@@ -7,7 +7,7 @@
 export interface Series {
   name: string;
   color: string;
-  /** [x, y] with x in seconds. */
+  /** [x, y]; x in the frame's xUnit (seconds by default). */
   points: Array<[number, number]>;
   dashed?: boolean;
 }
@@ -21,8 +21,10 @@ export interface Marker {
 export interface ChartFrame {
   title: string;
   yLabel: string;
-  /** Largest x (seconds) on the axis. */
+  /** Largest x on the axis. */
   xMax: number;
+  /** What x counts, written after each x value (default "s": seconds). */
+  xUnit?: string;
   markers?: Marker[];
   /** Write each marker's label on the chart (default true); the tooltip is always there. */
   markerLabels?: boolean;
@@ -80,7 +82,7 @@ function frame(f: ChartFrame, yMax: number, yFormat: (v: number) => string = fmt
   }
   const xStep = niceStep(xMax, 6);
   for (let v = 0; v <= xMax + 1e-9; v += xStep) {
-    parts.push(`<text class="tick" x="${x(v).toFixed(1)}" y="${h - PAD.bottom + 16}" text-anchor="middle">${fmt(v)}s</text>`);
+    parts.push(`<text class="tick" x="${x(v).toFixed(1)}" y="${h - PAD.bottom + 16}" text-anchor="middle">${fmt(v)}${esc(f.xUnit ?? "s")}</text>`);
   }
   parts.push(`<line class="axis" x1="${PAD.left}" x2="${w - PAD.right}" y1="${h - PAD.bottom}" y2="${h - PAD.bottom}"/>`);
   parts.push(`<line class="axis" x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${h - PAD.bottom}"/>`);
@@ -114,7 +116,11 @@ export function lineChart(f: ChartFrame & { series: Series[]; yFormat?: (v: numb
       const d = s.points.map(([px, py], i) => `${i === 0 ? "M" : "L"}${fr.x(px).toFixed(1)},${fr.y(py).toFixed(1)}`).join(" ");
       const dots =
         s.points.length <= 60
-          ? s.points.map(([px, py]) => `<circle cx="${fr.x(px).toFixed(1)}" cy="${fr.y(py).toFixed(1)}" r="2" fill="${s.color}"><title>${esc(s.name)} ${px}s: ${fmt(py)}</title></circle>`).join("")
+          ? s.points
+              .map(
+                ([px, py]) => `<circle cx="${fr.x(px).toFixed(1)}" cy="${fr.y(py).toFixed(1)}" r="2" fill="${s.color}"><title>${esc(s.name)} ${px}${esc(f.xUnit ?? "s")}: ${fmt(py)}</title></circle>`,
+              )
+              .join("")
           : "";
       return `<path class="series" d="${d}" stroke="${s.color}"${s.dashed ? ' stroke-dasharray="4 3"' : ""}/>${dots}`;
     })
