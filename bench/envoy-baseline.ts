@@ -1,8 +1,8 @@
 /**
  * Envoy as a benchmark baseline: the pinned upstream build with a static configuration — one
  * listener with its native filter for the protocol (thrift_proxy, dubbo_proxy, redis_proxy)
- * routing everything to one static cluster — `--concurrency 1`, like the meshsim proxy's
- * single event loop. Started through the same launcher as Envoy sidecars; `envoyPid` is Envoy's
+ * routing everything to one static cluster — `--concurrency 1` unless asked otherwise, like the
+ * meshsim proxy's single event loop. Started through the same launcher as Envoy sidecars; `envoyPid` is Envoy's
  * own process, for its CPU time and peak memory.
  */
 import type { ProcessSupervisor } from "../simulator/runtime/process-supervisor.ts";
@@ -48,7 +48,7 @@ export interface EnvoyBaseline {
   envoyPid: number;
 }
 
-export async function startEnvoyBaseline(supervisor: ProcessSupervisor, protocol: keyof typeof FILTERS, upstreamPort: number): Promise<EnvoyBaseline> {
+export async function startEnvoyBaseline(supervisor: ProcessSupervisor, protocol: keyof typeof FILTERS, upstreamPort: number, options: { concurrency?: number } = {}): Promise<EnvoyBaseline> {
   const port = await allocatePort();
   const bootstrap = {
     admin: { address: { socket_address: { address: "127.0.0.1", port_value: 0 } } },
@@ -64,6 +64,6 @@ export async function startEnvoyBaseline(supervisor: ProcessSupervisor, protocol
       ],
     },
   };
-  const p = await supervisor.start(envoySpawn(`envoy-${protocol}`, bootstrap));
+  const p = await supervisor.start(envoySpawn(`envoy-${protocol}`, bootstrap, options));
   return { port, envoyPid: Number(p.ready.envoyPid) };
 }

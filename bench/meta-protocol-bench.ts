@@ -14,7 +14,8 @@
  * BENCH_MODES ("closed,open" by default; "open" skips the closed loop), BENCH_PROXY_NODE_ARGS
  * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_COMPARE_CHECKOUT (another checkout of
  * meshsim, e.g. a worktree of main: its proxy gets a plain-route row "before" in the same rounds,
- * for before/after numbers from one run).
+ * for before/after numbers from one run), BENCH_CONCURRENCY (default 1: meshsim's proxies run
+ * `--concurrency N` workers and Envoy N worker threads; CPU and memory are summed over workers).
  */
 import type { Bootstrap, ClusterConfig, ListenerConfig, RouteEntry } from "../proxy/config/types.ts";
 import { ProcessSupervisor, type ManagedProcess } from "../simulator/runtime/process-supervisor.ts";
@@ -35,6 +36,8 @@ const modeNames = (process.env.BENCH_MODES ?? "closed,open").split(",");
 const compareCheckout = process.env.BENCH_COMPARE_CHECKOUT;
 const extraNodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Workers of meshsim's proxies (`--concurrency`) and Envoy's worker threads; the "before" checkout keeps one. */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1);
 
 export interface MetaProtocolBench {
   /** Codec name, also the report file's prefix. */
@@ -74,11 +77,13 @@ function bootstrap(codec: string, serverPort: number, withPolicies: boolean): Bo
   };
 }
 
-async function startProxy(supervisor: ProcessSupervisor, name: string, config: Bootstrap, checkout?: string): Promise<{ process: ManagedProcess; port: number }> {
-  const base = checkout ? { command: process.execPath, args: [bundledEntryIn(checkout, "proxy/main.ts")] } : nodeScript("proxy/main.ts", []);
+async function startProxy(supervisor: ProcessSupervisor, name: string, config: Bootstrap, checkout?: string): Promise<{ process: ManagedProcess; port: number; pids: number[] }> {
+  const base = checkout ? { command: process.execPath, args: [bundledEntryIn(checkout, "proxy/main.ts")] } : nodeScript("proxy/main.ts", CONCURRENCY > 1 ? ["--concurrency", String(CONCURRENCY)] : []);
   const command = { command: base.command, args: [...base.args, "--bootstrap-json", JSON.stringify(config)] };
   const p = await supervisor.start({ name, command: command.command, args: [...extraNodeArgs, ...command.args] });
-  return { process: p, port: (p.ready.listeners as Record<string, { port: number }>).hello!.port };
+  // With --concurrency the work is done by the workers: their CPU and memory count too.
+  const workers = Array.isArray(p.ready.pids) ? (p.ready.pids as number[]) : [];
+  return { process: p, port: (p.ready.listeners as Record<string, { port: number }>).hello!.port, pids: [p.pid, ...workers] };
 }
 
 /**
@@ -94,7 +99,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
     const plain = await startProxy(supervisor, "proxy-plain", bootstrap(bench.codec, serverPort, false));
     const policies = await startProxy(supervisor, "proxy-policies", bootstrap(bench.codec, serverPort, true));
     const before = compareCheckout ? await startProxy(supervisor, "proxy-before", bootstrap(bench.codec, serverPort, false), compareCheckout) : undefined;
-    const envoy = envoyPath() ? await startEnvoyBaseline(supervisor, bench.codec as "thrift" | "dubbo", serverPort) : undefined;
+    const envoy = envoyPath() ? await startEnvoyBaseline(supervisor, bench.codec as "thrift" | "dubbo", serverPort, { concurrency: CONCURRENCY }) : undefined;
 
     const drive = (port: number, executor: ExecutorSpec) =>
       runTraffic({
@@ -109,18 +114,19 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
         timeoutMs: 10_000,
         driverOptions: bench.driverOptions ?? {},
       });
-    const measured = async (port: number, executor: ExecutorSpec, pid?: number) => {
-      const cpu0 = pid ? cpuSeconds(pid) : 0;
+    const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const measured = async (port: number, executor: ExecutorSpec, pids: number[]) => {
+      const cpu0 = cpuOf(pids);
       const result = await drive(port, executor);
-      return { result, cpu: pid ? cpuSeconds(pid) - cpu0 : 0 };
+      return { result, cpu: cpuOf(pids) - cpu0 };
     };
 
     const targets = [
-      { name: "direct", port: serverPort },
-      { name: "meshsim", port: plain.port, pid: plain.process.pid },
-      { name: "meshsim+policies", port: policies.port, pid: policies.process.pid },
-      ...(before ? [{ name: "before", port: before.port, pid: before.process.pid }] : []),
-      ...(envoy ? [{ name: "envoy", port: envoy.port, pid: envoy.envoyPid }] : []),
+      { name: "direct", port: serverPort, pids: [] },
+      { name: "meshsim", port: plain.port, pids: plain.pids },
+      { name: "meshsim+policies", port: policies.port, pids: policies.pids },
+      ...(before ? [{ name: "before", port: before.port, pids: before.pids }] : []),
+      ...(envoy ? [{ name: "envoy", port: envoy.port, pids: [envoy.envoyPid] }] : []),
     ];
     const warmUp: ExecutorSpec = { type: "constant-concurrency", concurrency: 8, durationMs: 1000 };
     for (const t of targets) await drive(t.port, warmUp); // JIT and connection warm-up
@@ -142,7 +148,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
       for (let round = 0; round < ROUNDS; round++) {
         for (let i = 0; i < targets.length; i++) {
           const t = targets[(round + i) % targets.length]!;
-          rounds.get(t.name)!.push(await measured(t.port, executor, t.pid));
+          rounds.get(t.name)!.push(await measured(t.port, executor, t.pids));
         }
         if (mode === closedName) continue;
         const direct = rounds.get("direct")![round]!.result.latency;
@@ -157,7 +163,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
         runs.push({ name: `${t.name}, ${mode}`, target: t.name, mode, ...sorted[Math.floor(sorted.length / 2)]! });
       }
     }
-    const peak: Record<string, number> = Object.fromEntries(targets.filter((t) => t.pid !== undefined).map((t) => [t.name, peakRssMiB(t.pid!)]));
+    const peak: Record<string, number> = Object.fromEntries(targets.filter((t) => t.pids.length > 0).map((t) => [t.name, t.pids.reduce((sum, pid) => sum + peakRssMiB(pid), 0)]));
 
     const get = (target: string, mode: string) => runs.find((r) => r.target === target && r.mode === mode)!;
     const cpuPer1000 = (r: { result: TrafficResult; cpu: number }) => (r.cpu ? (r.cpu / (r.result.durationMs / 1000) / (r.result.rate / 1000)).toFixed(3) : "");
@@ -179,7 +185,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
       return `${mode}: added p50 ${ratioOf(a.p50, e.p50)} (${signed(a.p50)} vs ${signed(e.p50)} ms), p99 ${ratioOf(a.p99, e.p99)} (${signed(a.p99)} vs ${signed(e.p99)} ms)`;
     };
     const lines = [
-      `${bench.title}, ${connections} connections, ${durationMs / 1000}s per run, median of ${ROUNDS} interleaved rounds`,
+      `${bench.title}, ${connections} connections, ${durationMs / 1000}s per run, median of ${ROUNDS} interleaved rounds${CONCURRENCY > 1 ? `, concurrency ${CONCURRENCY} (meshsim workers, Envoy worker threads)` : ""}`,
       `${"run".padEnd(30)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)} ${"proxy CPU".padStart(10)} ${"vCPU/1000rps".padStart(14)} ${"peak MiB".padStart(9)}`,
       ...runs.map(row),
       "",

@@ -46,7 +46,8 @@ commands:
                              write a compose project (docker-compose.yml, resources.yaml) for the
                              scenario's topology, to bring up by hand with podman-compose
   control-plane [files...]   run the control plane (--xds-port, --http-port)
-  proxy --bootstrap <file>   run a sidecar proxy
+  proxy --bootstrap <file>   run a sidecar proxy (--bootstrap-json <json>; --codec name=module,…;
+                             --concurrency N: N worker processes share its listeners)
   codec-test <module|name>   run the codec conformance suite on a codec module, or on a built-in
                              codec by name: thrift, dubbo, redis, kafka (--runs, --seed, --json)
 `;

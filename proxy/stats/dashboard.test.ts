@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAdminServer, type AdminServer } from "../admin/admin-server.ts";
+import { proxyAdminView } from "../admin/admin-view.ts";
 import { startThriftMesh, type ThriftMesh } from "../testing/thrift-mesh.ts";
 
 const DASHBOARD = fileURLToPath(new URL("../../dashboards/meshsim-requests.json", import.meta.url));
@@ -64,12 +65,7 @@ describe("the Grafana dashboard", () => {
   let have: Exported;
   beforeAll(async () => {
     mesh = await startThriftMesh({ v1: 1 });
-    admin = await startAdminServer(
-      mesh.proxy,
-      0,
-      () => true,
-      () => ({}),
-    );
+    admin = await startAdminServer(proxyAdminView(mesh.proxy), 0, () => ({}));
     await mesh.client().sayHello("x");
     have = exported(await (await fetch(`http://127.0.0.1:${admin.port}/stats/prometheus`)).text());
   });

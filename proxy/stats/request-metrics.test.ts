@@ -7,6 +7,7 @@ import { decodeAny, encodeAny, TYPE_URL } from "../../common/envoy-protos.ts";
 import { parseResources } from "../../control-plane/resources/index.ts";
 import { translate } from "../../control-plane/translate/index.ts";
 import { startAdminServer, type AdminServer } from "../admin/admin-server.ts";
+import { proxyAdminView } from "../admin/admin-view.ts";
 import { startThriftMesh, tally, type ThriftMesh } from "../testing/thrift-mesh.ts";
 import { decodeClusterLoadAssignment } from "../xds/decode.ts";
 import { RequestMetrics } from "./request-metrics.ts";
@@ -32,12 +33,7 @@ describe("labelled request metrics", () => {
       const port = mesh.servers[v]![0]!.port;
       mesh.setCluster(`outbound|9090|${v}|hello.default.svc.cluster.local`, {}, [{ host: "127.0.0.1", port, workload: { name: `hello-${v}`, namespace: "default", app: "hello", version: v } }]);
     }
-    admin = await startAdminServer(
-      mesh.proxy,
-      0,
-      () => true,
-      () => ({}),
-    );
+    admin = await startAdminServer(proxyAdminView(mesh.proxy), 0, () => ({}));
   });
   afterAll(async () => {
     await admin.close();

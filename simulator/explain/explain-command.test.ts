@@ -9,6 +9,7 @@ import { startControlPlane, type ControlPlane } from "../../control-plane/server
 import { Proxy } from "../../proxy/proxy.ts";
 import { startAdsClient, type AdsClient } from "../../proxy/xds/ads-client.ts";
 import { startAdminServer, type AdminServer } from "../../proxy/admin/admin-server.ts";
+import { proxyAdminView } from "../../proxy/admin/admin-view.ts";
 import { runCli } from "../testing/run-cli.ts";
 
 const FILE = "simulator/explain/testdata/hello.yaml";
@@ -98,12 +99,7 @@ describe("meshsim explain", () => {
     };
     const proxy = new Proxy({ redirects: bootstrap.redirects });
     const ads: AdsClient = startAdsClient(bootstrap, proxy, { backoffInitialMs: 20 });
-    const admin: AdminServer = await startAdminServer(
-      proxy,
-      0,
-      () => true,
-      () => ads.status(),
-    );
+    const admin: AdminServer = await startAdminServer(proxyAdminView(proxy), 0, () => ads.status());
     cleanups.push(
       () => proxy.close(),
       () => admin.close(),
