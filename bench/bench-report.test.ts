@@ -25,7 +25,7 @@ const run = (startedAt: string, p99At3000: number): BenchPresentation => ({
         {
           name: "envoy",
           points: [
-            [500, 0.5],
+            [500, -0.5],
             [3000, 8.4],
           ],
         },
@@ -58,5 +58,9 @@ describe("benchmark reports", () => {
     expect(sections[0]).toContain("meshsim 3000/s: 2.9");
     expect(sections[1]).toContain("meshsim 3000/s: 3.5");
     expect(page).not.toContain("a benchmark");
+    // A negative difference (the proxy row faster than direct in one round) stays inside the plot.
+    const ys = [...sections[0]!.matchAll(/<circle cx="[^"]+" cy="([^"]+)"/g)].map((m) => Number(m[1]));
+    expect(ys).toHaveLength(4);
+    for (const y of ys) expect(y).toBeLessThanOrEqual(220 - 36);
   });
 });

@@ -18,10 +18,10 @@ let lastPort: number | undefined;
  * slice of the range from a random start, probing each port with a bind.
  */
 export async function allocatePort(): Promise<number> {
-  const end = ephemeralRangeStart();
-  const sliceSize = Math.floor((end - FIRST_PORT) / SLICES);
-  if (sliceSize < 64) return bindAny();
-  const sliceStart = FIRST_PORT + (process.pid % SLICES) * sliceSize;
+  const range = outsideEphemeralRange();
+  if (range === undefined) return bindAny();
+  const sliceSize = Math.floor((range.end - range.start) / SLICES);
+  const sliceStart = range.start + (process.pid % SLICES) * sliceSize;
   for (let tried = 0; tried < sliceSize; tried++) {
     // Taken before the probe's await, so that concurrent calls walk on to different ports.
     const offset = lastPort === undefined || lastPort < sliceStart || lastPort >= sliceStart + sliceSize ? Math.floor(Math.random() * sliceSize) : lastPort - sliceStart + 1;
@@ -32,14 +32,27 @@ export async function allocatePort(): Promise<number> {
   return bindAny();
 }
 
-/** The first port of the kernel's ephemeral range (Linux), else IANA's 49152. */
-function ephemeralRangeStart(): number {
+/**
+ * Ports no outgoing connection takes: below the kernel's ephemeral range (from FIRST_PORT), or
+ * above it when it starts too low to leave room; undefined when neither leaves enough.
+ */
+function outsideEphemeralRange(): { start: number; end: number } | undefined {
+  const [first, last] = ephemeralRange();
+  const enough = SLICES * 64;
+  if (first - FIRST_PORT >= enough) return { start: FIRST_PORT, end: first };
+  if (65_535 - last >= enough) return { start: last + 1, end: 65_536 };
+  return undefined;
+}
+
+/** The kernel's ephemeral range (Linux), else IANA's 49152–65535. */
+function ephemeralRange(): [number, number] {
   try {
-    const first = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
-    return Number.isInteger(first) && first > FIRST_PORT ? first : 49_152;
+    const [first, last] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (Number.isInteger(first) && Number.isInteger(last)) return [first!, last!];
   } catch {
-    return 49_152;
+    // not Linux
   }
+  return [49_152, 65_535];
 }
 
 function canBind(port: number): Promise<boolean> {

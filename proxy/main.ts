@@ -16,7 +16,7 @@ import type { CodecFactory } from "./codec/codec.ts";
 import { loadCodecModuleFile } from "./codec/codec-module.ts";
 import type { SourceWorkload } from "./stats/request-metrics.ts";
 import { startAdsClient } from "./xds/ads-client.ts";
-import { serveAsWorker } from "./workers/proxy-worker.ts";
+import { failAsWorker, serveAsWorker } from "./workers/proxy-worker.ts";
 import { ProxyWorkers } from "./workers/proxy-workers.ts";
 
 export async function runProxyProcess(argv: string[]): Promise<void> {
@@ -26,7 +26,10 @@ export async function runProxyProcess(argv: string[]): Promise<void> {
   const bootstrap = JSON.parse(text) as Bootstrap;
   const concurrency = Number(flags.concurrency ?? 1);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`proxy: --concurrency wants a whole number of workers ≥ 1, found "${flags.concurrency}"`);
-  if (cluster.isWorker) return serveAsWorker(await startProxy(bootstrap, flags.codec));
+  if (cluster.isWorker) {
+    const proxy = await startProxy(bootstrap, flags.codec).catch((err: Error) => err);
+    return proxy instanceof Error ? failAsWorker(proxy) : serveAsWorker(proxy);
+  }
   if (concurrency > 1) return runPrimary(bootstrap, concurrency);
 
   const proxy = await startProxy(bootstrap, flags.codec);

@@ -33,7 +33,8 @@ const CONTAINER_PACKAGES = ["podman", "runc", "mmdebstrap", "podman-compose"];
  * them podman falls back to CNI, where containers cannot resolve each other's aliases.
  */
 const NETWORK_PACKAGES = ["netavark", "aardvark-dns"];
-const PODMAN_HELPERS = "/usr/lib/podman";
+/** Where distributions put podman's helpers: Debian and Ubuntu, then Fedora and RHEL. */
+const PODMAN_HELPERS = ["/usr/lib/podman", "/usr/libexec/podman"];
 
 const CHECKS: Check[] = [
   {
@@ -156,7 +157,7 @@ const CHECKS: Check[] = [
     aptPackages: [...CONTAINER_PACKAGES, ...NETWORK_PACKAGES],
     async run() {
       if (process.env.DOCKER_HOST) return { ok: true, detail: `DOCKER_HOST=${process.env.DOCKER_HOST}` };
-      const missing = [...CONTAINER_PACKAGES.filter((b) => sbinPath(b) === undefined), ...NETWORK_PACKAGES.filter((b) => !existsSync(`${PODMAN_HELPERS}/${b}`))];
+      const missing = [...CONTAINER_PACKAGES.filter((b) => sbinPath(b) === undefined), ...NETWORK_PACKAGES.filter((b) => !PODMAN_HELPERS.some((dir) => existsSync(`${dir}/${b}`)))];
       return {
         ok: missing.length === 0,
         detail: missing.length === 0 ? `${sbinPath("podman")} with ${podmanEnv().CONTAINERS_CONF}` : `${missing.join(", ")} not found`,

@@ -120,9 +120,9 @@ export class ActiveRequest implements RoutableRequest, RoutedRequest {
     this.router.start();
   }
 
-  pickUpstream(clusterName: string, hashKey: string | undefined, tried?: ReadonlySet<EndpointState>): PickResult {
+  pickUpstream(clusterName: string, hashKey: string | undefined, tried?: ReadonlySet<EndpointState>, shared = false): PickResult {
     const ctx = this.listenerContext;
-    return ctx.clusters.pick(clusterName, ctx.config.codec, this.downstream.codec.upstreamCodecFactory ?? ctx.codecFactory, hashKey, tried, this.downstream.upstreamAffinity);
+    return ctx.clusters.pick(clusterName, ctx.config.codec, this.downstream.codec.upstreamCodecFactory ?? ctx.codecFactory, hashKey, tried, shared ? undefined : this.downstream.upstreamAffinity);
   }
 
   clusterStats(clusterName: string): StatScope<ClusterStat> | undefined {

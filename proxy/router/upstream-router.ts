@@ -19,8 +19,12 @@ export interface RoutedRequest {
   readonly downstreamClosed: boolean;
   /** How long to wait when the route sets no timeout. */
   readonly defaultTimeoutMs: number;
-  /** An upstream for one attempt, from the listener's clusters; `tried` endpoints are avoided. */
-  pickUpstream(clusterName: string, hashKey: string | undefined, tried?: ReadonlySet<EndpointState>): PickResult;
+  /**
+   * An upstream for one attempt, from the listener's clusters; `tried` endpoints are avoided.
+   * `shared`: one of the pool's shared connections even when the codec keeps one per downstream
+   * connection (a mirrored copy, which nobody answers downstream).
+   */
+  pickUpstream(clusterName: string, hashKey: string | undefined, tried?: ReadonlySet<EndpointState>, shared?: boolean): PickResult;
   /** A cluster's counters (a mirror copy with no upstream is counted there). */
   clusterStats(clusterName: string): StatScope<ClusterStat> | undefined;
   /** Back-pressure: stop reading from the downstream until `client` has flushed. */
@@ -67,14 +71,15 @@ export class UpstreamRouter implements ResponseSink, TimeoutTarget {
     if (timeoutMs > 0 && request.message.kind !== "oneway") this.routeTimer = startRouteTimer(this, timeoutMs);
     const mirror = this.route.mirror;
     if (mirror !== undefined && Math.random() * 100 < mirror.percentage) {
-      const pick = request.pickUpstream(mirror.cluster, this.hashKey);
+      const pick = request.pickUpstream(mirror.cluster, this.hashKey, undefined, true);
       this.mirrored = mirrorRequest(
         pick,
         pick.ok ? undefined : request.clusterStats(mirror.cluster),
         request.message,
         request.codec,
         request.upstreamMutation,
-        this.route.timeoutMs ?? MIRROR_TIMEOUT_MS,
+        // A route that waits for ever (timeout 0) still gives up on a lost copy after the default.
+        this.route.timeoutMs || MIRROR_TIMEOUT_MS,
       );
     }
     this.sendAttempt();

@@ -3,6 +3,7 @@
  * the one xDS stream and the admin endpoint. Real processes, a real Thrift server and the npm
  * thrift client, meshsim's control plane.
  */
+import { createServer, type Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { allocatePort } from "../../common/ports.ts";
@@ -33,6 +34,19 @@ afterEach(async () => {
   cp = undefined;
 });
 
+function staticBootstrap(upstreamPort: number, listenerPort: number): Bootstrap {
+  return {
+    node: { id: "bench", cluster: "bench" },
+    admin: { host: "127.0.0.1", port: 0 },
+    staticResources: {
+      listeners: [{ name: "hello", address: { host: "127.0.0.1", port: listenerPort }, codec: "thrift", routeConfigName: "hello", statPrefix: "hello" }],
+      routes: [{ name: "hello", routes: [{ name: "all", match: [], action: { kind: "cluster", cluster: "hello" } }] }],
+      clusters: [{ name: "hello", lbPolicy: "round_robin", connectTimeoutMs: 1000, connectionsPerEndpoint: 1 }],
+      endpoints: [{ clusterName: "hello", endpoints: [{ host: "127.0.0.1", port: upstreamPort }] }],
+    },
+  };
+}
+
 async function startProxy(bootstrap: Bootstrap) {
   const { command, args } = nodeScript("proxy/main.ts", ["--concurrency", "2", "--bootstrap-json", JSON.stringify(bootstrap)]);
   const proxy = await supervisor.start({ name: "proxy", command, args });
@@ -43,16 +57,7 @@ async function startProxy(bootstrap: Bootstrap) {
 describe("proxy --concurrency 2", () => {
   it("spreads connections over both workers, and the admin sums their counters", async () => {
     server = await startThriftServer({ service: "hello", version: "v1", instance: "hello-v1-0" });
-    const { proxy, stats } = await startProxy({
-      node: { id: "bench", cluster: "bench" },
-      admin: { host: "127.0.0.1", port: 0 },
-      staticResources: {
-        listeners: [{ name: "hello", address: { host: "127.0.0.1", port: 0 }, codec: "thrift", routeConfigName: "hello", statPrefix: "hello" }],
-        routes: [{ name: "hello", routes: [{ name: "all", match: [], action: { kind: "cluster", cluster: "hello" } }] }],
-        clusters: [{ name: "hello", lbPolicy: "round_robin", connectTimeoutMs: 1000, connectionsPerEndpoint: 1 }],
-        endpoints: [{ clusterName: "hello", endpoints: [{ host: "127.0.0.1", port: server.port }] }],
-      },
-    });
+    const { proxy, stats } = await startProxy(staticBootstrap(server.port, 0));
     expect(proxy.ready.workers).toBe(2);
     const workerPids = proxy.ready.pids as number[];
     expect(workerPids).toHaveLength(2);
@@ -73,6 +78,34 @@ describe("proxy --concurrency 2", () => {
     // The workers go with the proxy, also when it is killed outright.
     await supervisor.stop("proxy", "SIGKILL");
     await vi.waitFor(() => expect(workerPids.filter(processAlive)).toEqual([]), { timeout: 5000, interval: 20 });
+  });
+
+  it("stops at once on SIGTERM with client connections open: the workers close them and exit", async () => {
+    server = await startThriftServer({ service: "hello", version: "v1", instance: "hello-v1-0" });
+    const { proxy } = await startProxy(staticBootstrap(server.port, 0));
+    const port = (proxy.ready.listeners as Record<string, { port: number }>).hello!.port;
+    for (let i = 0; i < 4; i++) clients.push(createHelloClient({ port }));
+    await Promise.all(clients.map((c) => c.sayHello("x")));
+    const workerPids = proxy.ready.pids as number[];
+    const started = Date.now();
+    const exited = new Promise<number | null>((resolve) => proxy.child.once("exit", (code) => resolve(code)));
+    proxy.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    // Well inside the 2 s after which a stuck shutdown is forced.
+    expect(Date.now() - started).toBeLessThan(1500);
+    await vi.waitFor(() => expect(workerPids.filter(processAlive)).toEqual([]), { timeout: 5000, interval: 20 });
+    expect(proxy.tail()).not.toMatch(/ERR_IPC|Error/);
+  });
+
+  it("fails to start, with the workers' reason, when a listener cannot bind", async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", () => resolve()));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await expect(startProxy(staticBootstrap(1, port))).rejects.toThrow(/exited before it was ready[\s\S]*EADDRINUSE/);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
   });
 
   it("holds one xDS stream for all workers; an update reaches every worker before it is ACKed", async () => {
@@ -108,8 +141,29 @@ spec:
     );
     const version = await cp.settled();
     await vi.waitFor(() => expect(controlPlane.allAcked(version)).toBe(true), { timeout: 10_000, interval: 20 });
-    // ACKed only once both workers applied it.
+    // Each worker applied it (xDS counters, like every counter, are summed over the workers).
     expect((await stats())["xds.route_updates"]).toBe(4);
+  });
+
+  it("NACKs an update a worker refuses, with its reason", async () => {
+    cp = await startControlPlane();
+    const { resources } = loadResourceFiles([testdata]);
+    cp.store.apply(resources.filter((r) => r.kind !== "MetaRouter"));
+    await cp.settled();
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", () => resolve()));
+    try {
+      await startProxy({
+        node: { id: "sidecar-1", cluster: "hello-client" },
+        xds: { address: `127.0.0.1:${cp.xdsPort}` },
+        admin: { host: "127.0.0.1", port: 0 },
+        redirects: { [`${HOST}_9090`]: { host: "127.0.0.1", port: (taken.address() as { port: number }).port } },
+      });
+      const controlPlane = cp;
+      await vi.waitFor(() => expect(controlPlane.status().proxies[0]?.types.Listener?.nack?.reason).toMatch(/EADDRINUSE/), { timeout: 10_000, interval: 20 });
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
   });
 });
 

@@ -8,10 +8,15 @@ type Question = Extract<PrimaryMessage, { type: "ask" }>["what"];
 
 interface Waiting {
   remaining: number;
+  /** Each worker's answer at its index. */
   values: unknown[];
   errors: string[];
   settle(values: unknown[], errors: string[]): void;
 }
+
+/** How long a worker may take to start, and to answer the primary. */
+const START_TIMEOUT_MS = 30_000;
+const REPLY_TIMEOUT_MS = 30_000;
 
 /**
  * The primary of a proxy started with `--concurrency N` (as Envoy's worker threads): it forks N
@@ -31,37 +36,41 @@ export class ProxyWorkers implements ConfigSink {
     /** The listeners worker 0 bound from the static resources. */
     readonly listeners: Record<string, { host: string; port: number }>,
   ) {
+    workers.forEach((worker, index) => {
+      worker.on("message", (message: WorkerMessage) => this.onMessage(index, message));
+    });
+  }
+
+  /**
+   * Forks `count` workers and resolves once each has started (static resources applied);
+   * rejects with the first worker's reason when one cannot start, and stops the others.
+   */
+  static async start(count: number): Promise<ProxyWorkers> {
+    cluster.setupPrimary({ serialization: "advanced" });
+    const workers = Array.from({ length: count }, () => cluster.fork());
+    let instance: ProxyWorkers | undefined;
+    let starting = true;
+    // A worker that dies takes the proxy down, whenever it happens: a proxy serving on fewer
+    // workers than asked would measure and behave as something else.
     for (const worker of workers) {
-      worker.on("message", (message: WorkerMessage) => this.onMessage(message));
+      // A send to a worker that just died is reported as an error event; its exit is what counts.
+      worker.on("error", () => undefined);
       worker.on("exit", (code, signal) => {
-        if (this.closing) return;
+        if (starting || instance?.closing) return;
         process.stderr.write(`meshsim proxy: worker ${worker.id} exited (${signal ?? `code ${code}`}); stopping\n`);
         process.exit(1);
       });
     }
+    try {
+      const started = await Promise.all(workers.map((worker) => startedListeners(worker)));
+      instance = new ProxyWorkers(workers, started[0] ?? {});
+      starting = false;
+      return instance;
+    } catch (err) {
+      for (const worker of workers) worker.process.kill("SIGKILL");
+      throw err;
+    }
   }
-
-  /** Forks `count` workers and resolves once each has started (static resources applied). */
-  static async start(count: number): Promise<ProxyWorkers> {
-    cluster.setupPrimary({ serialization: "advanced" });
-    const workers = Array.from({ length: count }, () => cluster.fork());
-    const started = await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<Record<string, { host: string; port: number }>>((resolve, reject) => {
-            const onExit = (code: number) => reject(new Error(`worker ${worker.id} exited with code ${code} before it started`));
-            worker.once("exit", onExit);
-            worker.on("message", (message: WorkerMessage) => {
-              if (message.type !== "started") return;
-              worker.off("exit", onExit);
-              resolve(message.listeners);
-            });
-          }),
-      ),
-    );
-    return new ProxyWorkers(workers, started[0] ?? {});
-  }
-
   get size(): number {
     return this.workers.length;
   }
@@ -104,7 +113,7 @@ export class ProxyWorkers implements ConfigSink {
     };
   }
 
-  /** Stops the workers (each closes its Proxy when the primary disconnects). */
+  /** Stops the workers: each closes its Proxy and exits; one that does not within 3 s is killed. */
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(
@@ -112,8 +121,13 @@ export class ProxyWorkers implements ConfigSink {
         (worker) =>
           new Promise<void>((resolve) => {
             if (worker.isDead()) return resolve();
-            worker.once("exit", () => resolve());
-            worker.disconnect();
+            const kill = setTimeout(() => worker.process.kill("SIGKILL"), 3000);
+            worker.once("exit", () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            if (worker.isConnected()) worker.send({ type: "shutdown" } satisfies PrimaryMessage);
+            else worker.process.kill("SIGTERM");
           }),
       ),
     );
@@ -133,22 +147,50 @@ export class ProxyWorkers implements ConfigSink {
 
   private broadcast(message: (seq: number) => PrimaryMessage): Promise<{ values: unknown[]; errors: string[] }> {
     const seq = ++this.seq;
-    return new Promise((resolve) => {
-      this.waiting.set(seq, { remaining: this.workers.length, values: [], errors: [], settle: (values, errors) => resolve({ values, errors }) });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(seq);
+        reject(new Error(`a proxy worker did not answer within ${REPLY_TIMEOUT_MS} ms`));
+      }, REPLY_TIMEOUT_MS);
+      const settle = (values: unknown[], errors: string[]) => {
+        clearTimeout(timer);
+        resolve({ values, errors });
+      };
+      this.waiting.set(seq, { remaining: this.workers.length, values: new Array(this.workers.length), errors: [], settle });
       for (const worker of this.workers) worker.send(message(seq));
     });
   }
 
-  private onMessage(message: WorkerMessage): void {
+  private onMessage(index: number, message: WorkerMessage): void {
     if (message.type !== "reply") return;
     const waiting = this.waiting.get(message.seq);
     if (waiting === undefined) return;
     if (message.error !== undefined) waiting.errors.push(message.error);
-    else waiting.values.push(message.value);
+    else waiting.values[index] = message.value;
     if (--waiting.remaining > 0) return;
     this.waiting.delete(message.seq);
     waiting.settle(waiting.values, waiting.errors);
   }
+}
+
+/** Resolves with the listeners a worker bound once it has started; rejects when it cannot start. */
+function startedListeners(worker: Worker): Promise<Record<string, { host: string; port: number }>> {
+  return new Promise((resolve, reject) => {
+    let reason: string | undefined;
+    const timer = setTimeout(() => reject(new Error(`proxy worker ${worker.id} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const onExit = (code: number) => {
+      clearTimeout(timer);
+      reject(new Error(reason ?? `proxy worker ${worker.id} exited with code ${code} before it started`));
+    };
+    worker.once("exit", onExit);
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "failed") reason = message.error;
+      if (message.type !== "started") return;
+      clearTimeout(timer);
+      worker.off("exit", onExit);
+      resolve(message.listeners);
+    });
+  });
 }
 
 /** Each stat summed over the workers (counters add up; so do gauges of connections and requests). */
@@ -172,20 +214,35 @@ function withWorkerStats(sum: Record<string, number>, perWorker: ReadonlyArray<R
   return sum;
 }
 
-/** Prometheus texts merged: each series' samples summed, comments kept once, in first-seen order. */
+/**
+ * Prometheus texts merged: each series' samples summed, each family (its comments, then its
+ * samples, `_bucket`/`_sum`/`_count` included) kept together, in first-seen order.
+ */
 export function sumPrometheus(texts: ReadonlyArray<string>): string {
-  const lines = new Map<string, number | undefined>();
+  const families = new Map<string, { comments: string[]; samples: Map<string, number> }>();
+  const familyOf = (name: string) => {
+    let family = families.get(name);
+    if (family === undefined) families.set(name, (family = { comments: [], samples: new Map() }));
+    return family;
+  };
   for (const text of texts) {
     for (const line of text.split("\n")) {
       if (line === "") continue;
       if (line.startsWith("#")) {
-        if (!lines.has(line)) lines.set(line, undefined);
+        // "# HELP <name> …" and "# TYPE <name> …" belong to <name>'s family.
+        const family = familyOf(line.split(" ")[2] ?? "");
+        if (!family.comments.includes(line)) family.comments.push(line);
         continue;
       }
       const space = line.lastIndexOf(" ");
       const series = line.slice(0, space);
-      lines.set(series, (lines.get(series) ?? 0) + Number(line.slice(space + 1)));
+      const name = /^[^{ ]+/.exec(series)![0];
+      const base = families.has(name) ? name : name.replace(/_(bucket|sum|count)$/, "");
+      const samples = familyOf(families.has(base) ? base : name).samples;
+      samples.set(series, (samples.get(series) ?? 0) + Number(line.slice(space + 1)));
     }
   }
-  return `${[...lines].map(([key, value]) => (value === undefined ? key : `${key} ${value}`)).join("\n")}\n`;
+  const out: string[] = [];
+  for (const { comments, samples } of families.values()) out.push(...comments, ...[...samples].map(([series, value]) => `${series} ${value}`));
+  return `${out.join("\n")}\n`;
 }

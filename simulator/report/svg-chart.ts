@@ -64,19 +64,21 @@ interface Frame {
   close: string;
 }
 
-function frame(f: ChartFrame, yMax: number, yFormat: (v: number) => string = fmt): Frame {
+/** `yMin` below 0 extends the axis down (a line chart of differences can go negative). */
+function frame(f: ChartFrame, yMax: number, yFormat: (v: number) => string = fmt, yMin = 0): Frame {
   const w = f.width ?? 560;
   const h = f.height ?? 220;
   const xMax = Math.max(1, f.xMax);
-  const yTop = yMax > 0 ? yMax : 1;
-  const step = niceStep(yTop, 4);
+  const yTop = yMax > 0 ? yMax : yMin < 0 ? 0 : 1;
+  const step = niceStep(yTop - Math.min(0, yMin), 4);
   const yLimit = Math.ceil(yTop / step) * step;
+  const yBottom = yMin < 0 ? -Math.ceil(-yMin / step) * step : 0;
   const x = (v: number) => PAD.left + (v / xMax) * (w - PAD.left - PAD.right);
-  const y = (v: number) => h - PAD.bottom - (v / yLimit) * (h - PAD.top - PAD.bottom);
+  const y = (v: number) => h - PAD.bottom - ((v - yBottom) / (yLimit - yBottom)) * (h - PAD.top - PAD.bottom);
   const parts: string[] = [];
   parts.push(`<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(f.title)}">`);
   parts.push(`<text class="chart-title" x="${PAD.left}" y="16">${esc(f.title)}</text>`);
-  for (let v = 0; v <= yLimit + 1e-9; v += step) {
+  for (let v = yBottom; v <= yLimit + 1e-9; v += step) {
     parts.push(`<line class="grid" x1="${PAD.left}" x2="${w - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/>`);
     parts.push(`<text class="tick" x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${esc(yFormat(v))}</text>`);
   }
@@ -108,8 +110,8 @@ function legend(series: ReadonlyArray<{ name: string; color: string }>, fr: Fram
 }
 
 export function lineChart(f: ChartFrame & { series: Series[]; yFormat?: (v: number) => string }): string {
-  const yMax = Math.max(0, ...f.series.flatMap((s) => s.points.map((p) => p[1])));
-  const fr = frame(f, yMax, f.yFormat);
+  const ys = f.series.flatMap((s) => s.points.map((p) => p[1]));
+  const fr = frame(f, Math.max(0, ...ys), f.yFormat, Math.min(0, ...ys));
   const paths = f.series
     .filter((s) => s.points.length > 0)
     .map((s) => {

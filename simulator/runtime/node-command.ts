@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, renameSync, statSync, existsSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, statSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -71,14 +71,13 @@ export function bundledEntry(relativeScript: string): string | undefined {
     if (!existsSync(out)) {
       mkdirSync(dir, { recursive: true });
       const esbuild = require("esbuild") as typeof import("esbuild");
-      // Built in a private folder and renamed, so a concurrent run never starts a half-written
-      // bundle. The source map is a file beside the bundle (for a debugger or
-      // --enable-source-maps), not inline: an inline map stays in every sidecar's heap (~4.5 MiB).
-      const tmpDir = join(dir, `.build-${process.pid}`);
-      const tmp = join(tmpDir, basename(out));
-      esbuild.buildSync({
+      // Built in memory for its final place (so the map's source paths are right), written under
+      // private names and renamed, so a concurrent run never starts a half-written bundle. The
+      // source map is a file beside the bundle (for a debugger or --enable-source-maps), not
+      // inline: an inline map stays in every sidecar's heap (~4.5 MiB).
+      const result = esbuild.buildSync({
         entryPoints: [projectPath(relativeScript)],
-        outfile: tmp,
+        outfile: out,
         bundle: true,
         platform: "node",
         format: "esm",
@@ -86,10 +85,15 @@ export function bundledEntry(relativeScript: string): string | undefined {
         packages: "external",
         sourcemap: "linked",
         logLevel: "silent",
+        write: false,
       });
-      renameSync(`${tmp}.map`, `${out}.map`);
-      renameSync(tmp, out);
-      rmSync(tmpDir, { recursive: true, force: true });
+      // The map first: a bundle that exists has its map.
+      const files = [...result.outputFiles].sort((a, b) => Number(b.path.endsWith(".map")) - Number(a.path.endsWith(".map")));
+      for (const file of files) {
+        const tmp = `${file.path}.${process.pid}.tmp`;
+        writeFileSync(tmp, file.contents);
+        renameSync(tmp, file.path);
+      }
       // Older bundles of the same entry point are stale now — unless recent: another run (a test
       // worker started before a source edit) may be about to start one.
       const staleBefore = Date.now() - 10 * 60_000;
