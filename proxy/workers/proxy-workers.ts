@@ -23,7 +23,9 @@ const REPLY_TIMEOUT_MS = 30_000;
  * workers running this same program, each a whole Proxy, and is their ConfigSink — an xDS update
  * is applied by every worker and ACKed only when all took it (any worker's error NACKs it) — and
  * their admin view, which sums their counters. Connections are spread over the workers by
- * node:cluster, which shares each listener's socket. A worker that dies takes the proxy down:
+ * node:cluster, which shares each listener's socket. Each worker keeps its own counts, so a
+ * cluster's circuit breakers, retry budget, outlier detection and local rate limits apply per
+ * worker (N workers allow up to N times a limit), unlike Envoy's, which its workers share. A worker that dies takes the proxy down:
  * a proxy running on fewer workers than asked would measure and behave as something else.
  */
 export class ProxyWorkers implements ConfigSink {
