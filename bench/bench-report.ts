@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { esc } from "../simulator/report/html.ts";
 import { lineChart, PALETTE } from "../simulator/report/svg-chart.ts";
 
 export const BENCH_REPORTS = "reports/bench";
@@ -89,10 +90,6 @@ function renderCurve(curve: BenchCurve): string {
     xMax,
     series: curve.series.map((s, i) => ({ name: s.name, color: PALETTE[i % PALETTE.length]!, points: [...s.points].sort((a, b) => a[0] - b[0]) })),
   });
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#111}h2{margin-top:32px;border-top:1px solid #ddd;padding-top:16px}.meta{color:#555}table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}.charts{display:flex;flex-wrap:wrap;gap:16px}.chart .grid{stroke:#eee}.chart .axis{stroke:#999}.chart .series{fill:none;stroke-width:2}.chart text{font-size:11px;fill:#333}`;

@@ -184,11 +184,8 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
       const ratioOf = (mine: number, envoys: number) => (envoys > 0.01 ? `${(mine / envoys).toFixed(2)}×` : "n/a");
       return `${mode}: added p50 ${ratioOf(a.p50, e.p50)} (${signed(a.p50)} vs ${signed(e.p50)} ms), p99 ${ratioOf(a.p99, e.p99)} (${signed(a.p99)} vs ${signed(e.p99)} ms)`;
     };
-    const lines = [
-      `${bench.title}, ${connections} connections, ${durationMs / 1000}s per run, median of ${ROUNDS} interleaved rounds${CONCURRENCY > 1 ? `, concurrency ${CONCURRENCY} (meshsim workers, Envoy worker threads)` : ""}`,
-      `${"run".padEnd(30)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)} ${"proxy CPU".padStart(10)} ${"vCPU/1000rps".padStart(14)} ${"peak MiB".padStart(9)}`,
-      ...runs.map(row),
-      "",
+    const title = `${bench.title}, ${connections} connections, ${durationMs / 1000}s per run, median of ${ROUNDS} interleaved rounds${CONCURRENCY > 1 ? `, concurrency ${CONCURRENCY} (meshsim workers, Envoy worker threads)` : ""}`;
+    const summary = [
       ...targets.filter((t) => t.name !== "direct").map((t) => `${t.name.padEnd(17)} ${[ratio(t.name), addedLine(t.name)].filter(Boolean).join("; ")}`),
       ...(envoy
         ? [
@@ -196,6 +193,13 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
             ...targets.filter((t) => t.name !== "direct" && t.name !== "envoy" && openNames.length > 0).map((t) => `${t.name} / envoy ${openNames.map((mode) => overEnvoy(t.name, mode)).join("; ")}`),
           ]
         : ["envoy row skipped: Envoy is not installed (npx meshsim doctor --fix)"]),
+    ];
+    const lines = [
+      title,
+      `${"run".padEnd(30)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)} ${"proxy CPU".padStart(10)} ${"vCPU/1000rps".padStart(14)} ${"peak MiB".padStart(9)}`,
+      ...runs.map(row),
+      "",
+      ...summary,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
     const addedMs = Object.fromEntries(
@@ -215,7 +219,7 @@ export async function runMetaProtocolBench(bench: MetaProtocolBench): Promise<vo
     const file = writeBenchReport(
       {
         bench: bench.codec,
-        title: lines[0]!,
+        title,
         startedAt,
         tables: [
           {

@@ -45,17 +45,14 @@ export class ResourceLimit {
  * retry (max_retries). A limit changed by a cluster update applies to what is created next.
  */
 export class ClusterResources {
-  readonly connections: ResourceLimit;
-  readonly requests: ResourceLimit;
-  readonly retries: ResourceLimit;
+  readonly connections = new ResourceLimit(undefined);
+  readonly requests = new ResourceLimit(undefined);
+  readonly retries = new ResourceLimit(undefined);
   /** Requests one connecting upstream client may queue (max_pending_requests); counted by the client. */
   maxPendingRequests: number | undefined;
 
   constructor(limits: CircuitBreakers | undefined) {
-    this.connections = new ResourceLimit(limits?.maxConnections);
-    this.requests = new ResourceLimit(limits?.maxRequests);
-    this.retries = new ResourceLimit(limits?.maxRetries);
-    this.maxPendingRequests = limits?.maxPendingRequests;
+    this.configure(limits);
   }
 
   configure(limits: CircuitBreakers | undefined): void {

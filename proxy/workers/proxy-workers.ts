@@ -184,14 +184,16 @@ function startedListeners(worker: Worker): Promise<Record<string, { host: string
       clearTimeout(timer);
       reject(new Error(reason ?? `proxy worker ${worker.id} exited with code ${code} before it started`));
     };
-    worker.once("exit", onExit);
-    worker.on("message", (message: WorkerMessage) => {
+    const onMessage = (message: WorkerMessage) => {
       if (message.type === "failed") reason = message.error;
       if (message.type !== "started") return;
       clearTimeout(timer);
       worker.off("exit", onExit);
+      worker.off("message", onMessage);
       resolve(message.listeners);
-    });
+    };
+    worker.once("exit", onExit);
+    worker.on("message", onMessage);
   });
 }
 
