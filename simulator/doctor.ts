@@ -33,6 +33,11 @@ const CONTAINER_PACKAGES = ["podman", "runc", "mmdebstrap", "podman-compose"];
  * them podman falls back to CNI, where containers cannot resolve each other's aliases.
  */
 const NETWORK_PACKAGES = ["netavark", "aardvark-dns"];
+/**
+ * netavark sets up each network's NAT and forwarding with iptables, which a minimal Debian does
+ * not have: without it every network create fails with "netavark: No such file or directory".
+ */
+const FIREWALL_PACKAGES = ["iptables"];
 /** Where distributions put podman's helpers: Debian and Ubuntu, then Fedora and RHEL. */
 const PODMAN_HELPERS = ["/usr/lib/podman", "/usr/libexec/podman"];
 
@@ -154,14 +159,17 @@ const CHECKS: Check[] = [
   },
   {
     name: "container engine (--backend containers, docker-compose.yml): podman, runc, podman-compose, or DOCKER_HOST",
-    aptPackages: [...CONTAINER_PACKAGES, ...NETWORK_PACKAGES],
+    aptPackages: [...CONTAINER_PACKAGES, ...NETWORK_PACKAGES, ...FIREWALL_PACKAGES],
     async run() {
       if (process.env.DOCKER_HOST) return { ok: true, detail: `DOCKER_HOST=${process.env.DOCKER_HOST}` };
-      const missing = [...CONTAINER_PACKAGES.filter((b) => sbinPath(b) === undefined), ...NETWORK_PACKAGES.filter((b) => !PODMAN_HELPERS.some((dir) => existsSync(`${dir}/${b}`)))];
+      const missing = [
+        ...[...CONTAINER_PACKAGES, ...FIREWALL_PACKAGES].filter((b) => sbinPath(b) === undefined),
+        ...NETWORK_PACKAGES.filter((b) => !PODMAN_HELPERS.some((dir) => existsSync(`${dir}/${b}`))),
+      ];
       return {
         ok: missing.length === 0,
         detail: missing.length === 0 ? `${sbinPath("podman")} with ${podmanEnv().CONTAINERS_CONF}` : `${missing.join(", ")} not found`,
-        fix: aptCommand([...CONTAINER_PACKAGES, ...NETWORK_PACKAGES]),
+        fix: aptCommand([...CONTAINER_PACKAGES, ...NETWORK_PACKAGES, ...FIREWALL_PACKAGES]),
       };
     },
   },
@@ -171,7 +179,8 @@ const CHECKS: Check[] = [
     async run() {
       if (process.env.DOCKER_HOST || process.env.MESHSIM_BASE_IMAGE)
         return { ok: true, detail: `not needed: ${process.env.MESHSIM_BASE_IMAGE ? `MESHSIM_BASE_IMAGE=${process.env.MESHSIM_BASE_IMAGE}` : "DOCKER_HOST is set"}` };
-      if (sbinPath("podman") === undefined) return { ok: false, detail: "podman not found", fix: `${aptCommand([...CONTAINER_PACKAGES, ...NETWORK_PACKAGES])} && ${BASE_IMAGE_BUILD}` };
+      if (sbinPath("podman") === undefined)
+        return { ok: false, detail: "podman not found", fix: `${aptCommand([...CONTAINER_PACKAGES, ...NETWORK_PACKAGES, ...FIREWALL_PACKAGES])} && ${BASE_IMAGE_BUILD}` };
       const ok = spawnSync("podman", ["image", "exists", DEFAULT_BASE_IMAGE], { env: podmanEnv() }).status === 0;
       return { ok, detail: ok ? DEFAULT_BASE_IMAGE : "missing", fix: `sudo ${BASE_IMAGE_BUILD}` };
     },

@@ -2,51 +2,35 @@
  * Many lightweight ADS clients in one process, for the control-plane benchmark. Each opens one
  * stream (state of the world or delta), subscribes like a sidecar (CDS and LDS wildcard, EDS
  * and RDS by name — the names follow from the benchmark's service count, so responses are never
- * decoded beyond their envelope), and ACKs every response at once.
+ * decoded beyond their envelope), and ACKs every response at once, repeating its names as Envoy
+ * does.
+ *
+ * The clients speak gRPC over node:http2 themselves (a hundred streams per connection): the
+ * benchmark measures servers, and grpc-js's per-message copies and buffering made this process,
+ * which shares the machine's cores with the server, the slowest part of the measurement.
  *
  *   node --import tsx bench/control-plane/simulated-proxies.ts <port> <count> <services> <sotw|delta> <id-prefix>
  *
  * Prints `{"ready":true}` when every stream has its first response of every type, and
  * `{"cpuSeconds":N}` on stdin end, then exits.
  */
-import * as grpc from "@grpc/grpc-js";
+import * as http2 from "node:http2";
 import protobuf from "protobufjs";
 import { envoyRoot, TYPE_URL } from "../../common/envoy-protos.ts";
+import { type Envelope, ResponseEnvelopes } from "./response-envelopes.ts";
 import { clusterNames, routeNames } from "./workload.ts";
 
 const [portArg, countArg, servicesArg, mode = "sotw", prefix = "proxy"] = process.argv.slice(2);
 const port = Number(portArg);
 const count = Number(countArg);
 const services = Number(servicesArg);
-const STREAMS_PER_CHANNEL = 100;
+const STREAMS_PER_CONNECTION = 100;
 /**
- * The HTTP/2 receive window per stream and per connection: Envoy's default for its xDS
- * connection (initial_stream_window_size and initial_connection_window_size, 256 MiB). With
- * HTTP/2's default 64 KiB a full configuration needs dozens of WINDOW_UPDATE round trips, and a
- * hundred streams share one connection's 64 KiB.
+ * The HTTP/2 receive window per stream: Envoy's default for its xDS connection
+ * (initial_stream_window_size, 256 MiB). With HTTP/2's default 64 KiB a full configuration
+ * needs dozens of WINDOW_UPDATE round trips.
  */
 const RECEIVE_WINDOW = 256 * 1024 * 1024;
-
-interface Envelope {
-  version: string;
-  typeUrl: string;
-  nonce: string;
-}
-
-/** Reads only version_info / system_version_info (1), type_url (4) and nonce (5); skips the resources. */
-function envelope(b: Buffer): Envelope {
-  const r = protobuf.Reader.create(b);
-  const out: Envelope = { version: "", typeUrl: "", nonce: "" };
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    const field = tag >>> 3;
-    if (field === 1) out.version = r.string();
-    else if (field === 4) out.typeUrl = r.string();
-    else if (field === 5) out.nonce = r.string();
-    else r.skipType(tag & 7);
-  }
-  return out;
-}
 
 const root = envoyRoot();
 const Req = root.lookupType(mode === "delta" ? "envoy.service.discovery.v3.DeltaDiscoveryRequest" : "envoy.service.discovery.v3.DiscoveryRequest");
@@ -58,53 +42,67 @@ const namesField = (names: string[]) => {
   for (const n of names) w.uint32(26).string(n);
   return Buffer.from(w.finish());
 };
-const ackBytes = (e: Envelope, names: Buffer) => {
-  const head = protobuf.Writer.create().uint32(10).string(e.version).uint32(34).string(e.typeUrl).uint32(42).string(e.nonce).finish();
-  return names.length === 0 ? Buffer.from(head) : Buffer.concat([head, names]);
-};
+const ackHead = (e: Envelope) => Buffer.from(protobuf.Writer.create().uint32(10).string(e.version).uint32(34).string(e.typeUrl).uint32(42).string(e.nonce).finish());
 const edsNames = clusterNames(services);
 const rdsNames = routeNames(services);
 const edsField = namesField(edsNames);
 const rdsField = namesField(rdsNames);
-const noNames = Buffer.alloc(0);
 const TYPES = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route];
 
+/** Writes one gRPC message made of `parts` (not joined: the names are shared by every ACK). */
+function send(stream: http2.ClientHttp2Stream, parts: Buffer[]): void {
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(
+    parts.reduce((n, p) => n + p.length, 0),
+    1,
+  );
+  stream.cork();
+  stream.write(head);
+  for (const p of parts) if (p.length > 0) stream.write(p);
+  stream.uncork();
+}
+
 let readyStreams = 0;
-const clients: grpc.Client[] = [];
+let reportedError = false;
+const sessions: http2.ClientHttp2Session[] = [];
 for (let i = 0; i < count; i++) {
-  if (i % STREAMS_PER_CHANNEL === 0) {
-    clients.push(
-      new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
-        "grpc.use_local_subchannel_pool": 1,
-        "grpc.max_receive_message_length": -1,
-        "grpc-node.flow_control_window": RECEIVE_WINDOW,
-      }),
-    );
+  if (i % STREAMS_PER_CONNECTION === 0) {
+    // maxSessionMemory (MB): with Node's default of 10, a hundred streams' first requests (Envoy
+    // repeats every name it wants) already overflow it and new streams are refused.
+    const session = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: RECEIVE_WINDOW }, maxSessionMemory: 1024 });
+    session.on("error", (err) => process.stderr.write(`simulated proxies: connection error: ${err.message}\n`));
+    sessions.push(session);
   }
-  const client = clients[clients.length - 1]!;
-  const call = client.makeBidiStreamRequest(path, (b: Buffer) => b, envelope);
+  const stream = sessions[sessions.length - 1]!.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
   const seen = new Set<string>();
   const node = { id: `${prefix}-${i}`, cluster: "bench" };
-  call.on("data", (e: Envelope) => {
-    if (mode === "delta") call.write(encode({ type_url: e.typeUrl, response_nonce: e.nonce }));
-    else call.write(ackBytes(e, e.typeUrl === TYPE_URL.endpoint ? edsField : e.typeUrl === TYPE_URL.route ? rdsField : noNames));
-    if (!seen.has(e.typeUrl)) {
-      seen.add(e.typeUrl);
-      if (seen.size === TYPES.length && ++readyStreams === count) process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
-    }
+  const envelopes = new ResponseEnvelopes();
+  stream.on("data", (chunk: Buffer) =>
+    envelopes.push(chunk, (e) => {
+      if (mode === "delta") send(stream, [encode({ type_url: e.typeUrl, response_nonce: e.nonce })]);
+      else send(stream, [ackHead(e), e.typeUrl === TYPE_URL.endpoint ? edsField : e.typeUrl === TYPE_URL.route ? rdsField : Buffer.alloc(0)]);
+      if (!seen.has(e.typeUrl)) {
+        seen.add(e.typeUrl);
+        if (seen.size === TYPES.length && ++readyStreams === count) process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+      }
+    }),
+  );
+  stream.on("error", (err) => {
+    // Once the round is over the server's exit ends every stream; before that, say why.
+    if (!reportedError && readyStreams < count) process.stderr.write(`simulated proxies: stream ${i}: ${err.message}\n`);
+    reportedError = true;
   });
-  call.on("error", () => undefined);
   for (const typeUrl of TYPES) {
     const names = typeUrl === TYPE_URL.endpoint ? edsNames : typeUrl === TYPE_URL.route ? rdsNames : [];
-    if (mode === "delta") call.write(encode({ node, type_url: typeUrl, resource_names_subscribe: names }));
-    else call.write(encode({ node, type_url: typeUrl, resource_names: names }));
+    if (mode === "delta") send(stream, [encode({ node, type_url: typeUrl, resource_names_subscribe: names })]);
+    else send(stream, [encode({ node, type_url: typeUrl, resource_names: names })]);
   }
 }
 
 process.stdin.on("end", () => {
   const usage = process.cpuUsage();
   process.stdout.write(`${JSON.stringify({ cpuSeconds: (usage.user + usage.system) / 1e6 })}\n`);
-  for (const c of clients) c.close();
+  for (const s of sessions) s.destroy();
   process.exit(0);
 });
 process.stdin.resume();

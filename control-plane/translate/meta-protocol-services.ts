@@ -19,8 +19,25 @@ export interface MetaProtocolService {
   serviceEntry: ServiceEntry;
 }
 
-/** One entry per host and MetaProtocol port, sorted by host then port. */
-export function metaProtocolServices(resources: readonly Resource[]): MetaProtocolService[] {
+function byHostThenPort(a: MetaProtocolService, b: MetaProtocolService): number {
+  return a.host === b.host ? a.port.number - b.port.number : a.host < b.host ? -1 : 1;
+}
+
+/**
+ * Per resources array (one translation): every translator asks for the services, and a
+ * thousand-service mesh would sort them a dozen times per change otherwise.
+ */
+const metaCache = new WeakMap<readonly Resource[], readonly MetaProtocolService[]>();
+const routedCache = new WeakMap<readonly Resource[], readonly RoutedService[]>();
+
+/** One entry per host and MetaProtocol port, sorted by host then port (shared: do not modify). */
+export function metaProtocolServices(resources: readonly Resource[]): readonly MetaProtocolService[] {
+  let cached = metaCache.get(resources);
+  if (!cached) metaCache.set(resources, (cached = findMetaProtocolServices(resources)));
+  return cached;
+}
+
+function findMetaProtocolServices(resources: readonly Resource[]): MetaProtocolService[] {
   const out: MetaProtocolService[] = [];
   const seen = new Set<string>();
   for (const r of resources) {
@@ -35,7 +52,7 @@ export function metaProtocolServices(resources: readonly Resource[]): MetaProtoc
       }
     }
   }
-  return out.sort((a, b) => (a.host === b.host ? a.port.number - b.port.number : a.host < b.host ? -1 : 1));
+  return out.sort(byHostThenPort);
 }
 
 const GRPC_PORT_NAME = /^grpc(-.*)?$/i;
@@ -49,8 +66,14 @@ export interface RoutedService extends MetaProtocolService {
   kind: "meta" | "grpc";
 }
 
-/** MetaProtocol and gRPC services together: everything that gets clusters, endpoints and routes. */
-export function routedServices(resources: readonly Resource[]): RoutedService[] {
+/** MetaProtocol and gRPC services together: everything that gets clusters, endpoints and routes (shared: do not modify). */
+export function routedServices(resources: readonly Resource[]): readonly RoutedService[] {
+  let cached = routedCache.get(resources);
+  if (!cached) routedCache.set(resources, (cached = findRoutedServices(resources)));
+  return cached;
+}
+
+function findRoutedServices(resources: readonly Resource[]): RoutedService[] {
   const out: RoutedService[] = metaProtocolServices(resources).map((s) => ({ ...s, kind: "meta" as const }));
   const seen = new Set(out.map((s) => `${s.host}:${s.port.number}`));
   for (const r of resources) {
@@ -64,7 +87,7 @@ export function routedServices(resources: readonly Resource[]): RoutedService[] 
       }
     }
   }
-  return out.sort((a, b) => (a.host === b.host ? a.port.number - b.port.number : a.host < b.host ? -1 : 1));
+  return out.sort(byHostThenPort);
 }
 
 export function outboundClusterName(port: number, subset: string, host: string): string {

@@ -47,10 +47,23 @@ export function headerMatchers(attributes: Record<string, StringMatch> | undefin
  * The port a destination refers to: its own `port.number`, else the port being routed when the
  * destination host serves it, else the destination's first routed port.
  */
+const portsByHost = new WeakMap<readonly RoutedService[], Map<string, number[]>>();
+
+/** Host → its routed ports, once per translation (a route's destinations look them up). */
+function routedPortsByHost(all: readonly RoutedService[]): Map<string, number[]> {
+  let map = portsByHost.get(all);
+  if (!map) {
+    map = new Map();
+    for (const s of all) map.set(s.host, [...(map.get(s.host) ?? []), s.port.number]);
+    portsByHost.set(all, map);
+  }
+  return map;
+}
+
 function destinationPort(d: Destination, svc: RoutedService, all: readonly RoutedService[]): number {
   if (d.port) return d.port.number;
   if (d.host === svc.host) return svc.port.number;
-  const ports = all.filter((s) => s.host === d.host).map((s) => s.port.number);
+  const ports = routedPortsByHost(all).get(d.host) ?? [];
   if (ports.length === 0 || ports.includes(svc.port.number)) return svc.port.number;
   return ports[0]!;
 }

@@ -11,10 +11,9 @@
  * ACK or NACK, when the stream ends, or after `permitTimeoutMs` (a proxy that never answers
  * cannot starve the others).
  */
-import type * as grpc from "@grpc/grpc-js";
 import { TYPE_ORDER, type Snapshot, type SnapshotCache, type TypeUrl } from "./snapshot-cache.ts";
 import type { Subscription } from "./subscription.ts";
-import { nodeNamespace, type Frame, type RequestNode } from "./wire.ts";
+import { frameParts, nodeNamespace, type Frame, type RequestNode } from "./wire.ts";
 import type { XdsStatusTracker } from "./xds-status.ts";
 
 export class PushGate {
@@ -63,24 +62,26 @@ export abstract class AdsStream<Req> {
   private readonly permits = new Map<string, () => void>();
 
   constructor(
-    protected readonly call: grpc.ServerDuplexStream<Req, Frame>,
+    /** Sends one response as its parts; false when the proxy is behind (then `drained` follows). */
+    private readonly writeParts: (parts: readonly Buffer[]) => boolean,
     protected cache: SnapshotCache,
     protected readonly tracker: XdsStatusTracker,
     private readonly anonymousId: string,
     private readonly gate: PushGate,
     /** Picks the cache for the node of the first request (Envoy and meshsim get different ones). */
     private readonly cacheFor?: (node: RequestNode | undefined) => SnapshotCache,
-  ) {
-    call.on("drain", () => {
-      this.congested = false;
-      if (this.dirty) {
-        this.dirty = false;
-        this.pushAll();
-      }
-    });
-  }
+  ) {}
 
   abstract onRequest(req: Req): void;
+
+  /** The proxy has read what was waiting: catch up with the snapshots it missed meanwhile. */
+  drained(): void {
+    this.congested = false;
+    if (this.dirty) {
+      this.dirty = false;
+      this.pushAll();
+    }
+  }
 
   /** Brings every subscribed type up to the current snapshot, in dependency order. */
   pushAll(): void {
@@ -146,7 +147,7 @@ export abstract class AdsStream<Req> {
   }
 
   private write(frame: Frame): void {
-    if (!this.call.write(frame)) this.congested = true;
+    if (!this.writeParts(frameParts(frame))) this.congested = true;
   }
 
   /** Nothing to send: the proxy's configuration of this type is identical to `snapshot`'s. */

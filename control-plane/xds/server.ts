@@ -3,14 +3,14 @@
  * sotw-stream.ts) and DeltaAggregatedResources (incremental, see delta-stream.ts). One stream
  * per proxy carries every resource type. Every snapshot is pushed to every stream at once;
  * streams never wait for each other's ACKs, so a proxy that reconnects, subscribes late, sends
- * garbage or never ACKs does not delay anyone else.
+ * garbage or never ACKs does not delay anyone else. The gRPC transport is grpc-stream-server.ts.
  */
-import * as grpc from "@grpc/grpc-js";
 import { PushGate, type AdsStream } from "./ads-stream.ts";
 import { DeltaStream } from "./delta-stream.ts";
+import { GrpcStatus, startGrpcStreamServer, type CallHandlers, type ServerCall } from "./grpc-stream-server.ts";
 import type { SnapshotCache } from "./snapshot-cache.ts";
 import { SotwStream } from "./sotw-stream.ts";
-import { adsServiceDefinition, type DeltaDiscoveryRequest, type DiscoveryRequest, type Frame, type RequestNode } from "./wire.ts";
+import { DELTA_PATH, requestDecoders, SOTW_PATH, type RequestNode } from "./wire.ts";
 import type { XdsStatusTracker } from "./xds-status.ts";
 import { bindHost } from "../../common/bind-host.ts";
 
@@ -33,64 +33,45 @@ export async function startXdsServer(options: {
   const { cache, tracker } = options;
   const gate = options.gate ?? new PushGate();
   const streams = new Set<AdsStream<unknown>>();
+  const decode = requestDecoders();
   let anonymous = 0;
-  const server = new grpc.Server({ "grpc.max_concurrent_streams": 100_000 });
 
-  const serve = <Req>(call: grpc.ServerDuplexStream<Req, Frame>, stream: AdsStream<Req>) => {
-    streams.add(stream as AdsStream<unknown>);
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      streams.delete(stream as AdsStream<unknown>);
-      stream.closed();
+  /** Connects a call to the stream `make` builds: requests in, responses out, the end both ways. */
+  const serve =
+    <Req>(decodeRequest: (b: Buffer) => Req, make: (write: (parts: readonly Buffer[]) => boolean, anonymousId: string) => AdsStream<Req>) =>
+    (call: ServerCall): CallHandlers => {
+      anonymous += 1;
+      const stream = make((parts) => call.write(parts), `anonymous-${anonymous}`);
+      streams.add(stream as AdsStream<unknown>);
+      return {
+        // A request the stream cannot make sense of ends that stream only (INVALID_ARGUMENT).
+        message: (bytes) => stream.onRequest(decodeRequest(bytes)),
+        halfClosed: () => call.end(GrpcStatus.OK),
+        drained: () => stream.drained(),
+        closed: () => {
+          streams.delete(stream as AdsStream<unknown>);
+          stream.closed();
+        },
+      };
     };
-    call.on("data", (req: Req) => {
-      try {
-        stream.onRequest(req);
-      } catch (err) {
-        // A request the stream cannot make sense of ends that stream only.
-        call.destroy(err as Error);
-        finish();
-      }
-    });
-    call.on("end", () => {
-      finish();
-      call.end();
-    });
-    call.on("error", finish);
-    call.on("cancelled", finish);
-    call.on("close", finish);
-  };
 
-  server.addService(adsServiceDefinition(), {
-    StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Frame>) => {
-      anonymous += 1;
-      serve(call, new SotwStream(call, cache, tracker, `anonymous-${anonymous}`, gate, options.cacheFor));
-    },
-    DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Frame>) => {
-      anonymous += 1;
-      serve(call, new DeltaStream(call, cache, tracker, `anonymous-${anonymous}`, gate, options.cacheFor));
+  const grpc = await startGrpcStreamServer({
+    host: bindHost(),
+    port: options.port,
+    methods: {
+      [SOTW_PATH]: serve(decode.sotw, (write, id) => new SotwStream(write, cache, tracker, id, gate, options.cacheFor)),
+      [DELTA_PATH]: serve(decode.delta, (write, id) => new DeltaStream(write, cache, tracker, id, gate, options.cacheFor)),
     },
   });
   const unsubscribe = cache.onSnapshot(() => {
     for (const s of streams) s.pushAll();
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${bindHost()}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
-  });
   return {
-    port,
+    port: grpc.port,
     streams: () => streams.size,
-    close: () =>
-      new Promise<void>((resolve) => {
-        unsubscribe();
-        server.tryShutdown(() => resolve());
-        // Open streams (a client that never hangs up) would keep a graceful shutdown waiting forever.
-        setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 200).unref();
-      }),
+    close: () => {
+      unsubscribe();
+      return grpc.close();
+    },
   };
 }

@@ -7,6 +7,7 @@
  * proxy does not have yet.
  */
 import { createHash } from "node:crypto";
+import { plainEqual } from "../../common/plain-equal.ts";
 import { encodeAny, ENVOY_NATIVE_TYPE_URL, TYPE_URL, type AnyMessage } from "../../common/envoy-protos.ts";
 import type { EnvoyResources } from "../translate/envoy-types.ts";
 
@@ -57,7 +58,8 @@ export function hostOfResource(typeUrl: TypeUrl, name: string): string | undefin
 }
 
 interface Cached {
-  json: string;
+  /** The translated resource this entry was encoded from (compared with the next translation's). */
+  item: object;
   entry: SnapshotEntry;
 }
 
@@ -106,12 +108,11 @@ export class SnapshotCache {
       const changedNames = new Set<string>();
       for (const item of items) {
         const name = nameOf(item);
-        const json = JSON.stringify(item);
         let cached = old.get(name);
-        if (!cached || cached.json !== json) {
+        if (!cached || !plainEqual(cached.item, item)) {
           const any = encodeAny(typeUrl, item);
           const digest = createHash("sha1").update(any.value).digest("base64url").slice(0, 16);
-          cached = { json, entry: { name, any, version: digest, host: hostOfResource(typeUrl, name), grpcOnly: grpcOnly(item) } };
+          cached = { item, entry: { name, any, version: digest, host: hostOfResource(typeUrl, name), grpcOnly: grpcOnly(item) } };
           changedNames.add(name);
         } else if (visibilityChanged) changedNames.add(name);
         next.set(name, cached);

@@ -1,26 +1,52 @@
 import { describe, expect, it } from "vitest";
 import { envoyRoot, TYPE_URL } from "../../common/envoy-protos.ts";
-import { encodeSotwBody, frameSerializer } from "./wire.ts";
+import { decodeNames, encodeSotwBody, frameParts, requestDecoders } from "./wire.ts";
 
-const Response = envoyRoot().lookupType("envoy.service.discovery.v3.DiscoveryResponse");
+const root = envoyRoot();
+const Response = root.lookupType("envoy.service.discovery.v3.DiscoveryResponse");
+const Request = root.lookupType("envoy.service.discovery.v3.DiscoveryRequest");
 const decode = (b: Buffer) => Response.toObject(Response.decode(b)) as { version_info: string; type_url: string; nonce: string; resources?: unknown[] };
 
-describe("frameSerializer", () => {
-  it("appends the nonce to a shared body, short or long, growing its buffer as needed", () => {
-    const serialize = frameSerializer();
+describe("frameParts", () => {
+  it("appends the nonce to a shared body without touching it, for short and long nonces", () => {
     const small = encodeSotwBody("7", TYPE_URL.cluster, []);
     const large = encodeSotwBody(
       "8",
       TYPE_URL.route,
       Array.from({ length: 2000 }, () => ({ type_url: TYPE_URL.route, value: Buffer.alloc(64, 1) })),
     );
-    expect(decode(serialize({ body: small, nonce: "1" }))).toMatchObject({ version_info: "7", type_url: TYPE_URL.cluster, nonce: "1" });
-    // A nonce longer than 127 bytes takes a two-byte length; a body larger than the buffer grows it.
+    const smallCopy = Buffer.from(small);
+    const parts = frameParts({ body: small, nonce: "1" });
+    expect(parts[0]).toBe(small);
+    expect(decode(Buffer.concat(parts))).toMatchObject({ version_info: "7", type_url: TYPE_URL.cluster, nonce: "1" });
+    // A nonce longer than 127 bytes takes a two-byte length.
     const longNonce = "n".repeat(300);
-    const decoded = decode(serialize({ body: large, nonce: longNonce }));
+    const decoded = decode(Buffer.concat(frameParts({ body: large, nonce: longNonce })));
     expect(decoded).toMatchObject({ version_info: "8", type_url: TYPE_URL.route, nonce: longNonce });
     expect(decoded.resources).toHaveLength(2000);
-    // The buffer is reused: the next frame is complete on its own, with nothing of the previous one.
-    expect(decode(serialize({ body: small, nonce: "2" }))).toMatchObject({ version_info: "7", nonce: "2" });
+    expect(small.equals(smallCopy)).toBe(true);
+  });
+});
+
+describe("state-of-the-world request decoder", () => {
+  const { sotw } = requestDecoders();
+  const names = Array.from({ length: 3000 }, (_, i) => `outbound|9090|v${i % 3}|svc-${i}.bench.svc.cluster.local${"x".repeat(i % 150)}`);
+
+  it("reads every field around a long run of names and keeps the names as raw bytes", () => {
+    const bytes = Buffer.from(
+      Request.encode(
+        Request.fromObject({ version_info: "3", node: { id: "p-1" }, resource_names: names, type_url: TYPE_URL.endpoint, response_nonce: "9", error_detail: { code: 3, message: "bad" } }),
+      ).finish(),
+    );
+    const req = sotw(bytes);
+    expect(req).toMatchObject({ version_info: "3", node: { id: "p-1" }, type_url: TYPE_URL.endpoint, response_nonce: "9", error_detail: { code: 3, message: "bad" } });
+    expect(decodeNames(req.names_raw)).toEqual(names);
+  });
+
+  it("refuses a request whose names run past its end", () => {
+    const bytes = Buffer.from(Request.encode(Request.fromObject({ resource_names: names.slice(0, 3), type_url: TYPE_URL.endpoint })).finish());
+    // Cut inside the third name: its length says more bytes follow than there are.
+    const cut = bytes.subarray(0, bytes.indexOf("svc-2") + 3);
+    expect(() => sotw(cut)).toThrow(/truncated resource_names/);
   });
 });

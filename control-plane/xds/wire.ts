@@ -1,11 +1,10 @@
 /**
- * The ADS service definition (both the state-of-the-world and the incremental method) and
- * hand-written encoders for the responses. Responses are built from the snapshot's already
- * encoded Any bytes, so a resource is serialised once per version however many proxies get it;
- * a full-state body is shared by every proxy with the same view and only the nonce is appended
- * per proxy.
+ * The ADS wire: the method paths, request decoders (both the state-of-the-world and the
+ * incremental method) and hand-written encoders for the responses. Responses are built from the
+ * snapshot's already encoded Any bytes, so a resource is serialised once per version however
+ * many proxies get it; a full-state body is shared by every proxy with the same view, and a
+ * response goes out as that body plus a few bytes of nonce, never joined into one buffer.
  */
-import type * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 import { envoyRoot, fromStruct, TO_OBJECT_OPTIONS, type AnyMessage } from "../../common/envoy-protos.ts";
 
@@ -64,35 +63,26 @@ export interface Frame {
   nonce: string;
 }
 
-function isFrame(m: object): m is Frame {
-  return "body" in m && Buffer.isBuffer(m.body) && "nonce" in m && typeof m.nonce === "string";
+/** The nonce as DiscoveryResponse field 5 (a length-delimited string). */
+export function nonceField(nonce: string): Buffer {
+  const nonceLength = Buffer.byteLength(nonce);
+  const out = Buffer.allocUnsafe(1 + varintLength(nonceLength) + nonceLength);
+  let pos = 0;
+  out[pos++] = 42; // field 5, length-delimited
+  for (let n = nonceLength; ; n >>>= 7) {
+    if (n < 0x80) {
+      out[pos++] = n;
+      break;
+    }
+    out[pos++] = (n & 0x7f) | 0x80;
+  }
+  out.write(nonce, pos, "utf8");
+  return out;
 }
 
-/**
- * Serialises a frame (its body, then the nonce as field 5) into one buffer reused for every
- * response. gRPC copies a serialised message into its own frame at once and keeps nothing, so
- * a fresh copy per response would only be garbage: two thousand proxies connecting at once each
- * get the megabytes of the full configuration, and every such copy brings a full collection closer.
- */
-export function frameSerializer(): (frame: Frame) => Buffer {
-  let scratch = Buffer.allocUnsafe(64 * 1024);
-  return ({ body, nonce }) => {
-    const nonceLength = Buffer.byteLength(nonce);
-    const size = body.length + 1 + varintLength(nonceLength) + nonceLength;
-    if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
-    body.copy(scratch, 0);
-    let pos = body.length;
-    scratch[pos++] = 42; // field 5, length-delimited
-    for (let n = nonceLength; ; n >>>= 7) {
-      if (n < 0x80) {
-        scratch[pos++] = n;
-        break;
-      }
-      scratch[pos++] = (n & 0x7f) | 0x80;
-    }
-    scratch.write(nonce, pos, "utf8");
-    return scratch.subarray(0, size);
-  };
+/** A frame as the parts of one message: the shared body, untouched, then this stream's nonce. */
+export function frameParts(frame: Frame): Buffer[] {
+  return [frame.body, nonceField(frame.nonce)];
 }
 
 function varintLength(n: number): number {
@@ -104,7 +94,7 @@ function varintLength(n: number): number {
   return length;
 }
 
-/** DeltaDiscoveryResponse without its nonce (field 5, added by `frameSerializer`). */
+/** DeltaDiscoveryResponse without its nonce (field 5, added by `frameParts`). */
 export function encodeDeltaBody(systemVersion: string, typeUrl: string, resources: ReadonlyArray<{ name: string; version: string; any: AnyMessage }>, removed: readonly string[]): Buffer {
   const w = protobuf.Writer.create();
   w.uint32(10).string(systemVersion);
@@ -134,10 +124,30 @@ export function decodeNames(raw: Buffer | undefined): string[] {
 }
 
 /**
+ * The end of the run of resource_names fields starting at `pos`, skipped by hand: an ACK
+ * repeats every name the proxy holds (thousands), and this is the hot loop of reading ACKs.
+ */
+function skipNames(b: Buffer, pos: number): number {
+  while (pos < b.length && b[pos] === 26) {
+    pos += 1;
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = b[pos++];
+      if (byte === undefined || shift > 28) throw new Error("truncated resource_names");
+      length += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+    }
+    pos += length;
+  }
+  if (pos > b.length) throw new Error("truncated resource_names");
+  return pos;
+}
+
+/**
  * A DiscoveryRequest read field by field. resource_names (an Envoy ACK repeats thousands of
  * them) is kept as the raw bytes it arrived in; the node is decoded with the full message type.
  */
-function decodeSotwRequest(b: Buffer, Node: protobuf.Type, Status: protobuf.Type): DiscoveryRequest {
+function decodeSotwRequestWith(b: Buffer, Node: protobuf.Type, Status: protobuf.Type): DiscoveryRequest {
   const r = protobuf.Reader.create(b);
   const out: DiscoveryRequest = {};
   let namesStart = -1;
@@ -154,7 +164,7 @@ function decodeSotwRequest(b: Buffer, Node: protobuf.Type, Status: protobuf.Type
         break;
       case 3:
         if (namesStart < 0) namesStart = start;
-        r.skipType(tag & 7);
+        r.pos = skipNames(b, start);
         namesEnd = r.pos;
         break;
       case 4:
@@ -174,35 +184,14 @@ function decodeSotwRequest(b: Buffer, Node: protobuf.Type, Status: protobuf.Type
   return out;
 }
 
-export function adsServiceDefinition(): grpc.ServiceDefinition {
+/** Request decoders for both ADS methods, built once (the message types are looked up here). */
+export function requestDecoders(): { sotw: (b: Buffer) => DiscoveryRequest; delta: (b: Buffer) => DeltaDiscoveryRequest } {
   const root = envoyRoot();
-  const Request = root.lookupType("envoy.service.discovery.v3.DiscoveryRequest");
-  const Response = root.lookupType("envoy.service.discovery.v3.DiscoveryResponse");
   const DeltaRequest = root.lookupType("envoy.service.discovery.v3.DeltaDiscoveryRequest");
-  const DeltaResponse = root.lookupType("envoy.service.discovery.v3.DeltaDiscoveryResponse");
   const Node = root.lookupType("envoy.config.core.v3.Node");
   const Status = root.lookupType("google.rpc.Status");
-  const serializer = (type: protobuf.Type) => (m: Buffer | object) => (Buffer.isBuffer(m) ? m : Buffer.from(type.encode(type.fromObject(m)).finish()));
-  const frames = frameSerializer();
-  const responseSerializer = (type: protobuf.Type) => (m: Buffer | Frame | object) => (!Buffer.isBuffer(m) && isFrame(m) ? frames(m) : serializer(type)(m));
   return {
-    StreamAggregatedResources: {
-      path: SOTW_PATH,
-      requestStream: true,
-      responseStream: true,
-      requestSerialize: serializer(Request),
-      requestDeserialize: (b: Buffer) => decodeSotwRequest(b, Node, Status),
-      responseSerialize: responseSerializer(Response),
-      responseDeserialize: (b: Buffer) => Response.toObject(Response.decode(b), TO_OBJECT_OPTIONS),
-    },
-    DeltaAggregatedResources: {
-      path: DELTA_PATH,
-      requestStream: true,
-      responseStream: true,
-      requestSerialize: serializer(DeltaRequest),
-      requestDeserialize: (b: Buffer) => DeltaRequest.toObject(DeltaRequest.decode(b), { ...TO_OBJECT_OPTIONS, objects: true }) as DeltaDiscoveryRequest,
-      responseSerialize: responseSerializer(DeltaResponse),
-      responseDeserialize: (b: Buffer) => DeltaResponse.toObject(DeltaResponse.decode(b), TO_OBJECT_OPTIONS),
-    },
+    sotw: (b) => decodeSotwRequestWith(b, Node, Status),
+    delta: (b) => DeltaRequest.toObject(DeltaRequest.decode(b), { ...TO_OBJECT_OPTIONS, objects: true }) as DeltaDiscoveryRequest,
   };
 }
