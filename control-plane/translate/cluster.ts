@@ -7,6 +7,7 @@ import type { Resource } from "../resources/kinds.ts";
 import { duration, type EnvoyCluster } from "./envoy-types.ts";
 import { outboundClusterName, routedServices } from "./meta-protocol-services.ts";
 import { indexOf } from "./index-cache.ts";
+import { perService } from "./service-memo.ts";
 import { destinationRuleFor, effectivePolicy } from "./traffic-policy.ts";
 
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
@@ -59,8 +60,11 @@ function edsCluster(resources: readonly Resource[], host: string, port: number, 
 export function translateClusters(resources: readonly Resource[]): EnvoyCluster[] {
   const out: EnvoyCluster[] = [];
   for (const svc of routedServices(resources)) {
-    out.push(edsCluster(resources, svc.host, svc.port.number, undefined));
-    for (const subset of subsetsFor(resources, svc.host)) out.push(edsCluster(resources, svc.host, svc.port.number, subset));
+    const clusters = perService(resources, svc, "clusters", () => [
+      edsCluster(resources, svc.host, svc.port.number, undefined),
+      ...subsetsFor(resources, svc.host).map((subset) => edsCluster(resources, svc.host, svc.port.number, subset)),
+    ]);
+    out.push(...clusters);
   }
   return out;
 }

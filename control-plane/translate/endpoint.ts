@@ -4,6 +4,7 @@ import type { WorkloadEntry } from "../resources/service-entry.ts";
 import { subsetsFor } from "./cluster.ts";
 import type { EnvoyClusterLoadAssignment } from "./envoy-types.ts";
 import { outboundClusterName, routedServices, type RoutedService } from "./meta-protocol-services.ts";
+import { perService } from "./service-memo.ts";
 
 export function matchesLabels(endpoint: WorkloadEntry, labels: Record<string, string>): boolean {
   return Object.entries(labels).every(([k, v]) => endpoint.labels[k] === v);
@@ -52,10 +53,11 @@ function assignment(name: string, svc: RoutedService, labels: Record<string, str
 export function translateEndpoints(resources: readonly Resource[]): EnvoyClusterLoadAssignment[] {
   const out: EnvoyClusterLoadAssignment[] = [];
   for (const svc of routedServices(resources)) {
-    out.push(assignment(outboundClusterName(svc.port.number, "", svc.host), svc, {}));
-    for (const subset of subsetsFor(resources, svc.host)) {
-      out.push(assignment(outboundClusterName(svc.port.number, subset.name, svc.host), svc, subset.labels));
-    }
+    const assignments = perService(resources, svc, "endpoints", () => [
+      assignment(outboundClusterName(svc.port.number, "", svc.host), svc, {}),
+      ...subsetsFor(resources, svc.host).map((subset) => assignment(outboundClusterName(svc.port.number, subset.name, svc.host), svc, subset.labels)),
+    ]);
+    out.push(...assignments);
   }
   return out;
 }

@@ -13,7 +13,8 @@ import { accessLogFor, tracingFor } from "./telemetry.ts";
 import { authorizationFor } from "./authorization.ts";
 import { indexOf } from "./index-cache.ts";
 import { durationString, META_FILTER, META_PROTOCOL_PROXY_FILTER, META_PROTOCOL_PROXY_TYPE_URL, TYPED_STRUCT_TYPE_URL, type EnvoyListener } from "./envoy-types.ts";
-import { metaProtocolServices, routeConfigName, routedServices, type RoutedService } from "./meta-protocol-services.ts";
+import { routeConfigName, routedServices, type RoutedService } from "./meta-protocol-services.ts";
+import { perService } from "./service-memo.ts";
 import { headerMatchers, HTTP_FAULT_FILTER, routersByHost } from "./route.ts";
 
 const HCM_TYPE = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
@@ -123,9 +124,11 @@ function grpcListener(svc: RoutedService): EnvoyListener {
 }
 
 export function translateListeners(resources: readonly Resource[]): EnvoyListener[] {
-  const meta = metaProtocolServices(resources).map((svc) => metaListener(resources, { ...svc, kind: "meta" }));
+  const meta = routedServices(resources)
+    .filter((s) => s.kind === "meta")
+    .map((svc) => perService(resources, svc, "listener", () => metaListener(resources, svc)));
   const grpc = routedServices(resources)
     .filter((s) => s.kind === "grpc")
-    .map(grpcListener);
+    .map((svc) => perService(resources, svc, "listener", () => grpcListener(svc)));
   return [...meta, ...grpc];
 }

@@ -14,6 +14,7 @@ import type { RoutePolicy } from "../resources/route-policy.ts";
 import { duration, MESHSIM_METADATA, type EnvoyHeaderMatcher, type EnvoyRoute, type EnvoyRouteAction, type EnvoyRouteConfiguration, type TypedAny } from "./envoy-types.ts";
 import { indexOf } from "./index-cache.ts";
 import { outboundClusterName, routeConfigName, routedServices, type RoutedService } from "./meta-protocol-services.ts";
+import { perService } from "./service-memo.ts";
 import { hashKeyFor } from "./traffic-policy.ts";
 
 export const HTTP_FAULT_FILTER = "envoy.filters.http.fault";
@@ -159,8 +160,10 @@ export function routersByHost(resources: readonly Resource[]): Map<string, MetaR
 export function translateRoutes(resources: readonly Resource[]): EnvoyRouteConfiguration[] {
   const all = routedServices(resources);
   const routers = routersByHost(resources);
-  return all.map((svc) => {
-    const name = routeConfigName(svc.host, svc.port.number);
-    return { name, virtual_hosts: [{ name, domains: ["*"], routes: routesFor(resources, routers.get(svc.host), svc, all) }] };
-  });
+  return all.map((svc) =>
+    perService(resources, svc, "route", () => {
+      const name = routeConfigName(svc.host, svc.port.number);
+      return { name, virtual_hosts: [{ name, domains: ["*"], routes: routesFor(resources, routers.get(svc.host), svc, all) }] };
+    }),
+  );
 }
