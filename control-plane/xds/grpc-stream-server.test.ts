@@ -136,6 +136,17 @@ describe("gRPC stream server", () => {
     }
   }, 15_000);
 
+  it("holds senders back past its inbound budget, and every call still completes", async () => {
+    const { port } = await start([], { inboundBudgetBytes: 100_000 });
+    const c = client(port, { "grpc.max_receive_message_length": -1 });
+    // Twenty calls each send a 300 kB message at once, interleaved on one connection: assembled
+    // together they would hold 6 MB; within the budget, one at a time.
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => exchange(c, ECHO, [Buffer.alloc(300_000, i)])));
+    expect(replies.map((r) => r.replies[0]?.length)).toEqual(Array(20).fill(300_005));
+    expect(server!.peakInboundBytes()).toBeLessThanOrEqual(300_000);
+    expect(server!.peakInboundBytes()).toBeGreaterThan(0);
+  });
+
   it("answers a request that is not gRPC with HTTP 415, and honours grpc-timeout", async () => {
     const { port } = await start();
     const session = http2.connect(`http://127.0.0.1:${port}`);

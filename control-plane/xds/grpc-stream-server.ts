@@ -63,24 +63,28 @@ export interface GrpcStreamServerOptions {
   methods: Readonly<Record<string, MethodHandler>>;
   /** The largest request message accepted (default 16 MiB). */
   maxMessageBytes?: number;
+  /** Bytes of request messages received in part, across calls, before calls wait (default 64 MiB; see InboundBudget). */
+  inboundBudgetBytes?: number;
   keepaliveMs?: number;
   keepaliveTimeoutMs?: number;
 }
 
 export interface GrpcStreamServer {
   port: number;
+  /** The most bytes of partly received request messages held at once (see InboundBudget). */
+  peakInboundBytes(): number;
   /** Ends every call with UNAVAILABLE, closes every connection and stops listening. */
   close(): Promise<void>;
 }
 
 const PREFIX_BYTES = 5;
 /**
- * The receive window per stream: an Envoy ACK repeats every name it holds (a hundred kilobytes
- * and more). The connection keeps HTTP/2's default window: raising it with setLocalWindowSize
- * stalled grpc-js clients that raise their own (grpc-node.flow_control_window) with many calls
- * per connection: they sent one message per call and then nothing.
+ * Receive windows stay at HTTP/2's defaults (64 KiB per stream and per connection): a call paused
+ * for the inbound budget then holds at most that much, and raising the connection window with
+ * setLocalWindowSize stalled grpc-js clients that raise their own (grpc-node.flow_control_window)
+ * with many calls per connection: they sent one message per call and then nothing.
  */
-const STREAM_WINDOW = 1024 * 1024;
+const DEFAULT_INBOUND_BUDGET = 64 * 1024 * 1024;
 
 /** gRPC's percent-encoding for grpc-message: printable ASCII except '%' stays as it is. */
 function encodeGrpcMessage(message: string): string {
@@ -97,51 +101,146 @@ export function grpcTimeoutMs(value: string | undefined): number | undefined {
   return Number(m[1]) * scale;
 }
 
-/** Splits a byte stream into gRPC messages (a flag byte, a 4-byte length, the message). */
-class MessageReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+/**
+ * The bytes of request messages received in part, across every call. Two thousand proxies
+ * connecting at once each send a first request of hundreds of kilobytes (Envoy names every
+ * resource it wants), interleaved on their connections; assembling them all at once took
+ * hundreds of megabytes. Past `limit`, a call that starts another large message waits (its
+ * stream paused, so HTTP/2 flow control holds the sender) until messages being assembled are
+ * complete. Calls in the middle of a message are never paused, so the budget always frees up.
+ */
+export class InboundBudget {
+  private used = 0;
+  private readonly waiting: Array<{ bytes: number; start: () => void }> = [];
 
-  constructor(private readonly maxMessageBytes: number) {}
+  constructor(readonly limit: number) {}
+
+  /** The most bytes ever held at once. */
+  peak = 0;
+
+  /** Takes `bytes` if they fit and nobody waits before. */
+  tryTake(bytes: number): boolean {
+    if (this.waiting.length > 0 || !this.fits(bytes)) return false;
+    this.hold(bytes);
+    return true;
+  }
+
+  /** Queues `start`, called once `bytes` are taken for it. */
+  wait(bytes: number, start: () => void): void {
+    this.waiting.push({ bytes, start });
+  }
+
+  give(bytes: number): void {
+    this.used -= bytes;
+    while (this.waiting.length > 0 && this.fits(this.waiting[0]!.bytes)) {
+      const next = this.waiting.shift()!;
+      this.hold(next.bytes);
+      next.start();
+    }
+  }
+
+  /** Drops a queued `start` (its call ended while waiting). */
+  cancel(start: () => void): void {
+    const i = this.waiting.findIndex((w) => w.start === start);
+    if (i >= 0) this.waiting.splice(i, 1);
+  }
+
+  private hold(bytes: number): void {
+    this.used += bytes;
+    this.peak = Math.max(this.peak, this.used);
+  }
+
+  /** One message always fits when nothing is held, however large: progress is never blocked. */
+  private fits(bytes: number): boolean {
+    return this.used === 0 || this.used + bytes <= this.limit;
+  }
+}
+
+/**
+ * Splits a byte stream into gRPC messages (a flag byte, a 4-byte length, the message). A message
+ * inside one chunk is a view of it; one spread over chunks is copied, as it arrives, into a
+ * buffer of its exact size, taken from the inbound budget (holding on to the chunks instead would
+ * pin HTTP/2's read buffers).
+ */
+class MessageReader {
+  private readonly head = Buffer.alloc(PREFIX_BYTES);
+  private headFill = 0;
+  /** The message being assembled, once its length is known and it spans chunks. */
+  private body: Buffer | undefined;
+  private bodyFill = 0;
+  /** While waiting for the budget: what starts the message once it fits. */
+  private waiting: (() => void) | undefined;
+
+  constructor(
+    private readonly maxMessageBytes: number,
+    private readonly budget: InboundBudget,
+    /** Stops and restarts the flow of chunks (the stream's pause and resume). */
+    private readonly flow: { pause(): void; resume(): void },
+  ) {}
 
   /** Adds `chunk` and returns the messages now complete, with their compressed flag. */
   push(chunk: Buffer): Array<{ compressed: boolean; bytes: Buffer }> {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
     const out: Array<{ compressed: boolean; bytes: Buffer }> = [];
-    while (this.buffered >= PREFIX_BYTES) {
-      const head = this.peek(PREFIX_BYTES);
-      const length = head.readUInt32BE(1);
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (this.body) {
+        const n = Math.min(this.body.length - this.bodyFill, chunk.length - pos);
+        chunk.copy(this.body, this.bodyFill, pos, pos + n);
+        this.bodyFill += n;
+        pos += n;
+        if (this.bodyFill === this.body.length) this.complete(out);
+        continue;
+      }
+      const n = Math.min(PREFIX_BYTES - this.headFill, chunk.length - pos);
+      chunk.copy(this.head, this.headFill, pos, pos + n);
+      this.headFill += n;
+      pos += n;
+      if (this.headFill < PREFIX_BYTES) break;
+      const length = this.head.readUInt32BE(1);
       if (length > this.maxMessageBytes) throw new MessageTooLarge(length, this.maxMessageBytes);
-      if (this.buffered < PREFIX_BYTES + length) break;
-      this.take(PREFIX_BYTES);
-      out.push({ compressed: head[0] === 1, bytes: this.take(length) });
+      if (chunk.length - pos >= length) {
+        out.push({ compressed: this.head[0] === 1, bytes: chunk.subarray(pos, pos + length) });
+        pos += length;
+        this.headFill = 0;
+        continue;
+      }
+      if (this.budget.tryTake(length)) {
+        this.body = Buffer.allocUnsafe(length);
+        this.bodyFill = chunk.copy(this.body, 0, pos);
+        pos = chunk.length;
+        continue;
+      }
+      // Over budget: keep what arrived of this message (a copy: the chunk may be a view of a
+      // larger read buffer) and hold the sender until the budget lets the message start.
+      const early = Buffer.from(chunk.subarray(pos));
+      const start = () => {
+        this.waiting = undefined;
+        this.body = Buffer.allocUnsafe(length);
+        this.bodyFill = early.copy(this.body, 0);
+        this.flow.resume();
+      };
+      this.waiting = start;
+      this.budget.wait(length, start);
+      this.flow.pause();
+      break;
     }
     return out;
   }
 
-  /** The first `n` buffered bytes, without consuming them. */
-  private peek(n: number): Buffer {
-    const first = this.chunks[0]!;
-    return first.length >= n ? first.subarray(0, n) : Buffer.concat(this.chunks).subarray(0, n);
+  /** Gives back what the reader holds (its call ended). */
+  close(): void {
+    if (this.body) this.budget.give(this.body.length);
+    if (this.waiting) this.budget.cancel(this.waiting);
+    this.body = undefined;
+    this.waiting = undefined;
   }
 
-  /** Consumes `n` bytes: a view of one chunk when they lie in it, else one copy. */
-  private take(n: number): Buffer {
-    if (n === 0) return Buffer.alloc(0);
-    this.buffered -= n;
-    const first = this.chunks[0]!;
-    if (first.length > n) {
-      this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    if (first.length === n) {
-      this.chunks.shift();
-      return first;
-    }
-    const joined = Buffer.concat(this.chunks);
-    this.chunks = joined.length > n ? [joined.subarray(n)] : [];
-    return joined.subarray(0, n);
+  private complete(out: Array<{ compressed: boolean; bytes: Buffer }>): void {
+    const body = this.body!;
+    this.body = undefined;
+    this.headFill = 0;
+    out.push({ compressed: this.head[0] === 1, bytes: body });
+    this.budget.give(body.length);
   }
 }
 
@@ -213,12 +312,13 @@ function trailersOnly(stream: http2.ServerHttp2Stream, code: number, message: st
 
 export async function startGrpcStreamServer(options: GrpcStreamServerOptions): Promise<GrpcStreamServer> {
   const maxMessageBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
+  const budget = new InboundBudget(options.inboundBudgetBytes ?? DEFAULT_INBOUND_BUDGET);
   const keepaliveMs = options.keepaliveMs ?? 30_000;
   const keepaliveTimeoutMs = options.keepaliveTimeoutMs ?? 10_000;
   const calls = new Set<Http2Call>();
   const sessions = new Set<http2.ServerHttp2Session>();
   const server = http2.createServer({
-    settings: { maxConcurrentStreams: 100_000, initialWindowSize: STREAM_WINDOW },
+    settings: { maxConcurrentStreams: 100_000 },
     // In megabytes. Outgoing data waits in the session; how much of it there may be is bounded by
     // the xDS server's push gate and back-pressure, not by this (Node's default of 10 refuses
     // new streams while a few full configurations are on their way).
@@ -262,7 +362,7 @@ export async function startGrpcStreamServer(options: GrpcStreamServerOptions): P
     const timeoutMs = grpcTimeoutMs(headers["grpc-timeout"] as string | undefined);
     if (timeoutMs !== undefined) call.deadline(timeoutMs);
     const handlers = method(call);
-    const reader = new MessageReader(maxMessageBytes);
+    const reader = new MessageReader(maxMessageBytes, budget, { pause: () => stream.pause(), resume: () => stream.resume() });
     const encoding = headers["grpc-encoding"] as string | undefined;
     // After a call ends in error its remaining input is read and dropped: a stream left unread
     // would hold the connection's receive window, and with it every other call on the connection.
@@ -292,6 +392,7 @@ export async function startGrpcStreamServer(options: GrpcStreamServerOptions): P
     stream.on("end", () => handlers.halfClosed());
     stream.on("drain", () => handlers.drained());
     stream.once("close", () => {
+      reader.close();
       calls.delete(call);
       call.end(); // clears the deadline; the stream is gone, so nothing is sent
       handlers.closed();
@@ -309,6 +410,7 @@ export async function startGrpcStreamServer(options: GrpcStreamServerOptions): P
 
   return {
     port,
+    peakInboundBytes: () => budget.peak,
     close: () =>
       new Promise<void>((resolve) => {
         for (const call of calls) call.end(GrpcStatus.UNAVAILABLE, "the control plane is shutting down");
