@@ -10,6 +10,7 @@
  * Environment: BENCH_SERVICES (default 1000), BENCH_PROXIES (default 2000), BENCH_MODE
  * (sotw | delta, default sotw; the baseline speaks sotw only), BENCH_CHANGES (default 5),
  * BENCH_ROUNDS (rounds per server, default 2), BENCH_CLIENT_PROCESSES (default 1),
+ * BENCH_STREAMS_PER_CONNECTION (default 1, one connection per proxy as sidecars have),
  * BENCH_DEBOUNCE_MS (default 10), BENCH_MAX_INFLIGHT (large responses in flight, default 16),
  * BENCH_SERVERS (default "meshsim,go"), BENCH_MAX_SERVER_RSS_MIB (a server growing past it is stopped
  * and its round reported as failed, default 8192: go-control-plane marshals the whole
@@ -303,6 +304,7 @@ async function main(): Promise<void> {
     debounceMs,
     maxInflight,
     clientProcesses,
+    streamsPerConnection: Number(process.env.BENCH_STREAMS_PER_CONNECTION ?? 1),
     loadAverageBefore: loadBefore,
     loadAverageAfter: loadAfter,
     baselineSkipped: skipped,

@@ -5,7 +5,7 @@
  * decoded beyond their envelope), and ACKs every response at once, repeating its names as Envoy
  * does.
  *
- * The clients speak gRPC over node:http2 themselves (a hundred streams per connection): the
+ * The clients speak gRPC over node:http2 themselves (one connection per proxy by default): the
  * benchmark measures servers, and grpc-js's per-message copies and buffering made this process,
  * which shares the machine's cores with the server, the slowest part of the measurement.
  *
@@ -24,7 +24,8 @@ const [portArg, countArg, servicesArg, mode = "sotw", prefix = "proxy"] = proces
 const port = Number(portArg);
 const count = Number(countArg);
 const services = Number(servicesArg);
-const STREAMS_PER_CONNECTION = 100;
+/** BENCH_STREAMS_PER_CONNECTION: 1 (the default) is what sidecars do, one connection each. */
+const STREAMS_PER_CONNECTION = Number(process.env.BENCH_STREAMS_PER_CONNECTION ?? 1);
 /**
  * The HTTP/2 receive window per stream: Envoy's default for its xDS connection
  * (initial_stream_window_size, 256 MiB). With HTTP/2's default 64 KiB a full configuration

@@ -79,7 +79,7 @@ describe("resource validation", () => {
 
   it("reports a subset when no DestinationRule exists for the host", () => {
     const { resources } = parseResources(
-      readFileSync(testdata("invalid-meta-router.yaml"), "utf8").split("---")[0] + "---" + readFileSync(testdata("invalid-meta-router.yaml"), "utf8").split("---")[2]!,
+      `${readFileSync(testdata("invalid-meta-router.yaml"), "utf8").split("---")[0]}---${readFileSync(testdata("invalid-meta-router.yaml"), "utf8").split("---")[2]!}`,
       "x.yaml",
     );
     const problems = validateResources(resources);

@@ -3,7 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as http2 from "node:http2";
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { grpcTimeoutMs, startGrpcStreamServer, type CallHandlers, type GrpcStreamServer, type MethodHandler, type ServerCall } from "./grpc-stream-server.ts";
+import { BufferPool, grpcTimeoutMs, startGrpcStreamServer, type CallHandlers, type GrpcStreamServer, type MethodHandler, type ServerCall } from "./grpc-stream-server.ts";
 
 const ECHO = "/test.Echo/Stream";
 const FAILING = "/test.Echo/Failing";
@@ -20,7 +20,8 @@ afterEach(async () => {
 /** Answers each message with two parts: "echo:" and the message; records how calls end. */
 function echo(events: string[]): MethodHandler {
   return (call: ServerCall): CallHandlers => ({
-    message: (bytes) => void call.write([Buffer.from("echo:"), bytes]),
+    // The request buffer is reused once this returns: the reply gets a copy.
+    message: (bytes) => void call.write([Buffer.from("echo:"), Buffer.from(bytes)]),
     halfClosed: () => call.end(),
     drained: () => events.push("drained"),
     closed: () => events.push("closed"),
@@ -199,6 +200,25 @@ describe("gRPC stream server", () => {
     expect(err.code).toBe(grpc.status.UNAVAILABLE);
     expect(err.details).toBe("the control plane is shutting down");
     await expect.poll(() => events).toEqual(["closed"]);
+  });
+});
+
+describe("BufferPool", () => {
+  it("hands out exact lengths, reuses given buffers of the same size class, and keeps no more than its cap", () => {
+    const pool = new BufferPool(8192);
+    const a = pool.take(5000);
+    expect(a.length).toBe(5000);
+    expect(a.buffer.byteLength).toBe(8192);
+    pool.give(a);
+    const b = pool.take(6000);
+    expect(b.buffer).toBe(a.buffer);
+    expect(pool.take(100).buffer.byteLength).toBe(4096);
+    const c = pool.take(8000);
+    expect(c.buffer).not.toBe(b.buffer);
+    pool.give(b);
+    pool.give(c); // over the cap: dropped
+    expect(pool.take(8000).buffer).toBe(b.buffer);
+    expect(pool.take(8000).buffer).not.toBe(c.buffer);
   });
 });
 

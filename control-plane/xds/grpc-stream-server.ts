@@ -43,7 +43,10 @@ export interface ServerCall {
 
 /** What a method does with its call's events. */
 export interface CallHandlers {
-  /** One request message; throwing ends the call with INVALID_ARGUMENT and the error's message. */
+  /**
+   * One request message, valid only during the call (its buffer is reused: copy what must be
+   * kept); throwing ends the call with INVALID_ARGUMENT and the error's message.
+   */
   message(bytes: Buffer): void;
   /** The client has sent its last message. */
   halfClosed(): void;
@@ -85,6 +88,8 @@ const PREFIX_BYTES = 5;
  * with many calls per connection: they sent one message per call and then nothing.
  */
 const DEFAULT_INBOUND_BUDGET = 64 * 1024 * 1024;
+/** The kernel caps it at net.core.somaxconn. */
+const LISTEN_BACKLOG = 4096;
 
 /** gRPC's percent-encoding for grpc-message: printable ASCII except '%' stays as it is. */
 function encodeGrpcMessage(message: string): string {
@@ -157,11 +162,49 @@ export class InboundBudget {
 }
 
 /**
+ * Buffers for assembling request messages, reused. Every change brings an ACK from every proxy,
+ * and Envoy's ACKs repeat every name they hold (tens of kilobytes each): two thousand fresh
+ * buffers per change were external memory enough to set off full collections, a fifth of a
+ * change's time. Sizes are powers of two from 4 KiB; at most `maxPooledBytes` wait for reuse.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, Buffer[]>();
+  private pooled = 0;
+
+  constructor(private readonly maxPooledBytes: number) {}
+
+  /** A buffer of exactly `length` bytes, to be given back with `give` once its content is no longer used. */
+  take(length: number): Buffer {
+    let size = 4096;
+    while (size < length) size *= 2;
+    const reused = this.free.get(size)?.pop();
+    if (reused) this.pooled -= size;
+    return (reused ?? Buffer.allocUnsafeSlow(size)).subarray(0, length);
+  }
+
+  give(buffer: Buffer): void {
+    const whole = Buffer.from(buffer.buffer);
+    if (this.pooled + whole.length > this.maxPooledBytes) return;
+    let list = this.free.get(whole.length);
+    if (!list) this.free.set(whole.length, (list = []));
+    list.push(whole);
+    this.pooled += whole.length;
+  }
+}
+
+/**
  * Splits a byte stream into gRPC messages (a flag byte, a 4-byte length, the message). A message
  * inside one chunk is a view of it; one spread over chunks is copied, as it arrives, into a
  * buffer of its exact size, taken from the inbound budget (holding on to the chunks instead would
  * pin HTTP/2's read buffers).
  */
+interface ReadMessage {
+  compressed: boolean;
+  bytes: Buffer;
+  /** From the pool: given back once handled. */
+  pooled?: boolean;
+}
+
 class MessageReader {
   private readonly head = Buffer.alloc(PREFIX_BYTES);
   private headFill = 0;
@@ -174,13 +217,14 @@ class MessageReader {
   constructor(
     private readonly maxMessageBytes: number,
     private readonly budget: InboundBudget,
+    private readonly pool: BufferPool,
     /** Stops and restarts the flow of chunks (the stream's pause and resume). */
     private readonly flow: { pause(): void; resume(): void },
   ) {}
 
   /** Adds `chunk` and returns the messages now complete, with their compressed flag. */
-  push(chunk: Buffer): Array<{ compressed: boolean; bytes: Buffer }> {
-    const out: Array<{ compressed: boolean; bytes: Buffer }> = [];
+  push(chunk: Buffer): ReadMessage[] {
+    const out: ReadMessage[] = [];
     let pos = 0;
     while (pos < chunk.length) {
       if (this.body) {
@@ -205,7 +249,7 @@ class MessageReader {
         continue;
       }
       if (this.budget.tryTake(length)) {
-        this.body = Buffer.allocUnsafe(length);
+        this.body = this.pool.take(length);
         this.bodyFill = chunk.copy(this.body, 0, pos);
         pos = chunk.length;
         continue;
@@ -215,7 +259,7 @@ class MessageReader {
       const early = Buffer.from(chunk.subarray(pos));
       const start = () => {
         this.waiting = undefined;
-        this.body = Buffer.allocUnsafe(length);
+        this.body = this.pool.take(length);
         this.bodyFill = early.copy(this.body, 0);
         this.flow.resume();
       };
@@ -229,17 +273,20 @@ class MessageReader {
 
   /** Gives back what the reader holds (its call ended). */
   close(): void {
-    if (this.body) this.budget.give(this.body.length);
+    if (this.body) {
+      this.budget.give(this.body.length);
+      this.pool.give(this.body);
+    }
     if (this.waiting) this.budget.cancel(this.waiting);
     this.body = undefined;
     this.waiting = undefined;
   }
 
-  private complete(out: Array<{ compressed: boolean; bytes: Buffer }>): void {
+  private complete(out: ReadMessage[]): void {
     const body = this.body!;
     this.body = undefined;
     this.headFill = 0;
-    out.push({ compressed: this.head[0] === 1, bytes: body });
+    out.push({ compressed: this.head[0] === 1, bytes: body, pooled: true });
     this.budget.give(body.length);
   }
 }
@@ -313,6 +360,7 @@ function trailersOnly(stream: http2.ServerHttp2Stream, code: number, message: st
 export async function startGrpcStreamServer(options: GrpcStreamServerOptions): Promise<GrpcStreamServer> {
   const maxMessageBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
   const budget = new InboundBudget(options.inboundBudgetBytes ?? DEFAULT_INBOUND_BUDGET);
+  const pool = new BufferPool(budget.limit);
   const keepaliveMs = options.keepaliveMs ?? 30_000;
   const keepaliveTimeoutMs = options.keepaliveTimeoutMs ?? 10_000;
   const calls = new Set<Http2Call>();
@@ -362,7 +410,7 @@ export async function startGrpcStreamServer(options: GrpcStreamServerOptions): P
     const timeoutMs = grpcTimeoutMs(headers["grpc-timeout"] as string | undefined);
     if (timeoutMs !== undefined) call.deadline(timeoutMs);
     const handlers = method(call);
-    const reader = new MessageReader(maxMessageBytes, budget, { pause: () => stream.pause(), resume: () => stream.resume() });
+    const reader = new MessageReader(maxMessageBytes, budget, pool, { pause: () => stream.pause(), resume: () => stream.resume() });
     const encoding = headers["grpc-encoding"] as string | undefined;
     // After a call ends in error its remaining input is read and dropped: a stream left unread
     // would hold the connection's receive window, and with it every other call on the connection.
@@ -382,10 +430,11 @@ export async function startGrpcStreamServer(options: GrpcStreamServerOptions): P
       }
       for (const m of messages) {
         try {
-          handlers.message(m.compressed ? decompress(encoding, m.bytes, maxMessageBytes) : m.bytes);
+          if (!failed) handlers.message(m.compressed ? decompress(encoding, m.bytes, maxMessageBytes) : m.bytes);
         } catch (err) {
           fail(err instanceof UnsupportedEncoding ? GrpcStatus.UNIMPLEMENTED : GrpcStatus.INVALID_ARGUMENT, (err as Error).message);
-          return;
+        } finally {
+          if (m.pooled) pool.give(m.bytes);
         }
       }
     });
@@ -401,7 +450,9 @@ export async function startGrpcStreamServer(options: GrpcStreamServerOptions): P
 
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host, () => {
+    // A deep accept queue: thousands of sidecars reconnect at once after a restart, and past
+    // Node's default of 511 the kernel answers the overflow with SYN cookies and then resets.
+    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => {
       server.off("error", reject);
       const address = server.address();
       resolve(typeof address === "object" && address ? address.port : options.port);
