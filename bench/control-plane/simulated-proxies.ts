@@ -26,6 +26,9 @@ const count = Number(countArg);
 const services = Number(servicesArg);
 /** BENCH_STREAMS_PER_CONNECTION: 1 (the default) is what sidecars do, one connection each. */
 const STREAMS_PER_CONNECTION = Number(process.env.BENCH_STREAMS_PER_CONNECTION ?? 1);
+if (!Number.isInteger(STREAMS_PER_CONNECTION) || STREAMS_PER_CONNECTION < 1) {
+  throw new Error(`BENCH_STREAMS_PER_CONNECTION must be a whole number of at least 1, not ${process.env.BENCH_STREAMS_PER_CONNECTION}`);
+}
 /**
  * The HTTP/2 receive window per stream: Envoy's default for its xDS connection
  * (initial_stream_window_size, 256 MiB). With HTTP/2's default 64 KiB a full configuration
@@ -88,6 +91,10 @@ for (let i = 0; i < count; i++) {
       }
     }),
   );
+  stream.on("trailers", (t) => {
+    if (t["grpc-status"] !== "0" && !reportedError) process.stderr.write(`simulated proxies: stream ${i} ended with gRPC status ${t["grpc-status"]}: ${t["grpc-message"] ?? ""}\n`);
+    reportedError = true;
+  });
   stream.on("error", (err) => {
     // Once the round is over the server's exit ends every stream; before that, say why.
     if (!reportedError && readyStreams < count) process.stderr.write(`simulated proxies: stream ${i}: ${err.message}\n`);

@@ -9,6 +9,29 @@ const ECHO = "/test.Echo/Stream";
 const FAILING = "/test.Echo/Failing";
 const identity = (b: Buffer) => b;
 
+/** One gRPC message on the wire: its compressed flag, its length, the bytes. */
+function frame(m: Buffer, compressed = false): Buffer {
+  const prefix = Buffer.alloc(5);
+  prefix[0] = compressed ? 1 : 0;
+  prefix.writeUInt32BE(m.length, 1);
+  return Buffer.concat([prefix, m]);
+}
+
+/** A raw HTTP/2 call: what a peer gRPC libraries would not let a test send. */
+function rawCall(session: http2.ClientHttp2Session, path: string, headers: http2.OutgoingHttpHeaders = {}) {
+  const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", ...headers });
+  const data: Buffer[] = [];
+  stream.on("data", (b: Buffer) => data.push(b));
+  const trailers = new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no trailers within 3 s")), 3000);
+    stream.once("trailers", (t) => {
+      clearTimeout(timer);
+      resolve(t);
+    });
+  });
+  return { stream, trailers, received: () => Buffer.concat(data) };
+}
+
 let server: GrpcStreamServer | undefined;
 const clients: grpc.Client[] = [];
 afterEach(async () => {
@@ -146,6 +169,54 @@ describe("gRPC stream server", () => {
     expect(replies.map((r) => r.replies[0]?.length)).toEqual(Array(20).fill(300_005));
     expect(server!.peakInboundBytes()).toBeLessThanOrEqual(300_000);
     expect(server!.peakInboundBytes()).toBeGreaterThan(0);
+  });
+
+  it("gives a failed call's share of the inbound budget back at once", async () => {
+    const { port } = await start([], { inboundBudgetBytes: 64 * 1024 });
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      // A message the method refuses, and in the same write the start of a 60 KiB one.
+      const failing = rawCall(session, FAILING);
+      failing.stream.write(Buffer.concat([frame(Buffer.from("bad")), frame(Buffer.alloc(60 * 1024)).subarray(0, 10_000)]));
+      expect((await failing.trailers)["grpc-status"]).toBe("3");
+      // Another call's 30 KiB message fits only once the failed call's 60 KiB are given back.
+      const echo = rawCall(session, ECHO);
+      echo.stream.end(frame(Buffer.alloc(30 * 1024, 1)));
+      expect((await echo.trailers)["grpc-status"]).toBe("0");
+      expect(echo.received().length).toBe(5 + 5 + 30 * 1024);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it("answers INTERNAL to broken framing: a stream ending inside a message, a compressed flag without an encoding", async () => {
+    const { port } = await start();
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const cut = rawCall(session, ECHO);
+      cut.stream.end(frame(Buffer.alloc(100)).subarray(0, 50));
+      expect(await cut.trailers).toMatchObject({ "grpc-status": "13", "grpc-message": "the client's stream ended inside a message" });
+      const flagged = rawCall(session, ECHO);
+      flagged.stream.end(frame(Buffer.from("x"), true));
+      expect(await flagged.trailers).toMatchObject({ "grpc-status": "13" });
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it("takes a grpc-timeout longer than a timer can wait as no deadline", async () => {
+    const { port } = await start();
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      // 30 days, as grpc-go writes it: past setTimeout's limit, which would fire at once.
+      const long = rawCall(session, ECHO, { "grpc-timeout": "2592000S" });
+      long.stream.write(frame(Buffer.from("hi")));
+      await expect.poll(() => long.received().length).toBe(5 + 7);
+      long.stream.end();
+      expect((await long.trailers)["grpc-status"]).toBe("0");
+    } finally {
+      session.destroy();
+    }
   });
 
   it("answers a request that is not gRPC with HTTP 415, and honours grpc-timeout", async () => {

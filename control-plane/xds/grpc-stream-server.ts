@@ -271,6 +271,11 @@ class MessageReader {
     return out;
   }
 
+  /** True between a message's first byte and its last. */
+  get midMessage(): boolean {
+    return this.headFill > 0 || this.body !== undefined || this.waiting !== undefined;
+  }
+
   /** Gives back what the reader holds (its call ended). */
   close(): void {
     if (this.body) {
@@ -280,6 +285,7 @@ class MessageReader {
     if (this.waiting) this.budget.cancel(this.waiting);
     this.body = undefined;
     this.waiting = undefined;
+    this.headFill = 0;
   }
 
   private complete(out: ReadMessage[]): void {
@@ -292,16 +298,24 @@ class MessageReader {
 }
 
 class MessageTooLarge extends Error {
-  constructor(length: number, max: number) {
+  constructor(length: number | string, max: number) {
     super(`a request message of ${length} bytes is larger than the ${max} bytes accepted`);
   }
 }
 
 function decompress(encoding: string | undefined, bytes: Buffer, maxMessageBytes: number): Buffer {
-  if (encoding === "gzip") return gunzipSync(bytes, { maxOutputLength: maxMessageBytes });
-  if (encoding === "deflate") return inflateSync(bytes, { maxOutputLength: maxMessageBytes });
-  throw new UnsupportedEncoding(encoding ?? "identity");
+  if (encoding === undefined || encoding === "identity") throw new ProtocolError("a message flagged as compressed on a call without grpc-encoding");
+  if (encoding !== "gzip" && encoding !== "deflate") throw new UnsupportedEncoding(encoding);
+  try {
+    return encoding === "gzip" ? gunzipSync(bytes, { maxOutputLength: maxMessageBytes }) : inflateSync(bytes, { maxOutputLength: maxMessageBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new MessageTooLarge(`more than ${maxMessageBytes}`, maxMessageBytes);
+    throw new ProtocolError(`a message that does not decompress with ${encoding}: ${(err as Error).message}`);
+  }
 }
+
+/** The peer broke gRPC's framing: INTERNAL, as the gRPC spec says. */
+class ProtocolError extends Error {}
 
 class UnsupportedEncoding extends Error {
   constructor(encoding: string) {
@@ -309,17 +323,26 @@ class UnsupportedEncoding extends Error {
   }
 }
 
+/** The longest delay setTimeout takes (longer ones fire at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 class Http2Call implements ServerCall {
-  private ended = false;
+  private done = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly stream: http2.ServerHttp2Stream,
     readonly headers: http2.IncomingHttpHeaders,
+    /** Called once when the call ends, however: its input is no longer read. */
+    private readonly onEnd: () => void,
   ) {}
 
+  get ended(): boolean {
+    return this.done;
+  }
+
   write(parts: readonly Buffer[]): boolean {
-    if (this.ended || this.stream.destroyed) return false;
+    if (this.done || this.stream.destroyed) return false;
     let length = 0;
     for (const p of parts) length += p.length;
     const prefix = Buffer.allocUnsafe(PREFIX_BYTES);
@@ -334,9 +357,10 @@ class Http2Call implements ServerCall {
   }
 
   end(code: number = GrpcStatus.OK, message?: string): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.done) return;
+    this.done = true;
     if (this.timer) clearTimeout(this.timer);
+    this.onEnd();
     if (this.stream.destroyed || this.stream.closed) return;
     const trailers: http2.OutgoingHttpHeaders = { "grpc-status": String(code) };
     if (message) trailers["grpc-message"] = encodeGrpcMessage(message);
@@ -347,6 +371,8 @@ class Http2Call implements ServerCall {
   }
 
   deadline(ms: number): void {
+    // Beyond what a timer can wait (about 24.8 days, grpc-go sends such values), no deadline.
+    if (ms > MAX_TIMER_MS) return;
     this.timer = setTimeout(() => this.end(GrpcStatus.DEADLINE_EXCEEDED, "deadline exceeded"), ms);
     this.timer.unref();
   }
@@ -405,40 +431,51 @@ export async function startGrpcStreamServer(options: GrpcStreamServerOptions): P
       return;
     }
     stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-accept-encoding": "identity,gzip,deflate" }, { waitForTrailers: true });
-    const call = new Http2Call(stream, headers);
+    // Once the call has ended (an error, a deadline, the server closing) its remaining input is
+    // read and dropped, and what the reader holds goes back to the budget: a stream left unread
+    // would hold the connection's receive window, and with it every other call on it.
+    const reader = new MessageReader(maxMessageBytes, budget, pool, { pause: () => stream.pause(), resume: () => stream.resume() });
+    const call = new Http2Call(stream, headers, () => {
+      reader.close();
+      stream.resume();
+    });
     calls.add(call);
     const timeoutMs = grpcTimeoutMs(headers["grpc-timeout"] as string | undefined);
     if (timeoutMs !== undefined) call.deadline(timeoutMs);
     const handlers = method(call);
-    const reader = new MessageReader(maxMessageBytes, budget, pool, { pause: () => stream.pause(), resume: () => stream.resume() });
     const encoding = headers["grpc-encoding"] as string | undefined;
-    // After a call ends in error its remaining input is read and dropped: a stream left unread
-    // would hold the connection's receive window, and with it every other call on the connection.
-    let failed = false;
-    const fail = (code: number, message: string) => {
-      failed = true;
-      call.end(code, message);
-    };
+    const statusOf = (err: unknown) =>
+      err instanceof MessageTooLarge
+        ? GrpcStatus.RESOURCE_EXHAUSTED
+        : err instanceof UnsupportedEncoding
+          ? GrpcStatus.UNIMPLEMENTED
+          : err instanceof ProtocolError
+            ? GrpcStatus.INTERNAL
+            : GrpcStatus.INVALID_ARGUMENT;
     stream.on("data", (chunk: Buffer) => {
-      if (failed) return;
+      if (call.ended) return;
       let messages: ReturnType<MessageReader["push"]>;
       try {
         messages = reader.push(chunk);
       } catch (err) {
-        fail(err instanceof MessageTooLarge ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.INTERNAL, (err as Error).message);
+        call.end(statusOf(err), (err as Error).message);
         return;
       }
       for (const m of messages) {
         try {
-          if (!failed) handlers.message(m.compressed ? decompress(encoding, m.bytes, maxMessageBytes) : m.bytes);
+          if (!call.ended) handlers.message(m.compressed ? decompress(encoding, m.bytes, maxMessageBytes) : m.bytes);
         } catch (err) {
-          fail(err instanceof UnsupportedEncoding ? GrpcStatus.UNIMPLEMENTED : GrpcStatus.INVALID_ARGUMENT, (err as Error).message);
+          call.end(statusOf(err), (err as Error).message);
         } finally {
           if (m.pooled) pool.give(m.bytes);
         }
       }
     });
-    stream.on("end", () => handlers.halfClosed());
+    stream.on("end", () => {
+      if (call.ended) return;
+      if (reader.midMessage) call.end(GrpcStatus.INTERNAL, "the client's stream ended inside a message");
+      else handlers.halfClosed();
+    });
     stream.on("drain", () => handlers.drained());
     stream.once("close", () => {
       reader.close();

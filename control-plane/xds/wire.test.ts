@@ -43,6 +43,13 @@ describe("state-of-the-world request decoder", () => {
     expect(decodeNames(req.names_raw)).toEqual(names);
   });
 
+  it("reads names written in other ways (a padded tag) and skips a field 3 of another wire type", () => {
+    // Field 3 with a two-byte tag (26 padded: 0x9a 0x00), then "A"; then field 3 as a varint.
+    const req = sotw(Buffer.from([0x9a, 0x00, 0x01, 0x41, 0x18, 0x00, 0x22, 0x01, 0x74]));
+    expect(decodeNames(req.names_raw)).toEqual(["A"]);
+    expect(req.type_url).toBe("t");
+  });
+
   it("refuses a request whose names run past its end", () => {
     const bytes = Buffer.from(Request.encode(Request.fromObject({ resource_names: names.slice(0, 3), type_url: TYPE_URL.endpoint })).finish());
     // Cut inside the third name: its length says more bytes follow than there are.

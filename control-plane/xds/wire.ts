@@ -117,7 +117,7 @@ export function decodeNames(raw: Buffer | undefined): string[] {
   const out: string[] = [];
   while (r.pos < r.len) {
     const tag = r.uint32();
-    if (tag >>> 3 === 3) out.push(r.string());
+    if (tag >>> 3 === 3 && (tag & 7) === 2) out.push(r.string());
     else r.skipType(tag & 7);
   }
   return out;
@@ -164,7 +164,10 @@ function decodeSotwRequestWith(b: Buffer, Node: protobuf.Type, Status: protobuf.
         break;
       case 3:
         if (namesStart < 0) namesStart = start;
-        r.pos = skipNames(b, start);
+        // The hand loop reads the usual one-byte tag; anything else (another wire type, a padded
+        // tag) is skipped the general way, or it would be read again for ever.
+        if (b[start] === 26 && r.pos === start + 1) r.pos = skipNames(b, start);
+        else r.skipType(tag & 7);
         namesEnd = r.pos;
         break;
       case 4:
