@@ -16,7 +16,8 @@ describe("ResponseEnvelopes", () => {
   const sotw = Sotw.encode(
     Sotw.fromObject({
       version_info: "12",
-      resources: Array.from({ length: 50 }, () => ({ type_url: TYPE_URL.cluster, value: Buffer.alloc(300, 7) })),
+      // Fifty resources, then an empty one (a zero length right after the tag).
+      resources: [...Array.from({ length: 50 }, () => ({ type_url: TYPE_URL.cluster, value: Buffer.alloc(300, 7) })), {}],
       canary: true,
       type_url: TYPE_URL.cluster,
       nonce: "n-129",

@@ -12,6 +12,8 @@ export interface Envelope {
 }
 
 const KEPT_FIELDS = new Set([1, 4, 5]);
+/** Field 2 (resources), length-delimited. */
+const RESOURCE_TAG = 0x12;
 
 export class ResponseEnvelopes {
   /** Bytes of the gRPC message prefix still to read (5 at a message boundary). */
@@ -53,6 +55,27 @@ export class ResponseEnvelopes {
         this.messageLeft -= n;
         if (this.fieldLeft === 0) this.endField(onMessage);
         continue;
+      }
+      if (this.state === "tag" && chunk[pos] === RESOURCE_TAG) {
+        // A resource, the bulk of a response: when its length is in this chunk, read tag and
+        // length at once and go straight to skipping it.
+        const start = pos;
+        let p = pos + 1;
+        let length = 0;
+        for (let shift = 0; p < chunk.length && shift < 35; shift += 7) {
+          const byte = chunk[p++]!;
+          length += (byte & 0x7f) * 2 ** shift;
+          if (byte < 0x80) {
+            this.messageLeft -= p - pos;
+            pos = p;
+            this.field = 2;
+            this.fieldLeft = length;
+            this.state = "skip";
+            if (length === 0) this.endField(onMessage);
+            break;
+          }
+        }
+        if (pos !== start) continue;
       }
       // A varint: the tag, a length-delimited field's length, or a scalar field's value.
       const byte = chunk[pos++]!;
