@@ -1,7 +1,8 @@
 // An ADS server built on go-control-plane's snapshot cache, the baseline of
 // `npm run bench:control-plane`. It serves resources meshsim's control plane translated (the
 // same encoded bytes, decoded into Envoy's Go types) to the same simulated proxies, and reports
-// when every proxy has ACKed every type of a version, like the meshsim side of the benchmark.
+// when every proxy has ACKed every type a version changed, like the meshsim side of the
+// benchmark. Each type has its own version, so a change re-sends only the types it touches.
 //
 //	xds-baseline <proxies> <snapshot.json>
 //
@@ -13,8 +14,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"net"
 	"os"
 	"strconv"
@@ -66,27 +69,57 @@ func newMessage(typeURL string) (types.Resource, error) {
 	return nil, fmt.Errorf("unsupported resource type %s", typeURL)
 }
 
-func loadSnapshot(path string) (*cachev3.Snapshot, error) {
+// typeVersions gives each resource type its own version, as a careful go-control-plane server
+// does: a type whose bytes did not change keeps the version it had, so the snapshot cache does
+// not send it again. (cachev3.NewSnapshot stamps one version on every type, and then every
+// change re-sends everything to every proxy.)
+type typeVersions struct {
+	digests  map[string][32]byte
+	versions map[string]string
+}
+
+// loadSnapshot reads a dumped configuration and returns its snapshot and the types that changed
+// since the previous one, with their new versions.
+func (tv *typeVersions) loadSnapshot(path string) (*cachev3.Snapshot, map[string]string, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var d dump
 	if err := json.Unmarshal(raw, &d); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	byType := map[resource.Type][]types.Resource{}
+	hashes := map[string]hash.Hash{}
 	for i, r := range d.Resources {
 		m, err := newMessage(r.Type)
 		if err != nil {
-			return nil, fmt.Errorf("%s: resources[%d]: %w", path, i, err)
+			return nil, nil, fmt.Errorf("%s: resources[%d]: %w", path, i, err)
 		}
 		if err := proto.Unmarshal(r.Value, m); err != nil {
-			return nil, fmt.Errorf("%s: resources[%d]: %w", path, i, err)
+			return nil, nil, fmt.Errorf("%s: resources[%d]: %w", path, i, err)
 		}
 		byType[r.Type] = append(byType[r.Type], m)
+		h := hashes[r.Type]
+		if h == nil {
+			h = sha256.New()
+			hashes[r.Type] = h
+		}
+		h.Write(r.Value)
 	}
-	return cachev3.NewSnapshot(d.Version, byType)
+	changed := map[string]string{}
+	snap := &cachev3.Snapshot{}
+	for typ, items := range byType {
+		var digest [32]byte
+		copy(digest[:], hashes[typ].Sum(nil))
+		if old, ok := tv.digests[typ]; !ok || old != digest {
+			tv.digests[typ] = digest
+			tv.versions[typ] = d.Version
+			changed[typ] = d.Version
+		}
+		snap.Resources[cachev3.GetResponseType(typ)] = cachev3.NewResources(tv.versions[typ], items)
+	}
+	return snap, changed, nil
 }
 
 // ackTracker records, for the target version, when each proxy has ACKed all four types.
@@ -94,6 +127,7 @@ type ackTracker struct {
 	mu       sync.Mutex
 	proxies  int
 	target   string
+	types    map[string]string
 	start    time.Time
 	nodes    map[int64]string
 	partial  map[string]map[string]bool
@@ -101,10 +135,12 @@ type ackTracker struct {
 	reported bool
 }
 
-func (t *ackTracker) expect(version string) {
+// expect starts timing `version`, whose changed types (type URL → version) every proxy must ACK.
+func (t *ackTracker) expect(version string, types map[string]string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.target = version
+	t.types = types
 	t.start = time.Now()
 	t.partial = map[string]map[string]bool{}
 	t.done = map[string]float64{}
@@ -117,7 +153,7 @@ func (t *ackTracker) onRequest(stream int64, req *discoveryv3.DiscoveryRequest) 
 	if req.GetNode().GetId() != "" {
 		t.nodes[stream] = req.GetNode().GetId()
 	}
-	if req.GetResponseNonce() == "" || req.GetErrorDetail() != nil || req.GetVersionInfo() != t.target {
+	if req.GetResponseNonce() == "" || req.GetErrorDetail() != nil || req.GetVersionInfo() != t.types[req.GetTypeUrl()] {
 		return nil
 	}
 	id := t.nodes[stream]
@@ -130,7 +166,7 @@ func (t *ackTracker) onRequest(stream int64, req *discoveryv3.DiscoveryRequest) 
 		t.partial[id] = seen
 	}
 	seen[req.GetTypeUrl()] = true
-	if len(seen) == 4 {
+	if len(seen) == len(t.types) {
 		t.done[id] = float64(time.Since(t.start).Microseconds()) / 1000
 		if len(t.done) == t.proxies && !t.reported {
 			t.reported = true
@@ -161,12 +197,17 @@ func main() {
 	ctx := context.Background()
 	snapshots := cachev3.NewSnapshotCache(true, sharedHash{}, nil)
 	tracker := &ackTracker{proxies: proxies, nodes: map[int64]string{}}
+	versions := &typeVersions{digests: map[string][32]byte{}, versions: map[string]string{}}
 	set := func(path string) {
-		snap, err := loadSnapshot(path)
+		snap, changed, err := versions.loadSnapshot(path)
 		if err != nil {
 			fail(err)
 		}
-		tracker.expect(snap.GetVersion(resource.ClusterType))
+		version := ""
+		for _, v := range changed {
+			version = v
+		}
+		tracker.expect(version, changed)
 		if err := snapshots.SetSnapshot(ctx, "bench", snap); err != nil {
 			fail(err)
 		}
