@@ -17,6 +17,7 @@
 import * as http2 from "node:http2";
 import protobuf from "protobufjs";
 import { envoyRoot, TYPE_URL } from "../../common/envoy-protos.ts";
+import { writeMessage } from "../../control-plane/xds/grpc-stream-server.ts";
 import { type Envelope, ResponseEnvelopes } from "./response-envelopes.ts";
 import { clusterNames, routeNames } from "./workload.ts";
 
@@ -53,19 +54,6 @@ const edsField = namesField(edsNames);
 const rdsField = namesField(rdsNames);
 const TYPES = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route];
 
-/** Writes one gRPC message made of `parts` (not joined: the names are shared by every ACK). */
-function send(stream: http2.ClientHttp2Stream, parts: Buffer[]): void {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(
-    parts.reduce((n, p) => n + p.length, 0),
-    1,
-  );
-  stream.cork();
-  stream.write(head);
-  for (const p of parts) if (p.length > 0) stream.write(p);
-  stream.uncork();
-}
-
 let readyStreams = 0;
 let reportedError = false;
 const sessions: http2.ClientHttp2Session[] = [];
@@ -83,8 +71,8 @@ for (let i = 0; i < count; i++) {
   const envelopes = new ResponseEnvelopes();
   stream.on("data", (chunk: Buffer) =>
     envelopes.push(chunk, (e) => {
-      if (mode === "delta") send(stream, [encode({ type_url: e.typeUrl, response_nonce: e.nonce })]);
-      else send(stream, [ackHead(e), e.typeUrl === TYPE_URL.endpoint ? edsField : e.typeUrl === TYPE_URL.route ? rdsField : Buffer.alloc(0)]);
+      if (mode === "delta") writeMessage(stream, [encode({ type_url: e.typeUrl, response_nonce: e.nonce })]);
+      else writeMessage(stream, [ackHead(e), e.typeUrl === TYPE_URL.endpoint ? edsField : e.typeUrl === TYPE_URL.route ? rdsField : Buffer.alloc(0)]);
       if (!seen.has(e.typeUrl)) {
         seen.add(e.typeUrl);
         if (seen.size === TYPES.length && ++readyStreams === count) process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
@@ -102,8 +90,8 @@ for (let i = 0; i < count; i++) {
   });
   for (const typeUrl of TYPES) {
     const names = typeUrl === TYPE_URL.endpoint ? edsNames : typeUrl === TYPE_URL.route ? rdsNames : [];
-    if (mode === "delta") send(stream, [encode({ node, type_url: typeUrl, resource_names_subscribe: names })]);
-    else send(stream, [encode({ node, type_url: typeUrl, resource_names: names })]);
+    if (mode === "delta") writeMessage(stream, [encode({ node, type_url: typeUrl, resource_names_subscribe: names })]);
+    else writeMessage(stream, [encode({ node, type_url: typeUrl, resource_names: names })]);
   }
 }
 

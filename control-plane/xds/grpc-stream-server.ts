@@ -16,7 +16,9 @@
  * that vanished without a word does not stay "connected". Responses are never compressed.
  */
 import * as http2 from "node:http2";
+import type { Writable } from "node:stream";
 import { gunzipSync, inflateSync } from "node:zlib";
+import { BufferPool, InboundBudget, MessageReader, MessageTooLarge, PREFIX_BYTES } from "./grpc-message-reader.ts";
 
 /** The gRPC status codes this server sends. */
 export const GrpcStatus = {
@@ -80,13 +82,7 @@ export interface GrpcStreamServer {
   close(): Promise<void>;
 }
 
-const PREFIX_BYTES = 5;
-/**
- * Receive windows stay at HTTP/2's defaults (64 KiB per stream and per connection): a call paused
- * for the inbound budget then holds at most that much, and raising the connection window with
- * setLocalWindowSize stalled grpc-js clients that raise their own (grpc-node.flow_control_window)
- * with many calls per connection: they sent one message per call and then nothing.
- */
+/** Bytes of partly received request messages held across calls before senders wait (InboundBudget). */
 const DEFAULT_INBOUND_BUDGET = 64 * 1024 * 1024;
 /** The kernel caps it at net.core.somaxconn. */
 const LISTEN_BACKLOG = 4096;
@@ -106,210 +102,13 @@ export function grpcTimeoutMs(value: string | undefined): number | undefined {
   return Number(m[1]) * scale;
 }
 
-/**
- * The bytes of request messages received in part, across every call. Two thousand proxies
- * connecting at once each send a first request of hundreds of kilobytes (Envoy names every
- * resource it wants), interleaved on their connections; assembling them all at once took
- * hundreds of megabytes. Past `limit`, a call that starts another large message waits (its
- * stream paused, so HTTP/2 flow control holds the sender) until messages being assembled are
- * complete. Calls in the middle of a message are never paused, so the budget always frees up.
- */
-export class InboundBudget {
-  private used = 0;
-  private readonly waiting: Array<{ bytes: number; start: () => void }> = [];
-
-  constructor(readonly limit: number) {}
-
-  /** The most bytes ever held at once. */
-  peak = 0;
-
-  /** Takes `bytes` if they fit and nobody waits before. */
-  tryTake(bytes: number): boolean {
-    if (this.waiting.length > 0 || !this.fits(bytes)) return false;
-    this.hold(bytes);
-    return true;
-  }
-
-  /** Queues `start`, called once `bytes` are taken for it. */
-  wait(bytes: number, start: () => void): void {
-    this.waiting.push({ bytes, start });
-  }
-
-  give(bytes: number): void {
-    this.used -= bytes;
-    while (this.waiting.length > 0 && this.fits(this.waiting[0]!.bytes)) {
-      const next = this.waiting.shift()!;
-      this.hold(next.bytes);
-      next.start();
-    }
-  }
-
-  /** Drops a queued `start` (its call ended while waiting). */
-  cancel(start: () => void): void {
-    const i = this.waiting.findIndex((w) => w.start === start);
-    if (i >= 0) this.waiting.splice(i, 1);
-  }
-
-  private hold(bytes: number): void {
-    this.used += bytes;
-    this.peak = Math.max(this.peak, this.used);
-  }
-
-  /** One message always fits when nothing is held, however large: progress is never blocked. */
-  private fits(bytes: number): boolean {
-    return this.used === 0 || this.used + bytes <= this.limit;
-  }
-}
-
-/**
- * Buffers for assembling request messages, reused. Every change brings an ACK from every proxy,
- * and Envoy's ACKs repeat every name they hold (tens of kilobytes each): two thousand fresh
- * buffers per change were external memory enough to set off full collections, a fifth of a
- * change's time. Sizes are powers of two from 4 KiB; at most `maxPooledBytes` wait for reuse.
- */
-export class BufferPool {
-  private readonly free = new Map<number, Buffer[]>();
-  private pooled = 0;
-
-  constructor(private readonly maxPooledBytes: number) {}
-
-  /** A buffer of exactly `length` bytes, to be given back with `give` once its content is no longer used. */
-  take(length: number): Buffer {
-    let size = 4096;
-    while (size < length) size *= 2;
-    const reused = this.free.get(size)?.pop();
-    if (reused) this.pooled -= size;
-    return (reused ?? Buffer.allocUnsafeSlow(size)).subarray(0, length);
-  }
-
-  give(buffer: Buffer): void {
-    const whole = Buffer.from(buffer.buffer);
-    if (this.pooled + whole.length > this.maxPooledBytes) return;
-    let list = this.free.get(whole.length);
-    if (!list) this.free.set(whole.length, (list = []));
-    list.push(whole);
-    this.pooled += whole.length;
-  }
-}
-
-/**
- * Splits a byte stream into gRPC messages (a flag byte, a 4-byte length, the message). A message
- * inside one chunk is a view of it; one spread over chunks is copied, as it arrives, into a
- * buffer of its exact size, taken from the inbound budget (holding on to the chunks instead would
- * pin HTTP/2's read buffers).
- */
-interface ReadMessage {
-  compressed: boolean;
-  bytes: Buffer;
-  /** From the pool: given back once handled. */
-  pooled?: boolean;
-}
-
-class MessageReader {
-  private readonly head = Buffer.alloc(PREFIX_BYTES);
-  private headFill = 0;
-  /** The message being assembled, once its length is known and it spans chunks. */
-  private body: Buffer | undefined;
-  private bodyFill = 0;
-  /** While waiting for the budget: what starts the message once it fits. */
-  private waiting: (() => void) | undefined;
-
-  constructor(
-    private readonly maxMessageBytes: number,
-    private readonly budget: InboundBudget,
-    private readonly pool: BufferPool,
-    /** Stops and restarts the flow of chunks (the stream's pause and resume). */
-    private readonly flow: { pause(): void; resume(): void },
-  ) {}
-
-  /** Adds `chunk` and returns the messages now complete, with their compressed flag. */
-  push(chunk: Buffer): ReadMessage[] {
-    const out: ReadMessage[] = [];
-    let pos = 0;
-    while (pos < chunk.length) {
-      if (this.body) {
-        const n = Math.min(this.body.length - this.bodyFill, chunk.length - pos);
-        chunk.copy(this.body, this.bodyFill, pos, pos + n);
-        this.bodyFill += n;
-        pos += n;
-        if (this.bodyFill === this.body.length) this.complete(out);
-        continue;
-      }
-      const n = Math.min(PREFIX_BYTES - this.headFill, chunk.length - pos);
-      chunk.copy(this.head, this.headFill, pos, pos + n);
-      this.headFill += n;
-      pos += n;
-      if (this.headFill < PREFIX_BYTES) break;
-      const length = this.head.readUInt32BE(1);
-      if (length > this.maxMessageBytes) throw new MessageTooLarge(length, this.maxMessageBytes);
-      if (chunk.length - pos >= length) {
-        out.push({ compressed: this.head[0] === 1, bytes: chunk.subarray(pos, pos + length) });
-        pos += length;
-        this.headFill = 0;
-        continue;
-      }
-      if (this.budget.tryTake(length)) {
-        this.body = this.pool.take(length);
-        this.bodyFill = chunk.copy(this.body, 0, pos);
-        pos = chunk.length;
-        continue;
-      }
-      // Over budget: keep what arrived of this message (a copy: the chunk may be a view of a
-      // larger read buffer) and hold the sender until the budget lets the message start.
-      const early = Buffer.from(chunk.subarray(pos));
-      const start = () => {
-        this.waiting = undefined;
-        this.body = this.pool.take(length);
-        this.bodyFill = early.copy(this.body, 0);
-        this.flow.resume();
-      };
-      this.waiting = start;
-      this.budget.wait(length, start);
-      this.flow.pause();
-      break;
-    }
-    return out;
-  }
-
-  /** True between a message's first byte and its last. */
-  get midMessage(): boolean {
-    return this.headFill > 0 || this.body !== undefined || this.waiting !== undefined;
-  }
-
-  /** Gives back what the reader holds (its call ended). */
-  close(): void {
-    if (this.body) {
-      this.budget.give(this.body.length);
-      this.pool.give(this.body);
-    }
-    if (this.waiting) this.budget.cancel(this.waiting);
-    this.body = undefined;
-    this.waiting = undefined;
-    this.headFill = 0;
-  }
-
-  private complete(out: ReadMessage[]): void {
-    const body = this.body!;
-    this.body = undefined;
-    this.headFill = 0;
-    out.push({ compressed: this.head[0] === 1, bytes: body, pooled: true });
-    this.budget.give(body.length);
-  }
-}
-
-class MessageTooLarge extends Error {
-  constructor(length: number | string, max: number) {
-    super(`a request message of ${length} bytes is larger than the ${max} bytes accepted`);
-  }
-}
-
 function decompress(encoding: string | undefined, bytes: Buffer, maxMessageBytes: number): Buffer {
   if (encoding === undefined || encoding === "identity") throw new ProtocolError("a message flagged as compressed on a call without grpc-encoding");
   if (encoding !== "gzip" && encoding !== "deflate") throw new UnsupportedEncoding(encoding);
   try {
     return encoding === "gzip" ? gunzipSync(bytes, { maxOutputLength: maxMessageBytes }) : inflateSync(bytes, { maxOutputLength: maxMessageBytes });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new MessageTooLarge(`more than ${maxMessageBytes}`, maxMessageBytes);
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new MessageTooLarge(`a request message larger than the ${maxMessageBytes} bytes accepted once decompressed`);
     throw new ProtocolError(`a message that does not decompress with ${encoding}: ${(err as Error).message}`);
   }
 }
@@ -343,17 +142,7 @@ class Http2Call implements ServerCall {
 
   write(parts: readonly Buffer[]): boolean {
     if (this.done || this.stream.destroyed) return false;
-    let length = 0;
-    for (const p of parts) length += p.length;
-    const prefix = Buffer.allocUnsafe(PREFIX_BYTES);
-    prefix[0] = 0;
-    prefix.writeUInt32BE(length, 1);
-    // Corked, the parts reach HTTP/2 as one writev.
-    this.stream.cork();
-    let more = this.stream.write(prefix);
-    for (const p of parts) if (p.length > 0) more = this.stream.write(p);
-    this.stream.uncork();
-    return more;
+    return writeMessage(this.stream, parts);
   }
 
   end(code: number = GrpcStatus.OK, message?: string): void {
@@ -378,6 +167,24 @@ class Http2Call implements ServerCall {
   }
 }
 
+/**
+ * Writes one uncompressed gRPC message made of `parts` (not joined or copied) to an HTTP/2 stream,
+ * server's or client's. Corked, the prefix and the parts reach HTTP/2 as one writev. False when
+ * the stream's buffer is full (wait for "drain").
+ */
+export function writeMessage(stream: Writable, parts: readonly Buffer[]): boolean {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const prefix = Buffer.allocUnsafe(PREFIX_BYTES);
+  prefix[0] = 0;
+  prefix.writeUInt32BE(length, 1);
+  stream.cork();
+  let more = stream.write(prefix);
+  for (const p of parts) if (p.length > 0) more = stream.write(p);
+  stream.uncork();
+  return more;
+}
+
 /** Answers a request that never becomes a call: headers and status in one HEADERS frame. */
 function trailersOnly(stream: http2.ServerHttp2Stream, code: number, message: string): void {
   stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": String(code), "grpc-message": encodeGrpcMessage(message) }, { endStream: true });
@@ -392,6 +199,10 @@ export async function startGrpcStreamServer(options: GrpcStreamServerOptions): P
   const calls = new Set<Http2Call>();
   const sessions = new Set<http2.ServerHttp2Session>();
   const server = http2.createServer({
+    // Receive windows stay at HTTP/2's defaults (64 KiB per stream and per connection): a call
+    // paused for the inbound budget then holds at most that much, and raising the connection
+    // window with setLocalWindowSize stalled grpc-js clients that raise their own
+    // (grpc-node.flow_control_window) with many calls per connection.
     settings: { maxConcurrentStreams: 100_000 },
     // In megabytes. Outgoing data waits in the session; how much of it there may be is bounded by
     // the xDS server's push gate and back-pressure, not by this (Node's default of 10 refuses
@@ -478,9 +289,8 @@ export async function startGrpcStreamServer(options: GrpcStreamServerOptions): P
     });
     stream.on("drain", () => handlers.drained());
     stream.once("close", () => {
-      reader.close();
       calls.delete(call);
-      call.end(); // clears the deadline; the stream is gone, so nothing is sent
+      call.end(); // gives back what the reader holds, clears the deadline; nothing is sent
       handlers.closed();
     });
   });

@@ -65,33 +65,12 @@ export interface Frame {
 
 /** The nonce as DiscoveryResponse field 5 (a length-delimited string). */
 export function nonceField(nonce: string): Buffer {
-  const nonceLength = Buffer.byteLength(nonce);
-  const out = Buffer.allocUnsafe(1 + varintLength(nonceLength) + nonceLength);
-  let pos = 0;
-  out[pos++] = 42; // field 5, length-delimited
-  for (let n = nonceLength; ; n >>>= 7) {
-    if (n < 0x80) {
-      out[pos++] = n;
-      break;
-    }
-    out[pos++] = (n & 0x7f) | 0x80;
-  }
-  out.write(nonce, pos, "utf8");
-  return out;
+  return Buffer.from(protobuf.Writer.create().uint32(42).string(nonce).finish());
 }
 
 /** A frame as the parts of one message: the shared body, untouched, then this stream's nonce. */
 export function frameParts(frame: Frame): Buffer[] {
   return [frame.body, nonceField(frame.nonce)];
-}
-
-function varintLength(n: number): number {
-  let length = 1;
-  while (n >= 0x80) {
-    n >>>= 7;
-    length += 1;
-  }
-  return length;
 }
 
 /** DeltaDiscoveryResponse without its nonce (field 5, added by `frameParts`). */

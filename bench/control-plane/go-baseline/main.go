@@ -78,26 +78,26 @@ type typeVersions struct {
 	versions map[string]string
 }
 
-// loadSnapshot reads a dumped configuration and returns its snapshot and the types that changed
-// since the previous one, with their new versions.
-func (tv *typeVersions) loadSnapshot(path string) (*cachev3.Snapshot, map[string]string, error) {
+// loadSnapshot reads a dumped configuration and returns its snapshot, its version and the types
+// that changed since the previous one, with their new versions.
+func (tv *typeVersions) loadSnapshot(path string) (*cachev3.Snapshot, string, map[string]string, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, "", nil, err
 	}
 	var d dump
 	if err := json.Unmarshal(raw, &d); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, "", nil, fmt.Errorf("%s: %w", path, err)
 	}
 	byType := map[resource.Type][]types.Resource{}
 	hashes := map[string]hash.Hash{}
 	for i, r := range d.Resources {
 		m, err := newMessage(r.Type)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: resources[%d]: %w", path, i, err)
+			return nil, "", nil, fmt.Errorf("%s: resources[%d]: %w", path, i, err)
 		}
 		if err := proto.Unmarshal(r.Value, m); err != nil {
-			return nil, nil, fmt.Errorf("%s: resources[%d]: %w", path, i, err)
+			return nil, "", nil, fmt.Errorf("%s: resources[%d]: %w", path, i, err)
 		}
 		byType[r.Type] = append(byType[r.Type], m)
 		h := hashes[r.Type]
@@ -119,7 +119,7 @@ func (tv *typeVersions) loadSnapshot(path string) (*cachev3.Snapshot, map[string
 		}
 		snap.Resources[cachev3.GetResponseType(typ)] = cachev3.NewResources(tv.versions[typ], items)
 	}
-	return snap, changed, nil
+	return snap, d.Version, changed, nil
 }
 
 // ackTracker records, for the target version, when each proxy has ACKed all four types.
@@ -199,13 +199,9 @@ func main() {
 	tracker := &ackTracker{proxies: proxies, nodes: map[int64]string{}}
 	versions := &typeVersions{digests: map[string][32]byte{}, versions: map[string]string{}}
 	set := func(path string) {
-		snap, changed, err := versions.loadSnapshot(path)
+		snap, version, changed, err := versions.loadSnapshot(path)
 		if err != nil {
 			fail(err)
-		}
-		version := ""
-		for _, v := range changed {
-			version = v
 		}
 		tracker.expect(version, changed)
 		if err := snapshots.SetSnapshot(ctx, "bench", snap); err != nil {
