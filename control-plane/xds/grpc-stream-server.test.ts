@@ -18,6 +18,16 @@ function frame(m: Buffer, compressed = false): Buffer {
   return Buffer.concat([prefix, m]);
 }
 
+/** Runs `fn` with a raw HTTP/2 connection to the server, destroyed afterwards however `fn` ends. */
+async function withSession(port: number, fn: (session: http2.ClientHttp2Session) => Promise<void>): Promise<void> {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  try {
+    await fn(session);
+  } finally {
+    session.destroy();
+  }
+}
+
 /** A raw HTTP/2 call: what a peer gRPC libraries would not let a test send. */
 function rawCall(session: http2.ClientHttp2Session, path: string, headers: http2.OutgoingHttpHeaders = {}) {
   const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", ...headers });
@@ -174,8 +184,7 @@ describe("gRPC stream server", () => {
 
   it("gives a failed call's share of the inbound budget back at once", async () => {
     const { port } = await start([], { inboundBudgetBytes: 64 * 1024 });
-    const session = http2.connect(`http://127.0.0.1:${port}`);
-    try {
+    await withSession(port, async (session) => {
       // A message the method refuses, and in the same write the start of a 60 KiB one.
       const failing = rawCall(session, FAILING);
       failing.stream.write(Buffer.concat([frame(Buffer.from("bad")), frame(Buffer.alloc(60 * 1024)).subarray(0, 10_000)]));
@@ -185,45 +194,36 @@ describe("gRPC stream server", () => {
       echo.stream.end(frame(Buffer.alloc(30 * 1024, 1)));
       expect((await echo.trailers)["grpc-status"]).toBe("0");
       expect(echo.received().length).toBe(5 + 5 + 30 * 1024);
-    } finally {
-      session.destroy();
-    }
+    });
   });
 
   it("answers INTERNAL to broken framing: a stream ending inside a message, a compressed flag without an encoding", async () => {
     const { port } = await start();
-    const session = http2.connect(`http://127.0.0.1:${port}`);
-    try {
+    await withSession(port, async (session) => {
       const cut = rawCall(session, ECHO);
       cut.stream.end(frame(Buffer.alloc(100)).subarray(0, 50));
       expect(await cut.trailers).toMatchObject({ "grpc-status": "13", "grpc-message": "the client's stream ended inside a message" });
       const flagged = rawCall(session, ECHO);
       flagged.stream.end(frame(Buffer.from("x"), true));
       expect(await flagged.trailers).toMatchObject({ "grpc-status": "13" });
-    } finally {
-      session.destroy();
-    }
+    });
   });
 
   it("takes a grpc-timeout longer than a timer can wait as no deadline", async () => {
     const { port } = await start();
-    const session = http2.connect(`http://127.0.0.1:${port}`);
-    try {
+    await withSession(port, async (session) => {
       // 30 days, as grpc-go writes it: past setTimeout's limit, which would fire at once.
       const long = rawCall(session, ECHO, { "grpc-timeout": "2592000S" });
       long.stream.write(frame(Buffer.from("hi")));
       await expect.poll(() => long.received().length).toBe(5 + 7);
       long.stream.end();
       expect((await long.trailers)["grpc-status"]).toBe("0");
-    } finally {
-      session.destroy();
-    }
+    });
   });
 
   it("answers a request that is not gRPC with HTTP 415, and honours grpc-timeout", async () => {
     const { port } = await start();
-    const session = http2.connect(`http://127.0.0.1:${port}`);
-    try {
+    await withSession(port, async (session) => {
       const plain = session.request({ ":method": "POST", ":path": ECHO, "content-type": "text/plain" });
       plain.end();
       const [status] = await Promise.all([new Promise((r) => plain.once("response", (h) => r(h[":status"]))), new Promise((r) => plain.once("close", r))]);
@@ -236,9 +236,7 @@ describe("gRPC stream server", () => {
       const trailers = await new Promise<http2.IncomingHttpHeaders>((r) => timed.once("trailers", r));
       expect(trailers["grpc-status"]).toBe("4");
       expect(Date.now() - started).toBeGreaterThanOrEqual(140);
-    } finally {
-      session.close();
-    }
+    });
   });
 
   it("closes a connection whose peer stops answering pings", async () => {
