@@ -1,8 +1,13 @@
 /**
  * Memory of idle sidecars fed by xDS: brings a scenario up with the processes backend (which
  * returns once every sidecar has ACKed its configuration), then reads each sidecar process's
- * resident memory from /proc: VmRSS, with its anonymous and file-backed parts (file-backed is
- * mostly the node binary's code pages, shared between processes) and, from a probe preloaded into
+ * resident memory from /proc twice: once configured, and once settled (RSS unchanged for 10 s,
+ * longer than the 8 s V8's memory reducer waits before giving back what start-up used; at most
+ * 45 s). Each sample has
+ * VmRSS with its anonymous and file-backed parts (file-backed is mostly the node binary's code
+ * pages, shared between processes), and USS (the process's private pages: what one more sidecar
+ * costs) and PSS (shared pages split between the processes mapping them), from
+ * /proc/PID/smaps_rollup; and, from a probe preloaded into
  * the sidecars (sidecar-memory-probe.mjs), V8's heap: committed and used, new space (young
  * generation) and code space, and external memory. Node flags given in NODE_OPTIONS reach every
  * process the scenario starts, e.g. NODE_OPTIONS=--max-semi-space-size=1.
@@ -22,6 +27,8 @@ interface ProcessMemory {
   rss: number;
   anon: number;
   file: number;
+  uss: number;
+  pss: number;
 }
 
 /** Descendant processes of this one that run the proxy entry point (bundled or from sources). */
@@ -52,9 +59,33 @@ function sidecarPids(): number[] {
 
 function memoryOf(pid: number): ProcessMemory {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
-  return { pid, rss: kib("VmRSS"), anon: kib("RssAnon"), file: kib("RssFile") };
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  const mib = (text: string, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)?.[1] ?? 0) / 1024;
+  return {
+    pid,
+    rss: mib(status, "VmRSS"),
+    anon: mib(status, "RssAnon"),
+    file: mib(status, "RssFile"),
+    uss: mib(rollup, "Private_Clean") + mib(rollup, "Private_Dirty"),
+    pss: mib(rollup, "Pss"),
+  };
 }
+
+/** Samples `pid` every 500 ms until its RSS has not changed for 10 s (at most 45 s). */
+async function settledMemoryOf(pid: number): Promise<ProcessMemory & { seconds: number }> {
+  const started = Date.now();
+  let last = memoryOf(pid);
+  let stableSince = Date.now();
+  while (Date.now() - stableSince < 10_000 && Date.now() - started < 45_000) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = memoryOf(pid);
+    if (Math.abs(now.rss - last.rss) > 0.05) stableSince = Date.now();
+    last = now;
+  }
+  return { ...last, seconds: (Date.now() - started) / 1000 };
+}
+
+const describeMemory = (m: ProcessMemory) => `RSS ${m.rss.toFixed(1)} MiB  (anon ${m.anon.toFixed(1)}, file ${m.file.toFixed(1)})  USS ${m.uss.toFixed(1)}  PSS ${m.pss.toFixed(1)}`;
 
 interface HeapFigures {
   heapTotal: number;
@@ -94,12 +125,20 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 for (const scenario of scenarios) {
   const topology = await upScenario(scenario, { backend: "processes" });
   try {
-    const rows = sidecarPids().map(memoryOf);
-    for (const row of rows) {
+    const pids = sidecarPids();
+    const configured = pids.map(memoryOf);
+    const settled = await Promise.all(pids.map(settledMemoryOf));
+    for (const [i, row] of configured.entries()) {
       const heap = describeHeap(await heapOf(row.pid));
-      process.stdout.write(`${scenario}  sidecar pid ${row.pid}  RSS ${row.rss.toFixed(1)} MiB  (anon ${row.anon.toFixed(1)}, file ${row.file.toFixed(1)})  ${heap}\n`);
+      process.stdout.write(`${scenario}  sidecar pid ${row.pid}  configured: ${describeMemory(row)}  settled after ${settled[i]!.seconds.toFixed(0)} s: ${describeMemory(settled[i]!)}  ${heap}\n`);
     }
-    process.stdout.write(`${scenario}  ${rows.length} sidecars  median RSS ${median(rows.map((r) => r.rss)).toFixed(1)} MiB  anon ${median(rows.map((r) => r.anon)).toFixed(1)} MiB\n`);
+    for (const [label, rows] of [
+      ["configured", configured],
+      ["settled", settled],
+    ] as const) {
+      const med = (pick: (m: ProcessMemory) => number) => median(rows.map(pick)).toFixed(1);
+      process.stdout.write(`${scenario}  ${rows.length} sidecars ${label}: median RSS ${med((r) => r.rss)} MiB  anon ${med((r) => r.anon)}  USS ${med((r) => r.uss)}  PSS ${med((r) => r.pss)}\n`);
+    }
   } finally {
     await topology.down();
   }

@@ -17,7 +17,7 @@
 import * as http2 from "node:http2";
 import protobuf from "protobufjs";
 import { envoyRoot, TYPE_URL } from "../../common/envoy-protos.ts";
-import { writeMessage } from "../../control-plane/xds/grpc-stream-server.ts";
+import { writeMessage } from "../../common/grpc/messages.ts";
 import { type Envelope, ResponseEnvelopes } from "./response-envelopes.ts";
 import { clusterNames, routeNames } from "./workload.ts";
 

@@ -3,7 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as http2 from "node:http2";
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { BufferPool } from "./grpc-message-reader.ts";
+import { BufferPool } from "../../common/grpc/messages.ts";
 import { grpcTimeoutMs, startGrpcStreamServer, type CallHandlers, type GrpcStreamServer, type MethodHandler, type ServerCall } from "./grpc-stream-server.ts";
 
 const ECHO = "/test.Echo/Stream";

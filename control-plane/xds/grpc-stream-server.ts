@@ -16,20 +16,9 @@
  * that vanished without a word does not stay "connected". Responses are never compressed.
  */
 import * as http2 from "node:http2";
-import type { Writable } from "node:stream";
 import { gunzipSync, inflateSync } from "node:zlib";
-import { BufferPool, InboundBudget, MessageReader, MessageTooLarge, PREFIX_BYTES } from "./grpc-message-reader.ts";
-
-/** The gRPC status codes this server sends. */
-export const GrpcStatus = {
-  OK: 0,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  RESOURCE_EXHAUSTED: 8,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-} as const;
+import { BufferPool, InboundBudget, MessageReader, MessageTooLarge, writeMessage } from "../../common/grpc/messages.ts";
+import { encodeGrpcMessage, GrpcStatus } from "../../common/grpc/status.ts";
 
 export interface ServerCall {
   /** The request headers (gRPC metadata included). */
@@ -86,13 +75,6 @@ export interface GrpcStreamServer {
 const DEFAULT_INBOUND_BUDGET = 64 * 1024 * 1024;
 /** The kernel caps it at net.core.somaxconn. */
 const LISTEN_BACKLOG = 4096;
-
-/** gRPC's percent-encoding for grpc-message: printable ASCII except '%' stays as it is. */
-function encodeGrpcMessage(message: string): string {
-  return Array.from(Buffer.from(message, "utf8"), (byte) => (byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`)).join(
-    "",
-  );
-}
 
 /** `grpc-timeout` (an integer and a unit, H M S m u n) in milliseconds; undefined when absent or malformed. */
 export function grpcTimeoutMs(value: string | undefined): number | undefined {
@@ -165,24 +147,6 @@ class Http2Call implements ServerCall {
     this.timer = setTimeout(() => this.end(GrpcStatus.DEADLINE_EXCEEDED, "deadline exceeded"), ms);
     this.timer.unref();
   }
-}
-
-/**
- * Writes one uncompressed gRPC message made of `parts` (not joined or copied) to an HTTP/2 stream,
- * server's or client's. Corked, the prefix and the parts reach HTTP/2 as one writev. False when
- * the stream's buffer is full (wait for "drain").
- */
-export function writeMessage(stream: Writable, parts: readonly Buffer[]): boolean {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const prefix = Buffer.allocUnsafe(PREFIX_BYTES);
-  prefix[0] = 0;
-  prefix.writeUInt32BE(length, 1);
-  stream.cork();
-  let more = stream.write(prefix);
-  for (const p of parts) if (p.length > 0) more = stream.write(p);
-  stream.uncork();
-  return more;
 }
 
 /** Answers a request that never becomes a call: headers and status in one HEADERS frame. */

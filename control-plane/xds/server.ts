@@ -7,7 +7,8 @@
  */
 import { PushGate, type AdsStream } from "./ads-stream.ts";
 import { DeltaStream } from "./delta-stream.ts";
-import { GrpcStatus, startGrpcStreamServer, type CallHandlers, type ServerCall } from "./grpc-stream-server.ts";
+import { GrpcStatus } from "../../common/grpc/status.ts";
+import { startGrpcStreamServer, type CallHandlers, type ServerCall } from "./grpc-stream-server.ts";
 import type { SnapshotCache } from "./snapshot-cache.ts";
 import { SotwStream } from "./sotw-stream.ts";
 import { DELTA_PATH, requestDecoders, SOTW_PATH, type RequestNode } from "./wire.ts";

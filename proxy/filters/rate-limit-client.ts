@@ -1,10 +1,10 @@
 /**
  * A unary gRPC client for `envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit`, the
- * API of Envoy's global rate-limit service. Messages are encoded with the Envoy protos the xDS
- * client already loads; one channel per service address, reused across requests.
+ * API of Envoy's global rate-limit service, with the Envoy protos of the ratelimit bundle; one
+ * channel (an HTTP/2 connection) per service address, reused across requests.
  */
-import { Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import type protobuf from "protobufjs";
+import { GrpcChannel } from "../../common/grpc/client-channel.ts";
 import { protoRoot } from "../../common/proto-bundles.ts";
 
 const METHOD = "/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit";
@@ -34,20 +34,12 @@ function rlsTypes(): NonNullable<typeof types> {
 }
 
 export class RateLimitClient {
-  private readonly client: Client;
+  private readonly channel: GrpcChannel;
   private readonly types = rlsTypes();
-  private readonly serialize = (req: RateLimitRequest): Buffer => {
-    const msg = { domain: req.domain, descriptors: req.descriptors, hits_addend: req.hitsAddend ?? 0 };
-    return Buffer.from(this.types.request.encode(msg).finish());
-  };
-  private readonly deserialize = (bytes: Buffer): number => {
-    const decoded = this.types.response.decode(bytes) as unknown as { overall_code?: number };
-    return decoded.overall_code ?? 0;
-  };
 
   /** `address` is `host:port`; the channel connects lazily, on the first call. */
   constructor(readonly address: string) {
-    this.client = new Client(address, credentials.createInsecure());
+    this.channel = new GrpcChannel(address);
   }
 
   /**
@@ -56,25 +48,15 @@ export class RateLimitClient {
    * UNKNOWN); rejects on a transport error, a gRPC status other than OK, or no answer within
    * `timeoutMs`.
    */
-  shouldRateLimit(request: RateLimitRequest, timeoutMs: number): Promise<RateLimitCode> {
-    return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest<RateLimitRequest, number>(
-        METHOD,
-        this.serialize,
-        this.deserialize,
-        request,
-        new Metadata(),
-        { deadline: Date.now() + timeoutMs },
-        (err: ServiceError | null, code?: number) => {
-          if (err) reject(err);
-          else resolve(code === this.types.overLimit ? "OVER_LIMIT" : "OK");
-        },
-      );
-    });
+  async shouldRateLimit(request: RateLimitRequest, timeoutMs: number): Promise<RateLimitCode> {
+    const message = { domain: request.domain, descriptors: request.descriptors, hits_addend: request.hitsAddend ?? 0 };
+    const response = await this.channel.unary(METHOD, Buffer.from(this.types.request.encode(message).finish()), timeoutMs);
+    const decoded = this.types.response.decode(response) as unknown as { overall_code?: number };
+    return decoded.overall_code === this.types.overLimit ? "OVER_LIMIT" : "OK";
   }
 
   close(): void {
-    this.client.close();
+    this.channel.close();
   }
 }
 

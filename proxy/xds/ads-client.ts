@@ -9,7 +9,7 @@
  * version it keeps running and the sink's error message. A broken stream is reopened with
  * exponential backoff, resubscribing with the versions already accepted.
  */
-import * as grpc from "@grpc/grpc-js";
+import { GrpcChannel, type ClientCall } from "../../common/grpc/client-channel.ts";
 import type { Bootstrap } from "../config/types.ts";
 import type { ConfigSink } from "../config/config-sink.ts";
 import { decodeCluster, decodeClusterLoadAssignment, decodeListener, decodeRouteConfiguration, edsServiceName } from "./decode.ts";
@@ -87,7 +87,7 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
   const backoffMax = options.backoffMaxMs ?? 5000;
   const onError = options.onError ?? (() => undefined);
 
-  const client = new grpc.Client(server, grpc.credentials.createInsecure());
+  const channel = new GrpcChannel(server);
   const node = {
     id: bootstrap.node.id,
     cluster: bootstrap.node.cluster,
@@ -100,7 +100,7 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
     [TYPE_URL.listener, { version: "", nonce: "", names: null, subscribed: true }],
     [TYPE_URL.route, { version: "", nonce: "", names: [], subscribed: false, held: new Map() }],
   ]);
-  let stream: grpc.ClientDuplexStream<object, DiscoveryResponse> | undefined;
+  let stream: ClientCall | undefined;
   let connected = false;
   let closed = false;
   let reconnects = 0;
@@ -112,14 +112,16 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
   const request = (s: typeof stream, typeUrl: TypeUrl, extra: { error?: string } = {}) => {
     if (!s || s !== stream) return;
     const st = types.get(typeUrl)!;
-    s.write({
-      ...(nodeSent ? {} : { node }),
-      version_info: st.version,
-      resource_names: st.names ?? [],
-      type_url: typeUrl,
-      response_nonce: st.nonce,
-      ...(extra.error !== undefined && { error_detail: { code: INVALID_ARGUMENT, message: extra.error } }),
-    });
+    s.write([
+      serialize({
+        ...(nodeSent ? {} : { node }),
+        version_info: st.version,
+        resource_names: st.names ?? [],
+        type_url: typeUrl,
+        response_nonce: st.nonce,
+        ...(extra.error !== undefined && { error_detail: { code: INVALID_ARGUMENT, message: extra.error } }),
+      }),
+    ]);
     nodeSent = true;
   };
 
@@ -207,29 +209,36 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
 
   const connect = () => {
     if (closed) return;
-    const s = client.makeBidiStreamRequest(ADS_PATH, serialize, deserialize);
-    stream = s;
-    nodeSent = false;
-    for (const st of types.values()) st.nonce = "";
     let broken = false;
-    const onBroken = (err?: Error) => {
+    const onBroken = (err: Error) => {
       if (broken) return;
       broken = true;
       if (stream === s) {
         stream = undefined;
         connected = false;
       }
-      if (err && !closed) onError(err);
+      if (!closed) onError(err);
       scheduleReconnect();
     };
-    s.on("data", (resp: DiscoveryResponse) => {
-      connected = true;
-      backoff = backoffInitial;
-      queue = queue.then(() => apply(s, resp)).catch((err: Error) => onError(err));
+    const s: ClientCall = channel.call(ADS_PATH, {
+      message: (bytes) => {
+        let resp: DiscoveryResponse;
+        try {
+          resp = deserialize(bytes);
+        } catch (err) {
+          onError(new Error(`an undecodable DiscoveryResponse: ${(err as Error).message}`));
+          s.cancel();
+          return;
+        }
+        connected = true;
+        backoff = backoffInitial;
+        queue = queue.then(() => apply(s, resp)).catch((err: Error) => onError(err));
+      },
+      end: (err) => onBroken(err ?? new Error("the control plane ended the ADS stream")),
     });
-    s.on("error", (err: Error) => onBroken(err));
-    s.on("end", () => onBroken());
-    s.on("close", () => onBroken());
+    stream = s;
+    nodeSent = false;
+    for (const st of types.values()) st.nonce = "";
     for (const [typeUrl, st] of types) if (st.subscribed) request(s, typeUrl);
   };
 
@@ -245,7 +254,7 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
       stream = undefined;
       connected = false;
       s?.cancel();
-      client.close();
+      channel.close();
     },
     status() {
       return {

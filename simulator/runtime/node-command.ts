@@ -53,6 +53,18 @@ function tsxLoader(): string {
 
 const built = new Map<string, string | undefined>();
 
+const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  // A file beside the bundle (for a debugger or --enable-source-maps), not inline: an inline map
+  // stays in every sidecar's heap (~4.5 MiB).
+  sourcemap: "linked",
+  logLevel: "silent",
+} as const satisfies import("esbuild").BuildOptions;
+
 /**
  * Bundles an entry point into `.cache/bundles/` (once per source state: the file name carries a
  * hash of every source file's path, size and mtime). Packages stay external and resolve from this
@@ -64,6 +76,8 @@ export function bundledEntry(relativeScript: string): string | undefined {
   let out: string | undefined;
   try {
     const hash = createHash("sha1");
+    // The options too: a bundle built differently is another bundle.
+    hash.update(JSON.stringify(BUNDLE_OPTIONS));
     for (const dir of BUNDLE_SOURCES) hashTree(projectPath(dir), hash);
     const name = relativeScript.replace(/\.ts$/, "").replace(/\//g, "-");
     const dir = projectPath(".cache/bundles");
@@ -72,21 +86,8 @@ export function bundledEntry(relativeScript: string): string | undefined {
       mkdirSync(dir, { recursive: true });
       const esbuild = require("esbuild") as typeof import("esbuild");
       // Built in memory for its final place (so the map's source paths are right), written under
-      // private names and renamed, so a concurrent run never starts a half-written bundle. The
-      // source map is a file beside the bundle (for a debugger or --enable-source-maps), not
-      // inline: an inline map stays in every sidecar's heap (~4.5 MiB).
-      const result = esbuild.buildSync({
-        entryPoints: [projectPath(relativeScript)],
-        outfile: out,
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        target: "node20",
-        packages: "external",
-        sourcemap: "linked",
-        logLevel: "silent",
-        write: false,
-      });
+      // private names and renamed, so a concurrent run never starts a half-written bundle.
+      const result = esbuild.buildSync({ ...BUNDLE_OPTIONS, entryPoints: [projectPath(relativeScript)], outfile: out, write: false });
       // The map first: a bundle that exists has its map.
       const files = [...result.outputFiles].sort((a, b) => Number(b.path.endsWith(".map")) - Number(a.path.endsWith(".map")));
       for (const file of files) {

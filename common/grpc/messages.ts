@@ -1,8 +1,10 @@
 /**
- * Reading gRPC request messages off a stream for grpc-stream-server.ts: the framing (a flag byte,
- * a 4-byte length, the message), a budget for messages received in part across all calls, and
- * the pool their buffers come from.
+ * gRPC messages on an HTTP/2 stream, both ways, for meshsim's server (the control plane's ADS)
+ * and its clients (the proxy's ADS and rate-limit calls): the framing (a flag byte, a 4-byte
+ * length, the message), a budget for messages received in part across calls, and the pool their
+ * buffers come from.
  */
+import type { Writable } from "node:stream";
 
 /** A gRPC message's prefix: the compressed flag and the length. */
 export const PREFIX_BYTES = 5;
@@ -142,7 +144,7 @@ export class MessageReader {
       pos += n;
       if (this.headFill < PREFIX_BYTES) break;
       const length = this.head.readUInt32BE(1);
-      if (length > this.maxMessageBytes) throw new MessageTooLarge(`a request message of ${length} bytes is larger than the ${this.maxMessageBytes} bytes accepted`);
+      if (length > this.maxMessageBytes) throw new MessageTooLarge(`a message of ${length} bytes is larger than the ${this.maxMessageBytes} bytes accepted`);
       if (chunk.length - pos >= length) {
         out.push({ compressed: this.head[0] === 1, bytes: chunk.subarray(pos, pos + length) });
         pos += length;
@@ -198,5 +200,23 @@ export class MessageReader {
   }
 }
 
-/** A request message (as received, or once decompressed) over the size a server accepts. */
+/** A message (as received, or once decompressed) over the size its reader accepts. */
 export class MessageTooLarge extends Error {}
+
+/**
+ * Writes one uncompressed gRPC message made of `parts` (not joined or copied) to an HTTP/2 stream,
+ * server's or client's. Corked, the prefix and the parts reach HTTP/2 as one writev. False when
+ * the stream's buffer is full (wait for "drain").
+ */
+export function writeMessage(stream: Writable, parts: readonly Buffer[]): boolean {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const prefix = Buffer.allocUnsafe(PREFIX_BYTES);
+  prefix[0] = 0;
+  prefix.writeUInt32BE(length, 1);
+  stream.cork();
+  let more = stream.write(prefix);
+  for (const p of parts) if (p.length > 0) more = stream.write(p);
+  stream.uncork();
+  return more;
+}
