@@ -2,7 +2,7 @@
  * YAML documents that remember where every value came from, so that an error can name
  * file:line and the field path.
  */
-import { LineCounter, parseAllDocuments, isMap, isSeq, isNode, type Document, type Node } from "yaml";
+import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, isNode, type Document, type Node } from "yaml";
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -49,17 +49,33 @@ export function parseYamlDocuments(text: string, file: string): SourceDocument[]
       throw new YamlSyntaxError(file, pos.line, pos.col, firstError.message.split("\n")[0] ?? "syntax error");
     }
     if (doc.contents === null) continue;
-    out.push(toSourceDocument(doc, file, lineCounter));
+    out.push(toSourceDocument(doc, file, text, lineCounter));
   }
   return out;
 }
 
-function toSourceDocument(doc: Document, file: string, lineCounter: LineCounter): SourceDocument {
+function toSourceDocument(doc: Document, file: string, text: string, lineCounter: LineCounter): SourceDocument {
+  // The syntax tree is ten times the size of its text, and most documents are never asked where a
+  // value is after loading (a control plane holds thousands of resources for hours): it is held
+  // weakly, and parsed again from the document's text once collected.
+  const [start, , end] = (doc.contents as Node).range ?? [0, 0, 0];
+  let tree = new WeakRef(doc);
+  let treeOffset = 0;
+  const currentTree = (): Document | undefined => {
+    const held = tree.deref();
+    if (held) return held;
+    const again = parseDocument(text.slice(start, end));
+    if (again.errors.length > 0) return undefined;
+    tree = new WeakRef(again);
+    treeOffset = start;
+    return again;
+  };
   return {
     file,
     value: doc.toJS({ maxAliasCount: 100 }),
     locate(path) {
-      let node: Node | null = doc.contents as Node | null;
+      const current = currentTree();
+      let node: Node | null = (current?.contents as Node | null) ?? null;
       let best = node;
       for (const part of path) {
         if (isMap(node)) {
@@ -74,7 +90,7 @@ function toSourceDocument(doc: Document, file: string, lineCounter: LineCounter)
         if (!node) break;
         best = node;
       }
-      const offset = best?.range?.[0] ?? 0;
+      const offset = best?.range ? best.range[0] + treeOffset : start;
       const pos = lineCounter.linePos(offset);
       return { line: pos.line, column: pos.col };
     },

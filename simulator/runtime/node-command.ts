@@ -78,7 +78,8 @@ export function bundledEntry(relativeScript: string): string | undefined {
     const hash = createHash("sha1");
     // The options too: a bundle built differently is another bundle.
     hash.update(JSON.stringify(BUNDLE_OPTIONS));
-    for (const dir of BUNDLE_SOURCES) hashTree(projectPath(dir), hash);
+    // The entry point's own folder too (a benchmark's server lives in bench/).
+    for (const dir of new Set([...BUNDLE_SOURCES, relativeScript.split("/")[0]!])) hashTree(projectPath(dir), hash);
     const name = relativeScript.replace(/\.ts$/, "").replace(/\//g, "-");
     const dir = projectPath(".cache/bundles");
     out = join(dir, `${name}-${hash.digest("hex").slice(0, 12)}.mjs`);
