@@ -2,7 +2,7 @@
  * YAML documents that remember where every value came from, so that an error can name
  * file:line and the field path.
  */
-import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, isNode, type Document, type Node } from "yaml";
+import { LineCounter, parseAllDocuments, isMap, isSeq, isNode, type Document, type Node } from "yaml";
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -42,34 +42,43 @@ export function parseYamlDocuments(text: string, file: string): SourceDocument[]
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   if (!Array.isArray(docs)) return [];
   const out: SourceDocument[] = [];
+  let previousEnd = 0;
   for (const doc of docs) {
+    const ownTextStart = previousEnd;
+    previousEnd = doc.range?.[2] ?? previousEnd;
     const firstError = doc.errors[0];
     if (firstError) {
       const pos = lineCounter.linePos(firstError.pos[0]);
       throw new YamlSyntaxError(file, pos.line, pos.col, firstError.message.split("\n")[0] ?? "syntax error");
     }
     if (doc.contents === null) continue;
-    out.push(toSourceDocument(doc, file, text, lineCounter));
+    out.push(toSourceDocument(doc, file, text.slice(ownTextStart, previousEnd), ownTextStart, lineCounter));
   }
   return out;
 }
 
-function toSourceDocument(doc: Document, file: string, text: string, lineCounter: LineCounter): SourceDocument {
+function toSourceDocument(doc: Document, file: string, ownText: string, ownTextStart: number, lineCounter: LineCounter): SourceDocument {
   // The syntax tree is ten times the size of its text, and most documents are never asked where a
   // value is after loading (a control plane holds thousands of resources for hours): it is held
-  // weakly, and parsed again from the document's text once collected.
-  const [start, , end] = (doc.contents as Node).range ?? [0, 0, 0];
-  let tree = new WeakRef(doc);
+  // weakly, and parsed again from the document's own text (its directives, marker and contents,
+  // so that indentation and tags read the same) once collected.
+  let tree: WeakRef<Document> | undefined = new WeakRef(doc);
   let treeOffset = 0;
   const currentTree = (): Document | undefined => {
-    const held = tree.deref();
-    if (held) return held;
-    const again = parseDocument(text.slice(start, end));
-    if (again.errors.length > 0) return undefined;
-    tree = new WeakRef(again);
-    treeOffset = start;
-    return again;
+    const held = tree?.deref();
+    if (held || !tree) return held;
+    const again = parseAllDocuments(ownText);
+    const last = Array.isArray(again) ? again.at(-1) : undefined;
+    if (!last || last.errors.length > 0) {
+      // Never expected; locate then answers with the document's first line rather than parse again and again.
+      tree = undefined;
+      return undefined;
+    }
+    tree = new WeakRef(last);
+    treeOffset = ownTextStart;
+    return last;
   };
+  const documentStart = (doc.contents as Node | null)?.range?.[0] ?? ownTextStart;
   return {
     file,
     value: doc.toJS({ maxAliasCount: 100 }),
@@ -90,7 +99,7 @@ function toSourceDocument(doc: Document, file: string, text: string, lineCounter
         if (!node) break;
         best = node;
       }
-      const offset = best?.range ? best.range[0] + treeOffset : start;
+      const offset = best?.range ? best.range[0] + treeOffset : documentStart;
       const pos = lineCounter.linePos(offset);
       return { line: pos.line, column: pos.col };
     },

@@ -1,5 +1,6 @@
 /** The gRPC client channel against meshsim's gRPC server and against peers that misbehave. */
 import * as http2 from "node:http2";
+import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startGrpcStreamServer, type GrpcStreamServer, type MethodHandler } from "../../control-plane/xds/grpc-stream-server.ts";
 import { allocatePort } from "../ports.ts";
@@ -153,20 +154,29 @@ describe("GrpcChannel", () => {
   });
 });
 
-describe("GrpcChannel against a server that breaks the framing", () => {
+describe("GrpcChannel against raw HTTP/2 servers", () => {
   let raw: http2.Http2Server | undefined;
+  const rawSessions = new Set<http2.ServerHttp2Session>();
   afterEach(async () => {
     // The channels first: the server's close waits for their connections.
     channels.splice(0).forEach((c) => c.close());
+    for (const session of rawSessions) session.destroy();
     await new Promise((resolve) => (raw ? raw.close(resolve) : resolve(undefined)));
     raw = undefined;
   });
 
   /** A bare HTTP/2 server whose answer to every call is `respond(stream)`. */
-  async function rawServer(respond: (stream: http2.ServerHttp2Stream) => void): Promise<number> {
-    raw = http2.createServer();
-    raw.on("stream", (stream) => respond(stream));
-    raw.on("session", (session) => session.on("error", () => undefined));
+  async function rawServer(respond: (stream: http2.ServerHttp2Stream) => void, settings?: http2.Settings): Promise<number> {
+    raw = http2.createServer(settings ? { settings } : {});
+    raw.on("stream", (stream) => {
+      stream.on("error", () => undefined);
+      respond(stream);
+    });
+    raw.on("session", (session) => {
+      rawSessions.add(session);
+      session.on("error", () => undefined);
+      session.once("close", () => rawSessions.delete(session));
+    });
     await new Promise<void>((resolve) => raw!.listen(0, "127.0.0.1", resolve));
     return (raw.address() as { port: number }).port;
   }
@@ -196,5 +206,123 @@ describe("GrpcChannel against a server that breaks the framing", () => {
     const { error } = await exchange(channel(port), ECHO, [Buffer.from("x")]);
     expect(error?.code).toBe(GrpcStatus.UNKNOWN);
     expect(error?.details).toMatch(/HTTP status 503/);
+  });
+
+  const answerOk = (stream: http2.ServerHttp2Stream, body = Buffer.from("ok")) => {
+    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+    stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+    stream.resume();
+    stream.end(Buffer.concat([Buffer.from([0, 0, 0, 0, body.length]), body]));
+  };
+
+  it("starts a burst of calls on a new connection only once the server's settings are in: none is refused", async () => {
+    // Answered a little later, so that the burst really holds both of the server's two streams.
+    const port = await rawServer((stream) => setTimeout(() => answerOk(stream), 20), { maxConcurrentStreams: 2 });
+    const c = channel(port);
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => c.unary("/x/Y", Buffer.from("q"), 5000)));
+    expect(results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+  });
+
+  it("delivers nothing after a handler cancels the call, and ends it once with CANCELLED", async () => {
+    const port = await rawServer((stream) => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" });
+      const m = (text: string) => Buffer.concat([Buffer.from([0, 0, 0, 0, text.length]), Buffer.from(text)]);
+      stream.write(Buffer.concat([m("1"), m("2"), m("3")]));
+    });
+    const log: string[] = [];
+    await new Promise<void>((resolve) => {
+      const call = channel(port).call("/x/Y", {
+        message: (b) => {
+          log.push(`message ${b}`);
+          call.cancel();
+        },
+        end: (e) => {
+          log.push(`end ${e?.code}`);
+          resolve();
+        },
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(log).toEqual(["message 1", `end ${GrpcStatus.CANCELLED}`]);
+  });
+
+  it("ends calls with INTERNAL when the message handler throws, and when the server sends no status", async () => {
+    const port = await rawServer((stream) => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" });
+      stream.end(Buffer.from([0, 0, 0, 0, 1, 7]));
+    });
+    const thrown = await new Promise<GrpcError | undefined>((end) =>
+      channel(port).call("/x/Y", {
+        message: () => {
+          throw new TypeError("handler bug");
+        },
+        end,
+      }),
+    );
+    expect(thrown?.code).toBe(GrpcStatus.INTERNAL);
+    expect(thrown?.details).toMatch(/handler bug/);
+    await expect(channel(port).unary("/x/Y", Buffer.from("q"), 2000)).rejects.toMatchObject({ code: GrpcStatus.INTERNAL, details: "the server ended the call without a status" });
+  });
+
+  for (const [reset, code] of [
+    [http2.constants.NGHTTP2_CANCEL, GrpcStatus.CANCELLED],
+    [http2.constants.NGHTTP2_REFUSED_STREAM, GrpcStatus.UNAVAILABLE],
+    [http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, GrpcStatus.RESOURCE_EXHAUSTED],
+    [http2.constants.NGHTTP2_PROTOCOL_ERROR, GrpcStatus.INTERNAL],
+  ] as const) {
+    it(`maps a reset with HTTP/2 code ${reset} to status ${code}`, async () => {
+      const port = await rawServer((stream) => stream.close(reset));
+      await expect(channel(port).unary("/x/Y", Buffer.from("q"), 2000)).rejects.toMatchObject({ code });
+    });
+  }
+
+  it("close() ends with CANCELLED a call on a connection the server is draining (GOAWAY)", async () => {
+    const port = await rawServer((stream) => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" });
+      stream.session?.goaway(http2.constants.NGHTTP2_NO_ERROR, stream.id);
+      // Frames arrive in order: once this message is in, so is the GOAWAY before it.
+      stream.write(Buffer.from([0, 0, 0, 0, 1, 7]));
+    });
+    const c = channel(port);
+    const ended = await new Promise<GrpcError | undefined>((end) => {
+      c.call("/x/Y", { message: () => c.close(), end });
+    });
+    expect(ended?.code).toBe(GrpcStatus.CANCELLED);
+    expect(ended?.details).toBe("the channel was closed");
+  });
+
+  it("refuses writes after halfClose, also while the connection is still being set up", async () => {
+    // The server answers with the number of bytes it received.
+    const port = await rawServer((stream) => {
+      let received = 0;
+      stream.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+      });
+      stream.on("end", () => answerOk(stream, Buffer.from(String(received))));
+    });
+    const replies: string[] = [];
+    const ended = new Promise<GrpcError | undefined>((end) => {
+      const call = channel(port).call("/x/Y", { message: (b) => replies.push(b.toString()), end });
+      expect(call.write([Buffer.from("first")])).toBe(true);
+      call.halfClose();
+      expect(call.write([Buffer.from("late")])).toBe(false);
+    });
+    expect(await ended).toBeUndefined();
+    expect(replies).toEqual([String(5 + "first".length)]);
+  });
+
+  it("fails its calls with UNAVAILABLE when a server accepts but never speaks HTTP/2", async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const c = channel((silent.address() as { port: number }).port, { connectTimeoutMs: 300 });
+      const started = performance.now();
+      const ended = await new Promise<GrpcError | undefined>((end) => c.call("/x/Y", { message: () => undefined, end }));
+      expect(ended?.code).toBe(GrpcStatus.UNAVAILABLE);
+      expect(ended?.details).toMatch(/no HTTP\/2 settings .* within 300 ms/);
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      silent.close();
+    }
   });
 });

@@ -2,6 +2,7 @@
  * The ADS client against the real control plane on port 0: first configuration, a route
  * update on the same stream, ACK and NACK as seen in the control plane's status.
  */
+import * as http2 from "node:http2";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConfigSink } from "../config/config-sink.ts";
@@ -151,5 +152,40 @@ describe("ADS client and server", () => {
     await waitFor("routes from the new control plane", () => sink.routes[0]?.routes[0]?.name === "by-method", 10000);
     expect(client!.status().reconnects).toBeGreaterThan(0);
     await waitFor("ACK on the new control plane", () => cp!.status().proxies[0]?.connected && cp!.status().acked);
+  });
+});
+
+describe("ADS client against a server that sends garbage", () => {
+  it("reports an undecodable response once, as what it is, and reconnects", async () => {
+    let streams = 0;
+    const server = http2.createServer();
+    server.on("session", (s) => s.on("error", () => undefined));
+    server.on("stream", (stream) => {
+      stream.on("error", () => undefined);
+      stream.resume();
+      stream.respond({ ":status": 200, "content-type": "application/grpc" });
+      // First stream: a message protobuf cannot read, then a valid (empty) one in the same write.
+      if (streams++ === 0) stream.write(Buffer.from([0, 0, 0, 0, 2, 0x0a, 0xff, 0, 0, 0, 0, 0]));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const errors: string[] = [];
+    try {
+      client = startAdsClient(
+        { node: { id: "n", cluster: "c" }, xds: { address: `127.0.0.1:${(server.address() as { port: number }).port}` }, admin: { host: "127.0.0.1", port: 0 } },
+        new RecordingSink(),
+        {
+          backoffInitialMs: 20,
+          onError: (e) => errors.push(e.message),
+        },
+      );
+      await waitFor("a second stream", () => streams >= 2);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^an undecodable DiscoveryResponse: /);
+      expect(client.status().connected).toBe(false);
+    } finally {
+      client?.close();
+      client = undefined;
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

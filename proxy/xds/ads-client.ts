@@ -226,7 +226,8 @@ export function startAdsClient(bootstrap: Bootstrap, sink: ConfigSink, options: 
         try {
           resp = deserialize(bytes);
         } catch (err) {
-          onError(new Error(`an undecodable DiscoveryResponse: ${(err as Error).message}`));
+          // Reported once, as what it is; the cancel's own end is then not a second failure.
+          onBroken(new Error(`an undecodable DiscoveryResponse: ${(err as Error).message}`));
           s.cancel();
           return;
         }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, renameSync, statSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -14,8 +14,6 @@ export const RUNS_COMPILED = import.meta.url.endsWith(".js");
 
 /** Entry points run as plain JavaScript bundles (see `bundledEntry`). */
 const BUNDLED = new Set(["proxy/main.ts", "control-plane/main.ts"]);
-/** Source folders bundles are built from; a change in any of them rebuilds. */
-const BUNDLE_SOURCES = ["proxy", "control-plane", "common", "fixtures"];
 
 /**
  * Node.js flags for meshsim's proxy wherever it runs (process, container, compose). A young
@@ -66,44 +64,19 @@ const BUNDLE_OPTIONS = {
 } as const satisfies import("esbuild").BuildOptions;
 
 /**
- * Bundles an entry point into `.cache/bundles/` (once per source state: the file name carries a
- * hash of every source file's path, size and mtime). Packages stay external and resolve from this
- * package's node_modules. Returns undefined — and the caller falls back to the loader — when the
- * folder is not writable or esbuild fails.
+ * Bundles an entry point into `.cache/bundles/` (once per source state). The file name carries a
+ * hash of the bundler's options and of the path, size and mtime of every file the last build of
+ * this entry point read (listed in `<name>.inputs.json` beside it): an edit to any of them, or to
+ * an import added since, makes another bundle, and edits elsewhere do not (container images are
+ * tagged by their bundles' contents). Packages stay external and resolve from this package's
+ * node_modules. Returns undefined — and the caller falls back to the loader — when the folder is
+ * not writable or esbuild fails.
  */
 export function bundledEntry(relativeScript: string): string | undefined {
   if (built.has(relativeScript)) return built.get(relativeScript);
   let out: string | undefined;
   try {
-    const hash = createHash("sha1");
-    // The options too: a bundle built differently is another bundle.
-    hash.update(JSON.stringify(BUNDLE_OPTIONS));
-    // The entry point's own folder too (a benchmark's server lives in bench/).
-    for (const dir of new Set([...BUNDLE_SOURCES, relativeScript.split("/")[0]!])) hashTree(projectPath(dir), hash);
-    const name = relativeScript.replace(/\.ts$/, "").replace(/\//g, "-");
-    const dir = projectPath(".cache/bundles");
-    out = join(dir, `${name}-${hash.digest("hex").slice(0, 12)}.mjs`);
-    if (!existsSync(out)) {
-      mkdirSync(dir, { recursive: true });
-      const esbuild = require("esbuild") as typeof import("esbuild");
-      // Built in memory for its final place (so the map's source paths are right), written under
-      // private names and renamed, so a concurrent run never starts a half-written bundle.
-      const result = esbuild.buildSync({ ...BUNDLE_OPTIONS, entryPoints: [projectPath(relativeScript)], outfile: out, write: false });
-      // The map first: a bundle that exists has its map.
-      const files = [...result.outputFiles].sort((a, b) => Number(b.path.endsWith(".map")) - Number(a.path.endsWith(".map")));
-      for (const file of files) {
-        const tmp = `${file.path}.${process.pid}.tmp`;
-        writeFileSync(tmp, file.contents);
-        renameSync(tmp, file.path);
-      }
-      // Older bundles of the same entry point are stale now — unless recent: another run (a test
-      // worker started before a source edit) may be about to start one.
-      const staleBefore = Date.now() - 10 * 60_000;
-      for (const f of readdirSync(dir)) {
-        const path = join(dir, f);
-        if (f.startsWith(`${name}-`) && path !== out && path !== `${out}.map` && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore) rmSync(path, { force: true });
-      }
-    }
+    out = bundleIn(projectRoot, relativeScript);
   } catch {
     out = undefined;
   }
@@ -111,14 +84,53 @@ export function bundledEntry(relativeScript: string): string | undefined {
   return out;
 }
 
-function hashTree(dir: string, hash: ReturnType<typeof createHash>): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name !== "node_modules" && entry.name !== "testdata") hashTree(full, hash);
-    } else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) {
-      const st = statSync(full);
-      hash.update(`${full}:${st.size}:${st.mtimeMs}\n`);
-    }
+/** bundledEntry's work for the project at `root` (ending in "/"), uncached; throws when esbuild fails. */
+export function bundleIn(root: string, relativeScript: string): string {
+  const esbuild = require("esbuild") as typeof import("esbuild");
+  const name = relativeScript.replace(/\.ts$/, "").replace(/\//g, "-");
+  const dir = join(root, ".cache/bundles");
+  const manifest = join(dir, `${name}.inputs.json`);
+  const bundleFor = (inputs: readonly string[]) => join(dir, `${name}-${inputsHash(root, inputs, esbuild.version)}.mjs`);
+  const known = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, "utf8")) as string[]) : undefined;
+  const existing = known && bundleFor(known);
+  if (existing && existsSync(existing)) return existing;
+  mkdirSync(dir, { recursive: true });
+  // Built in memory beside its final place (so the map's relative source paths hold), then
+  // written under private names and renamed, so a concurrent run never starts a half-written
+  // bundle.
+  const draft = join(dir, `${name}.mjs`);
+  const result = esbuild.buildSync({ ...BUNDLE_OPTIONS, entryPoints: [join(root, relativeScript)], outfile: draft, absWorkingDir: root, metafile: true, write: false });
+  const inputs = Object.keys(result.metafile.inputs).sort();
+  const out = bundleFor(inputs);
+  const code = result.outputFiles.find((f) => f.path === draft)!.text.replace(`//# sourceMappingURL=${basename(draft)}.map`, `//# sourceMappingURL=${basename(out)}.map`);
+  // The map first: a bundle that exists has its map; the list last: a list names a bundle that exists.
+  const writes: Array<[string, string | Uint8Array]> = [
+    [`${out}.map`, result.outputFiles.find((f) => f.path === `${draft}.map`)!.contents],
+    [out, code],
+    [manifest, JSON.stringify(inputs)],
+  ];
+  for (const [path, contents] of writes) {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, contents);
+    renameSync(tmp, path);
   }
+  // Older bundles of the same entry point are stale now — unless recent: another run (a test
+  // worker started before a source edit) may be about to start one.
+  const staleBefore = Date.now() - 10 * 60_000;
+  for (const f of readdirSync(dir)) {
+    const path = join(dir, f);
+    if (f.startsWith(`${name}-`) && path !== out && path !== `${out}.map` && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore) rmSync(path, { force: true });
+  }
+  return out;
+}
+
+/** Hash of the bundler (its version, the options) and of each input's path, size and mtime (project-relative paths). */
+function inputsHash(root: string, inputs: readonly string[], esbuildVersion: string): string {
+  const hash = createHash("sha1");
+  hash.update(`${esbuildVersion}\n${JSON.stringify(BUNDLE_OPTIONS)}\n`);
+  for (const input of inputs) {
+    const st = statSync(join(root, input), { throwIfNoEntry: false });
+    hash.update(`${input}:${st ? `${st.size}:${st.mtimeMs}` : "missing"}\n`);
+  }
+  return hash.digest("hex").slice(0, 12);
 }
