@@ -168,7 +168,10 @@ describeWithKafka("kafka through meshsim, one broker", () => {
     await producer.disconnect();
     mesh.setRoutes(() => []);
     const aborted = mesh.stat("kafka.api.Produce.local_reply") - localBefore;
-    expect(aborted).toBeGreaterThan(3);
+    // About 13 of some 130 Produce requests (120 sends and their retries). These bounds fail by
+    // chance less than once in a million runs; "more than 3", which a CI run missed, about once in
+    // a thousand.
+    expect(aborted).toBeGreaterThan(0);
     expect(aborted).toBeLessThan(40);
     expectExactlyOnce(await consumeAll(mesh, "flaky", keys), keys);
   }, 120_000);
