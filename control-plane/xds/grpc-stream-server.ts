@@ -157,7 +157,7 @@ function trailersOnly(stream: http2.ServerHttp2Stream, code: number, message: st
 export async function startGrpcStreamServer(options: GrpcStreamServerOptions): Promise<GrpcStreamServer> {
   const maxMessageBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
   const budget = new InboundBudget(options.inboundBudgetBytes ?? DEFAULT_INBOUND_BUDGET);
-  const pool = new BufferPool(budget.limit);
+  const pool = new BufferPool(Math.min(budget.limit, 16 * 1024 * 1024));
   const keepaliveMs = options.keepaliveMs ?? 30_000;
   const keepaliveTimeoutMs = options.keepaliveTimeoutMs ?? 10_000;
   const calls = new Set<Http2Call>();
