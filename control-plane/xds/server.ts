@@ -39,14 +39,14 @@ export async function startXdsServer(options: {
 
   /** Connects a call to the stream `make` builds: requests in, responses out, the end both ways. */
   const serve =
-    <Req>(decodeRequest: (b: Buffer) => Req, make: (write: (parts: readonly Buffer[]) => boolean, anonymousId: string) => AdsStream<Req>) =>
+    <Req, S extends AdsStream<Req>>(decodeRequest: (b: Buffer, stream: S) => Req, make: (write: (parts: readonly Buffer[]) => boolean, anonymousId: string) => S) =>
     (call: ServerCall): CallHandlers => {
       anonymous += 1;
       const stream = make((parts) => call.write(parts), `anonymous-${anonymous}`);
       streams.add(stream as AdsStream<unknown>);
       return {
         // A request the stream cannot make sense of ends that stream only (INVALID_ARGUMENT).
-        message: (bytes) => stream.onRequest(decodeRequest(bytes)),
+        message: (bytes) => stream.onRequest(decodeRequest(bytes, stream)),
         halfClosed: () => call.end(GrpcStatus.OK),
         drained: () => stream.drained(),
         closed: () => {
@@ -60,7 +60,11 @@ export async function startXdsServer(options: {
     host: bindHost(),
     port: options.port,
     methods: {
-      [SOTW_PATH]: serve(decode.sotw, (write, id) => new SotwStream(write, cache, tracker, id, gate, options.cacheFor)),
+      // An ACK repeats the names its stream asked for: compared with them as bytes, not walked.
+      [SOTW_PATH]: serve(
+        (bytes, stream: SotwStream) => decode.sotw(bytes, stream.namesHeld()),
+        (write, id) => new SotwStream(write, cache, tracker, id, gate, options.cacheFor),
+      ),
       [DELTA_PATH]: serve(decode.delta, (write, id) => new DeltaStream(write, cache, tracker, id, gate, options.cacheFor)),
     },
   });

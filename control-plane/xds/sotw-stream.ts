@@ -54,6 +54,13 @@ function internRaw(raw: Buffer): Buffer {
 }
 
 export class SotwStream extends AdsStream<DiscoveryRequest> {
+  /** The names this stream's subscriptions last asked for, as received: what its next ACKs will repeat. */
+  namesHeld(): Buffer[] {
+    const out: Buffer[] = [];
+    for (const sub of this.subs.values()) if (sub.namesRaw) out.push(sub.namesRaw);
+    return out;
+  }
+
   onRequest(req: DiscoveryRequest): void {
     this.identify(req.node);
     const typeUrl = req.type_url as TypeUrl;

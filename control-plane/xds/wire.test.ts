@@ -50,6 +50,25 @@ describe("state-of-the-world request decoder", () => {
     expect(req.type_url).toBe("t");
   });
 
+  it("hands back the very buffer of names the stream holds when an ACK repeats them, and only then", () => {
+    const request = (list: string[]) => Buffer.from(Request.encode(Request.fromObject({ version_info: "4", resource_names: list, type_url: TYPE_URL.endpoint, response_nonce: "n" })).finish());
+    const held = sotw(request(names)).names_raw!;
+    const heldCopy = Buffer.from(held);
+    const other = sotw(request(names.slice(0, 10))).names_raw!;
+    const ack = sotw(request(names), [other, held]);
+    expect(ack.names_raw).toBe(held);
+    expect(ack).toMatchObject({ version_info: "4", type_url: TYPE_URL.endpoint, response_nonce: "n" });
+    // One name more, one name less, one byte changed: each is read as what it is.
+    for (const list of [[...names, "one-more"], names.slice(0, -1), [...names.slice(0, -1), `${names.at(-1)!.slice(0, -1)}Z`]]) {
+      const req = sotw(request(list), [held]);
+      expect(req.names_raw).not.toBe(held);
+      expect(decodeNames(req.names_raw)).toEqual(list);
+    }
+    // A held run longer than what is left of the request is not read past its end.
+    expect(decodeNames(sotw(request(names.slice(0, 2)), [held]).names_raw)).toEqual(names.slice(0, 2));
+    expect(held.equals(heldCopy)).toBe(true);
+  });
+
   it("refuses a request whose names run past its end", () => {
     const bytes = Buffer.from(Request.encode(Request.fromObject({ resource_names: names.slice(0, 3), type_url: TYPE_URL.endpoint })).finish());
     // Cut inside the third name: its length says more bytes follow than there are.

@@ -123,14 +123,29 @@ function skipNames(b: Buffer, pos: number): number {
 }
 
 /**
- * A DiscoveryRequest read field by field. resource_names (an Envoy ACK repeats thousands of
- * them) is kept as the raw bytes it arrived in; the node is decoded with the full message type.
+ * The run of names at `start` when it is one of `known` (the names the stream's last requests
+ * carried: an ACK repeats them), compared as bytes, not walked name by name; undefined otherwise.
  */
-function decodeSotwRequestWith(b: Buffer, Node: protobuf.Type, Status: protobuf.Type): DiscoveryRequest {
+function knownNamesAt(b: Buffer, start: number, known: readonly Buffer[]): Buffer | undefined {
+  for (const raw of known) {
+    const end = start + raw.length;
+    // The run must end there: another name after it would make it a different list.
+    if (raw.length > 0 && end <= b.length && b[end] !== 26 && b.compare(raw, 0, raw.length, start, end) === 0) return raw;
+  }
+  return undefined;
+}
+
+/**
+ * A DiscoveryRequest read field by field. resource_names (an Envoy ACK repeats thousands of
+ * them) is kept as the raw bytes it arrived in — the very buffer of `known` when it is one of
+ * those; the node is decoded with the full message type.
+ */
+function decodeSotwRequestWith(b: Buffer, Node: protobuf.Type, Status: protobuf.Type, known: readonly Buffer[]): DiscoveryRequest {
   const r = protobuf.Reader.create(b);
   const out: DiscoveryRequest = {};
   let namesStart = -1;
   let namesEnd = -1;
+  let knownNames: Buffer | undefined;
   while (r.pos < r.len) {
     const start = r.pos;
     const tag = r.uint32();
@@ -142,7 +157,14 @@ function decodeSotwRequestWith(b: Buffer, Node: protobuf.Type, Status: protobuf.
         out.node = Node.toObject(Node.decode(r.bytes()), TO_OBJECT_OPTIONS) as RequestNode;
         break;
       case 3:
-        if (namesStart < 0) namesStart = start;
+        if (namesStart < 0) {
+          namesStart = start;
+          knownNames = b[start] === 26 ? knownNamesAt(b, start, known) : undefined;
+          if (knownNames) {
+            r.pos = namesEnd = start + knownNames.length;
+            break;
+          }
+        }
         // The hand loop reads the usual one-byte tag; anything else (another wire type, a padded
         // tag) is skipped the general way, or it would be read again for ever.
         if (b[start] === 26 && r.pos === start + 1) r.pos = skipNames(b, start);
@@ -162,18 +184,18 @@ function decodeSotwRequestWith(b: Buffer, Node: protobuf.Type, Status: protobuf.
         r.skipType(tag & 7);
     }
   }
-  if (namesStart >= 0) out.names_raw = b.subarray(namesStart, namesEnd);
+  if (namesStart >= 0) out.names_raw = knownNames && namesEnd === namesStart + knownNames.length ? knownNames : b.subarray(namesStart, namesEnd);
   return out;
 }
 
 /** Request decoders for both ADS methods, built once (the message types are looked up here). */
-export function requestDecoders(): { sotw: (b: Buffer) => DiscoveryRequest; delta: (b: Buffer) => DeltaDiscoveryRequest } {
+export function requestDecoders(): { sotw: (b: Buffer, knownNames?: readonly Buffer[]) => DiscoveryRequest; delta: (b: Buffer) => DeltaDiscoveryRequest } {
   const root = envoyRoot();
   const DeltaRequest = root.lookupType("envoy.service.discovery.v3.DeltaDiscoveryRequest");
   const Node = root.lookupType("envoy.config.core.v3.Node");
   const Status = root.lookupType("google.rpc.Status");
   return {
-    sotw: (b) => decodeSotwRequestWith(b, Node, Status),
+    sotw: (b, knownNames = []) => decodeSotwRequestWith(b, Node, Status, knownNames),
     delta: (b) => DeltaRequest.toObject(DeltaRequest.decode(b), { ...TO_OBJECT_OPTIONS, objects: true }) as DeltaDiscoveryRequest,
   };
 }
