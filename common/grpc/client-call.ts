@@ -5,7 +5,7 @@
  * known), writes wait in the call.
  */
 import * as http2 from "node:http2";
-import { BufferPool, InboundBudget, MessageReader, MessageTooLarge, writeMessage } from "./messages.ts";
+import { MessageReader, MessageTooLarge, writeMessage } from "./messages.ts";
 import { decodeGrpcMessage, GrpcError, GrpcStatus } from "./status.ts";
 
 export interface ClientCallHandlers {
@@ -72,8 +72,8 @@ export class Http2ClientCall implements ClientCall {
     this.stream = stream;
     // Held here: a closed stream no longer names its session.
     const session = stream.session;
-    // A response message is handed on whole, never reused: budget and pool only frame it.
-    const reader = new MessageReader(this.maxMessageBytes, new InboundBudget(Number.POSITIVE_INFINITY), new BufferPool(0), stream);
+    // No shared assembly: a response message gets a buffer of its own, handed on and never reused.
+    const reader = new MessageReader(this.maxMessageBytes);
     stream.on("response", (headers) => {
       const httpStatus = headers[":status"];
       if (httpStatus !== 200) this.fail(new GrpcError(GrpcStatus.UNKNOWN, `HTTP status ${httpStatus} from the server`));

@@ -103,10 +103,21 @@ export interface ReadMessage {
 }
 
 /**
+ * Where a reader assembles messages that span chunks: a server shares a budget and a pool across
+ * its calls; without one (a client), each such message gets a fresh buffer of its own.
+ */
+export interface Assembly {
+  budget: InboundBudget;
+  pool: BufferPool;
+  /** Stops and restarts the flow of chunks (the stream's pause and resume) while over budget. */
+  flow: { pause(): void; resume(): void };
+}
+
+/**
  * Splits a byte stream into gRPC messages (a flag byte, a 4-byte length, the message). A message
  * inside one chunk is a view of it; one spread over chunks is copied, as it arrives, into a
- * buffer of its exact size, taken from the inbound budget (holding on to the chunks instead would
- * pin HTTP/2's read buffers).
+ * buffer of its exact size (holding on to the chunks instead would pin HTTP/2's read buffers),
+ * taken from the assembly's budget and pool when there is one.
  */
 export class MessageReader {
   private readonly head = Buffer.alloc(PREFIX_BYTES);
@@ -119,10 +130,7 @@ export class MessageReader {
 
   constructor(
     private readonly maxMessageBytes: number,
-    private readonly budget: InboundBudget,
-    private readonly pool: BufferPool,
-    /** Stops and restarts the flow of chunks (the stream's pause and resume). */
-    private readonly flow: { pause(): void; resume(): void },
+    private readonly assembly?: Assembly,
   ) {}
 
   /** Adds `chunk` and returns the messages now complete, with their compressed flag. */
@@ -151,8 +159,9 @@ export class MessageReader {
         this.headFill = 0;
         continue;
       }
-      if (this.budget.tryTake(length)) {
-        this.body = this.pool.take(length);
+      const assembly = this.assembly;
+      if (!assembly || assembly.budget.tryTake(length)) {
+        this.body = assembly ? assembly.pool.take(length) : Buffer.allocUnsafe(length);
         this.bodyFill = chunk.copy(this.body, 0, pos);
         pos = chunk.length;
         continue;
@@ -162,13 +171,13 @@ export class MessageReader {
       const early = Buffer.from(chunk.subarray(pos));
       const start = () => {
         this.waiting = undefined;
-        this.body = this.pool.take(length);
+        this.body = assembly.pool.take(length);
         this.bodyFill = early.copy(this.body, 0);
-        this.flow.resume();
+        assembly.flow.resume();
       };
       this.waiting = start;
-      this.budget.wait(length, start);
-      this.flow.pause();
+      assembly.budget.wait(length, start);
+      assembly.flow.pause();
       break;
     }
     return out;
@@ -181,11 +190,11 @@ export class MessageReader {
 
   /** Gives back what the reader holds (its call ended). */
   close(): void {
-    if (this.body) {
-      this.budget.give(this.body.length);
-      this.pool.give(this.body);
+    if (this.body && this.assembly) {
+      this.assembly.budget.give(this.body.length);
+      this.assembly.pool.give(this.body);
     }
-    if (this.waiting) this.budget.cancel(this.waiting);
+    if (this.waiting) this.assembly?.budget.cancel(this.waiting);
     this.body = undefined;
     this.waiting = undefined;
     this.headFill = 0;
@@ -195,8 +204,8 @@ export class MessageReader {
     const body = this.body!;
     this.body = undefined;
     this.headFill = 0;
-    out.push({ compressed: this.head[0] === 1, bytes: body, pooled: true });
-    this.budget.give(body.length);
+    out.push({ compressed: this.head[0] === 1, bytes: body, pooled: this.assembly !== undefined });
+    this.assembly?.budget.give(body.length);
   }
 }
 

@@ -44,10 +44,6 @@ export function headerMatchers(attributes: Record<string, StringMatch> | undefin
   return Object.entries(attributes ?? {}).map(([k, m]) => headerMatcher(k, m));
 }
 
-/**
- * The port a destination refers to: its own `port.number`, else the port being routed when the
- * destination host serves it, else the destination's first routed port.
- */
 const portsByHost = new WeakMap<readonly RoutedService[], Map<string, number[]>>();
 
 /** Host → its routed ports, once per translation (a route's destinations look them up). */
@@ -61,6 +57,10 @@ function routedPortsByHost(all: readonly RoutedService[]): Map<string, number[]>
   return map;
 }
 
+/**
+ * The port a destination refers to: its own `port.number`, else the port being routed when the
+ * destination host serves it, else the destination's first routed port.
+ */
 function destinationPort(d: Destination, svc: RoutedService, all: readonly RoutedService[]): number {
   if (d.port) return d.port.number;
   if (d.host === svc.host) return svc.port.number;

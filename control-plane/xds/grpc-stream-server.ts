@@ -209,7 +209,7 @@ export async function startGrpcStreamServer(options: GrpcStreamServerOptions): P
     // Once the call has ended (an error, a deadline, the server closing) its remaining input is
     // read and dropped, and what the reader holds goes back to the budget: a stream left unread
     // would hold the connection's receive window, and with it every other call on it.
-    const reader = new MessageReader(maxMessageBytes, budget, pool, { pause: () => stream.pause(), resume: () => stream.resume() });
+    const reader = new MessageReader(maxMessageBytes, { budget, pool, flow: { pause: () => stream.pause(), resume: () => stream.resume() } });
     const call = new Http2Call(stream, headers, () => {
       reader.close();
       stream.resume();

@@ -78,7 +78,7 @@ export function bundledEntry(relativeScript: string): string | undefined {
   try {
     out = bundleIn(projectRoot, relativeScript);
   } catch {
-    out = undefined;
+    // The caller runs the sources through the loader instead.
   }
   built.set(relativeScript, out);
   return out;
@@ -86,15 +86,17 @@ export function bundledEntry(relativeScript: string): string | undefined {
 
 /** bundledEntry's work for the project at `root` (ending in "/"), uncached; throws when esbuild fails. */
 export function bundleIn(root: string, relativeScript: string): string {
-  const esbuild = require("esbuild") as typeof import("esbuild");
+  // The version from its package file: a bundle that is already built needs no esbuild loaded.
+  const esbuildVersion = (require("esbuild/package.json") as { version: string }).version;
   const name = relativeScript.replace(/\.ts$/, "").replace(/\//g, "-");
   const dir = join(root, ".cache/bundles");
   const manifest = join(dir, `${name}.inputs.json`);
-  const bundleFor = (inputs: readonly string[]) => join(dir, `${name}-${inputsHash(root, inputs, esbuild.version)}.mjs`);
+  const bundleFor = (inputs: readonly string[]) => join(dir, `${name}-${inputsHash(root, inputs, esbuildVersion)}.mjs`);
   const known = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, "utf8")) as string[]) : undefined;
   const existing = known && bundleFor(known);
   if (existing && existsSync(existing)) return existing;
   mkdirSync(dir, { recursive: true });
+  const esbuild = require("esbuild") as typeof import("esbuild");
   // Built in memory beside its final place (so the map's relative source paths hold), then
   // written under private names and renamed, so a concurrent run never starts a half-written
   // bundle.
